@@ -1,0 +1,191 @@
+"""Claimants: one row per person, one array per attribute.
+
+A contract area refers tens or hundreds of thousands of claimants, so their
+state lives in numpy arrays and every weekly process runs over whole arrays
+(the layout of Starsim's `People`). Claimant ids follow referral order, so
+the claimants active in a week form a contiguous block of ids.
+
+`Claimant` is a read-only view of one row, for inspection, teaching and tests.
+
+Who the claimants are (payment group, locality, barriers, job readiness,
+referral week) depends only on the seed and the claimant parameters, never on
+the regime: both regimes are run on the same people.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from commissioning.model.parameters import BARRIERS, PAYMENT_GROUPS
+from scipy.special import ndtri
+
+# Where a claimant is in the journey.
+NOT_YET_REFERRED, NOT_ATTACHED, SEARCHING, IN_WORK, IN_WORK_AFTER, LEFT = range(6)
+STATUS_NAMES = ("not yet referred", "not attached", "searching", "in work",
+                "in work after programme", "left the programme")
+SUPPORT_NAMES = ("minimal (parked)", "light", "intensive")
+
+# Relative prevalence of the barriers other than health (health is set per group).
+OTHER_BARRIER_WEIGHT = {"skills": 1.5, "housing": 0.7, "debt": 1.0, "caring": 0.7,
+                        "confidence": 1.5, "addiction": 0.4, "convictions": 0.4}
+
+# Number of set bits in a byte: barrier counts from bitmasks.
+POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int8)
+# Lowest set bit of a byte (-1 if none): the next barrier to treat.
+FIRST_BIT = np.array([(i & -i).bit_length() - 1 if i else -1 for i in range(256)],
+                     dtype=np.int8)
+
+
+def referral_weeks(n: int, weeks: int, decline: float) -> np.ndarray:
+    """Referral week of each claimant, in id order, for an exponentially changing flow."""
+    t = np.arange(weeks)
+    rate = decline ** (t / max(weeks - 1, 1))
+    cumulative = np.concatenate([[0.0], np.cumsum(rate)]) / rate.sum()
+    counts = np.diff(np.round(cumulative * n).astype(np.int64))
+    return np.repeat(t, counts).astype(np.int32)
+
+
+def barrier_prevalence(p: dict) -> np.ndarray:
+    """Chance of each barrier for each payment group: array [group, barrier]."""
+    total_weight = sum(OTHER_BARRIER_WEIGHT.values())
+    prevalence = np.zeros((len(PAYMENT_GROUPS), len(BARRIERS)))
+    for g, group in enumerate(PAYMENT_GROUPS):
+        health = p["health_barrier_share"][group]
+        others = max(p["mean_barriers"][group] - health, 0.0)
+        for b, barrier in enumerate(BARRIERS):
+            if barrier == "health":
+                prevalence[g, b] = health
+            else:
+                prevalence[g, b] = min(others * OTHER_BARRIER_WEIGHT[barrier] / total_weight, 0.95)
+    return prevalence
+
+
+class ClaimantPopulation:
+    """Every claimant's attributes and state."""
+
+    def __init__(self, p: dict, rng: np.random.Generator):
+        n = self.n = p["claimants"]
+        self.referral_week = referral_weeks(n, p["referral_weeks"], p["referral_decline"])
+        shares = np.array([p["referral_share"][g] for g in PAYMENT_GROUPS])
+        u = rng.random((n, 4))
+        self.group = np.searchsorted(np.cumsum(shares) / shares.sum(), u[:, 0],
+                                     side="right").clip(0, len(shares) - 1).astype(np.int8)
+        self.locality = np.minimum((u[:, 1] * p["localities"]).astype(np.int16),
+                                   p["localities"] - 1)
+        # Barriers: a Gaussian copula, so that barriers cluster in the same people.
+        rho = p["barrier_correlation"]
+        latent = np.sqrt(rho) * rng.standard_normal(n)[:, None] + np.sqrt(1 - rho) * \
+            rng.standard_normal((n, len(BARRIERS)))
+        threshold = ndtri(np.clip(barrier_prevalence(p), 1e-12, 1 - 1e-12))
+        has = latent < threshold[self.group]
+        self.barriers = (has * (1 << np.arange(len(BARRIERS)))).sum(axis=1).astype(np.uint8)
+        self.n_barriers = POPCOUNT[self.barriers]
+        # Job readiness beyond barriers: mean one on the hazard scale.
+        sd = p["heterogeneity_sd"]
+        self.readiness = (sd * rng.standard_normal(n) - 0.5 * sd * sd).astype(np.float32)
+        esa_new = self.group == PAYMENT_GROUPS.index("esa_new")
+        self.long_prognosis = esa_new & (u[:, 2] < p["long_prognosis_share"])
+        base = np.log(np.array([p["base_hazard"][g] for g in PAYMENT_GROUPS]) + 1e-300)
+        self.log_base_hazard = (base[self.group] + np.where(
+            self.long_prognosis, np.log(p["long_prognosis_effect"] + 1e-300), 0.0)
+        ).astype(np.float32)
+
+        # --- state ---
+        i16 = np.int16
+        self.status = np.full(n, NOT_YET_REFERRED, np.int8)
+        self.attach_week = np.full(n, -1, np.int32)
+        self.contract_holder = np.full(n, -1, i16)
+        self.case_holder = np.full(n, -1, i16)
+        self.mitigated = np.zeros(n, np.uint8)  # barriers treated by a specialist
+        self.support = np.zeros(n, np.int8)  # this week's support level
+        self.weeks_on_programme = np.zeros(n, i16)
+        self.weeks_searching = np.zeros(n, i16)
+        self.weeks_parked = np.zeros(n, i16)
+        self.support_spend = np.zeros(n, np.float64)  # £ spent on this claimant
+        # Employment (with the programme).
+        self.job_weeks = np.zeros(n, i16)  # continuous weeks in the current job
+        self.milestone_weeks = np.zeros(n, i16)  # weeks since the last payment milestone
+        self.milestones_paid = np.zeros(n, np.int8)  # 0: none; 1: job outcome; 2+: sustainment
+        self.job_outcome_week = np.full(n, -1, np.int32)
+        self.job_starts = np.zeros(n, i16)
+        # Specialist episodes.
+        self.episode_provider = np.full(n, -1, i16)
+        self.episode_barrier = np.full(n, -1, np.int8)
+        self.episode_end = np.full(n, -1, np.int32)
+        self.episode_payer = np.full(n, -1, i16)  # who pays for the episode
+        self.queued_at = np.full(n, -1, np.int32)  # week joined a specialist's queue
+        self.episodes = np.zeros(n, np.int8)
+        self.treated_by = np.full(n, -1, i16)  # last specialist, for outcome shares
+        # The same person without the programme, on the same random numbers.
+        self.cf_in_work = np.zeros(n, bool)
+        self.cf_job_weeks = np.zeros(n, i16)
+        self.cf_outcome = np.zeros(n, bool)
+        self.employment_outcome = np.zeros(n, bool)  # threshold reached, paid or not
+
+    def view(self, i: int) -> Claimant:
+        return Claimant(self, i)
+
+    def __len__(self) -> int:
+        return self.n
+
+
+class Claimant:
+    """One claimant's row, read-only: `population.view(i)` or `model.claimant(i)`."""
+
+    def __init__(self, population: ClaimantPopulation, i: int):
+        if not 0 <= i < population.n:
+            raise IndexError(f"no claimant {i} (there are {population.n})")
+        self._pop, self.id = population, i
+
+    def _get(self, name: str):
+        return getattr(self._pop, name)[self.id].item()
+
+    @property
+    def payment_group(self) -> str:
+        return PAYMENT_GROUPS[self._get("group")]
+
+    @property
+    def barriers(self) -> list[str]:
+        bits = self._get("barriers")
+        return [b for k, b in enumerate(BARRIERS) if bits >> k & 1]
+
+    @property
+    def treated_barriers(self) -> list[str]:
+        bits = self._get("mitigated")
+        return [b for k, b in enumerate(BARRIERS) if bits >> k & 1]
+
+    @property
+    def status(self) -> str:
+        return STATUS_NAMES[self._get("status")]
+
+    @property
+    def support_level(self) -> str:
+        return SUPPORT_NAMES[self._get("support")]
+
+    @property
+    def in_work(self) -> bool:
+        return self._get("status") in (IN_WORK, IN_WORK_AFTER)
+
+    @property
+    def job_outcome(self) -> bool:
+        return self._get("job_outcome_week") >= 0
+
+    def __getattr__(self, name: str):
+        # Any other array attribute of the population: locality, referral_week, ...
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._get(name)
+        except AttributeError:
+            raise AttributeError(f"a claimant has no attribute {name!r}") from None
+
+    def as_dict(self) -> dict:
+        names = ("locality", "referral_week", "attach_week", "contract_holder", "case_holder",
+                 "weeks_on_programme", "weeks_parked", "support_spend", "job_starts",
+                 "job_outcome_week", "milestones_paid", "episodes")
+        return {"id": self.id, "payment_group": self.payment_group, "barriers": self.barriers,
+                "treated_barriers": self.treated_barriers, "status": self.status,
+                "support_level": self.support_level, **{k: self._get(k) for k in names}}
+
+    def __repr__(self) -> str:
+        return (f"<Claimant {self.id} {self.payment_group} barriers={self.barriers} "
+                f"{self.status}>")

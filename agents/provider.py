@@ -1,0 +1,124 @@
+"""Providers: organisations that hold cash, carry costs and can run out of money.
+
+Every provider keeps its money in the model's accounts (one row per
+organisation), so that the weekly processes can charge and pay whole
+caseloads at once; the agent holds its identity, its capacity and its
+decision rules. A provider rations discretionary spending as its cash falls
+towards its overdraft limit, and exits when it passes that limit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from commissioning.model.model import CommissioningModel
+
+# Organisation roles: who holds the commissioner's contract, who holds cases,
+# who delivers specialist episodes.
+HOLDER, CASE_HOLDER, SPECIALIST = 0, 1, 2
+
+
+class Provider(mesa.Agent):
+    """An organisation delivering employment support."""
+
+    kind = "provider"
+    model: CommissioningModel
+
+    def __init__(self, model: CommissioningModel, name: str, *, sector: str, role: int,
+                 locality: int = -1, barrier: int = -1, capacity: float = 0.0,
+                 fixed_cost: float = 0.0, operating_cost: float = 0.0,
+                 reserves_weeks: float = 0.0, mission_value: float = 0.0):
+        super().__init__(model)
+        self.name = name
+        self.sector = sector  # private | public | third_sector
+        self.role = role
+        self.locality = locality  # -1: serves the whole area
+        self.barrier = barrier  # specialists: the barrier they treat
+        self.capacity = capacity  # caseload places or specialist places
+        self.fixed_cost = fixed_cost  # £ a week, used or not
+        self.operating_cost = operating_cost  # £ a week at capacity (sizes reserves)
+        self.reserves = reserves_weeks * operating_cost
+        self.overdraft_limit = model.p["overdraft_weeks"] * operating_cost
+        self.cash_buffer = model.p["cash_buffer_weeks"] * operating_cost
+        self.mission_value = mission_value  # £ a job outcome is worth beyond payment
+        self.contract_holder: ContractHolder | None = None  # who pays it for cases
+        self.insolvent_week: int | None = None
+        self.index = model.accounts.open(self, self.reserves)
+
+    # --- state read from the accounts ---
+    @property
+    def cash(self) -> float:
+        return float(self.model.accounts.cash[self.index])
+
+    @property
+    def active(self) -> bool:
+        return self.insolvent_week is None
+
+    @property
+    def third_sector(self) -> bool:
+        return self.sector == "third_sector"
+
+    # --- decision rules ---
+    def cash_room(self) -> float:
+        """How freely it can spend, from 1 (cash above its buffer) to 0 (at its limit).
+
+        Counts what it already owes: cash minus payments booked but not yet made.
+        """
+        accounts = self.model.accounts
+        free_cash = self.cash - accounts.payable[self.index]
+        headroom = free_cash + self.overdraft_limit
+        span = self.cash_buffer + self.overdraft_limit
+        if span <= 0:
+            return 1.0 if headroom > 0 else 0.0
+        return min(max(headroom / span, 0.0), 1.0)
+
+    def rationing_hurdle(self) -> float:
+        """Return on cost that discretionary spending must beat this week.
+
+        Zero while cash is above the buffer; rises as cash falls towards the
+        overdraft limit, where spending stops.
+        """
+        room = self.cash_room()
+        return float("inf") if room <= 0 else (1.0 - room) / room
+
+    def is_insolvent(self) -> bool:
+        return self.cash < -self.overdraft_limit
+
+    def exit(self, week: int) -> None:
+        """Leave the market: stop costs; the model passes on its claimants."""
+        self.insolvent_week = week
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name} cash={self.cash:,.0f}>"
+
+
+class ContractHolder(Provider):
+    """An organisation holding the commissioner's contract (a prime or a partnership).
+
+    It passes claimants to case-holding providers, pays them a share of what
+    it is paid, and (by its referral rule) may buy specialist episodes itself.
+    """
+
+    role_prefix = ""
+
+    def __init__(self, model: CommissioningModel, name: str, role: int = HOLDER, **kw):
+        super().__init__(model, name, role=role, **kw)
+        p, pre = model.p, self.role_prefix
+        self.attachment_pass_through = p[f"{pre}_attachment_pass_through"]
+        self.outcome_pass_through = p[f"{pre}_outcome_pass_through"]
+        self.payment_lag = p[f"{pre}_payment_lag_weeks"]
+        self.specialist_fee = p[f"{pre}_specialist_fee"]
+        self.specialist_outcome_share = p[f"{pre}_specialist_outcome_share"]
+        self.referral_rule = p[f"{pre}_referral_rule"]
+        self.employer_link_effect = 1.0
+        self.assessment_cost = 0.0
+        self.overhead = 0.0  # £ a week of contract management or running costs
+        self.case_holders: list[Provider] = [self]
+        self.specialists: list[Provider] = []
+
+    def decides_specialist_referrals(self) -> bool:
+        """Under assessed need the contract holder routes (and pays for) specialist episodes."""
+        return self.referral_rule == "assessed_need"

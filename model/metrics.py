@@ -1,0 +1,169 @@
+"""What a run is judged by: employment outcomes and provider solvency.
+
+`snapshot` computes every metric from the model's current state, so the same
+numbers exist week by week (the `DataCollector`) and at the end of the run
+(`CommissioningModel.metrics`, `commissioning run --json`). Rates are per
+referral, as in the Work Programme statistics. A ratio with nothing to divide
+by is NaN (null in JSON).
+
+- `job_outcome_rate`: paid job outcomes / referrals (outcomes reached on programme);
+- `additional_job_outcome_rate`: claimants reaching the outcome threshold
+  with the programme minus the same claimants without it, per referral;
+- `support_ratio_easy_to_hard`: mean support spend (£) per attached
+  low-barrier claimant (0-1 barriers) over that per high-barrier claimant (3+);
+- `share_subcontractors_no_referrals`: subcontractors (tier 1 and 2, any
+  sector) that never received a claimant or a specialist referral;
+- `*_share_of_spend`: revenue kept by primes (net of what they paid on), and
+  revenue received by third-sector organisations, as shares of total spend.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import TYPE_CHECKING
+
+import numpy as np
+from commissioning.agents import LocalPartnership, Prime, Subcontractor
+from commissioning.agents.claimant import IN_WORK, SEARCHING
+
+from .accounts import PAYMENT_KINDS
+from .parameters import PAYMENT_GROUPS
+
+if TYPE_CHECKING:
+    from .model import CommissioningModel
+
+NAN = float("nan")
+CASH_KINDS = ("prime", "subcontractor", "third_sector", "partnership")
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a) / float(b) if b else NAN
+
+
+def _outcome_metrics(model: CommissioningModel, out: dict) -> None:
+    c = model.claimants
+    hi = model.tally["referrals"]  # ids follow referral order
+    g, nb = c.group[:hi], c.n_barriers[:hi]
+    jo = c.job_outcome_week[:hi] >= 0
+    attached = c.attach_week[:hi] >= 0
+    out["referrals"] = hi
+    out["job_outcomes"] = int(jo.sum())
+    out["job_outcome_rate"] = _ratio(jo.sum(), hi)
+    refs = np.bincount(g, minlength=len(PAYMENT_GROUPS))
+    jos = np.bincount(g[jo], minlength=len(PAYMENT_GROUPS))
+    for k, name in enumerate(PAYMENT_GROUPS):
+        out[f"job_outcome_rate_{name}"] = _ratio(jos[k], refs[k])
+    low, high = nb <= 1, nb >= 3
+    out["job_outcome_rate_low_barrier"] = _ratio(jo[low].sum(), low.sum())
+    out["job_outcome_rate_high_barrier"] = _ratio(jo[high].sum(), high.sum())
+    cf = c.cf_outcome[:hi]
+    with_programme = np.where(attached, c.employment_outcome[:hi], cf)
+    additional = int(with_programme.sum()) - int(cf.sum())
+    out["no_programme_outcome_rate"] = _ratio(cf.sum(), hi)
+    out["additional_job_outcome_rate"] = _ratio(additional, hi)
+    out["additional_job_outcomes"] = additional
+    spend = c.support_spend[:hi]
+    easy = attached & low
+    hard = attached & high
+    out["support_ratio_easy_to_hard"] = _ratio(
+        _ratio(spend[easy].sum(), easy.sum()), _ratio(spend[hard].sum(), hard.sum()))
+    out["job_start_rate"] = _ratio((c.job_starts[:hi] > 0).sum(), hi)
+    searching_weeks = c.weeks_searching[:hi].sum()
+    out["parked_share"] = _ratio(c.weeks_parked[:hi].sum(), searching_weeks)
+
+
+def _provider_metrics(model: CommissioningModel, out: dict) -> None:
+    acc = model.accounts
+    subs = [o for o in model.providers if isinstance(o, Subcontractor)]
+    out["providers_insolvent"] = sum(not o.active for o in model.providers)
+    out["subcontractors_insolvent"] = sum(not o.active for o in subs)
+    out["third_sector_insolvent"] = sum(not o.active for o in subs if o.third_sector)
+    got = model.referrals_matrix.sum(axis=0)
+    out["share_subcontractors_no_referrals"] = _ratio(
+        sum(got[o.index] == 0 for o in subs), len(subs))
+    total = acc.commissioner_paid
+    out["total_spend"] = float(total)
+    out["cost_per_job_outcome"] = _ratio(total, out["job_outcomes"])
+    extra = out["additional_job_outcomes"]
+    out["cost_per_additional_job_outcome"] = _ratio(total, extra) if extra > 0 else NAN
+    third = sum(acc.revenue[o.index] for o in subs if o.third_sector)
+    primes = sum(acc.revenue[o.index] - acc.paid_out[o.index] for o in model.providers
+                 if isinstance(o, Prime))
+    partnerships = sum(acc.revenue[o.index] - acc.paid_out[o.index] for o in model.providers
+                       if isinstance(o, LocalPartnership))
+    out["third_sector_share_of_spend"] = _ratio(third, total)
+    out["prime_share_of_spend"] = _ratio(primes, total)
+    out["partnership_share_of_spend"] = _ratio(partnerships, total)
+
+
+def _weekly_extras(model: CommissioningModel, out: dict) -> None:
+    c, acc = model.claimants, model.accounts
+    status = c.status
+    searching = status == SEARCHING
+    out["caseload"] = int((searching | (status == IN_WORK)).sum())
+    out["searching"] = int(searching.sum())
+    out["parked_this_week"] = _ratio((searching & (c.support == 0)).sum(), searching.sum())
+    out["queued_for_specialist"] = int(((c.episode_provider >= 0) & (c.episode_end < 0)).sum())
+    out["in_specialist_episode"] = int(model.in_episode.sum())
+    out["vacancy_ratio"] = float(model.labour_market.area_ratio(max(model.steps - 1, 0)))
+    paid_by_kind = acc.received.sum(axis=0)
+    for kind, name in enumerate(PAYMENT_KINDS):
+        out[f"paid_{name}"] = float(paid_by_kind[kind])
+    out["cancelled_payments"] = float(acc.cancelled)
+    for kind in CASH_KINDS:
+        cash = [o.cash for o in model.providers if o.kind == kind and o.active]
+        out[f"cash_median_{kind}"] = float(np.median(cash)) if cash else NAN
+        out[f"cash_min_{kind}"] = float(np.min(cash)) if cash else NAN
+        out[f"insolvent_{kind}"] = sum(not o.active for o in model.providers if o.kind == kind)
+
+
+def snapshot(model: CommissioningModel) -> dict[str, float]:
+    """Every metric at the model's current week (cached for the week)."""
+    cached = getattr(model, "_snapshot", None)
+    if cached is not None and cached[0] == model.steps:
+        return cached[1]
+    out: dict[str, float] = {"weeks": model.steps}
+    _outcome_metrics(model, out)
+    _provider_metrics(model, out)
+    _weekly_extras(model, out)
+    model._snapshot = (model.steps, out)
+    return out
+
+
+#: Metric keys of `run --json`, in order (the contract with users and tests).
+FINAL_KEYS: tuple[str, ...] = (
+    "weeks", "referrals", "job_outcome_rate",
+    *(f"job_outcome_rate_{g}" for g in PAYMENT_GROUPS),
+    "job_outcome_rate_low_barrier", "job_outcome_rate_high_barrier",
+    "additional_job_outcome_rate", "support_ratio_easy_to_hard",
+    "providers_insolvent", "subcontractors_insolvent", "third_sector_insolvent",
+    "share_subcontractors_no_referrals", "total_spend", "cost_per_job_outcome",
+    "cost_per_additional_job_outcome", "third_sector_share_of_spend", "prime_share_of_spend",
+    # Beyond the required set:
+    "job_outcomes", "job_start_rate", "no_programme_outcome_rate", "parked_share",
+    "partnership_share_of_spend",
+)
+
+
+def final_metrics(model: CommissioningModel) -> dict[str, float]:
+    snap = snapshot(model)
+    return {k: snap[k] for k in FINAL_KEYS}
+
+
+def _reporter(name: str, model: CommissioningModel) -> float:
+    return snapshot(model)[name]
+
+
+WEEKLY_KEYS: tuple[str, ...] = (
+    *FINAL_KEYS, "caseload", "searching", "parked_this_week", "queued_for_specialist",
+    "in_specialist_episode", "vacancy_ratio",
+    *(f"paid_{k}" for k in PAYMENT_KINDS), "cancelled_payments",
+    *(f"{stat}_{kind}" for kind in CASH_KINDS for stat in ("cash_median", "cash_min",
+                                                            "insolvent")),
+)
+WEEKLY_REPORTERS = {name: partial(_reporter, name) for name in WEEKLY_KEYS}
+
+
+def is_number(x: float) -> bool:
+    return not (isinstance(x, float) and math.isnan(x))

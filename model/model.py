@@ -1,0 +1,323 @@
+"""The commissioning model: one week of welfare-to-work delivery per step.
+
+Build it from keyword arguments (every parameter in `parameters.py` has a
+default) or from a scenario file, then step it:
+
+    model = CommissioningModel(scenario="scenarios/locality.toml", seed=7, claimants=5000)
+    model.run_model()
+    model.metrics()
+
+One week, in order (the ODD "process overview"):
+
+ 1. labour market: each locality's vacancies this week;
+ 2. providers read their cash: how freely each can spend this week;
+ 3. referral: this week's claimants are referred, attach, and are allocated
+    to a contract holder and a case holder; attachment fees are booked;
+ 4. specialist referrals: by the contract holder's rule (expected value or
+    assessed need) claimants join a specialist's queue;
+ 5. specialist episodes: finished ones treat a barrier; queues are admitted
+    within capacity; running episodes cost their specialist;
+ 6. support: each case holder chooses each searching claimant's support level;
+ 7. costs: support, fixed and overhead costs are charged;
+ 8. employment: jobs end, milestones are earned and paid, jobs are found;
+    the no-programme world moves on the same random numbers;
+ 9. programme clock: service fees, and exits after 104 weeks;
+10. settlement: payments falling due are made;
+11. solvency: providers past their overdraft limit exit and hand on claimants;
+12. contract year end: market share shift between primes;
+13. accounting checks (money and claimants conserved), then data collection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+from commissioning.agents import ClaimantPopulation, Commissioner, ContractHolder
+from commissioning.agents.claimant import (
+    IN_WORK,
+    IN_WORK_AFTER,
+    LEFT,
+    NOT_ATTACHED,
+    NOT_YET_REFERRED,
+    SEARCHING,
+    Claimant,
+)
+from commissioning.agents.provider import CASE_HOLDER, HOLDER, SPECIALIST, Provider
+
+from . import employment, insolvency, referrals, specialist_services, supply_chain
+from .accounts import FIXED, OVERHEAD, SUPPORT, AccountingError, Accounts
+from .labour_market import LabourMarket
+from .metrics import WEEKLY_REPORTERS, final_metrics
+from .parameters import PAYMENT_GROUPS
+from .payment_rules import PaymentSchedule
+from .random_streams import RandomStreams
+from .referral_network import build_network, sync_network
+from .scenario import Scenario, load_scenario, validate_params
+from .supply_chain import PROGRAMME_WEEKS
+from .support_decisions import choose_support, support_costs, support_multipliers
+
+
+class CommissioningModel(mesa.Model):
+    """Welfare-to-work commissioning: two-tier payment by results or locality partnerships.
+
+    Args:
+        scenario: a scenario file (path or shipped name) or `Scenario`; its
+            values are the starting point for the keyword arguments.
+        seed: seed of every random stream; the same seed gives the same
+            claimants, labour markets and chances in any regime.
+        **params: any parameter by name (see `commissioning parameters`),
+            e.g. `regime="locality"`, `claimants=5000`, `attachment_fee=0`.
+    """
+
+    def __init__(self, scenario: str | Path | Scenario | None = None,
+                 seed: int | None = None, **params: Any):
+        if isinstance(scenario, Scenario):
+            base, source = scenario.params, str(scenario.path or scenario.name)
+        elif scenario is not None:
+            loaded = load_scenario(scenario)
+            base, source = loaded.params, str(loaded.path)
+        else:
+            base, source = None, "CommissioningModel()"
+        if seed is not None:
+            params["seed"] = seed
+        self.p = validate_params(params, source, base)
+        super().__init__(seed=self.p["seed"])
+        p = self.p
+        self.scenario_name = source
+        self.streams = RandomStreams(p["seed"])
+        self.claimants = ClaimantPopulation(p, self.streams.generator("population"))
+        self.labour_market = LabourMarket.draw(p, self.streams.generator("labour_market"))
+        self.payments = PaymentSchedule(p)
+        self.accounts = Accounts()
+        self.commissioner = Commissioner(self)
+        supply_chain.build(self)
+        self.accounts.freeze()
+        self._index_organisations()
+
+        self.support_multiplier = support_multipliers(p)
+        self.support_cost = support_costs(p)
+        self.outcome_stream_value = self.payments.outcome_stream_value(p["job_loss_hazard_late"])
+        self.vacancy_factor = self.labour_market.hazard_factor(0)
+        self.tally = {"referrals": 0, "attachments": 0, "job_starts": 0}
+        self.exits: list[tuple[int, str, str]] = []
+        self.in_house_carry: dict[int, float] = {}
+        self._lo = self._hi = 0
+        self.network = build_network(self)
+
+        self.datacollector = mesa.DataCollector(model_reporters=WEEKLY_REPORTERS)
+        self.running = p["weeks"] > 0
+        self.datacollector.collect(self)
+
+    # --- set-up ---------------------------------------------------------------
+
+    def _index_organisations(self) -> None:
+        """Per-organisation arrays that the weekly array processes read."""
+        self.orgs: list = self.accounts.owners
+        self.providers: list[Provider] = [o for o in self.orgs if isinstance(o, Provider)]
+        n, G, L = len(self.orgs), len(PAYMENT_GROUPS), self.p["localities"]
+
+        def column(attr: str, default: float = 0.0, dtype=float) -> np.ndarray:
+            return np.array([getattr(o, attr, default) for o in self.orgs], dtype=dtype)
+
+        self.capacity = column("capacity")
+        self.fixed_cost = column("fixed_cost")
+        self.staffed_to_plan = np.array([getattr(o, "role", -1) == CASE_HOLDER or
+                                         (getattr(o, "role", -1) == HOLDER and o.capacity > 0)
+                                         for o in self.orgs])
+        self.overhead = column("overhead")
+        self.mission_value = column("mission_value")
+        self.attachment_pass_through = column("attachment_pass_through")
+        self.outcome_pass_through = column("outcome_pass_through")
+        self.payment_lag = column("payment_lag", 0, np.int64)
+        self.specialist_fee = column("specialist_fee")
+        self.specialist_outcome_share = column("specialist_outcome_share")
+        self.assessment_cost = column("assessment_cost")
+        self.employer_link = column("employer_link_effect", 1.0)
+        self.need_rule = np.array([isinstance(o, ContractHolder) and
+                                   o.decides_specialist_referrals() for o in self.orgs])
+        self.holder_index = np.array([h.index for h in self.holders], np.int64)
+        self.holder_active = np.ones(len(self.holders), bool)
+        self.market_shares = np.full((len(self.holders), G), 1.0 / len(self.holders))
+        self.allocation_by_locality = self.p["regime"] == "locality"
+        self.holder_of_locality = np.array(
+            [h.index for h in self.holders] if self.allocation_by_locality else
+            [self.holders[0].index] * L, np.int64)
+        self.is_specialist = np.array([getattr(o, "role", -1) == SPECIALIST for o in self.orgs])
+        self.staffed = np.where(self.is_specialist, self.capacity, 0.0)  # specialist places staffed
+        self.in_episode = np.zeros(n, np.int64)
+        self.episodes_started = np.zeros(n, np.int64)
+        self.cases_received = np.zeros(n, np.int64)
+        self.referrals_matrix = np.zeros((n, n), np.int64)
+        self.year_referrals = np.zeros((n, G), np.int64)
+        self.year_outcomes = np.zeros((n, G), np.int64)
+        self.rationing_hurdle = np.zeros(n)
+        self.cash_room = np.ones(n)
+        self.refresh_networks()
+
+    def refresh_networks(self) -> None:
+        """Rebuild who can refer to whom after set-up or an exit."""
+        L, nb = self.p["localities"], 8
+        n = len(self.orgs)
+        self._case_options: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self.specialist_options: dict[int, np.ndarray] = {}
+        self.reachable_barriers = np.zeros((n, L), np.uint8)
+        for h in self.holders:
+            self.holder_active[list(self.holder_index).index(h.index)] = h.active
+            for spec in h.specialists:
+                if spec.active:
+                    key = (h.index * L + spec.locality) * nb + spec.barrier
+                    self.specialist_options.setdefault(key, [])
+                    self.specialist_options[key].append(spec.index)
+                    self.reachable_barriers[h.index, spec.locality] |= np.uint8(1 << spec.barrier)
+        self.specialist_options = {k: np.array(sorted(v), np.int64)
+                                   for k, v in self.specialist_options.items()}
+
+    def case_holder_options(self, holder: int, locality: int) -> tuple[np.ndarray, np.ndarray]:
+        """Case holders a contract holder can use in a locality, and their weights.
+
+        A prime's own in-house team comes first (weighted by its share of the
+        locality); then the active case holders serving that locality.
+        """
+        key = (holder, locality)
+        if key not in self._case_options:
+            h = self.orgs[holder]
+            L = self.p["localities"]
+            orgs, weights = [], []
+            for org in h.case_holders:
+                if not org.active or org.locality not in (-1, locality):
+                    continue
+                if org is h and h.capacity <= 0:
+                    continue  # a partnership holds cases only when a partner exits
+                orgs.append(org.index)
+                weights.append(org.capacity / L if org.locality == -1 else org.capacity)
+            if not orgs:
+                orgs, weights = [holder], [1.0]
+            self._case_options[key] = (np.array(orgs, np.int64), np.array(weights, float))
+        return self._case_options[key]
+
+    # --- the week -------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance one week."""
+        week = self.steps - 1  # Mesa counts the step before running it
+        lo, hi = self._active_range(week)
+        new_lo = self._hi
+        self._hi = hi
+        self.vacancy_factor = self.labour_market.hazard_factor(week)  # 1
+        self._read_cash()  # 2
+        referrals.intake(self, week, new_lo, hi)  # 3
+        c = self.claimants
+        searching = np.flatnonzero(c.status[lo:hi] == SEARCHING) + lo
+        specialist_services.refer(self, week, searching)  # 4
+        specialist_services.run_episodes(self, week, lo, hi)  # 5
+        c.support[searching] = choose_support(self, searching)  # 6
+        self._charge_weekly_costs(week, lo, hi)  # 7
+        employment.work_and_search(self, week, lo, hi)  # 8
+        specialist_services.leave_queues(self, lo, hi)
+        employment.programme_clock(self, week, lo, hi)  # 9
+        self.accounts.settle(week)  # 10
+        insolvency.check_solvency(self, week)  # 11
+        self._contract_year_end(week)  # 12
+        if self.p["check_accounts"]:  # 13
+            self.check_conservation()
+        self.running = week + 1 < self.p["weeks"]
+        self.datacollector.collect(self)
+
+    def _active_range(self, week: int) -> tuple[int, int]:
+        """Claimant ids still in play: referred, and not yet finished in either world."""
+        c = self.claimants
+        hi = int(np.searchsorted(c.referral_week, week, side="right"))
+        if week % 4 == 0 and self._lo < self._hi:
+            sl = slice(self._lo, self._hi)
+            done = (np.isin(c.status[sl], (NOT_ATTACHED, LEFT)) & (c.episode_provider[sl] < 0)
+                    & (c.cf_outcome[sl] | (c.referral_week[sl] + PROGRAMME_WEEKS <= week)))
+            self._lo += int(np.argmin(done)) if not done.all() else int(done.size)
+        return self._lo, hi
+
+    def _read_cash(self) -> None:
+        for org in self.providers:
+            if org.active:
+                room = org.cash_room()
+                self.cash_room[org.index] = room
+                self.rationing_hurdle[org.index] = np.inf if room <= 0 else (1 - room) / room
+
+    def _charge_weekly_costs(self, week: int, lo: int, hi: int) -> None:
+        c, acc = self.claimants, self.accounts
+        live = acc.active.copy()
+        live[0] = False
+        staffing = np.where(self.staffed_to_plan, self.staffing_path[min(week, len(
+            self.staffing_path) - 1)], 1.0)
+        acc.charge(np.flatnonzero(live), (self.fixed_cost * staffing)[live], FIXED)
+        acc.charge(np.flatnonzero(live), self.overhead[live], OVERHEAD)
+        status = c.status[lo:hi]
+        on = np.flatnonzero((status == SEARCHING) | (status == IN_WORK)) + lo
+        level = np.where(c.status[on] == SEARCHING, c.support[on], 0)
+        cost = self.support_cost[level]
+        acc.charge(c.case_holder[on], cost, SUPPORT)
+        c.support_spend[on] += cost
+
+    def _contract_year_end(self, week: int) -> None:
+        if (week + 1) % 52:
+            return
+        year = (week + 1) // 52
+        if not self.allocation_by_locality and year + 1 >= self.p["market_share_shift_start_year"]:
+            rows = self.holder_index
+            self.market_shares = self.commissioner.shift_market_share(
+                self.market_shares, self.year_referrals[rows], self.year_outcomes[rows],
+                self.holder_active, self.p["market_share_shift"])
+        self.year_referrals[:] = 0
+        self.year_outcomes[:] = 0
+
+    # --- checks ---------------------------------------------------------------
+
+    def check_conservation(self) -> None:
+        """Raise AccountingError if money or claimants appeared or vanished."""
+        self.accounts.check()
+        c = self.claimants
+        counts = np.bincount(c.status, minlength=6)
+        if counts.sum() != c.n:
+            raise AccountingError("claimant states do not add up to the population")
+        referred = int(np.searchsorted(c.referral_week, self.steps - 1, side="right"))
+        if c.n - counts[NOT_YET_REFERRED] != min(referred, c.n) or \
+                self.tally["referrals"] != c.n - counts[NOT_YET_REFERRED]:
+            raise AccountingError("referred claimants not all accounted for")
+        on = np.isin(c.status, (SEARCHING, IN_WORK, IN_WORK_AFTER))
+        holders = c.case_holder[on]
+        if (holders < 0).any() or not self.accounts.active[holders].all():
+            raise AccountingError("a claimant on programme has no active case holder")
+
+    # --- reading the model ----------------------------------------------------
+
+    @property
+    def week(self) -> int:
+        """Weeks simulated so far."""
+        return self.steps
+
+    def claimant(self, i: int) -> Claimant:
+        """One claimant's row, for inspection."""
+        return self.claimants.view(i)
+
+    def metrics(self) -> dict[str, float]:
+        """The run's outcome and solvency metrics (see `metrics.py`)."""
+        return final_metrics(self)
+
+    def referral_network(self) -> nx.DiGraph:
+        """The referral network, with referrals and money carried on each edge."""
+        return sync_network(self)
+
+    def holders_of_kind(self, role: int = HOLDER) -> list[Provider]:
+        return [o for o in self.providers if o.role == role]
+
+    @property
+    def specialist_providers(self) -> list[Provider]:
+        return [o for o in self.providers if o.role == SPECIALIST]
+
+    def caseloads(self) -> np.ndarray:
+        """Claimants followed by each organisation as case holder (by account row)."""
+        c = self.claimants
+        on = np.isin(c.status, (SEARCHING, IN_WORK, IN_WORK_AFTER))
+        return np.bincount(c.case_holder[on], minlength=len(self.orgs))

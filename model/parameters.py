@@ -1,0 +1,391 @@
+"""Every model parameter: its default, unit, allowed range and source.
+
+This table is the single source of truth. The model's keyword arguments, the
+scenario files, the `--set` overrides and the ODD parameter table in
+`docs/ODD.md` are all read from it, so a number is documented exactly once.
+
+Parameter names are unique across sections, so a scenario key
+`payments.attachment_fee` is the model keyword `attachment_fee`.
+
+Payment-group parameters ("per group") take one number per payment group
+(section 2.1 of DOMAIN.md). In a file they are a sub-table keyed by group;
+on the command line either one number for all groups or one group at a time
+(`--set payments.job_outcome_fee.esa_ex_ib=5000`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The nine Work Programme payment groups, in DWP's order (DOMAIN 2.1).
+PAYMENT_GROUPS: tuple[str, ...] = (
+    "jsa_18_24",
+    "jsa_25_plus",
+    "jsa_early_access",
+    "jsa_ex_ib",
+    "esa_volunteers",
+    "esa_new",
+    "esa_ex_ib",
+    "ib_is_volunteers",
+    "jsa_prison_leavers",
+)
+
+#: Barriers to work a claimant may have; one specialist service per barrier.
+BARRIERS: tuple[str, ...] = (
+    "health",
+    "skills",
+    "housing",
+    "debt",
+    "caring",
+    "confidence",
+    "addiction",
+    "convictions",
+)
+
+REGIMES: tuple[str, ...] = ("two_tier", "locality")
+REFERRAL_RULES: tuple[str, ...] = ("expected_value", "assessed_need")
+IN_HOUSE_SELECTION: tuple[str, ...] = ("expected_value", "random")
+
+
+def per_group(*values: float) -> dict[str, float]:
+    """A per-group default from values in `PAYMENT_GROUPS` order."""
+    assert len(values) == len(PAYMENT_GROUPS)
+    return dict(zip(PAYMENT_GROUPS, values, strict=True))
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of the model."""
+
+    name: str
+    section: str
+    default: Any
+    unit: str
+    doc: str
+    source: str
+    kind: str = "float"  # float | int | bool | choice | per_group | list
+    low: float = -math.inf
+    high: float = math.inf
+    choices: tuple[str, ...] = field(default_factory=tuple)
+    integer_values: bool = False  # per_group/list entries must be whole numbers
+
+    @property
+    def key(self) -> str:
+        return f"{self.section}.{self.name}"
+
+
+A = "assumption — to be calibrated"
+
+PARAMETERS: tuple[Param, ...] = (
+    # --- run ---------------------------------------------------------------
+    Param("weeks", "run", 260, "weeks", "Weeks simulated (one step is one week).",
+          "156 weeks of referrals + 104 on programme", "int", 1, 2000),
+    Param("seed", "run", 1, "-", "Seed of every random stream (common random numbers).",
+          "-", "int", 0, 2**63 - 1),
+    Param("check_accounts", "run", True, "-",
+          "Check money and claimant conservation at the end of every week.", "-", "bool"),
+    # --- commissioning -------------------------------------------------------
+    Param("regime", "commissioning", "two_tier", "-",
+          "Commissioning structure: a vertical prime/subcontractor chain or "
+          "devolved local partnerships.", "DOMAIN 1.1-1.2", "choice", choices=REGIMES),
+    # --- area ----------------------------------------------------------------
+    Param("claimants", "area", 10_000, "claimants",
+          "Claimants referred over the referral period (a scaled-down contract area).",
+          "~108,000 per CPA: 1.95m referrals [S10] / 18 CPAs", "int", 1, 5_000_000),
+    Param("localities", "area", 4, "count",
+          "Localities in the area, each with its own labour market.", A, "int", 1, 60),
+    Param("referral_weeks", "area", 156, "weeks",
+          "Weeks over which referrals arrive.", "WP referred for 70 months [S10]; "
+          "156 keeps a run at 260 weeks", "int", 1, 1000),
+    Param("referral_decline", "area", 0.35, "ratio",
+          "Weekly referral rate in the last referral week relative to the first "
+          "(the stock of long-term claimants is referred early).",
+          "derived: ~63k/month first 14 months vs ~28.5k/month over life [S12, S10]",
+          "float", 0.01, 10.0),
+    # --- referral ------------------------------------------------------------
+    Param("attachment_rate", "referral", 0.95, "share",
+          "Share of referrals that attach to a provider.", "[S12]; DWP assumed 0.90",
+          "float", 0.0, 1.0),
+    Param("take_up_barrier_gradient", "referral", 0.0, "per barrier",
+          "Fall in the chance of attaching per barrier (selection into voluntary "
+          "programmes; 0 = mandatory referral).", "FSS Core share 41% vs 1/7 planned [S35]; "
+          + A, "float", 0.0, 1.0),
+    # --- labour market -----------------------------------------------------
+    Param("vacancy_ratio_start", "labour_market", 0.19, "vacancies per unemployed",
+          "Vacancies per unemployed person in week 0.", "derived 2012 [S31]", "float", 0.0, 5.0),
+    Param("vacancy_ratio_end", "labour_market", 0.40, "vacancies per unemployed",
+          "Vacancies per unemployed person in the last week (linear path).",
+          "~0.4 in 2016, from memory [S31]", "float", 0.0, 5.0),
+    Param("reference_vacancy_ratio", "labour_market", 0.25, "vacancies per unemployed",
+          "Vacancy ratio at which the base hazards apply.", A, "float", 0.01, 5.0),
+    Param("hazard_elasticity", "labour_market", 0.5, "elasticity",
+          "Elasticity of the job-finding hazard to the vacancy ratio.", A, "float", 0.0, 3.0),
+    Param("locality_spread", "labour_market", 0.25, "sd of log",
+          "Spread of vacancy ratios across localities (spatial inequality).",
+          "[S22, S32]; " + A, "float", 0.0, 2.0),
+    Param("recession_depth", "labour_market", 0.0, "share",
+          "Fall in vacancies at the trough of a recession (0 = none, 1 = no vacancies).",
+          "scenario lever", "float", 0.0, 1.0),
+    Param("recession_start_week", "labour_market", 26, "week",
+          "Week the recession begins.", "scenario lever", "int", 0, 2000),
+    Param("recession_weeks", "labour_market", 104, "weeks",
+          "Length of the recession, fall and recovery (vacancies dip as a sine).",
+          "scenario lever", "int", 1, 2000),
+    # --- claimants -----------------------------------------------------------
+    Param("referral_share", "claimants", per_group(
+        0.20, 0.46, 0.12, 0.01, 0.02, 0.13, 0.03, 0.005, 0.025), "share",
+          "Referral mix by payment group (sums to 1).", "DOMAIN 7; " + A + " to C10, C15",
+          "per_group", 0.0, 1.0),
+    Param("base_hazard", "claimants", per_group(
+        0.013, 0.012, 0.0095, 0.007, 0.007, 0.0065, 0.0023, 0.006, 0.008), "per week",
+          "Weekly job-finding hazard with no barriers, no support, at the reference "
+          "vacancy ratio.", "derived from DOMAIN 4 anchors (0.77%/0.63%/0.22%/0.07% a week "
+          "with barriers and support); " + A, "per_group", 0.0, 1.0),
+    Param("mean_barriers", "claimants", per_group(1.5, 2.0, 2.5, 2.5, 3.0, 3.0, 3.0, 3.0, 2.5),
+          "barriers", "Mean number of barriers to work per claimant.",
+          "DOMAIN 7 (1.5 / 2.0 JSA, 3.0 ESA); " + A, "per_group", 0.0, float(len(BARRIERS))),
+    Param("health_barrier_share", "claimants", per_group(
+        0.25, 0.25, 0.35, 0.6, 1.0, 1.0, 1.0, 1.0, 0.3), "share",
+          "Share of claimants with a health barrier.",
+          "DOMAIN 7 (JSA 0.25, ESA 1.0) [S29, S53]; " + A, "per_group", 0.0, 1.0),
+    Param("heterogeneity_sd", "claimants", 0.6, "sd of log hazard",
+          "Within-group variation in job readiness not explained by barriers.",
+          "[S21]; " + A, "float", 0.0, 3.0),
+    Param("barrier_penalty", "claimants", 0.7, "multiplier",
+          "Hazard multiplier per barrier.", A, "float", 0.01, 1.0),
+    Param("barrier_correlation", "claimants", 0.3, "correlation",
+          "Correlation of barriers within a claimant (they cluster).", A, "float", 0.0, 0.99),
+    Param("long_prognosis_share", "claimants", 0.3, "share",
+          "Share of new ESA claimants expected fit for work in 12-18 months rather than "
+          "under 12 (carried as an attribute).", "[S11, S17]; " + A, "float", 0.0, 1.0),
+    Param("long_prognosis_effect", "claimants", 0.6, "multiplier",
+          "Hazard multiplier for a 12-18 month prognosis.", A, "float", 0.0, 1.0),
+    Param("job_loss_hazard_early", "claimants", 0.016, "per week",
+          "Weekly chance a job ends in its first 26 weeks.", "derived from C11 (DOMAIN 4)",
+          "float", 0.0, 1.0),
+    Param("job_loss_hazard_late", "claimants", 0.008, "per week",
+          "Weekly chance a job ends after 26 weeks.", A, "float", 0.0, 1.0),
+    # --- support (delivery technology, shared by every provider) ------------
+    Param("minimal_support_cost", "support", 1.0, "£ per claimant-week",
+          "Cost of keeping a parked claimant on the caseload (contact only), on top of the "
+          "caseload place.", A, "float", 0.0, 1000.0),
+    Param("light_support_cost", "support", 4.0, "£ per claimant-week",
+          "Cost of light-touch support on top of the caseload place (with it, ~£9 a week).",
+          "DOMAIN 7: £8 (4-15) in all; " + A + " to C13, C25", "float", 0.0, 1000.0),
+    Param("intensive_support_cost", "support", 18.0, "£ per claimant-week",
+          "Cost of intensive support on top of the caseload place (with it, ~£23 a week).",
+          "DOMAIN 7: £25 (15-50) in all; " + A, "float", 0.0, 1000.0),
+    Param("light_support_effect", "support", 1.4, "multiplier",
+          "Hazard multiplier of light support (1 = no effect).", A, "float", 1.0, 5.0),
+    Param("intensive_support_effect", "support", 1.8, "multiplier",
+          "Hazard multiplier of intensive support (full support vs none).",
+          "DOMAIN 7 (1.0-2.0; EZ/ND evidence [S38]); " + A, "float", 1.0, 5.0),
+    Param("fee_effort_loss", "support", 0.2, "share",
+          "Share of the support effect lost when a provider is paid entirely by service "
+          "fees (scaled by the fee share): weaker effort without a result to earn.",
+          "[S38] EZ vs New Deal; " + A, "float", 0.0, 1.0),
+    Param("assessment_accuracy", "support", 0.5, "share",
+          "How much of a claimant's unobserved job readiness providers see when they "
+          "judge prospects (0 = barriers and group only, 1 = everything).", A,
+          "float", 0.0, 1.0),
+    Param("provider_optimism", "support", 1.4, "multiplier",
+          "Providers' estimate of claimants' weekly chance of work relative to the truth "
+          "(bids expected 38-42% job outcomes where 27% came).", "[S1, S5, S23]; " + A,
+          "float", 0.1, 5.0),
+    Param("specialist_episode_cost", "support", 600.0, "£ per episode",
+          "Cost to a specialist of one episode of support for one barrier.",
+          "DOMAIN 7; SHP £400-600 did not cover it [S28]", "float", 0.0, 100_000.0),
+    Param("specialist_episode_weeks", "support", 8, "weeks",
+          "Length of a specialist episode.", A, "int", 1, 104),
+    Param("specialist_barrier_reduction", "support", 0.5, "share",
+          "Share of a barrier's penalty removed by a matched specialist episode.",
+          "DOMAIN 7; " + A, "float", 0.0, 1.0),
+    Param("referral_transaction_cost", "support", 30.0, "£ per referral",
+          "Cost to the referrer of arranging one specialist referral (coordination).",
+          "[S40] tendering and contract management; " + A, "float", 0.0, 10_000.0),
+    # --- providers (organisations and their finances) ------------------------
+    Param("primes", "providers", 3, "count",
+          "Large providers able to hold a prime contract in the area.", "2-3 per CPA [S6]",
+          "int", 1, 20),
+    Param("end_to_end_per_locality", "providers", 3, "count",
+          "End-to-end (case-holding) providers in each locality.",
+          "derived: ~20 subcontractors per contract [S27]", "int", 1, 50),
+    Param("specialists_per_locality", "providers", 8, "count",
+          "Specialist providers in each locality, one barrier each (cycling over barriers).",
+          "derived: ~20 subcontractors per contract [S27]", "int", 0, 200),
+    Param("third_sector_share_end_to_end", "providers", 0.3, "share",
+          "Share of end-to-end providers that are third-sector organisations.",
+          "calibrated with the next to C17 (47%) [S27]", "float", 0.0, 1.0),
+    Param("third_sector_share_specialists", "providers", 0.55, "share",
+          "Share of specialist providers that are third-sector organisations.",
+          "calibrated with the previous to C17 (47%) [S27]", "float", 0.0, 1.0),
+    Param("prime_delivery_share", "providers", 0.4, "share",
+          "Share of case-holding capacity in the large providers (in-house delivery by "
+          "primes; lead delivery partners under locality).", "[S7, S19]; " + A,
+          "float", 0.0, 1.0),
+    Param("capacity_headroom", "providers", 1.1, "ratio",
+          "Case-holding capacity relative to the expected peak caseload.", A,
+          "float", 0.1, 10.0),
+    Param("caseload_fixed_cost", "providers", 4.5, "£ per place-week",
+          "Fixed cost of one caseload place (premises, core staff), staffed along the planned "
+          "caseload and paid whether or not the claimants arrive.", A, "float", 0.0, 1000.0),
+    Param("planned_volume_ratio", "providers", 1.0, "ratio",
+          "Caseload providers plan and staff for, relative to the referrals that arrive.",
+          "ESA referrals 34% of forecast; all referrals 9% above tender [S12]", "float",
+          0.0, 10.0),
+    Param("specialist_capacity_share", "providers", 0.03, "places per claimant",
+          "Specialist places per barrier type in a locality, as a share of the "
+          "locality's expected caseload (local capacity limit).", "[S35]; " + A,
+          "float", 0.0, 10.0),
+    Param("specialist_fixed_share", "providers", 0.4, "share",
+          "Share of a specialist episode's cost that is fixed: paid for every staffed place, "
+          "used or not.", A, "float", 0.0, 1.0),
+    Param("staffing_adjustment_weeks", "providers", 13, "weeks",
+          "Time a specialist takes to staff its places up or down to the demand it sees.", A,
+          "int", 1, 520),
+    Param("prime_reserves_weeks", "providers", 52.0, "weeks of operating cost",
+          "Cash reserves of large providers.", "£20m turnover entry rule [S7]; " + A,
+          "float", 0.0, math.inf),
+    Param("subcontractor_reserves_weeks", "providers", 12.0, "weeks of operating cost",
+          "Cash reserves of private and public subcontractors.", "49% drew on reserves [S14]; "
+          + A, "float", 0.0, math.inf),
+    Param("third_sector_reserves_weeks", "providers", 12.0, "weeks of operating cost",
+          "Cash reserves of third-sector organisations.", "[S14]; " + A, "float", 0.0, math.inf),
+    Param("partnership_reserves_weeks", "providers", 12.0, "weeks of operating cost",
+          "Cash reserves of a local partnership.", A, "float", 0.0, math.inf),
+    Param("overdraft_weeks", "providers", 4.0, "weeks of operating cost",
+          "Overdraft limit; a provider whose cash falls below minus this exits.", A,
+          "float", 0.0, math.inf),
+    Param("cash_buffer_weeks", "providers", 4.0, "weeks of operating cost",
+          "Cash below which a provider rations discretionary spending.", A,
+          "float", 0.0, 1000.0),
+    Param("third_sector_mission_value", "providers", 1000.0, "£ per job outcome",
+          "Value a third-sector organisation puts on a job outcome beyond what it is paid "
+          "(why charities subsidise delivery from reserves).", "48 of 98 subsidised [S14]; "
+          + A, "float", 0.0, 1e6),
+    # --- payments (commissioner to contract holder) --------------------------
+    Param("attachment_fee", "payments", per_group(400, 400, 400, 400, 400, 600, 600, 400, 400),
+          "£ per attachment", "Attachment fee in contract year 1.",
+          "[S7] Table 3; PG6-9 from memory; £600 ESA [S28]", "per_group", 0.0, 1e6),
+    Param("attachment_fee_taper", "payments", [1.0, 0.75, 0.5, 0.0], "multiplier by year",
+          "Attachment fee multiplier in contract years 1, 2, 3, ... (the last applies after).",
+          "£400 → £300 → £200 → £0 [S25]", "list", 0.0, 10.0),
+    Param("job_outcome_fee", "payments", per_group(
+        1200, 1200, 1200, 1200, 1000, 1200, 3500, 1000, 1200), "£ per job outcome",
+          "Job outcome fee, paid when the claimant reaches the threshold weeks in work.",
+          "[S7] Table 3; PG6-9 from memory", "per_group", 0.0, 1e6),
+    Param("job_outcome_weeks", "payments", per_group(26, 26, 13, 13, 13, 13, 13, 13, 13),
+          "weeks in work", "Continuous weeks in work that earn the job outcome fee.",
+          "[S11, S10]", "per_group", 1, 520, integer_values=True),
+    Param("sustainment_fee", "payments", per_group(
+        170, 215, 250, 250, 115, 235, 370, 115, 250), "£ per period",
+          "Sustainment payment for each further period in work.",
+          "derived: total ÷ count (DOMAIN 2.3)", "per_group", 0.0, 1e6),
+    Param("sustainment_count", "payments", per_group(13, 13, 20, 20, 20, 20, 26, 20, 20),
+          "payments", "Maximum number of sustainment payments.",
+          "from memory, unverified (DOMAIN 2.3)", "per_group", 0, 520, integer_values=True),
+    Param("sustainment_period_weeks", "payments", 4, "weeks",
+          "Continuous weeks in work per sustainment payment.", "[S26]", "int", 1, 52),
+    Param("bid_discount", "payments", 0.06, "share",
+          "Discount on the maximum prices offered in bids.", "NAO 2012 [S1]", "float", 0.0, 0.9),
+    Param("claim_lag_weeks", "payments", 3, "weeks",
+          "Weeks between earning a payment and being paid (15 working days, validation).",
+          "[S26]", "int", 0, 52),
+    Param("service_fee_share", "payments", 0.0, "share",
+          "Share of the expected contract value paid as a delivery (service) fee per "
+          "participant-month on programme instead of on attachment and outcomes.",
+          "WHP 30% [S36]; JETS 85% [S36]; WP 0", "float", 0.0, 1.0),
+    Param("service_fee_weeks", "payments", 52, "weeks",
+          "Weeks on programme over which the service fee is paid.", "WHP monthly [S36]; " + A,
+          "int", 4, 520),
+    Param("expected_job_outcome_rate", "payments", 0.36, "share",
+          "Job outcome rate the commissioner prices on (to size service fees and budgets).",
+          "DWP expectation 36% [S1]", "float", 0.01, 1.0),
+    Param("expected_sustainment_share", "payments", 0.5, "share",
+          "Share of the maximum sustainment payments the commissioner expects per job outcome.",
+          A, "float", 0.0, 1.0),
+    # --- two-tier supply chain -------------------------------------------------
+    Param("prime_attachment_pass_through", "two_tier", 0.85, "share",
+          "Share of attachment and service fees a prime passes to the subcontractor holding "
+          "the case.", "[S28] £400-600 up front; " + A, "float", 0.0, 1.0),
+    Param("prime_outcome_pass_through", "two_tier", 0.85, "share",
+          "Share of outcome and sustainment payments a prime passes to the subcontractor "
+          "holding the case (the rest is its management fee).",
+          "DOMAIN 7: 15% management fee; " + A + " to C24", "float", 0.0, 1.0),
+    Param("prime_payment_lag_weeks", "two_tier", 6, "weeks",
+          "Weeks after the commissioner pays the prime before the prime pays the subcontractor.",
+          A, "int", 0, 52),
+    Param("prime_overhead_share", "two_tier", 0.05, "share of expected revenue",
+          "Contract management overhead of a prime (fixed weekly).", A, "float", 0.0, 1.0),
+    Param("prime_specialist_fee", "two_tier", 400.0, "£ per episode",
+          "Fee a prime or tier-1 pays a specialist per episode bought.",
+          "SHP £400-600 up front [S28]", "float", 0.0, 1e5),
+    Param("prime_specialist_outcome_share", "two_tier", 0.1, "share",
+          "Share of the job outcome fee passed to the specialist who treated the claimant.",
+          "SHP paid further only on work [S28]; " + A, "float", 0.0, 1.0),
+    Param("supply_chain_membership", "two_tier", 0.6, "share",
+          "Chance that a specialist is on a given prime's supply-chain list.",
+          "~20 subcontractors per contract; many listed tier-2s had no real role [S27]; " + A,
+          "float", 0.0, 1.0),
+    Param("prime_referral_rule", "two_tier", "expected_value", "-",
+          "How specialist episodes are bought: by the case holder when the expected payment "
+          "gain exceeds the price, or by the contract holder for every assessed barrier.",
+          "DOMAIN 3.3", "choice", choices=REFERRAL_RULES),
+    Param("prime_in_house_selection", "two_tier", "expected_value", "-",
+          "How a prime picks the claimants it keeps in house: those with the highest "
+          "expected net revenue, or at random.", "DOMAIN 3.4", "choice",
+          choices=IN_HOUSE_SELECTION),
+    Param("market_share_shift", "two_tier", 0.05, "share of referrals per year",
+          "Referral share moved each year, per payment group, from the worst to the best "
+          "performing prime in the area.", "from memory, unverified [S50]", "float", 0.0, 1.0),
+    Param("market_share_shift_start_year", "two_tier", 3, "contract year",
+          "First contract year in which market share shifts.", "[S50]", "int", 1, 50),
+    Param("prime_employer_link_effect", "two_tier", 1.0, "multiplier",
+          "Hazard multiplier from the chain's employer links.", A, "float", 0.5, 3.0),
+    # --- locality commissioning ------------------------------------------------
+    Param("partnership_attachment_pass_through", "locality", 0.7, "share",
+          "Share of attachment and service fees a partnership passes to the case-holding "
+          "partner (the rest funds its running costs and specialist referrals).", A,
+          "float", 0.0, 1.0),
+    Param("partnership_outcome_pass_through", "locality", 0.7, "share",
+          "Share of outcome and sustainment payments passed to the case-holding partner.", A,
+          "float", 0.0, 1.0),
+    Param("partnership_payment_lag_weeks", "locality", 4, "weeks",
+          "Weeks after the commissioner pays the partnership before it pays the partner.", A,
+          "int", 0, 52),
+    Param("partnership_running_cost_share", "locality", 0.05, "share of expected revenue",
+          "Running cost of a partnership and its integration board (fixed weekly).",
+          "DOMAIN 3.5; " + A, "float", 0.0, 1.0),
+    Param("partnership_specialist_fee", "locality", 600.0, "£ per episode",
+          "Fee the partnership pays a specialist per episode (fee for service).",
+          "at episode cost; " + A, "float", 0.0, 1e5),
+    Param("partnership_specialist_outcome_share", "locality", 0.0, "share",
+          "Share of the job outcome fee passed to the specialist who treated the claimant.",
+          A, "float", 0.0, 1.0),
+    Param("partnership_referral_rule", "locality", "assessed_need", "-",
+          "How specialist episodes are bought (see prime_referral_rule).", "DOMAIN 1.2, 3.6",
+          "choice", choices=REFERRAL_RULES),
+    Param("partnership_assessment_cost", "locality", 100.0, "£ per claimant",
+          "Key-worker assessment cost per attached claimant.", "[S34]; " + A,
+          "float", 0.0, 1e5),
+    Param("local_employer_link_effect", "locality", 1.05, "multiplier",
+          "Hazard multiplier from a partnership's local employer links.", "[S23, S56]; " + A,
+          "float", 0.5, 3.0),
+)
+
+BY_NAME: dict[str, Param] = {p.name: p for p in PARAMETERS}
+SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in PARAMETERS))
+
+
+def defaults() -> dict[str, Any]:
+    """A fresh copy of every default (per-group and list values copied)."""
+    out: dict[str, Any] = {}
+    for p in PARAMETERS:
+        d = p.default
+        out[p.name] = dict(d) if isinstance(d, dict) else list(d) if isinstance(d, list) else d
+    return out
+
+
+assert len(BY_NAME) == len(PARAMETERS), "parameter names must be unique"

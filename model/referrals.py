@@ -1,0 +1,126 @@
+"""Referral and attachment: how new claimants reach a contract holder and a case holder.
+
+- Jobcentre Plus refers each claimant in their referral week; they attach
+  with the attachment rate (lower per barrier when take-up is voluntary).
+- **Two-tier**: the commissioner allocates each claimant at random to a prime
+  by the primes' market shares in their payment group (equal at first,
+  shifted yearly by performance). The prime keeps a share in house, choosing
+  those it expects to earn most from (or at random), and passes the rest to its
+  tier-1 subcontractors in the claimant's locality by their capacity.
+- **Locality**: the claimant goes to their locality's partnership, which
+  assesses them (a key-worker cost) and allocates them to a case-holding
+  partner by capacity.
+
+The contract holder is paid the attachment fee after the claim lag and passes
+its agreed share to the case holder after its own lag.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from commissioning.agents.claimant import NOT_ATTACHED, SEARCHING
+
+from .accounts import ASSESSMENT, ATTACHMENT, COMMISSIONER, PASS_THROUGH
+from .support_decisions import keep_in_house_value
+
+if TYPE_CHECKING:
+    from .model import CommissioningModel
+
+
+def intake(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
+    """Refer claimants lo..hi-1 (this week's referrals) and attach those who start."""
+    if hi <= lo:
+        return
+    c, p = model.claimants, model.p
+    new = np.arange(lo, hi)
+    u = model.streams.weekly_uniform("attachment", week, lo, hi)
+    chance = p["attachment_rate"] * np.clip(
+        1.0 - p["take_up_barrier_gradient"] * c.n_barriers[new], 0.0, 1.0)
+    attached = new[u < chance]
+    c.status[new] = NOT_ATTACHED
+    c.status[attached] = SEARCHING
+    c.attach_week[attached] = week
+    model.tally["referrals"] += len(new)
+    model.tally["attachments"] += len(attached)
+    if not len(attached):
+        return
+    _allocate_contract_holders(model, week, attached)
+    _allocate_case_holders(model, week, attached)
+    _pay_attachment(model, week, attached)
+
+
+def _allocate_contract_holders(model: CommissioningModel, week: int, ids: np.ndarray) -> None:
+    c = model.claimants
+    if model.allocation_by_locality:
+        c.contract_holder[ids] = model.holder_of_locality[c.locality[ids]]
+    else:
+        u = model.streams.weekly_uniform("allocation", week, int(ids[0]), int(ids[-1]) + 1)
+        u = u[ids - ids[0]]
+        shares = model.market_shares * model.holder_active[:, None]
+        cumulative = np.cumsum(shares, axis=0) / shares.sum(axis=0)
+        g = c.group[ids]
+        pick = (u[:, None] >= cumulative[:, g].T).sum(axis=1)
+        pick = np.minimum(pick, len(model.holder_index) - 1)
+        c.contract_holder[ids] = model.holder_index[pick]
+    holder = c.contract_holder[ids]
+    np.add.at(model.referrals_matrix, (COMMISSIONER, holder), 1)
+    np.add.at(model.year_referrals, (holder, c.group[ids]), 1)
+
+
+def _allocate_case_holders(model: CommissioningModel, week: int, ids: np.ndarray) -> None:
+    c = model.claimants
+    u = model.streams.weekly_uniform("case_allocation", week, int(ids[0]), int(ids[-1]) + 1)
+    u = u[ids - ids[0]]
+    key = c.contract_holder[ids].astype(np.int64) * model.p["localities"] + c.locality[ids]
+    for k in np.unique(key):
+        rows = np.flatnonzero(key == k)
+        holder = int(k // model.p["localities"])
+        options = model.case_holder_options(holder, int(k % model.p["localities"]))
+        orgs, weights = options
+        target = np.empty(len(rows), np.int64)
+        keeps_best = (orgs[0] == holder and len(orgs) > 1 and
+                      model.orgs[holder].in_house_selection == "expected_value")
+        if keeps_best:
+            # The prime keeps its in-house share: those it expects to earn most from.
+            share = weights[0] / weights.sum()
+            model.in_house_carry[k] = model.in_house_carry.get(k, 0.0) + share * len(rows)
+            n_keep = min(int(model.in_house_carry[k]), len(rows))
+            model.in_house_carry[k] -= n_keep
+            value = keep_in_house_value(model, ids[rows])
+            order = np.lexsort((ids[rows], -value))
+            kept, rest = rows[order[:n_keep]], rows[order[n_keep:]]
+            target[np.searchsorted(rows, kept)] = holder
+            others, w = orgs[1:], weights[1:]
+        else:
+            rest, others, w = rows, orgs, weights
+        if len(rest):
+            cumulative = np.cumsum(w) / w.sum()
+            pick = np.minimum(np.searchsorted(cumulative, u[rest], side="right"), len(others) - 1)
+            target[np.searchsorted(rows, rest)] = others[pick]
+        c.case_holder[ids[rows]] = target
+    case_holder = c.case_holder[ids]
+    holder = c.contract_holder[ids]
+    passed = case_holder != holder
+    np.add.at(model.referrals_matrix, (holder[passed], case_holder[passed]), 1)
+    np.add.at(model.cases_received, case_holder, 1)
+
+
+def _pay_attachment(model: CommissioningModel, week: int, ids: np.ndarray) -> None:
+    c, p, acc = model.claimants, model.p, model.accounts
+    g = c.group[ids]
+    fee = model.payments.attachment(week // 52 + 1)[g]
+    holder = c.contract_holder[ids].astype(np.int64)
+    case_holder = c.case_holder[ids].astype(np.int64)
+    due = week + p["claim_lag_weeks"]
+    acc.book(due, COMMISSIONER, holder, fee, ATTACHMENT)
+    passed = case_holder != holder
+    lag = model.payment_lag[holder]
+    for w in np.unique(lag[passed]):
+        rows = passed & (lag == w)
+        acc.book(due + int(w), holder[rows], case_holder[rows],
+                 fee[rows] * model.attachment_pass_through[holder[rows]], PASS_THROUGH)
+    assessment = model.assessment_cost[holder]
+    if assessment.any():
+        acc.charge(holder, assessment, ASSESSMENT)

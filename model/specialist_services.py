@@ -1,0 +1,162 @@
+"""Specialist episodes: who is referred for which barrier, queues, and capacity.
+
+A claimant on programme with an untreated barrier can be referred to a
+specialist that treats it and is on their contract holder's network. Who
+decides, and pays, follows the contract holder's referral rule:
+
+- **expected value**: the case holder buys an episode when the expected gain
+  in payments from treating the barrier beats the fee and the cost of
+  arranging it (tier-2 starvation can emerge from prices and volumes);
+- **assessed need**: the contract holder refers every assessed barrier in
+  turn, as far as its cash allows.
+
+A specialist has a number of places and staffs them to the demand it sees
+(referrals running and waiting), adjusting over `staffing_adjustment_weeks`;
+referrals beyond its staffed places wait in a first-come, first-served queue.
+A staffed place costs its fixed share every week, used or not. An episode
+lasts a fixed number of weeks; when it ends the barrier's penalty is partly
+removed. The specialist carries
+the episode's cost every week and is paid its fee, after the payer's lag, when
+the episode starts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from commissioning.agents.claimant import SEARCHING
+
+from .accounts import EPISODE, REFERRAL, SPECIALIST_FEE
+from .support_decisions import next_barrier, specialist_gain
+
+if TYPE_CHECKING:
+    from .model import CommissioningModel
+
+
+def refer(model: CommissioningModel, week: int, searching: np.ndarray) -> None:
+    """Decide this week's specialist referrals among searching claimants."""
+    c, p = model.claimants, model.p
+    ids = searching[c.episode_provider[searching] < 0]
+    ids = ids[c.weeks_on_programme[ids] + p["specialist_episode_weeks"] < 104]
+    if not len(ids):
+        return
+    barrier = next_barrier(model, ids)
+    ids, barrier = ids[barrier >= 0], barrier[barrier >= 0]
+    if not len(ids):
+        return
+    holder = c.contract_holder[ids]
+    by_need = model.need_rule[holder]
+    decider = np.where(by_need, holder, c.case_holder[ids])
+    price = model.specialist_fee[holder] + p["referral_transaction_cost"]
+    u = model.streams.weekly_uniform("specialist_referral", week, int(ids[0]), int(ids[-1]) + 1)
+    u = u[ids - ids[0]]
+    refer_by_need = by_need & (u < model.cash_room[decider])
+    value_rule = ~by_need
+    refer_by_value = np.zeros(len(ids), bool)
+    if value_rule.any():
+        gain = specialist_gain(model, ids[value_rule], decider[value_rule])
+        hurdle = model.rationing_hurdle[decider[value_rule]]
+        refer_by_value[value_rule] = gain >= (1.0 + hurdle) * price[value_rule]
+    chosen = refer_by_need | refer_by_value
+    ids, barrier, holder, decider = ids[chosen], barrier[chosen], holder[chosen], decider[chosen]
+    if not len(ids):
+        return
+
+    # Pick a specialist among those that match, in proportion to their places.
+    u = model.streams.weekly_uniform("specialist_choice", week, int(ids[0]), int(ids[-1]) + 1)
+    u = u[ids - ids[0]]
+    loc = c.locality[ids]
+    provider = np.full(len(ids), -1, np.int64)
+    key = (holder.astype(np.int64) * model.p["localities"] + loc) * 8 + barrier
+    for k in np.unique(key):
+        options = model.specialist_options.get(int(k))
+        if options is None or not len(options):
+            continue
+        rows = key == k
+        weights = np.cumsum(model.capacity[options])
+        pick = np.searchsorted(weights / weights[-1], u[rows], side="right")
+        provider[rows] = options[np.minimum(pick, len(options) - 1)]
+    ok = provider >= 0
+    ids, barrier, decider, provider = ids[ok], barrier[ok], decider[ok], provider[ok]
+    c.episode_provider[ids] = provider
+    c.episode_barrier[ids] = barrier
+    c.episode_payer[ids] = decider
+    c.queued_at[ids] = week
+    model.accounts.charge(decider, p["referral_transaction_cost"], REFERRAL)
+    np.add.at(model.referrals_matrix, (c.case_holder[ids], provider), 1)
+
+
+def leave_queues(model: CommissioningModel, lo: int, hi: int) -> None:
+    """Claimants who stopped searching (work, end of programme) leave any queue."""
+    c = model.claimants
+    sl = slice(lo, hi)
+    gone = (c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0) & (c.status[sl] != SEARCHING)
+    idx = np.flatnonzero(gone) + lo
+    c.episode_provider[idx] = -1
+    c.episode_barrier[idx] = -1
+    c.queued_at[idx] = -1
+
+
+def run_episodes(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
+    """End finished episodes, admit from queues within capacity, and charge their costs."""
+    c, p = model.claimants, model.p
+    sl = slice(lo, hi)
+    # Episodes ending this week: the barrier is (partly) treated.
+    done = np.flatnonzero((c.episode_end[sl] >= 0) & (c.episode_end[sl] <= week)) + lo
+    if len(done):
+        c.mitigated[done] |= (1 << c.episode_barrier[done].astype(np.uint8)).astype(np.uint8)
+        c.treated_by[done] = c.episode_provider[done]
+        c.episodes[done] += 1
+        np.subtract.at(model.in_episode, c.episode_provider[done], 1)
+        c.episode_provider[done] = -1
+        c.episode_barrier[done] = -1
+        c.episode_end[done] = -1
+        c.queued_at[done] = -1
+
+    # Admit the longest-waiting first, up to each specialist's free places.
+    queued = np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + lo
+    if len(queued):
+        provider = c.episode_provider[queued].astype(np.int64)
+        order = np.lexsort((queued, c.queued_at[queued], provider))
+        queued, provider = queued[order], provider[order]
+        first = np.searchsorted(provider, provider, side="left")
+        rank = np.arange(len(queued)) - first
+        free = np.maximum(np.floor(model.staffed + 1e-9).astype(np.int64) - model.in_episode, 0)
+        admit = rank < free[provider]
+        ids, provider = queued[admit], provider[admit]
+        if len(ids):
+            c.episode_end[ids] = week + p["specialist_episode_weeks"]
+            np.add.at(model.in_episode, provider, 1)
+            np.add.at(model.episodes_started, provider, 1)
+            payer = c.episode_payer[ids].astype(np.int64)
+            holder = c.contract_holder[ids]
+            fee = model.specialist_fee[holder]
+            for lag in np.unique(model.payment_lag[holder]):
+                rows = model.payment_lag[holder] == lag
+                model.accounts.book(week + int(lag), payer[rows], provider[rows], fee[rows],
+                                    SPECIALIST_FEE)
+
+    # Every running episode costs its specialist its variable share this week.
+    running = np.flatnonzero(c.episode_end[sl] > week) + lo
+    if len(running):
+        weekly = p["specialist_episode_cost"] / p["specialist_episode_weeks"]
+        variable = weekly * (1.0 - p["specialist_fixed_share"])
+        model.accounts.charge(c.episode_provider[running], variable, EPISODE)
+        c.support_spend[running] += weekly
+    _adjust_staffing(model, lo, hi)
+
+
+def _adjust_staffing(model: CommissioningModel, lo: int, hi: int) -> None:
+    """Specialists move their staffed places towards the demand they see."""
+    c, p = model.claimants, model.p
+    sl = slice(lo, hi)
+    waiting = np.bincount(c.episode_provider[sl][(c.episode_provider[sl] >= 0)
+                                                 & (c.episode_end[sl] < 0)],
+                          minlength=len(model.staffed))
+    demand = model.in_episode + waiting
+    target = np.clip(demand, 1.0, model.capacity)
+    spec = model.is_specialist
+    model.staffed[spec] += (target[spec] - model.staffed[spec]) / p["staffing_adjustment_weeks"]
+    weekly = p["specialist_episode_cost"] / p["specialist_episode_weeks"]
+    model.fixed_cost[spec] = model.staffed[spec] * p["specialist_fixed_share"] * weekly

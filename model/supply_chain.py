@@ -1,0 +1,185 @@
+"""Who contracts with whom: the organisations of an area, wired by the regime.
+
+Both regimes have the same delivery organisations, with the same capacities,
+costs and reserves, drawn from the same seed: large providers, end-to-end
+(case-holding) providers in each locality, and specialists for each barrier
+in each locality. Only the contracts between them differ:
+
+- **two-tier**: the large providers are primes holding the commissioner's
+  contract for the whole area. Each prime delivers some cases in house and
+  has tier-1 end-to-end subcontractors (one prime each) and a list of tier-2
+  specialists it may call off (each specialist joins a prime's list with
+  probability `supply_chain_membership`).
+- **locality**: one partnership per locality holds the devolved contract; the
+  large providers and the locality's end-to-end providers are its case-holding
+  partners, and every specialist in the locality is reachable from each of them.
+
+Capacities are sized from the expected peak caseload, so a scenario with ten
+times the claimants has ten times the places and costs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+from commissioning.agents import (
+    LocalPartnership,
+    Prime,
+    Subcontractor,
+    ThirdSectorOrganisation,
+)
+from commissioning.agents.provider import CASE_HOLDER, SPECIALIST
+
+from .parameters import BARRIERS, PAYMENT_GROUPS
+
+if TYPE_CHECKING:
+    from .model import CommissioningModel
+
+PROGRAMME_WEEKS = 104
+
+
+def planned_caseload(model: CommissioningModel) -> np.ndarray:
+    """Claimants expected on programme in each week of the run (attached, within 104 weeks)."""
+    p = model.p
+    counts = np.bincount(model.claimants.referral_week, minlength=p["referral_weeks"])
+    on_programme = np.convolve(counts, np.ones(PROGRAMME_WEEKS))
+    path = np.zeros(p["weeks"] + 1)
+    n = min(len(path), len(on_programme))
+    path[:n] = on_programme[:n]
+    return path * p["attachment_rate"]
+
+
+def expected_peak_caseload(model: CommissioningModel) -> float:
+    """Most claimants expected on programme at once."""
+    return max(float(planned_caseload(model).max()), 1.0)
+
+
+def expected_contract_value(model: CommissioningModel) -> float:
+    """What the commissioner expects to pay for the whole area over the contract (£)."""
+    p = model.p
+    shares = np.array([p["referral_share"][g] for g in PAYMENT_GROUPS])
+    counts = np.bincount(model.claimants.referral_week, minlength=p["referral_weeks"])
+    years = np.arange(len(counts)) // 52 + 1
+    value = sum(c * float(shares @ model.payments.expected_value(int(y)))
+                for c, y in zip(counts, years, strict=True) if c)
+    return value * p["attachment_rate"]
+
+
+def _sectors(rng: np.random.Generator, n: int, third_sector_share: float) -> list[str]:
+    u = rng.random((n, 2))
+    return ["third_sector" if a < third_sector_share else ("private" if b < 0.6 else "public")
+            for a, b in u]
+
+
+def _provider_class(sector: str):
+    return ThirdSectorOrganisation if sector == "third_sector" else Subcontractor
+
+
+def _reserves_weeks(p: dict, sector: str) -> float:
+    key = "third_sector_reserves_weeks" if sector == "third_sector" else \
+        "subcontractor_reserves_weeks"
+    return p[key]
+
+
+def build(model: CommissioningModel) -> None:
+    """Create every organisation and the contracts between them."""
+    p = model.p
+    rng = model.streams.generator("organisations")
+    L, P = p["localities"], p["primes"]
+    n_e2e, n_spec = p["end_to_end_per_locality"], p["specialists_per_locality"]
+    peak = expected_peak_caseload(model)
+    # Case holders staff up and down along the caseload they plan for.
+    model.staffing_path = p["planned_volume_ratio"] * planned_caseload(model) / peak
+    per_locality = peak / L
+    support_week = p["light_support_cost"]
+    episode_week = p["specialist_episode_cost"] / p["specialist_episode_weeks"]
+    place_week = p["specialist_fixed_share"] * episode_week  # fixed cost of a staffed place
+    contract_week = expected_contract_value(model) / p["weeks"]
+
+    # The same delivery organisations in both regimes.
+    e2e_sectors = [_sectors(rng, n_e2e, p["third_sector_share_end_to_end"]) for _ in range(L)]
+    spec_sectors = [_sectors(rng, n_spec, p["third_sector_share_specialists"])
+                    for _ in range(L)]
+    membership = model.streams.generator("supply_chain").random((L, max(n_spec, 1), P))
+
+    large_capacity = p["prime_delivery_share"] * peak * p["capacity_headroom"] / P
+    large = []
+    for k in range(P):
+        fixed = large_capacity * p["caseload_fixed_cost"]
+        large.append(dict(name=f"Prime {chr(65 + k)}" if k < 26 else f"Prime {k + 1}",
+                          sector="private", capacity=large_capacity, fixed_cost=fixed,
+                          operating_cost=fixed + large_capacity * support_week,
+                          reserves_weeks=p["prime_reserves_weeks"]))
+
+    two_tier = p["regime"] == "two_tier"
+    holders: list = []
+    if two_tier:
+        overhead = p["prime_overhead_share"] * contract_week / P
+        for spec in large:
+            prime = Prime(model, spec.pop("name"), **spec)
+            prime.overhead = overhead
+            prime.operating_cost += overhead
+            holders.append(prime)
+        model.large_providers = list(holders)
+    else:
+        running = p["partnership_running_cost_share"] * contract_week / L
+        specialist_spend = (p["specialist_capacity_share"] * per_locality * len(BARRIERS) *
+                            p["partnership_specialist_fee"] / p["specialist_episode_weeks"])
+        for loc in range(L):
+            ops = running + specialist_spend
+            partnership = LocalPartnership(
+                model, f"Partnership L{loc + 1}", sector="public", locality=loc,
+                fixed_cost=0.0, operating_cost=ops,
+                reserves_weeks=p["partnership_reserves_weeks"])
+            partnership.overhead = running
+            holders.append(partnership)
+        model.large_providers = [Prime(model, spec.pop("name"), role=CASE_HOLDER, **spec)
+                                 for spec in large]
+    model.holders = holders
+
+    # End-to-end providers, one contract holder each under two-tier.
+    model.end_to_end = []
+    e2e_capacity = (1 - p["prime_delivery_share"]) * per_locality * p["capacity_headroom"] / n_e2e
+    for loc in range(L):
+        for j, sector in enumerate(e2e_sectors[loc]):
+            fixed = e2e_capacity * p["caseload_fixed_cost"]
+            org = _provider_class(sector)(
+                model, f"L{loc + 1} end-to-end {j + 1}", sector=sector, role=CASE_HOLDER,
+                locality=loc, capacity=e2e_capacity, fixed_cost=fixed,
+                operating_cost=fixed + e2e_capacity * support_week,
+                reserves_weeks=_reserves_weeks(p, sector),
+                mission_value=p["third_sector_mission_value"] * (sector == "third_sector"))
+            model.end_to_end.append(org)
+            if two_tier:
+                org.contract_holder = holders[(loc * n_e2e + j) % P]
+            else:
+                org.contract_holder = holders[loc]
+            org.contract_holder.case_holders.append(org)
+    if not two_tier:
+        for partnership in holders:
+            partnership.case_holders.extend(model.large_providers)
+
+    # Specialists: one barrier each, cycling through the barriers.
+    model.specialists = []
+    for loc in range(L):
+        per_barrier = np.bincount(np.arange(n_spec) % len(BARRIERS), minlength=len(BARRIERS))
+        for j, sector in enumerate(spec_sectors[loc]):
+            b = j % len(BARRIERS)
+            places = math.ceil(p["specialist_capacity_share"] * per_locality / per_barrier[b])
+            fixed = places * place_week
+            org = _provider_class(sector)(
+                model, f"L{loc + 1} {BARRIERS[b]} specialist" + (f" {j // len(BARRIERS) + 1}"
+                                                                 if j >= len(BARRIERS) else ""),
+                sector=sector, role=SPECIALIST, locality=loc, barrier=b, capacity=places,
+                fixed_cost=fixed, operating_cost=places * episode_week,
+                reserves_weeks=_reserves_weeks(p, sector),
+                mission_value=p["third_sector_mission_value"] * (sector == "third_sector"))
+            model.specialists.append(org)
+            if two_tier:
+                for k, prime in enumerate(holders):
+                    if membership[loc, j, k] < p["supply_chain_membership"]:
+                        prime.specialists.append(org)
+            else:
+                holders[loc].specialists.append(org)

@@ -1,0 +1,159 @@
+"""How a provider decides what support each claimant gets: where parking comes from.
+
+Every case-holding provider uses the same rule, whatever the regime. For each
+claimant it holds it compares three levels of support (minimal contact,
+light, intensive) by expected net value:
+
+    value(s) = P(job outcome | s) * V  -  cost(s) * expected weeks of support
+
+where P comes from the provider's own estimate of the claimant's weekly chance
+of work (barriers, group, local vacancies, and part of their unobserved
+readiness), the weeks left in which a job can still reach the outcome
+threshold, and the chance the job lasts that long; V is what a job outcome is
+worth *to this provider*: its share of the outcome and sustainment payments
+(after the contract holder's cut and any blending), plus any mission value.
+
+Nothing here looks at the regime. Creaming and parking emerge where V is small
+relative to cost for claimants with poor prospects; they vanish when prices
+cover costs. A provider short of cash demands a higher return on each pound
+of discretionary spending (its rationing hurdle), so support falls as cash runs out.
+
+The same value logic prices a specialist episode (worth buying when the
+gain from treating one barrier exceeds its fee) and a prime's choice of which
+claimants to keep in house.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from commissioning.agents.claimant import FIRST_BIT, POPCOUNT
+
+from .supply_chain import PROGRAMME_WEEKS
+
+if TYPE_CHECKING:
+    from .model import CommissioningModel
+
+MINIMAL, LIGHT, INTENSIVE = 0, 1, 2
+
+
+def support_multipliers(p: dict) -> np.ndarray:
+    """Hazard multiplier of each support level, after any effort lost to service fees."""
+    effort = 1.0 - p["fee_effort_loss"] * p["service_fee_share"]
+    raw = np.array([1.0, p["light_support_effect"], p["intensive_support_effect"]])
+    return 1.0 + (raw - 1.0) * effort
+
+
+def support_costs(p: dict) -> np.ndarray:
+    return np.array([p["minimal_support_cost"], p["light_support_cost"],
+                     p["intensive_support_cost"]])
+
+
+def hazard(model: CommissioningModel, ids: np.ndarray, seen: bool) -> np.ndarray:
+    """Weekly job-finding hazard without support: true, or as a provider sees it."""
+    c, p = model.claimants, model.p
+    weight = p["assessment_accuracy"] if seen else 1.0
+    n_treated = POPCOUNT[c.barriers[ids] & c.mitigated[ids]]
+    exponent = c.n_barriers[ids] - p["specialist_barrier_reduction"] * n_treated
+    link = model.employer_link[c.contract_holder[ids]]
+    optimism = p["provider_optimism"] if seen else 1.0
+    return (np.exp(c.log_base_hazard[ids] + weight * c.readiness[ids])
+            * p["barrier_penalty"] ** exponent * model.vacancy_factor[c.locality[ids]]
+            * link * optimism)
+
+
+def no_programme_hazard(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
+    """The same claimant's hazard with no programme at all (the counterfactual)."""
+    c, p = model.claimants, model.p
+    return (np.exp(c.log_base_hazard[ids] + c.readiness[ids])
+            * p["barrier_penalty"] ** c.n_barriers[ids] * model.vacancy_factor[c.locality[ids]])
+
+
+def _p_start(h: np.ndarray, weeks: np.ndarray) -> np.ndarray:
+    """Chance of starting work within `weeks` at weekly hazard `h`."""
+    return -np.expm1(weeks * np.log1p(-np.minimum(h, 0.999999)))
+
+
+def _expected_weeks(h: np.ndarray, weeks: np.ndarray) -> np.ndarray:
+    """Expected weeks of searching (and of support) before work or the end of `weeks`."""
+    h = np.maximum(h, 1e-12)
+    return np.minimum(_p_start(h, weeks) / h, weeks)
+
+
+class Prospects:
+    """What a provider expects of a set of claimants this week."""
+
+    def __init__(self, model: CommissioningModel, ids: np.ndarray,
+                 weeks_ahead: int = 0):
+        c, p = model.claimants, model.p
+        self.ids = ids
+        self.h = hazard(model, ids, seen=True)
+        g = c.group[ids]
+        threshold = model.payments.job_outcome_weeks[g]
+        left = PROGRAMME_WEEKS - c.weeks_on_programme[ids].astype(np.int32) - weeks_ahead
+        self.remaining = np.maximum(left, 0)  # weeks on programme still to pay for
+        self.window = np.maximum(left - threshold, 0)  # weeks a start can still count
+        early = np.minimum(threshold, 26)
+        self.keep_job = ((1 - p["job_loss_hazard_early"]) ** early
+                         * (1 - p["job_loss_hazard_late"]) ** (threshold - early))
+        self.group = g
+
+    def p_outcome(self, multiplier: float | np.ndarray) -> np.ndarray:
+        return _p_start(self.h * multiplier, self.window) * self.keep_job
+
+    def weeks_of_support(self, multiplier: float | np.ndarray) -> np.ndarray:
+        return _expected_weeks(self.h * multiplier, self.remaining)
+
+
+def outcome_value(model: CommissioningModel, ids: np.ndarray, decider: np.ndarray) -> np.ndarray:
+    """What a job outcome for each claimant is worth to the deciding organisation (£)."""
+    c = model.claimants
+    g = c.group[ids]
+    holder = c.contract_holder[ids]
+    share = np.where(decider == holder, 1.0, model.outcome_pass_through[holder])
+    return share * model.outcome_stream_value[g] + model.mission_value[decider]
+
+
+def choose_support(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
+    """Support level for each searching claimant, chosen by their case holder."""
+    decider = model.claimants.case_holder[ids]
+    pr = Prospects(model, ids)
+    value = outcome_value(model, ids, decider)
+    hurdle = model.rationing_hurdle[decider]
+    mult, cost = model.support_multiplier, model.support_cost
+    base_gain = pr.p_outcome(mult[MINIMAL]) * value
+    base_cost = cost[MINIMAL] * pr.weeks_of_support(mult[MINIMAL])
+    best = np.zeros(len(ids))
+    level = np.zeros(len(ids), np.int8)
+    for s in (LIGHT, INTENSIVE):
+        extra_gain = pr.p_outcome(mult[s]) * value - base_gain
+        extra_cost = cost[s] * pr.weeks_of_support(mult[s]) - base_cost
+        net = extra_gain - extra_cost
+        ok = (extra_gain >= (1.0 + hurdle) * extra_cost) & (net > best)
+        level[ok], best[ok] = s, net[ok]
+    return level
+
+
+def next_barrier(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
+    """The next untreated barrier that a specialist on the claimant's network can treat."""
+    c = model.claimants
+    reachable = model.reachable_barriers[c.contract_holder[ids], c.locality[ids]]
+    return FIRST_BIT[c.barriers[ids] & ~c.mitigated[ids] & reachable]
+
+
+def specialist_gain(model: CommissioningModel, ids: np.ndarray, decider: np.ndarray
+                    ) -> np.ndarray:
+    """Expected value to the decider of treating one more barrier, before the fee (£)."""
+    p = model.p
+    pr = Prospects(model, ids, weeks_ahead=p["specialist_episode_weeks"])
+    lift = p["barrier_penalty"] ** (-p["specialist_barrier_reduction"])
+    mult = model.support_multiplier[model.claimants.support[ids]]
+    gain = pr.p_outcome(mult * lift) - pr.p_outcome(mult)
+    return gain * outcome_value(model, ids, decider)
+
+
+def keep_in_house_value(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
+    """Expected payments from holding each new claimant in house (for a prime's choice)."""
+    pr = Prospects(model, ids)
+    return pr.p_outcome(model.support_multiplier[MINIMAL]) * model.outcome_stream_value[pr.group]
