@@ -9,6 +9,7 @@ towards its overdraft limit, and exits when it passes that limit.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
@@ -42,6 +43,9 @@ class Provider(mesa.Agent):
         self.operating_cost = operating_cost  # £ a week at capacity (sizes reserves)
         self.reserves = reserves_weeks * operating_cost
         self.overdraft_limit = model.p["overdraft_weeks"] * operating_cost
+        if math.isinf(self.reserves) or math.isinf(self.overdraft_limit):
+            # Unlimited: a backer covers any loss (cash may go negative without limit).
+            self.reserves, self.overdraft_limit = 0.0, math.inf
         self.cash_buffer = model.p["cash_buffer_weeks"] * operating_cost
         self.mission_value = mission_value  # £ a job outcome is worth beyond payment
         self.contract_holder: ContractHolder | None = None  # who pays it for cases
@@ -67,6 +71,8 @@ class Provider(mesa.Agent):
 
         Counts what it already owes: cash minus payments booked but not yet made.
         """
+        if math.isinf(self.overdraft_limit):
+            return 1.0
         accounts = self.model.accounts
         free_cash = self.cash - accounts.payable[self.index]
         headroom = free_cash + self.overdraft_limit
@@ -74,6 +80,13 @@ class Provider(mesa.Agent):
         if span <= 0:
             return 1.0 if headroom > 0 else 0.0
         return min(max(headroom / span, 0.0), 1.0)
+
+    def spending_headroom(self) -> float:
+        """Discretionary spending it can afford this week (£; infinite if backed)."""
+        if math.isinf(self.overdraft_limit):
+            return math.inf
+        free_cash = self.cash - self.model.accounts.payable[self.index]
+        return max(free_cash + self.overdraft_limit - self.cash_buffer, 0.0)
 
     def rationing_hurdle(self) -> float:
         """Return on cost that discretionary spending must beat this week.
@@ -115,7 +128,7 @@ class ContractHolder(Provider):
         self.referral_rule = p[f"{pre}_referral_rule"]
         self.employer_link_effect = 1.0
         self.assessment_cost = 0.0
-        self.overhead = 0.0  # £ a week of contract management or running costs
+        self.overhead_share = 0.0  # contract management or running costs, share of revenue
         self.case_holders: list[Provider] = [self]
         self.specialists: list[Provider] = []
 

@@ -54,6 +54,8 @@ def exit_provider(model: CommissioningModel, org: Provider, week: int) -> None:
     else:
         mine = np.flatnonzero(followed & (c.case_holder == org.index))
         c.case_holder[mine] = c.contract_holder[mine]
+        orphaned = mine[~model.accounts.active[c.contract_holder[mine]]]
+        c.status[orphaned] = LEFT  # no contract holder left to take them
         if isinstance(org.contract_holder, ContractHolder) and org in \
                 org.contract_holder.case_holders:
             org.contract_holder.case_holders.remove(org)

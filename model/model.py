@@ -18,11 +18,12 @@ One week, in order (the ODD "process overview"):
  5. specialist episodes: finished ones treat a barrier; queues are admitted
     within capacity; running episodes cost their specialist;
  6. support: each case holder chooses each searching claimant's support level;
- 7. costs: support, fixed and overhead costs are charged;
+ 7. costs: support and fixed costs are charged;
  8. employment: jobs end, milestones are earned and paid, jobs are found;
     the no-programme world moves on the same random numbers;
  9. programme clock: service fees, and exits after 104 weeks;
-10. settlement: payments falling due are made;
+10. settlement: payments falling due are made; contract holders' overheads
+    (a share of what they receive) are charged;
 11. solvency: providers past their overdraft limit exit and hand on claimants;
 12. contract year end: market share shift between primes;
 13. accounting checks (money and claimants conserved), then data collection.
@@ -128,7 +129,7 @@ class CommissioningModel(mesa.Model):
         self.staffed_to_plan = np.array([getattr(o, "role", -1) == CASE_HOLDER or
                                          (getattr(o, "role", -1) == HOLDER and o.capacity > 0)
                                          for o in self.orgs])
-        self.overhead = column("overhead")
+        self.overhead_share = column("overhead_share")
         self.mission_value = column("mission_value")
         self.attachment_pass_through = column("attachment_pass_through")
         self.outcome_pass_through = column("outcome_pass_through")
@@ -156,6 +157,7 @@ class CommissioningModel(mesa.Model):
         self.year_outcomes = np.zeros((n, G), np.int64)
         self.rationing_hurdle = np.zeros(n)
         self.cash_room = np.ones(n)
+        self.spending_headroom = np.full(n, np.inf)
         self.refresh_networks()
 
     def refresh_networks(self) -> None:
@@ -219,7 +221,7 @@ class CommissioningModel(mesa.Model):
         employment.work_and_search(self, week, lo, hi)  # 8
         specialist_services.leave_queues(self, lo, hi)
         employment.programme_clock(self, week, lo, hi)  # 9
-        self.accounts.settle(week)  # 10
+        self._settle(week)  # 10
         insolvency.check_solvency(self, week)  # 11
         self._contract_year_end(week)  # 12
         if self.p["check_accounts"]:  # 13
@@ -243,6 +245,7 @@ class CommissioningModel(mesa.Model):
             if org.active:
                 room = org.cash_room()
                 self.cash_room[org.index] = room
+                self.spending_headroom[org.index] = org.spending_headroom()
                 self.rationing_hurdle[org.index] = np.inf if room <= 0 else (1 - room) / room
 
     def _charge_weekly_costs(self, week: int, lo: int, hi: int) -> None:
@@ -252,13 +255,22 @@ class CommissioningModel(mesa.Model):
         staffing = np.where(self.staffed_to_plan, self.staffing_path[min(week, len(
             self.staffing_path) - 1)], 1.0)
         acc.charge(np.flatnonzero(live), (self.fixed_cost * staffing)[live], FIXED)
-        acc.charge(np.flatnonzero(live), self.overhead[live], OVERHEAD)
         status = c.status[lo:hi]
         on = np.flatnonzero((status == SEARCHING) | (status == IN_WORK)) + lo
         level = np.where(c.status[on] == SEARCHING, c.support[on], 0)
         cost = self.support_cost[level]
         acc.charge(c.case_holder[on], cost, SUPPORT)
         c.support_spend[on] += cost
+
+    def _settle(self, week: int) -> None:
+        """Make the payments due; contract holders' overheads go with what they receive."""
+        acc = self.accounts
+        before = acc.revenue.copy()
+        acc.settle(week)
+        received = acc.revenue - before
+        charged = np.flatnonzero((self.overhead_share > 0) & acc.active & (received > 0))
+        if len(charged):
+            acc.charge(charged, self.overhead_share[charged] * received[charged], OVERHEAD)
 
     def _contract_year_end(self, week: int) -> None:
         if (week + 1) % 52:

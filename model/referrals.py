@@ -47,6 +47,14 @@ def intake(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
     if not len(attached):
         return
     _allocate_contract_holders(model, week, attached)
+    closed = ~model.accounts.active[c.contract_holder[attached]]
+    if closed.any():  # every contract holder has failed: no one to attach to
+        lost = attached[closed]
+        c.status[lost], c.attach_week[lost], c.contract_holder[lost] = NOT_ATTACHED, -1, -1
+        model.tally["attachments"] -= len(lost)
+        attached = attached[~closed]
+        if not len(attached):
+            return
     _allocate_case_holders(model, week, attached)
     _pay_attachment(model, week, attached)
 
@@ -59,14 +67,16 @@ def _allocate_contract_holders(model: CommissioningModel, week: int, ids: np.nda
         u = model.streams.weekly_uniform("allocation", week, int(ids[0]), int(ids[-1]) + 1)
         u = u[ids - ids[0]]
         shares = model.market_shares * model.holder_active[:, None]
-        cumulative = np.cumsum(shares, axis=0) / shares.sum(axis=0)
+        total = shares.sum(axis=0)
+        cumulative = np.cumsum(shares, axis=0) / np.where(total > 0, total, 1.0)
         g = c.group[ids]
         pick = (u[:, None] >= cumulative[:, g].T).sum(axis=1)
         pick = np.minimum(pick, len(model.holder_index) - 1)
         c.contract_holder[ids] = model.holder_index[pick]
     holder = c.contract_holder[ids]
-    np.add.at(model.referrals_matrix, (COMMISSIONER, holder), 1)
-    np.add.at(model.year_referrals, (holder, c.group[ids]), 1)
+    live = model.accounts.active[holder]
+    np.add.at(model.referrals_matrix, (COMMISSIONER, holder[live]), 1)
+    np.add.at(model.year_referrals, (holder[live], c.group[ids][live]), 1)
 
 
 def _allocate_case_holders(model: CommissioningModel, week: int, ids: np.ndarray) -> None:

@@ -116,15 +116,13 @@ def build(model: CommissioningModel) -> None:
     two_tier = p["regime"] == "two_tier"
     holders: list = []
     if two_tier:
-        overhead = p["prime_overhead_share"] * contract_week / P
         for spec in large:
             prime = Prime(model, spec.pop("name"), **spec)
-            prime.overhead = overhead
-            prime.operating_cost += overhead
+            prime.overhead_share = p["prime_overhead_share"]
             holders.append(prime)
         model.large_providers = list(holders)
     else:
-        running = p["partnership_running_cost_share"] * contract_week / L
+        running = p["partnership_running_cost_share"] * contract_week / L  # for reserves
         specialist_spend = (p["specialist_capacity_share"] * per_locality * len(BARRIERS) *
                             p["partnership_specialist_fee"] / p["specialist_episode_weeks"])
         for loc in range(L):
@@ -133,7 +131,7 @@ def build(model: CommissioningModel) -> None:
                 model, f"Partnership L{loc + 1}", sector="public", locality=loc,
                 fixed_cost=0.0, operating_cost=ops,
                 reserves_weeks=p["partnership_reserves_weeks"])
-            partnership.overhead = running
+            partnership.overhead_share = p["partnership_running_cost_share"]
             holders.append(partnership)
         model.large_providers = [Prime(model, spec.pop("name"), role=CASE_HOLDER, **spec)
                                  for spec in large]

@@ -132,6 +132,26 @@ def choose_support(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
         net = extra_gain - extra_cost
         ok = (extra_gain >= (1.0 + hurdle) * extra_cost) & (net > best)
         level[ok], best[ok] = s, net[ok]
+    return _within_budget(model, decider, level, best)
+
+
+def _within_budget(model: CommissioningModel, decider: np.ndarray, level: np.ndarray,
+                   net: np.ndarray) -> np.ndarray:
+    """Cut support where a provider cannot pay for it this week, least valuable first.
+
+    Discretionary spending may not take a provider's free cash (cash less what it
+    already owes) below its overdraft limit plus its buffer: that margin is kept
+    for costs it cannot avoid.
+    """
+    extra = model.support_cost[level] - model.support_cost[MINIMAL]
+    n = len(model.orgs)
+    wanted = np.bincount(decider, weights=extra, minlength=n)
+    over = np.flatnonzero(wanted > model.spending_headroom)
+    for d in over:
+        rows = np.flatnonzero((decider == d) & (level > MINIMAL))
+        order = rows[np.argsort(-(net[rows] / extra[rows]), kind="stable")]
+        affordable = np.cumsum(extra[order]) <= max(model.spending_headroom[d], 0.0)
+        level[order[~affordable]] = MINIMAL
     return level
 
 

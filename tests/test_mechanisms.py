@@ -1,0 +1,143 @@
+"""Mechanisms respond to their parameters in the direction they imply.
+
+Each comparison runs the same seed (the same claimants and chances), so a
+difference comes from the parameter alone.
+"""
+
+import numpy as np
+import pytest
+
+from commissioning.agents import Subcontractor
+from commissioning.agents.claimant import SEARCHING
+from commissioning.model import PAYMENT_GROUPS, CommissioningModel
+
+from .conftest import SMALL, run
+
+ESA_NEW = PAYMENT_GROUPS.index("esa_new")
+
+
+def mean_support_spend(model, group: int) -> float:
+    c = model.claimants
+    mine = (c.group == group) & (c.attach_week >= 0)
+    return float(c.support_spend[mine].mean())
+
+
+def test_higher_outcome_fee_for_a_group_raises_its_support():
+    low = run(seed=3, job_outcome_fee={"esa_new": 1200})
+    high = run(seed=3, job_outcome_fee={"esa_new": 6000})
+    assert mean_support_spend(high, ESA_NEW) > 1.2 * mean_support_spend(low, ESA_NEW)
+    # ... and the price signal is specific to the group.
+    jsa = PAYMENT_GROUPS.index("jsa_25_plus")
+    assert mean_support_spend(high, jsa) == pytest.approx(mean_support_spend(low, jsa), rel=0.1)
+
+
+@pytest.mark.parametrize("regime", ["two_tier", "locality"])
+def test_deeper_recession_lowers_job_outcomes(regime):
+    mild = run(seed=4, regime=regime, recession_depth=0.1, recession_start_week=10)
+    deep = run(seed=4, regime=regime, recession_depth=0.6, recession_start_week=10)
+    assert deep.metrics()["job_outcome_rate"] < mild.metrics()["job_outcome_rate"] - 0.02
+
+
+def subcontractor_cash(model) -> float:
+    case_holding = [o for o in model.providers if isinstance(o, Subcontractor) and o.tier == 1]
+    return float(np.mean([o.cash for o in case_holding]))
+
+
+def test_lower_attachment_fee_worsens_subcontractors_cash():
+    full = run(seed=5, weeks=80)
+    none = run(seed=5, weeks=80, attachment_fee=0)
+    assert subcontractor_cash(none) < subcontractor_cash(full)
+
+
+HARSH = {"caseload_fixed_cost": 20.0, "attachment_fee": 0, "subcontractor_reserves_weeks": 2,
+         "third_sector_reserves_weeks": 2, "overdraft_weeks": 0}
+
+
+def test_unlimited_reserves_mean_no_insolvency():
+    harsh = run(seed=6, **HARSH)
+    assert harsh.metrics()["providers_insolvent"] > 0  # the test can fail
+    rich = run(seed=6, **{**HARSH, "subcontractor_reserves_weeks": float("inf"),
+                          "third_sector_reserves_weeks": float("inf")})
+    assert rich.metrics()["providers_insolvent"] == 0
+
+
+@pytest.mark.parametrize("regime", ["two_tier", "locality"])
+def test_no_vacancies_no_job_outcomes(regime):
+    model = run(seed=7, regime=regime, vacancy_ratio_start=0.0, vacancy_ratio_end=0.0)
+    m = model.metrics()
+    assert m["job_outcome_rate"] == 0
+    assert m["job_start_rate"] == 0
+    assert m["no_programme_outcome_rate"] == 0
+
+
+def parked_while_an_outcome_is_possible(model) -> float:
+    """Share of searching claimants parked this week who could still earn a job outcome."""
+    c = model.claimants
+    threshold = model.payments.job_outcome_weeks[c.group]
+    could = (c.status == SEARCHING) & (c.weeks_on_programme + threshold < 103)
+    return float((c.support[could] == 0).mean())
+
+
+def test_prices_that_cover_costs_end_parking():
+    """DOMAIN 3.1's metamorphic check: pay enough for every outcome and no one is parked.
+
+    (In the last weeks on programme a job can no longer reach the outcome
+    threshold, so no price makes support pay there: those weeks are excluded.)
+    """
+    base = CommissioningModel(**SMALL, seed=8)
+    generous = CommissioningModel(**SMALL, seed=8, job_outcome_fee=200_000)
+    for _ in range(70):
+        base.step()
+        generous.step()
+    assert parked_while_an_outcome_is_possible(base) > 0.3
+    assert parked_while_an_outcome_is_possible(generous) == 0.0
+
+
+def test_parking_falls_on_claimants_with_more_barriers():
+    m = run(seed=9).metrics()
+    assert m["support_ratio_easy_to_hard"] > 1.0
+    assert m["job_outcome_rate_low_barrier"] > m["job_outcome_rate_high_barrier"]
+
+
+def test_support_raises_job_outcomes_over_the_no_programme_world():
+    supported = run(seed=10).metrics()
+    useless = run(seed=10, light_support_effect=1.0, intensive_support_effect=1.0,
+                  specialist_barrier_reduction=0.0, prime_employer_link_effect=1.0).metrics()
+    assert supported["additional_job_outcome_rate"] > 0.01
+    assert abs(useless["additional_job_outcome_rate"]) < 0.005
+
+
+def test_need_based_routing_sends_specialist_referrals_to_hard_cases():
+    value = run(seed=12, regime="locality", partnership_referral_rule="expected_value")
+    need = run(seed=12, regime="locality", partnership_referral_rule="assessed_need")
+    assert need.episodes_started.sum() > value.episodes_started.sum()
+    assert need.metrics()["support_ratio_easy_to_hard"] < value.metrics()[
+        "support_ratio_easy_to_hard"]
+
+
+def test_weaker_effort_under_service_fees_lowers_outcomes():
+    keen = run(seed=13, service_fee_share=0.8, fee_effort_loss=0.0)
+    lax = run(seed=13, service_fee_share=0.8, fee_effort_loss=1.0)
+    assert lax.metrics()["job_outcome_rate"] < keen.metrics()["job_outcome_rate"]
+
+
+def test_partnership_running_costs_reduce_its_cash():
+    cheap = run(seed=14, regime="locality", partnership_running_cost_share=0.0)
+    dear = run(seed=14, regime="locality", partnership_running_cost_share=0.15)
+    cash = lambda m: sum(h.cash for h in m.holders)  # noqa: E731
+    assert cash(dear) < cash(cheap)
+
+
+def test_specialist_capacity_limits_make_queues():
+    roomy = run(seed=15, regime="locality", specialist_capacity_share=1.0, weeks=60)
+    tight = run(seed=15, regime="locality", specialist_capacity_share=0.005, weeks=60)
+    queued = lambda m: m.datacollector.get_model_vars_dataframe()[  # noqa: E731
+        "queued_for_specialist"].sum()
+    assert queued(tight) > queued(roomy)
+
+
+def test_market_share_moves_towards_better_primes():
+    model = run(seed=16, market_share_shift=0.1, market_share_shift_start_year=2, weeks=160)
+    shares = model.market_shares
+    assert not np.allclose(shares, shares[0, 0])
+    assert np.allclose(shares.sum(axis=0), 1.0)

@@ -1,0 +1,1 @@
+"""Pictures of the model: static figures (matplotlib) and, later, the browser app."""
