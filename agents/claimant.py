@@ -79,6 +79,8 @@ class ClaimantPopulation:
         has = latent < threshold[self.group]
         self.barriers = (has * (1 << np.arange(len(BARRIERS)))).sum(axis=1).astype(np.uint8)
         self.n_barriers = POPCOUNT[self.barriers]
+        # 0: easy (0-1 barriers), 1: middle (2), 2: hard (3+): the metrics' classes.
+        self.barrier_class = np.minimum(np.maximum(self.n_barriers - 1, 0), 2).astype(np.int8)
         # Job readiness beyond barriers: mean one on the hazard scale.
         sd = p["heterogeneity_sd"]
         self.readiness = (sd * rng.standard_normal(n) - 0.5 * sd * sd).astype(np.float32)

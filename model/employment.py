@@ -29,7 +29,7 @@ from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, SEARCHIN
 from .accounts import OUTCOME, PASS_THROUGH, SERVICE_FEE, SPECIALIST_OUTCOME
 from .payment_rules import SERVICE_FEE_PERIOD
 from .supply_chain import PROGRAMME_WEEKS
-from .support_decisions import hazard, no_programme_hazard
+from .support_decisions import no_programme_hazard
 
 if TYPE_CHECKING:
     from .model import CommissioningModel
@@ -39,8 +39,13 @@ def _job_loss(p: dict, job_weeks: np.ndarray) -> np.ndarray:
     return np.where(job_weeks < 26, p["job_loss_hazard_early"], p["job_loss_hazard_late"])
 
 
-def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
-    """Jobs ending, milestones earned, jobs found, and the no-programme world."""
+def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
+                    searching: np.ndarray, true_hazard: np.ndarray) -> None:
+    """Jobs ending, milestones earned, jobs found, and the no-programme world.
+
+    `searching` are this week's searching claimants and `true_hazard` their
+    hazard before support.
+    """
     c, p, pay = model.claimants, model.p, model.payments
     u_find = model.streams.weekly_uniform("job_finding", week, lo, hi)
     u_loss = model.streams.weekly_uniform("job_loss", week, lo, hi)
@@ -66,14 +71,14 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int) -> N
         _pay_milestones(model, week, earned)
 
     # 3. Searching claimants find work.
-    searching = np.flatnonzero(status == SEARCHING) + lo
-    h = hazard(model, searching, seen=False) * model.support_multiplier[c.support[searching]]
+    h = true_hazard * model.support_multiplier[c.support[searching]]
     found = searching[u_find[searching - lo] < h]
     c.status[found] = IN_WORK
     c.job_weeks[found] = 0
     c.milestone_weeks[found] = 0
+    model.tally.ever_started += int((c.job_starts[found] == 0).sum())
     c.job_starts[found] += 1
-    model.tally["job_starts"] += len(found)
+    model.tally.job_starts += len(found)
 
     # The same people without the programme, within 104 weeks of referral.
     in_window = (c.referral_week[lo:hi] + PROGRAMME_WEEKS > week) & ~c.cf_outcome[lo:hi]
@@ -85,6 +90,8 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int) -> N
     c.cf_job_weeks[cf_kept] += 1
     reached = cf_kept[c.cf_job_weeks[cf_kept] >= pay.job_outcome_weeks[c.group[cf_kept]]]
     c.cf_outcome[reached] = True
+    model.tally.cf_outcomes += len(reached)
+    model.tally.cf_attached += int((c.attach_week[reached] >= 0).sum())
     cf_search = np.flatnonzero(in_window & ~c.cf_in_work[lo:hi]) + lo
     cf_found = cf_search[u_find[cf_search - lo] < no_programme_hazard(model, cf_search)]
     c.cf_in_work[cf_found] = True
@@ -112,6 +119,8 @@ def _pay_milestones(model: CommissioningModel, week: int, ids: np.ndarray) -> No
         jo = ids[outcome]
         c.job_outcome_week[jo] = week
         c.employment_outcome[jo] = True
+        model.tally.jo_group += np.bincount(g[outcome], minlength=len(model.tally.jo_group))
+        model.tally.jo_class += np.bincount(c.barrier_class[jo], minlength=3)
         np.add.at(model.year_outcomes, (holder[outcome], g[outcome]), 1)
         treated = outcome & (c.treated_by[ids] >= 0)
         spec = c.treated_by[ids[treated]].astype(np.int64)
@@ -132,8 +141,11 @@ def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> N
     status = c.status[lo:hi]
     on = np.flatnonzero((status == SEARCHING) | (status == IN_WORK)) + lo
     looking = c.status[on] == SEARCHING
+    parked = looking & (c.support[on] == 0)
     c.weeks_searching[on] += looking
-    c.weeks_parked[on] += looking & (c.support[on] == 0)
+    c.weeks_parked[on] += parked
+    model.tally.weeks_searching += int(looking.sum())
+    model.tally.weeks_parked += int(parked.sum())
     c.weeks_on_programme[on] += 1
     weeks = c.weeks_on_programme[on]
 

@@ -42,35 +42,27 @@ def _ratio(a: float, b: float) -> float:
 
 
 def _outcome_metrics(model: CommissioningModel, out: dict) -> None:
-    c = model.claimants
-    hi = model.tally["referrals"]  # ids follow referral order
-    g, nb = c.group[:hi], c.n_barriers[:hi]
-    jo = c.job_outcome_week[:hi] >= 0
-    attached = c.attach_week[:hi] >= 0
-    out["referrals"] = hi
-    out["job_outcomes"] = int(jo.sum())
-    out["job_outcome_rate"] = _ratio(jo.sum(), hi)
-    refs = np.bincount(g, minlength=len(PAYMENT_GROUPS))
-    jos = np.bincount(g[jo], minlength=len(PAYMENT_GROUPS))
+    t = model.tally
+    referrals = t.referrals
+    jo = int(t.jo_group.sum())
+    out["referrals"] = referrals
+    out["job_outcomes"] = jo
+    out["job_outcome_rate"] = _ratio(jo, referrals)
     for k, name in enumerate(PAYMENT_GROUPS):
-        out[f"job_outcome_rate_{name}"] = _ratio(jos[k], refs[k])
-    low, high = nb <= 1, nb >= 3
-    out["job_outcome_rate_low_barrier"] = _ratio(jo[low].sum(), low.sum())
-    out["job_outcome_rate_high_barrier"] = _ratio(jo[high].sum(), high.sum())
-    cf = c.cf_outcome[:hi]
-    with_programme = np.where(attached, c.employment_outcome[:hi], cf)
-    additional = int(with_programme.sum()) - int(cf.sum())
-    out["no_programme_outcome_rate"] = _ratio(cf.sum(), hi)
-    out["additional_job_outcome_rate"] = _ratio(additional, hi)
+        out[f"job_outcome_rate_{name}"] = _ratio(t.jo_group[k], t.refs_group[k])
+    out["job_outcome_rate_low_barrier"] = _ratio(t.jo_class[0], t.refs_class[0])
+    out["job_outcome_rate_high_barrier"] = _ratio(t.jo_class[2], t.refs_class[2])
+    # With the programme, attached claimants reach the threshold exactly when they
+    # earn a job outcome; the others live as in the no-programme world.
+    additional = jo - t.cf_attached
+    out["no_programme_outcome_rate"] = _ratio(t.cf_outcomes, referrals)
+    out["additional_job_outcome_rate"] = _ratio(additional, referrals)
     out["additional_job_outcomes"] = additional
-    spend = c.support_spend[:hi]
-    easy = attached & low
-    hard = attached & high
     out["support_ratio_easy_to_hard"] = _ratio(
-        _ratio(spend[easy].sum(), easy.sum()), _ratio(spend[hard].sum(), hard.sum()))
-    out["job_start_rate"] = _ratio((c.job_starts[:hi] > 0).sum(), hi)
-    searching_weeks = c.weeks_searching[:hi].sum()
-    out["parked_share"] = _ratio(c.weeks_parked[:hi].sum(), searching_weeks)
+        _ratio(t.spend_class[0], t.attached_class[0]), _ratio(t.spend_class[2],
+                                                              t.attached_class[2]))
+    out["job_start_rate"] = _ratio(t.ever_started, referrals)
+    out["parked_share"] = _ratio(t.weeks_parked, t.weeks_searching)
 
 
 def _provider_metrics(model: CommissioningModel, out: dict) -> None:
@@ -99,12 +91,15 @@ def _provider_metrics(model: CommissioningModel, out: dict) -> None:
 
 def _weekly_extras(model: CommissioningModel, out: dict) -> None:
     c, acc = model.claimants, model.accounts
-    status = c.status
+    active = slice(model._lo, model._hi)  # everyone else is not referred yet, or done
+    status = c.status[active]
     searching = status == SEARCHING
     out["caseload"] = int((searching | (status == IN_WORK)).sum())
     out["searching"] = int(searching.sum())
-    out["parked_this_week"] = _ratio((searching & (c.support == 0)).sum(), searching.sum())
-    out["queued_for_specialist"] = int(((c.episode_provider >= 0) & (c.episode_end < 0)).sum())
+    out["parked_this_week"] = _ratio((searching & (c.support[active] == 0)).sum(),
+                                     searching.sum())
+    out["queued_for_specialist"] = int(((c.episode_provider[active] >= 0)
+                                        & (c.episode_end[active] < 0)).sum())
     out["in_specialist_episode"] = int(model.in_episode.sum())
     out["vacancy_ratio"] = float(model.labour_market.area_ratio(max(model.steps - 1, 0)))
     paid_by_kind = acc.received.sum(axis=0)

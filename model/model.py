@@ -13,10 +13,10 @@ One week, in order (the ODD "process overview"):
  2. providers read their cash: how freely each can spend this week;
  3. referral: this week's claimants are referred, attach, and are allocated
     to a contract holder and a case holder; attachment fees are booked;
- 4. specialist referrals: by the contract holder's rule (expected value or
+ 4. specialist episodes: finished ones treat a barrier; queues are admitted
+    within staffed places; running episodes cost their specialist;
+ 5. specialist referrals: by the contract holder's rule (expected value or
     assessed need) claimants join a specialist's queue;
- 5. specialist episodes: finished ones treat a barrier; queues are admitted
-    within capacity; running episodes cost their specialist;
  6. support: each case holder chooses each searching claimant's support level;
  7. costs: support and fixed costs are charged;
  8. employment: jobs end, milestones are earned and paid, jobs are found;
@@ -59,7 +59,29 @@ from .random_streams import RandomStreams
 from .referral_network import build_network, sync_network
 from .scenario import Scenario, load_scenario, validate_params
 from .supply_chain import PROGRAMME_WEEKS
-from .support_decisions import choose_support, support_costs, support_multipliers
+from .support_decisions import (
+    choose_support,
+    hazard,
+    seen_hazard,
+    support_costs,
+    support_multipliers,
+)
+
+
+class Tally:
+    """Running counts for the metrics, so a week's snapshot costs nothing per claimant."""
+
+    def __init__(self, groups: int):
+        self.referrals = self.attachments = self.job_starts = 0
+        self.refs_group = np.zeros(groups, np.int64)
+        self.jo_group = np.zeros(groups, np.int64)
+        self.refs_class = np.zeros(3, np.int64)  # by barrier class: 0-1, 2, 3+
+        self.attached_class = np.zeros(3, np.int64)
+        self.jo_class = np.zeros(3, np.int64)
+        self.spend_class = np.zeros(3)  # £ support on attached claimants
+        self.cf_outcomes = self.cf_attached = 0  # no-programme outcomes (all, attached)
+        self.ever_started = 0  # claimants with at least one job start
+        self.weeks_searching = self.weeks_parked = 0
 
 
 class CommissioningModel(mesa.Model):
@@ -103,7 +125,7 @@ class CommissioningModel(mesa.Model):
         self.support_cost = support_costs(p)
         self.outcome_stream_value = self.payments.outcome_stream_value(p["job_loss_hazard_late"])
         self.vacancy_factor = self.labour_market.hazard_factor(0)
-        self.tally = {"referrals": 0, "attachments": 0, "job_starts": 0}
+        self.tally = Tally(len(PAYMENT_GROUPS))
         self.exits: list[tuple[int, str, str]] = []
         self.in_house_carry: dict[int, float] = {}
         self._lo = self._hi = 0
@@ -170,7 +192,7 @@ class CommissioningModel(mesa.Model):
         for h in self.holders:
             self.holder_active[list(self.holder_index).index(h.index)] = h.active
             for spec in h.specialists:
-                if spec.active:
+                if spec.active and spec.capacity > 0:
                     key = (h.index * L + spec.locality) * nb + spec.barrier
                     self.specialist_options.setdefault(key, [])
                     self.specialist_options[key].append(spec.index)
@@ -212,13 +234,15 @@ class CommissioningModel(mesa.Model):
         self.vacancy_factor = self.labour_market.hazard_factor(week)  # 1
         self._read_cash()  # 2
         referrals.intake(self, week, new_lo, hi)  # 3
+        specialist_services.run_episodes(self, week, lo, hi)  # 4
         c = self.claimants
         searching = np.flatnonzero(c.status[lo:hi] == SEARCHING) + lo
-        specialist_services.refer(self, week, searching)  # 4
-        specialist_services.run_episodes(self, week, lo, hi)  # 5
-        c.support[searching] = choose_support(self, searching)  # 6
+        true = hazard(self, searching)
+        seen = seen_hazard(self, searching, true)
+        specialist_services.refer(self, week, searching, seen)  # 5
+        c.support[searching] = choose_support(self, searching, seen)  # 6
         self._charge_weekly_costs(week, lo, hi)  # 7
-        employment.work_and_search(self, week, lo, hi)  # 8
+        employment.work_and_search(self, week, lo, hi, searching, true)  # 8
         specialist_services.leave_queues(self, lo, hi)
         employment.programme_clock(self, week, lo, hi)  # 9
         self._settle(week)  # 10
@@ -260,7 +284,14 @@ class CommissioningModel(mesa.Model):
         level = np.where(c.status[on] == SEARCHING, c.support[on], 0)
         cost = self.support_cost[level]
         acc.charge(c.case_holder[on], cost, SUPPORT)
-        c.support_spend[on] += cost
+        self.add_support_spend(on, cost)
+
+    def add_support_spend(self, ids: np.ndarray, amount: np.ndarray | float) -> None:
+        """Record money spent on attached claimants' support (for the creaming metrics)."""
+        c = self.claimants
+        c.support_spend[ids] += amount
+        self.tally.spend_class += np.bincount(c.barrier_class[ids], weights=np.broadcast_to(
+            amount, ids.shape), minlength=3)
 
     def _settle(self, week: int) -> None:
         """Make the payments due; contract holders' overheads go with what they receive."""
@@ -295,7 +326,7 @@ class CommissioningModel(mesa.Model):
             raise AccountingError("claimant states do not add up to the population")
         referred = int(np.searchsorted(c.referral_week, self.steps - 1, side="right"))
         if c.n - counts[NOT_YET_REFERRED] != min(referred, c.n) or \
-                self.tally["referrals"] != c.n - counts[NOT_YET_REFERRED]:
+                self.tally.referrals != c.n - counts[NOT_YET_REFERRED]:
             raise AccountingError("referred claimants not all accounted for")
         on = np.isin(c.status, (SEARCHING, IN_WORK, IN_WORK_AFTER))
         holders = c.case_holder[on]

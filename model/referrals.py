@@ -42,8 +42,10 @@ def intake(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
     c.status[new] = NOT_ATTACHED
     c.status[attached] = SEARCHING
     c.attach_week[attached] = week
-    model.tally["referrals"] += len(new)
-    model.tally["attachments"] += len(attached)
+    tally = model.tally
+    tally.referrals += len(new)
+    tally.refs_group += np.bincount(c.group[new], minlength=len(tally.refs_group))
+    tally.refs_class += np.bincount(c.barrier_class[new], minlength=3)
     if not len(attached):
         return
     _allocate_contract_holders(model, week, attached)
@@ -51,10 +53,11 @@ def intake(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
     if closed.any():  # every contract holder has failed: no one to attach to
         lost = attached[closed]
         c.status[lost], c.attach_week[lost], c.contract_holder[lost] = NOT_ATTACHED, -1, -1
-        model.tally["attachments"] -= len(lost)
         attached = attached[~closed]
         if not len(attached):
             return
+    tally.attachments += len(attached)
+    tally.attached_class += np.bincount(c.barrier_class[attached], minlength=3)
     _allocate_case_holders(model, week, attached)
     _pay_attachment(model, week, attached)
 

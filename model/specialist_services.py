@@ -34,15 +34,20 @@ if TYPE_CHECKING:
     from .model import CommissioningModel
 
 
-def refer(model: CommissioningModel, week: int, searching: np.ndarray) -> None:
-    """Decide this week's specialist referrals among searching claimants."""
+def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.ndarray
+          ) -> None:
+    """Decide this week's specialist referrals among searching claimants.
+
+    `seen` is the providers' view of each searching claimant's hazard.
+    """
     c, p = model.claimants, model.p
-    ids = searching[c.episode_provider[searching] < 0]
-    ids = ids[c.weeks_on_programme[ids] + p["specialist_episode_weeks"] < 104]
+    free = (c.episode_provider[searching] < 0) & (
+        c.weeks_on_programme[searching] + p["specialist_episode_weeks"] < 104)
+    ids, seen = searching[free], seen[free]
     if not len(ids):
         return
     barrier = next_barrier(model, ids)
-    ids, barrier = ids[barrier >= 0], barrier[barrier >= 0]
+    ids, seen, barrier = ids[barrier >= 0], seen[barrier >= 0], barrier[barrier >= 0]
     if not len(ids):
         return
     holder = c.contract_holder[ids]
@@ -55,7 +60,7 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray) -> None:
     value_rule = ~by_need
     refer_by_value = np.zeros(len(ids), bool)
     if value_rule.any():
-        gain = specialist_gain(model, ids[value_rule], decider[value_rule])
+        gain = specialist_gain(model, ids[value_rule], decider[value_rule], seen[value_rule])
         hurdle = model.rationing_hurdle[decider[value_rule]]
         refer_by_value[value_rule] = gain >= (1.0 + hurdle) * price[value_rule]
     chosen = refer_by_need | refer_by_value
@@ -143,7 +148,7 @@ def run_episodes(model: CommissioningModel, week: int, lo: int, hi: int) -> None
         weekly = p["specialist_episode_cost"] / p["specialist_episode_weeks"]
         variable = weekly * (1.0 - p["specialist_fixed_share"])
         model.accounts.charge(c.episode_provider[running], variable, EPISODE)
-        c.support_spend[running] += weekly
+        model.add_support_spend(running, weekly)
     _adjust_staffing(model, lo, hi)
 
 

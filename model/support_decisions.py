@@ -50,17 +50,21 @@ def support_costs(p: dict) -> np.ndarray:
                      p["intensive_support_cost"]])
 
 
-def hazard(model: CommissioningModel, ids: np.ndarray, seen: bool) -> np.ndarray:
-    """Weekly job-finding hazard without support: true, or as a provider sees it."""
+def hazard(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
+    """Each claimant's true weekly job-finding hazard this week, before support."""
     c, p = model.claimants, model.p
-    weight = p["assessment_accuracy"] if seen else 1.0
     n_treated = POPCOUNT[c.barriers[ids] & c.mitigated[ids]]
     exponent = c.n_barriers[ids] - p["specialist_barrier_reduction"] * n_treated
     link = model.employer_link[c.contract_holder[ids]]
-    optimism = p["provider_optimism"] if seen else 1.0
-    return (np.exp(c.log_base_hazard[ids] + weight * c.readiness[ids])
-            * p["barrier_penalty"] ** exponent * model.vacancy_factor[c.locality[ids]]
-            * link * optimism)
+    return (np.exp(c.log_base_hazard[ids] + c.readiness[ids])
+            * p["barrier_penalty"] ** exponent * model.vacancy_factor[c.locality[ids]] * link)
+
+
+def seen_hazard(model: CommissioningModel, ids: np.ndarray, true: np.ndarray) -> np.ndarray:
+    """The hazard as a provider judges it: part of the readiness it cannot see, and optimism."""
+    c, p = model.claimants, model.p
+    hidden = (p["assessment_accuracy"] - 1.0) * c.readiness[ids]
+    return true * np.exp(hidden) * p["provider_optimism"]
 
 
 def no_programme_hazard(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
@@ -71,8 +75,8 @@ def no_programme_hazard(model: CommissioningModel, ids: np.ndarray) -> np.ndarra
 
 
 def _p_start(h: np.ndarray, weeks: np.ndarray) -> np.ndarray:
-    """Chance of starting work within `weeks` at weekly hazard `h`."""
-    return -np.expm1(weeks * np.log1p(-np.minimum(h, 0.999999)))
+    """Chance of starting work within `weeks` at weekly hazard `h` (continuous time)."""
+    return -np.expm1(-h * weeks)
 
 
 def _expected_weeks(h: np.ndarray, weeks: np.ndarray) -> np.ndarray:
@@ -82,13 +86,17 @@ def _expected_weeks(h: np.ndarray, weeks: np.ndarray) -> np.ndarray:
 
 
 class Prospects:
-    """What a provider expects of a set of claimants this week."""
+    """What a provider expects of a set of claimants this week.
+
+    `seen` is the provider's estimate of each claimant's weekly hazard (from
+    `seen_hazard`); it is computed here if not given.
+    """
 
     def __init__(self, model: CommissioningModel, ids: np.ndarray,
-                 weeks_ahead: int = 0):
+                 seen: np.ndarray | None = None, weeks_ahead: int = 0):
         c, p = model.claimants, model.p
         self.ids = ids
-        self.h = hazard(model, ids, seen=True)
+        self.h = seen if seen is not None else seen_hazard(model, ids, hazard(model, ids))
         g = c.group[ids]
         threshold = model.payments.job_outcome_weeks[g]
         left = PROGRAMME_WEEKS - c.weeks_on_programme[ids].astype(np.int32) - weeks_ahead
@@ -115,10 +123,10 @@ def outcome_value(model: CommissioningModel, ids: np.ndarray, decider: np.ndarra
     return share * model.outcome_stream_value[g] + model.mission_value[decider]
 
 
-def choose_support(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
+def choose_support(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray) -> np.ndarray:
     """Support level for each searching claimant, chosen by their case holder."""
     decider = model.claimants.case_holder[ids]
-    pr = Prospects(model, ids)
+    pr = Prospects(model, ids, seen)
     value = outcome_value(model, ids, decider)
     hurdle = model.rationing_hurdle[decider]
     mult, cost = model.support_multiplier, model.support_cost
@@ -162,11 +170,11 @@ def next_barrier(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
     return FIRST_BIT[c.barriers[ids] & ~c.mitigated[ids] & reachable]
 
 
-def specialist_gain(model: CommissioningModel, ids: np.ndarray, decider: np.ndarray
-                    ) -> np.ndarray:
+def specialist_gain(model: CommissioningModel, ids: np.ndarray, decider: np.ndarray,
+                    seen: np.ndarray) -> np.ndarray:
     """Expected value to the decider of treating one more barrier, before the fee (£)."""
     p = model.p
-    pr = Prospects(model, ids, weeks_ahead=p["specialist_episode_weeks"])
+    pr = Prospects(model, ids, seen, weeks_ahead=p["specialist_episode_weeks"])
     lift = p["barrier_penalty"] ** (-p["specialist_barrier_reduction"])
     mult = model.support_multiplier[model.claimants.support[ids]]
     gain = pr.p_outcome(mult * lift) - pr.p_outcome(mult)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from commissioning.model import CommissioningModel
 
 # Small enough to run in well under a second, large enough for every group.

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from commissioning.agents import Prime, Subcontractor
 from commissioning.agents.claimant import (
     IN_WORK,
@@ -63,7 +62,7 @@ def test_claimants_are_conserved_every_week(regime):
         followed = np.isin(c.status, (SEARCHING, IN_WORK, IN_WORK_AFTER))
         assert model.caseloads().sum() == followed.sum()
         assert (c.case_holder[followed] >= 0).all()
-    assert model.tally["referrals"] == c.n
+    assert model.tally.referrals == c.n
 
 
 def test_accounting_check_catches_money_that_vanishes():
@@ -85,3 +84,24 @@ def test_insolvent_providers_hand_on_their_claimants():
     assert all(o.insolvent_week is not None for o in gone)
     assert all(isinstance(o, Prime) or o.cash < -o.overdraft_limit for o in gone)
     assert len(model.exits) == len(gone)
+
+
+@pytest.mark.parametrize("regime", ["two_tier", "locality"])
+def test_running_tallies_match_a_recount_of_the_claimants(regime):
+    """The metrics come from running counts; recount them from the claimant arrays."""
+    model = CommissioningModel(**SMALL, seed=8, regime=regime)
+    model.run_model()
+    c, m = model.claimants, model.metrics()
+    attached = c.attach_week >= 0
+    jo = c.job_outcome_week >= 0
+    assert m["referrals"] == c.n
+    assert m["job_outcome_rate"] == pytest.approx(jo.mean())
+    with_programme = np.where(attached, c.employment_outcome, c.cf_outcome)
+    assert m["additional_job_outcome_rate"] == pytest.approx(
+        with_programme.mean() - c.cf_outcome.mean())
+    easy, hard = attached & (c.n_barriers <= 1), attached & (c.n_barriers >= 3)
+    assert m["support_ratio_easy_to_hard"] == pytest.approx(
+        c.support_spend[easy].mean() / c.support_spend[hard].mean())
+    assert m["job_outcome_rate_high_barrier"] == pytest.approx(jo[c.n_barriers >= 3].mean())
+    assert m["parked_share"] == pytest.approx(c.weeks_parked.sum() / c.weeks_searching.sum())
+    assert m["job_start_rate"] == pytest.approx((c.job_starts > 0).mean())

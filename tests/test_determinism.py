@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-
 from commissioning.model import CommissioningModel
 
 from .conftest import SMALL, run
