@@ -15,8 +15,9 @@ the regime: both regimes are run on the same people.
 from __future__ import annotations
 
 import numpy as np
-from commissioning.model.parameters import BARRIERS, PAYMENT_GROUPS
 from scipy.special import ndtri
+
+from commissioning.model.parameters import BARRIERS, PAYMENT_GROUPS
 
 # Where a claimant is in the journey.
 NOT_YET_REFERRED, NOT_ATTACHED, SEARCHING, IN_WORK, IN_WORK_AFTER, LEFT = range(6)

@@ -17,6 +17,8 @@ import mesa
 if TYPE_CHECKING:
     from commissioning.model.model import CommissioningModel
 
+MAX_HURDLE = 1e9  # return on cost demanded when a provider cannot spend at all
+
 # Organisation roles: who holds the commissioner's contract, who holds cases,
 # who delivers specialist episodes.
 HOLDER, CASE_HOLDER, SPECIALIST = 0, 1, 2
@@ -77,7 +79,7 @@ class Provider(mesa.Agent):
         free_cash = self.cash - accounts.payable[self.index]
         headroom = free_cash + self.overdraft_limit
         span = self.cash_buffer + self.overdraft_limit
-        if span <= 0:
+        if span <= 1e-6:  # no buffer and no overdraft: spend while in credit
             return 1.0 if headroom > 0 else 0.0
         return min(max(headroom / span, 0.0), 1.0)
 
@@ -95,7 +97,7 @@ class Provider(mesa.Agent):
         overdraft limit, where spending stops.
         """
         room = self.cash_room()
-        return float("inf") if room <= 0 else (1.0 - room) / room
+        return MAX_HURDLE if room <= 1.0 / MAX_HURDLE else (1.0 - room) / room
 
     def is_insolvent(self) -> bool:
         return self.cash < -self.overdraft_limit

@@ -21,8 +21,7 @@ import math
 import platform
 import subprocess
 import sys
-import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 WEEKS = 260
@@ -95,7 +94,7 @@ def main() -> int:
     out = Path(__file__).parent / "results" / "claimant_throughput.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(), "machine": platform.machine(),
         "runs": rows, "boltzmann": b, "ratio_at_100k": ratio,
         "national_total_s": (national["run_s"] + national["build_s"]) if national else math.nan,

@@ -149,7 +149,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             sc = load_scenario(path)
             print(f"ok    {path}: {sc.name}")
         except ScenarioError as exc:
-            print(f"error {exc}", file=sys.stderr)
+            print(f"error: {exc}", file=sys.stderr)
             failed += 1
     return EXIT_BAD_INPUT if failed else 0
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, SEARCHING
 
 from .accounts import OUTCOME, PASS_THROUGH, SERVICE_FEE, SPECIALIST_OUTCOME

@@ -24,6 +24,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
+
 from commissioning.agents import LocalPartnership, Prime, Subcontractor
 from commissioning.agents.claimant import IN_WORK, SEARCHING
 

@@ -37,6 +37,7 @@ from typing import Any
 import mesa
 import networkx as nx
 import numpy as np
+
 from commissioning.agents import ClaimantPopulation, Commissioner, ContractHolder
 from commissioning.agents.claimant import (
     IN_WORK,
@@ -270,7 +271,7 @@ class CommissioningModel(mesa.Model):
                 room = org.cash_room()
                 self.cash_room[org.index] = room
                 self.spending_headroom[org.index] = org.spending_headroom()
-                self.rationing_hurdle[org.index] = np.inf if room <= 0 else (1 - room) / room
+                self.rationing_hurdle[org.index] = org.rationing_hurdle()
 
     def _charge_weekly_costs(self, week: int, lo: int, hi: int) -> None:
         c, acc = self.claimants, self.accounts

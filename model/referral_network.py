@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
+
 from commissioning.agents.provider import CASE_HOLDER, HOLDER, SPECIALIST
 
 from .parameters import BARRIERS

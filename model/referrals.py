@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+
 from commissioning.agents.claimant import NOT_ATTACHED, SEARCHING
 
 from .accounts import ASSESSMENT, ATTACHMENT, COMMISSIONER, PASS_THROUGH

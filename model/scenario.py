@@ -142,9 +142,13 @@ def packaged_scenarios() -> Path:
 
 
 def resolve_path(name: str | Path) -> Path:
-    """A path as given, or a shipped scenario by name (`locality` or `locality.toml`)."""
+    """A path as given, or a shipped scenario by bare name (`locality` or `locality.toml`).
+
+    A name with a folder in it is always taken as a path, so a missing file is
+    never silently replaced by a shipped one.
+    """
     path = Path(name)
-    if path.exists():
+    if path.exists() or path.parent != Path("."):
         return path
     shipped = packaged_scenarios() / (path.name if path.suffix else f"{path.name}.toml")
     return shipped if shipped.exists() else path
@@ -184,12 +188,16 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
 
     if "inherits" in meta:
         parent_path = (path.parent / meta["inherits"]).resolve()
+        if not parent_path.is_file() and Path(meta["inherits"]).parent == Path("."):
+            shipped = resolve_path(meta["inherits"])  # e.g. "two_tier.toml" from anywhere
+            parent_path = shipped.resolve() if shipped.is_file() else parent_path
         if parent_path in _seen or parent_path == path.resolve():
             raise ScenarioError(source, "scenario.inherits", "no circular inheritance",
                                 meta["inherits"])
-        if not parent_path.exists():
+        if not parent_path.is_file():
             raise ScenarioError(source, "scenario.inherits",
-                                "a scenario file next to this one", meta["inherits"])
+                                "a scenario file next to this one or a shipped scenario",
+                                meta["inherits"])
         params = load_scenario(parent_path, (), (*_seen, path.resolve())).params
     else:
         params = defaults()

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+
 from commissioning.agents.claimant import SEARCHING
 
 from .accounts import EPISODE, REFERRAL, SPECIALIST_FEE

@@ -24,6 +24,7 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+
 from commissioning.agents import (
     LocalPartnership,
     Prime,

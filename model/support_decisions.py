@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+
 from commissioning.agents.claimant import FIRST_BIT, POPCOUNT
 
 from .supply_chain import PROGRAMME_WEEKS

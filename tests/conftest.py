@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from commissioning.model import CommissioningModel
 
 # Small enough to run in well under a second, large enough for every group.

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from commissioning.agents import Prime, Subcontractor
 from commissioning.agents.claimant import (
     IN_WORK,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from commissioning.model.cli import main
 from commissioning.model.metrics import FINAL_KEYS
 from commissioning.model.parameters import PARAMETERS, PAYMENT_GROUPS
@@ -120,8 +121,6 @@ def test_every_command_rejects_circular_inheritance(capsys, tmp_path, name):
     assert_bad_input(rc, out, err, "scenario.inherits", "circular")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a missing file passes if a shipped scenario "
-                   "has its base name (resolve_path ignores the folder)")
 def test_validate_rejects_a_missing_file_named_like_a_shipped_one(capsys, tmp_path):
     path = tmp_path / "two_tier.toml"
     rc, out, err = cli(capsys, "validate", path)

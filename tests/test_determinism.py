@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 from commissioning.model import CommissioningModel
 
 from .conftest import SMALL, run

@@ -6,6 +6,7 @@ difference comes from the parameter alone.
 
 import numpy as np
 import pytest
+
 from commissioning.agents import Subcontractor
 from commissioning.agents.claimant import SEARCHING
 from commissioning.model import PAYMENT_GROUPS, CommissioningModel

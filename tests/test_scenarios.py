@@ -14,6 +14,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+
 from commissioning.model.parameters import (
     BY_NAME,
     PARAMETERS,
@@ -273,8 +274,6 @@ def test_circular_inheritance_is_an_error(tmp_path, cycle):
     check_one_line(exc)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an `inherits` naming a directory is reported "
-                   "against the directory, without the file or key that named it")
 def test_inheriting_a_directory_names_the_file_and_key(tmp_path):
     (tmp_path / "folder").mkdir()
     child = write(tmp_path / "child.toml", "[scenario]\ninherits = 'folder'\n")
@@ -333,8 +332,6 @@ def test_a_directory_is_not_a_scenario(tmp_path):
     assert "readable" in exc.expected
 
 
-@pytest.mark.xfail(strict=True, reason="bug: resolve_path falls back to the shipped file "
-                   "with the same base name even when a folder was given")
 def test_a_missing_file_is_an_error_even_if_a_shipped_one_has_its_name(tmp_path):
     path = tmp_path / "locality.toml"
     exc = raise_error(path)
