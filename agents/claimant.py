@@ -122,7 +122,7 @@ class ClaimantPopulation:
         self.cf_in_work = np.zeros(n, bool)
         self.cf_job_weeks = np.zeros(n, i16)
         self.cf_outcome = np.zeros(n, bool)
-        self.employment_outcome = np.zeros(n, bool)  # threshold reached, paid or not
+        self.employment_outcome = np.zeros(n, bool)  # threshold reached on programme
 
     def view(self, i: int) -> Claimant:
         return Claimant(self, i)

@@ -23,6 +23,7 @@ from .scenario import Scenario, ScenarioError, load_scenario
 
 EXIT_BAD_INPUT = 2
 DEFAULT_SCENARIO = "two_tier"
+DEFAULT_COMPARISON = ("two_tier", "locality")
 
 
 def _scenario(path: str | None, assignments: list[str]) -> Scenario:
@@ -51,9 +52,10 @@ SUMMARY = (
                              "job_start_rate"]),
     ("Creaming and parking", ["support_ratio_easy_to_hard", "parked_share"]),
     ("Providers", ["providers_insolvent", "subcontractors_insolvent", "third_sector_insolvent",
-                   "share_subcontractors_no_referrals"]),
+                   "share_subcontractors_no_referrals", "share_third_sector_no_referrals"]),
     ("Money", ["total_spend", "cost_per_job_outcome", "cost_per_additional_job_outcome",
-               "prime_share_of_spend", "partnership_share_of_spend",
+               "prime_share_of_spend", "large_provider_share_of_spend",
+               "partnership_share_of_spend",
                "third_sector_share_of_spend"]),
 )
 
@@ -93,7 +95,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     from .runner import compare, console_progress
 
-    scenarios = [_scenario(path, args.set) for path in args.scenarios]
+    scenarios = [_scenario(path, args.set) for path in args.scenarios or DEFAULT_COMPARISON]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -113,9 +115,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print("mean [95% interval]; diff = paired difference from " + names[0])
     width = 34
     header = f"{'metric':<{width}}" + "".join(f"{n[:30]:>32}" for n in names)
-    for i, n in enumerate(names[1:]):
-        header += f"{'diff ' + n[:24]:>32}"
-        del i
+    header += "".join(f"{'diff ' + n[:24]:>32}" for n in names[1:])
     print(header)
     for metric in dict.fromkeys(table.metric):
         rows = table[table.metric == metric].set_index("scenario")
@@ -132,13 +132,25 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _short(key: str, value: float, diff: bool) -> str:
+    """Compact numbers for the comparison table: £k for money, points for rate differences."""
+    if math.isnan(value):
+        return "n/a"
+    text = _fmt(key, value)
+    if "£" in text and abs(value) >= 10_000:
+        text = f"{'-' if value < 0 else ''}£{abs(value) / 1000:,.0f}k"
+    elif text.endswith("%") and diff:
+        text = f"{100 * value:.1f}pp"
+    return text
+
+
 def _cell(metric: str, mean: float, low: float, high: float, diff: bool = False) -> str:
     if math.isnan(mean):
         return "n/a"
     sign = "+" if diff and mean >= 0 else ""
-    text = sign + _fmt(metric, mean)
+    text = sign + _short(metric, mean, diff)
     if not math.isnan(low):
-        text += f" [{_fmt(metric, low)}, {_fmt(metric, high)}]"
+        text += f" [{_short(metric, low, diff)}, {_short(metric, high, diff)}]"
     return text
 
 
@@ -156,18 +168,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_parameters(args: argparse.Namespace) -> int:
     if args.markdown:
-        print("| Key | Default | Unit | Range | Source |")
-        print("|---|---|---|---|---|")
+        from .odd_table import markdown_rows
+
+        print("\n".join(markdown_rows()))
+        return 0
     for p in PARAMETERS:
         default = p.default
         if isinstance(default, dict):
             default = " / ".join(f"{v:g}" for v in default.values())
-        rng = "one of " + ", ".join(p.choices) if p.kind == "choice" else (
-            f"{p.low:g} to {p.high:g}" if p.kind not in ("bool",) else "true/false")
-        if args.markdown:
-            print(f"| `{p.key}` | {default} | {p.unit} | {rng} | {p.source} |")
-        else:
-            print(f"{p.key:<48} {default!s:<40} {p.unit}")
+        print(f"{p.key:<48} {default!s:<40} {p.unit}")
     return 0
 
 
@@ -191,7 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     cmp_ = sub.add_parser("compare", help="compare scenarios on the same claimants and seeds")
-    cmp_.add_argument("scenarios", nargs="+", help="scenario files; the first is the reference")
+    cmp_.add_argument("scenarios", nargs="*",
+                      help="scenario files; the first is the reference "
+                           "(default: two_tier locality)")
     cmp_.add_argument("--replicates", type=int, default=10, help="seeds per scenario (10)")
     cmp_.add_argument("--seed", type=int, default=1, help="first seed (1)")
     cmp_.add_argument("--out", default="results/compare", help="output folder")

@@ -57,6 +57,7 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
     lost = u_loss[working - lo] < _job_loss(p, c.job_weeks[working])
     gone = working[lost]
     c.status[gone] = np.where(c.status[gone] == IN_WORK, SEARCHING, LEFT)
+    c.support[gone] = 0  # support is decided afresh next week
     c.job_weeks[gone] = 0
     c.milestone_weeks[gone] = 0
     kept = working[~lost]
@@ -82,8 +83,10 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
     model.tally.job_starts += len(found)
 
     # The same people without the programme, within 104 weeks of referral.
+    # (as with the programme, a job lost this week cannot be replaced until next week)
     in_window = (c.referral_week[lo:hi] + PROGRAMME_WEEKS > week) & ~c.cf_outcome[lo:hi]
     cf_work = np.flatnonzero(in_window & c.cf_in_work[lo:hi]) + lo
+    cf_search = np.flatnonzero(in_window & ~c.cf_in_work[lo:hi]) + lo
     cf_lost = u_loss[cf_work - lo] < _job_loss(p, c.cf_job_weeks[cf_work])
     c.cf_in_work[cf_work[cf_lost]] = False
     c.cf_job_weeks[cf_work[cf_lost]] = 0
@@ -93,7 +96,6 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
     c.cf_outcome[reached] = True
     model.tally.cf_outcomes += len(reached)
     model.tally.cf_attached += int((c.attach_week[reached] >= 0).sum())
-    cf_search = np.flatnonzero(in_window & ~c.cf_in_work[lo:hi]) + lo
     cf_found = cf_search[u_find[cf_search - lo] < no_programme_hazard(model, cf_search)]
     c.cf_in_work[cf_found] = True
     c.cf_job_weeks[cf_found] = 0
@@ -141,12 +143,6 @@ def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> N
     c, pay = model.claimants, model.payments
     status = c.status[lo:hi]
     on = np.flatnonzero((status == SEARCHING) | (status == IN_WORK)) + lo
-    looking = c.status[on] == SEARCHING
-    parked = looking & (c.support[on] == 0)
-    c.weeks_searching[on] += looking
-    c.weeks_parked[on] += parked
-    model.tally.weeks_searching += int(looking.sum())
-    model.tally.weeks_parked += int(parked.sum())
     c.weeks_on_programme[on] += 1
     weeks = c.weeks_on_programme[on]
 

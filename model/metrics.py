@@ -13,7 +13,9 @@ by is NaN (null in JSON).
   low-barrier claimant (0-1 barriers) over that per high-barrier claimant (3+);
 - `share_subcontractors_no_referrals`: subcontractors (tier 1 and 2, any
   sector) that never received a claimant or a specialist referral;
-- `*_share_of_spend`: revenue kept by primes (net of what they paid on), and
+- `*_share_of_spend`: revenue kept (net of what they paid on) by prime
+  contractors, by the large providers whatever their role (primes under
+  two-tier, lead delivery partners under locality) and by partnerships, and
   revenue received by third-sector organisations, as shares of total spend.
 """
 
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from .model import CommissioningModel
 
 NAN = float("nan")
-CASH_KINDS = ("prime", "subcontractor", "third_sector", "partnership")
+CASH_KINDS = ("prime", "large_provider", "subcontractor", "third_sector", "partnership")
 
 
 def _ratio(a: float, b: float) -> float:
@@ -82,11 +84,17 @@ def _provider_metrics(model: CommissioningModel, out: dict) -> None:
     out["cost_per_additional_job_outcome"] = _ratio(total, extra) if extra > 0 else NAN
     third = sum(acc.revenue[o.index] for o in subs if o.third_sector)
     primes = sum(acc.revenue[o.index] - acc.paid_out[o.index] for o in model.providers
-                 if isinstance(o, Prime))
+                 if o.kind == "prime")
+    large = sum(acc.revenue[o.index] - acc.paid_out[o.index] for o in model.providers
+                if isinstance(o, Prime))
     partnerships = sum(acc.revenue[o.index] - acc.paid_out[o.index] for o in model.providers
                        if isinstance(o, LocalPartnership))
     out["third_sector_share_of_spend"] = _ratio(third, total)
     out["prime_share_of_spend"] = _ratio(primes, total)
+    out["large_provider_share_of_spend"] = _ratio(large, total)
+    vcs = [o for o in subs if o.third_sector]
+    out["share_third_sector_no_referrals"] = _ratio(sum(got[o.index] == 0 for o in vcs),
+                                                    len(vcs))
     out["partnership_share_of_spend"] = _ratio(partnerships, total)
 
 
@@ -138,7 +146,8 @@ FINAL_KEYS: tuple[str, ...] = (
     "cost_per_additional_job_outcome", "third_sector_share_of_spend", "prime_share_of_spend",
     # Beyond the required set:
     "job_outcomes", "job_start_rate", "no_programme_outcome_rate", "parked_share",
-    "partnership_share_of_spend",
+    "partnership_share_of_spend", "large_provider_share_of_spend",
+    "share_third_sector_no_referrals",
 )
 
 

@@ -242,6 +242,7 @@ class CommissioningModel(mesa.Model):
         seen = seen_hazard(self, searching, true)
         specialist_services.refer(self, week, searching, seen)  # 5
         c.support[searching] = choose_support(self, searching, seen)  # 6
+        self._count_parking(searching)
         self._charge_weekly_costs(week, lo, hi)  # 7
         employment.work_and_search(self, week, lo, hi, searching, true)  # 8
         specialist_services.leave_queues(self, lo, hi)
@@ -286,6 +287,14 @@ class CommissioningModel(mesa.Model):
         cost = self.support_cost[level]
         acc.charge(c.case_holder[on], cost, SUPPORT)
         self.add_support_spend(on, cost)
+
+    def _count_parking(self, searching: np.ndarray) -> None:
+        c = self.claimants
+        parked = c.support[searching] == 0
+        c.weeks_searching[searching] += 1
+        c.weeks_parked[searching] += parked
+        self.tally.weeks_searching += len(searching)
+        self.tally.weeks_parked += int(parked.sum())
 
     def add_support_spend(self, ids: np.ndarray, amount: np.ndarray | float) -> None:
         """Record money spent on attached claimants' support (for the creaming metrics)."""

@@ -336,7 +336,7 @@ PARAMETERS: tuple[Param, ...] = (
           "DOMAIN 3.3", "choice", choices=REFERRAL_RULES),
     Param("prime_in_house_selection", "two_tier", "expected_value", "-",
           "How a prime picks the claimants it keeps in house: those with the highest "
-          "expected net revenue, or at random.", "DOMAIN 3.4", "choice",
+          "expected outcome payments, or at random.", "DOMAIN 3.4", "choice",
           choices=IN_HOUSE_SELECTION),
     Param("market_share_shift", "two_tier", 0.05, "share of referrals per year",
           "Referral share moved each year, per payment group, from the worst to the best "

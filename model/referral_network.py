@@ -32,6 +32,8 @@ def node_kind(org) -> str:
         return "partnership"
     if org.kind == "prime":
         return "prime"
+    if org.kind == "large_provider":
+        return "large provider"
     if org.third_sector:
         return "third sector"
     return "tier 1" if org.role == CASE_HOLDER else "tier 2"

@@ -30,6 +30,12 @@ if TYPE_CHECKING:
     from .model import CommissioningModel
 
 
+def attachment_chance(p: dict, n_barriers: np.ndarray) -> np.ndarray:
+    """Chance that a referred claimant attaches (falls with barriers if take-up is voluntary)."""
+    return p["attachment_rate"] * np.clip(1.0 - p["take_up_barrier_gradient"] * n_barriers,
+                                          0.0, 1.0)
+
+
 def intake(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
     """Refer claimants lo..hi-1 (this week's referrals) and attach those who start."""
     if hi <= lo:
@@ -37,9 +43,7 @@ def intake(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
     c, p = model.claimants, model.p
     new = np.arange(lo, hi)
     u = model.streams.weekly_uniform("attachment", week, lo, hi)
-    chance = p["attachment_rate"] * np.clip(
-        1.0 - p["take_up_barrier_gradient"] * c.n_barriers[new], 0.0, 1.0)
-    attached = new[u < chance]
+    attached = new[u < attachment_chance(p, c.n_barriers[new])]
     c.status[new] = NOT_ATTACHED
     c.status[attached] = SEARCHING
     c.attach_week[attached] = week

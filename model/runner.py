@@ -26,11 +26,13 @@ from .metrics import FINAL_KEYS
 from .scenario import Scenario
 
 #: Weekly series kept from each run of a comparison (for its figures).
-SERIES = ("job_outcome_rate", "job_outcomes", "job_outcome_rate_low_barrier",
-          "job_outcome_rate_high_barrier", "cash_median_prime", "cash_min_prime",
-          "cash_median_subcontractor", "cash_min_subcontractor", "cash_median_third_sector",
-          "cash_min_third_sector", "cash_median_partnership", "cash_min_partnership",
-          "providers_insolvent", "total_spend", "parked_this_week")
+SERIES = (
+    "job_outcome_rate", "job_outcomes", "job_outcome_rate_low_barrier",
+    "job_outcome_rate_high_barrier", "providers_insolvent", "total_spend", "parked_this_week",
+    *(f"cash_{stat}_{kind}" for kind in ("prime", "large_provider", "subcontractor",
+                                         "third_sector", "partnership")
+      for stat in ("median", "min")),
+)
 
 
 @dataclass

@@ -29,6 +29,7 @@ import numpy as np
 from commissioning.agents.claimant import SEARCHING
 
 from .accounts import EPISODE, REFERRAL, SPECIALIST_FEE
+from .supply_chain import PROGRAMME_WEEKS
 from .support_decisions import next_barrier, specialist_gain
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.
     """
     c, p = model.claimants, model.p
     free = (c.episode_provider[searching] < 0) & (
-        c.weeks_on_programme[searching] + p["specialist_episode_weeks"] < 104)
+        c.weeks_on_programme[searching] + p["specialist_episode_weeks"] < PROGRAMME_WEEKS)
     ids, seen = searching[free], seen[free]
     if not len(ids):
         return

@@ -49,7 +49,14 @@ def planned_caseload(model: CommissioningModel) -> np.ndarray:
     path = np.zeros(p["weeks"] + 1)
     n = min(len(path), len(on_programme))
     path[:n] = on_programme[:n]
-    return path * p["attachment_rate"]
+    return path * expected_attachment(model)
+
+
+def expected_attachment(model: CommissioningModel) -> float:
+    """The share of referrals providers expect to attach."""
+    from .referrals import attachment_chance
+
+    return float(attachment_chance(model.p, model.claimants.n_barriers).mean())
 
 
 def expected_peak_caseload(model: CommissioningModel) -> float:
@@ -65,7 +72,7 @@ def expected_contract_value(model: CommissioningModel) -> float:
     years = np.arange(len(counts)) // 52 + 1
     value = sum(c * float(shares @ model.payments.expected_value(int(y)))
                 for c, y in zip(counts, years, strict=True) if c)
-    return value * p["attachment_rate"]
+    return value * expected_attachment(model)
 
 
 def _sectors(rng: np.random.Generator, n: int, third_sector_share: float) -> list[str]:
@@ -134,8 +141,12 @@ def build(model: CommissioningModel) -> None:
                 reserves_weeks=p["partnership_reserves_weeks"])
             partnership.overhead_share = p["partnership_running_cost_share"]
             holders.append(partnership)
-        model.large_providers = [Prime(model, spec.pop("name"), role=CASE_HOLDER, **spec)
-                                 for spec in large]
+        model.large_providers = []
+        for spec in large:
+            lead = Prime(model, spec.pop("name").replace("Prime", "Large provider"),
+                         role=CASE_HOLDER, **spec)
+            lead.kind = "large_provider"  # a lead delivery partner here, not a prime
+            model.large_providers.append(lead)
     model.holders = holders
 
     # End-to-end providers, one contract holder each under two-tier.

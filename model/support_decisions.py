@@ -158,7 +158,7 @@ def _within_budget(model: CommissioningModel, decider: np.ndarray, level: np.nda
     over = np.flatnonzero(wanted > model.spending_headroom)
     for d in over:
         rows = np.flatnonzero((decider == d) & (level > MINIMAL))
-        order = rows[np.argsort(-(net[rows] / extra[rows]), kind="stable")]
+        order = rows[np.argsort(-(net[rows] / np.maximum(extra[rows], 1e-9)), kind="stable")]
         affordable = np.cumsum(extra[order]) <= max(model.spending_headroom[d], 0.0)
         level[order[~affordable]] = MINIMAL
     return level

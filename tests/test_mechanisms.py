@@ -10,6 +10,7 @@ import pytest
 from commissioning.agents import Subcontractor
 from commissioning.agents.claimant import SEARCHING
 from commissioning.model import PAYMENT_GROUPS, CommissioningModel
+from commissioning.model.support_decisions import choose_support, hazard, seen_hazard
 
 from .conftest import SMALL, run
 
@@ -71,11 +72,13 @@ def test_no_vacancies_no_job_outcomes(regime):
 
 
 def parked_while_an_outcome_is_possible(model) -> float:
-    """Share of searching claimants parked this week who could still earn a job outcome."""
+    """Share of searching claimants their case holder parks this week, among those who
+    could still earn a job outcome (the model's own decision rule on its current state)."""
     c = model.claimants
     threshold = model.payments.job_outcome_weeks[c.group]
-    could = (c.status == SEARCHING) & (c.weeks_on_programme + threshold < 103)
-    return float((c.support[could] == 0).mean())
+    ids = np.flatnonzero((c.status == SEARCHING) & (c.weeks_on_programme + threshold < 103))
+    seen = seen_hazard(model, ids, hazard(model, ids))
+    return float((choose_support(model, ids, seen) == 0).mean())
 
 
 def test_prices_that_cover_costs_end_parking():

@@ -515,3 +515,13 @@ def test_overrides_do_not_leak_into_the_defaults():
     assert BY_NAME["job_outcome_fee"].default["esa_new"] == 1200
     assert BY_NAME["job_outcome_fee"].default["esa_ex_ib"] == 3500
     assert load_scenario(TWO_TIER).params == defaults()
+
+
+def test_odd_parameter_table_matches_the_code():
+    """docs/ODD.md's table is generated; regenerate with
+    `python -m commissioning.model.odd_table docs/ODD.md` after changing a parameter."""
+    from commissioning.model.odd_table import markdown_rows, table_in
+
+    text = (Path(__file__).parents[1] / "docs" / "ODD.md").read_text(encoding="utf-8")
+    start, end = table_in(text)
+    assert text.splitlines()[start:end] == markdown_rows()

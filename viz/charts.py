@@ -14,7 +14,8 @@ from matplotlib.figure import Figure
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
              "#000000")
-CASH_KINDS = {"prime": "Primes / large providers", "subcontractor": "Subcontractors",
+CASH_KINDS = {"prime": "Primes", "large_provider": "Large providers (locality partners)",
+              "subcontractor": "Subcontractors",
               "third_sector": "Third sector", "partnership": "Partnerships"}
 
 
