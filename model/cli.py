@@ -38,7 +38,7 @@ def _fmt(key: str, value: float) -> str:
     if key in ("weeks", "referrals", "job_outcomes") or key.endswith("_insolvent"):
         return f"{int(value):,}"
     if ("spend" in key and "share" not in key) or key.startswith("cost_per"):
-        return f"£{value:,.0f}"
+        return f"{'-' if value < 0 else ''}£{abs(value):,.0f}"
     if key.startswith("support_ratio"):
         return f"{value:.2f}"
     return f"{100 * value:.1f}%"

@@ -52,9 +52,13 @@ class Scenario:
 # --- value checking ----------------------------------------------------------
 
 
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
+
+
 def _describe_range(p: Param) -> str:
-    lo = "" if p.low == -math.inf else f"{p.low:g}"
-    hi = "" if p.high == math.inf else f"{p.high:g}"
+    lo = "" if p.low == -math.inf else _num(p.low)
+    hi = "" if p.high == math.inf else _num(p.high)
     if lo and hi:
         return f"between {lo} and {hi}"
     if lo:
