@@ -74,17 +74,21 @@ class Accounts:
         self.costs[:, kind] += total
 
     # --- payments between organisations ---
-    def book(self, due_week: int, payer: np.ndarray | int, payee: np.ndarray | int,
-             amount: np.ndarray | float, kind: int) -> None:
-        """Owe a payment (or many), settled in `due_week`."""
-        payer, payee, amount = np.broadcast_arrays(np.atleast_1d(payer), np.atleast_1d(payee),
-                                                   np.atleast_1d(amount).astype(float))
+    def book(self, due_week: np.ndarray | int, payer: np.ndarray | int,
+             payee: np.ndarray | int, amount: np.ndarray | float, kind: int) -> None:
+        """Owe payments, each settled in its `due_week`."""
+        due, payer, payee, amount = np.broadcast_arrays(
+            np.atleast_1d(due_week), np.atleast_1d(payer), np.atleast_1d(payee),
+            np.atleast_1d(amount).astype(float))
         keep = amount != 0
-        if keep.any():
-            payer, payee, amount = payer[keep].astype(np.int64), payee[keep].astype(np.int64), \
-                amount[keep]
-            self.due[int(due_week)].append((payer, payee, amount, kind))
-            self.payable += np.bincount(payer, weights=amount, minlength=len(self.cash))
+        if not keep.any():
+            return
+        due, payer, payee, amount = (due[keep], payer[keep].astype(np.int64),
+                                     payee[keep].astype(np.int64), amount[keep])
+        for week in np.unique(due):
+            rows = due == week
+            self.due[int(week)].append((payer[rows], payee[rows], amount[rows], kind))
+        self.payable += np.bincount(payer, weights=amount, minlength=len(self.cash))
 
     def settle(self, week: int) -> None:
         """Make every payment due this week (or earlier, if any were missed)."""

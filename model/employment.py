@@ -27,8 +27,8 @@ import numpy as np
 
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, SEARCHING
 
-from .accounts import OUTCOME, PASS_THROUGH, SERVICE_FEE, SPECIALIST_OUTCOME
-from .payment_rules import SERVICE_FEE_PERIOD
+from .accounts import OUTCOME, SERVICE_FEE, SPECIALIST_OUTCOME
+from .payment_rules import SERVICE_FEE_PERIOD, pay_down_the_chain
 from .supply_chain import PROGRAMME_WEEKS
 from .support_decisions import no_programme_hazard
 
@@ -107,16 +107,8 @@ def _pay_milestones(model: CommissioningModel, week: int, ids: np.ndarray) -> No
     g = c.group[ids]
     k = c.milestones_paid[ids].astype(np.int64)
     amount = pay.milestone_amount[g, k]
+    pay_down_the_chain(model, week, ids, amount, OUTCOME, model.outcome_pass_through)
     holder = c.contract_holder[ids].astype(np.int64)
-    case_holder = c.case_holder[ids].astype(np.int64)
-    due = week + p["claim_lag_weeks"]
-    acc.book(due, 0, holder, amount, OUTCOME)
-    passed = case_holder != holder
-    lag = model.payment_lag[holder]
-    for w in np.unique(lag):
-        rows = passed & (lag == w)
-        acc.book(due + int(w), holder[rows], case_holder[rows],
-                 amount[rows] * model.outcome_pass_through[holder[rows]], PASS_THROUGH)
     outcome = k == 0
     if outcome.any():
         jo = ids[outcome]
@@ -125,13 +117,12 @@ def _pay_milestones(model: CommissioningModel, week: int, ids: np.ndarray) -> No
         model.tally.jo_group += np.bincount(g[outcome], minlength=len(model.tally.jo_group))
         model.tally.jo_class += np.bincount(c.barrier_class[jo], minlength=3)
         np.add.at(model.year_outcomes, (holder[outcome], g[outcome]), 1)
+        # The specialist who treated the claimant gets its share, as the case holder does.
         treated = outcome & (c.treated_by[ids] >= 0)
-        spec = c.treated_by[ids[treated]].astype(np.int64)
-        share = model.specialist_outcome_share[holder[treated]]
-        for w in np.unique(lag[treated]):
-            rows = lag[treated] == w
-            acc.book(due + int(w), holder[treated][rows], spec[rows],
-                     amount[treated][rows] * share[rows], SPECIALIST_OUTCOME)
+        h = holder[treated]
+        acc.book(week + p["claim_lag_weeks"] + model.payment_lag[h], h,
+                 c.treated_by[ids[treated]], amount[treated] * model.specialist_outcome_share[h],
+                 SPECIALIST_OUTCOME)
     c.milestones_paid[ids] += 1
     c.milestone_weeks[ids] = 0
     finished = (c.milestones_paid[ids] >= pay.milestones[g]) & (c.status[ids] == IN_WORK_AFTER)
@@ -162,20 +153,11 @@ def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> N
 
 
 def _pay_service_fees(model: CommissioningModel, week: int, ids: np.ndarray) -> None:
-    c, p, acc = model.claimants, model.p, model.accounts
+    c = model.claimants
     g = c.group[ids]
     year = c.attach_week[ids] // 52 + 1
     fee = np.zeros(len(ids))
     for y in np.unique(year):
         rows = year == y
         fee[rows] = model.payments.service_fee(int(y))[g[rows]]
-    holder = c.contract_holder[ids].astype(np.int64)
-    case_holder = c.case_holder[ids].astype(np.int64)
-    due = week + p["claim_lag_weeks"]
-    acc.book(due, 0, holder, fee, SERVICE_FEE)
-    passed = case_holder != holder
-    lag = model.payment_lag[holder]
-    for w in np.unique(lag[passed]):
-        rows = passed & (lag == w)
-        acc.book(due + int(w), holder[rows], case_holder[rows],
-                 fee[rows] * model.attachment_pass_through[holder[rows]], PASS_THROUGH)
+    pay_down_the_chain(model, week, ids, fee, SERVICE_FEE, model.attachment_pass_through)

@@ -19,9 +19,15 @@ rate it expects), as DWP priced the Work Programme.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from .accounts import COMMISSIONER, PASS_THROUGH
 from .parameters import PAYMENT_GROUPS
+
+if TYPE_CHECKING:
+    from .model import CommissioningModel
 
 SERVICE_FEE_PERIOD = 4  # weeks between service-fee payments (monthly in arrears)
 
@@ -89,3 +95,19 @@ class PaymentSchedule:
         survive = (1.0 - job_loss_late) ** (self.period * k)
         within = k[None, :] <= self.sustainment_count[:, None]
         return self.job_outcome + self.sustainment * (survive[None, :] * within).sum(axis=1)
+
+
+def pay_down_the_chain(model: CommissioningModel, week: int, ids: np.ndarray,
+                       amount: np.ndarray, kind: int, pass_through: np.ndarray) -> None:
+    """Book a payment for each claimant: the commissioner pays the contract holder after
+    the claim lag, and the holder passes its agreed share (`pass_through`, by holder) to
+    the case holder after its own lag."""
+    c, acc = model.claimants, model.accounts
+    holder = c.contract_holder[ids].astype(np.int64)
+    case_holder = c.case_holder[ids].astype(np.int64)
+    due = week + model.p["claim_lag_weeks"]
+    acc.book(due, COMMISSIONER, holder, amount, kind)
+    passed = case_holder != holder
+    h = holder[passed]
+    acc.book(due + model.payment_lag[h], h, case_holder[passed],
+             amount[passed] * pass_through[h], PASS_THROUGH)

@@ -23,7 +23,8 @@ import numpy as np
 
 from commissioning.agents.claimant import NOT_ATTACHED, SEARCHING
 
-from .accounts import ASSESSMENT, ATTACHMENT, COMMISSIONER, PASS_THROUGH
+from .accounts import ASSESSMENT, ATTACHMENT, COMMISSIONER
+from .payment_rules import pay_down_the_chain
 from .support_decisions import keep_in_house_value
 
 if TYPE_CHECKING:
@@ -126,19 +127,10 @@ def _allocate_case_holders(model: CommissioningModel, week: int, ids: np.ndarray
 
 
 def _pay_attachment(model: CommissioningModel, week: int, ids: np.ndarray) -> None:
-    c, p, acc = model.claimants, model.p, model.accounts
-    g = c.group[ids]
-    fee = model.payments.attachment(week // 52 + 1)[g]
-    holder = c.contract_holder[ids].astype(np.int64)
-    case_holder = c.case_holder[ids].astype(np.int64)
-    due = week + p["claim_lag_weeks"]
-    acc.book(due, COMMISSIONER, holder, fee, ATTACHMENT)
-    passed = case_holder != holder
-    lag = model.payment_lag[holder]
-    for w in np.unique(lag[passed]):
-        rows = passed & (lag == w)
-        acc.book(due + int(w), holder[rows], case_holder[rows],
-                 fee[rows] * model.attachment_pass_through[holder[rows]], PASS_THROUGH)
+    c = model.claimants
+    fee = model.payments.attachment(week // 52 + 1)[c.group[ids]]
+    pay_down_the_chain(model, week, ids, fee, ATTACHMENT, model.attachment_pass_through)
+    holder = c.contract_holder[ids]
     assessment = model.assessment_cost[holder]
     if assessment.any():
-        acc.charge(holder, assessment, ASSESSMENT)
+        model.accounts.charge(holder, assessment, ASSESSMENT)

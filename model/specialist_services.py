@@ -136,13 +136,9 @@ def run_episodes(model: CommissioningModel, week: int, lo: int, hi: int) -> None
             c.episode_end[ids] = week + p["specialist_episode_weeks"]
             np.add.at(model.in_episode, provider, 1)
             np.add.at(model.episodes_started, provider, 1)
-            payer = c.episode_payer[ids].astype(np.int64)
             holder = c.contract_holder[ids]
-            fee = model.specialist_fee[holder]
-            for lag in np.unique(model.payment_lag[holder]):
-                rows = model.payment_lag[holder] == lag
-                model.accounts.book(week + int(lag), payer[rows], provider[rows], fee[rows],
-                                    SPECIALIST_FEE)
+            model.accounts.book(week + model.payment_lag[holder], c.episode_payer[ids],
+                                provider, model.specialist_fee[holder], SPECIALIST_FEE)
 
     # Every running episode costs its specialist its variable share this week.
     running = np.flatnonzero(c.episode_end[sl] > week) + lo
