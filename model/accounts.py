@@ -112,10 +112,6 @@ class Accounts:
                 self.paid_out += out
                 self.received[:, kind] += got
 
-    def outstanding(self) -> float:
-        """Money booked but not yet due."""
-        return float(sum(e[2].sum() for entries in self.due.values() for e in entries))
-
     # --- checks ---
     def check(self, tolerance: float = 1e-6) -> None:
         """Raise AccountingError if money appeared or vanished."""

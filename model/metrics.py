@@ -21,7 +21,6 @@ by is NaN (null in JSON).
 
 from __future__ import annotations
 
-import math
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -168,7 +167,3 @@ WEEKLY_KEYS: tuple[str, ...] = (
                                                             "insolvent")),
 )
 WEEKLY_REPORTERS = {name: partial(_reporter, name) for name in WEEKLY_KEYS}
-
-
-def is_number(x: float) -> bool:
-    return not (isinstance(x, float) and math.isnan(x))

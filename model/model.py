@@ -362,13 +362,6 @@ class CommissioningModel(mesa.Model):
         """The referral network, with referrals and money carried on each edge."""
         return sync_network(self)
 
-    def holders_of_kind(self, role: int = HOLDER) -> list[Provider]:
-        return [o for o in self.providers if o.role == role]
-
-    @property
-    def specialist_providers(self) -> list[Provider]:
-        return [o for o in self.providers if o.role == SPECIALIST]
-
     def caseloads(self) -> np.ndarray:
         """Claimants followed by each organisation as case holder (by account row)."""
         c = self.claimants

@@ -10,7 +10,6 @@ alone, and its spread across replicates gives a tight interval.
 from __future__ import annotations
 
 import math
-import os
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -180,7 +179,3 @@ def console_progress(label: str) -> Callable[[int, int], None]:
                   file=sys.stderr, flush=True)
 
     return log
-
-
-def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))

@@ -119,8 +119,6 @@ def check_consistency(params: dict[str, Any], source: str) -> None:
     if abs(total - 1.0) > 1e-6:
         raise ScenarioError(source, "claimants.referral_share",
                             "shares that sum to 1", round(total, 6))
-    if params["vacancy_ratio_start"] <= 0 and params["vacancy_ratio_end"] <= 0:
-        pass  # allowed: a world without vacancies (no job outcomes)
 
 
 def validate_params(values: dict[str, Any], source: str,
