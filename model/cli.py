@@ -217,6 +217,13 @@ def build_parser() -> argparse.ArgumentParser:
     par = sub.add_parser("parameters", help="list every parameter with default and unit")
     par.add_argument("--markdown", action="store_true")
     par.set_defaults(func=cmd_parameters)
+
+    from commissioning.viz.app_command import register as register_app
+
+    from .sweep_commands import register as register_sweeps
+
+    register_sweeps(sub)  # sweep, analyse
+    register_app(sub)  # app
     return parser
 
 
