@@ -45,6 +45,22 @@ def referral_weeks(n: int, weeks: int, decline: float) -> np.ndarray:
     return np.repeat(t, counts).astype(np.int32)
 
 
+def _draw_groups(p: dict, referral_week: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Payment group of each claimant: the referral mix, with the ESA share moving over time.
+
+    `referral_share` is the mix half-way through the referral period; ESA groups'
+    weight is multiplied by `esa_share_trend ** (x - 1/2)`, x going from 0 to 1 over
+    the referral period (ESA referrals rose from 9% to nearly a third of the intake).
+    """
+    shares = np.array([p["referral_share"][g] for g in PAYMENT_GROUPS])
+    esa = np.array([g.startswith("esa") for g in PAYMENT_GROUPS])
+    x = referral_week / max(p["referral_weeks"] - 1, 1)
+    weights = np.where(esa[None, :], p["esa_share_trend"] ** (x[:, None] - 0.5), 1.0) * shares
+    cumulative = np.cumsum(weights, axis=1)
+    cumulative /= cumulative[:, -1:]
+    return (u[:, None] >= cumulative).sum(axis=1).clip(0, len(shares) - 1).astype(np.int8)
+
+
 def barrier_prevalence(p: dict) -> np.ndarray:
     """Chance of each barrier for each payment group: array [group, barrier]."""
     total_weight = sum(OTHER_BARRIER_WEIGHT.values())
@@ -66,10 +82,8 @@ class ClaimantPopulation:
     def __init__(self, p: dict, rng: np.random.Generator):
         n = self.n = p["claimants"]
         self.referral_week = referral_weeks(n, p["referral_weeks"], p["referral_decline"])
-        shares = np.array([p["referral_share"][g] for g in PAYMENT_GROUPS])
         u = rng.random((n, 4))
-        self.group = np.searchsorted(np.cumsum(shares) / shares.sum(), u[:, 0],
-                                     side="right").clip(0, len(shares) - 1).astype(np.int8)
+        self.group = _draw_groups(p, self.referral_week, u[:, 0])
         self.locality = np.minimum((u[:, 1] * p["localities"]).astype(np.int16),
                                    p["localities"] - 1)
         # Barriers: a Gaussian copula, so that barriers cluster in the same people.
@@ -88,9 +102,11 @@ class ClaimantPopulation:
         esa_new = self.group == PAYMENT_GROUPS.index("esa_new")
         self.long_prognosis = esa_new & (u[:, 2] < p["long_prognosis_share"])
         base = np.log(np.array([p["base_hazard"][g] for g in PAYMENT_GROUPS]) + 1e-300)
+        # The first referrals were the stock of the longest unemployed: less ready for work.
+        stock = np.clip(1.0 - self.referral_week / max(p["stock_referral_weeks"], 1), 0.0, 1.0)
         self.log_base_hazard = (base[self.group] + np.where(
             self.long_prognosis, np.log(p["long_prognosis_effect"] + 1e-300), 0.0)
-        ).astype(np.float32)
+            + stock * np.log(p["stock_readiness"])).astype(np.float32)
 
         # --- state ---
         i16 = np.int16
@@ -104,6 +120,7 @@ class ClaimantPopulation:
         self.weeks_searching = np.zeros(n, i16)
         self.weeks_parked = np.zeros(n, i16)
         self.support_spend = np.zeros(n, np.float64)  # £ spent on this claimant
+        self.earned_two_years = np.zeros(n, np.float64)  # £ the commissioner owes for them
         # Employment (with the programme).
         self.job_weeks = np.zeros(n, i16)  # continuous weeks in the current job
         self.milestone_weeks = np.zeros(n, i16)  # weeks since the last payment milestone
@@ -118,6 +135,7 @@ class ClaimantPopulation:
         self.queued_at = np.full(n, -1, np.int32)  # week joined a specialist's queue
         self.episodes = np.zeros(n, np.int8)
         self.treated_by = np.full(n, -1, i16)  # last specialist, for outcome shares
+        self.vcs_supported = np.zeros(n, bool)  # by a third-sector case holder or specialist
         # The same person without the programme, on the same random numbers.
         self.cf_in_work = np.zeros(n, bool)
         self.cf_job_weeks = np.zeros(n, i16)

@@ -28,6 +28,7 @@ import numpy as np
 
 from commissioning.agents import LocalPartnership, Prime, Subcontractor
 from commissioning.agents.claimant import IN_WORK, SEARCHING
+from commissioning.agents.provider import CASE_HOLDER
 
 from .accounts import PAYMENT_KINDS
 from .parameters import PAYMENT_GROUPS
@@ -65,6 +66,8 @@ def _outcome_metrics(model: CommissioningModel, out: dict) -> None:
                                                               t.attached_class[2]))
     out["job_start_rate"] = _ratio(t.ever_started, referrals)
     out["parked_share"] = _ratio(t.weeks_parked, t.weeks_searching)
+    out["job_starts"] = t.job_starts
+    out["third_sector_supported_rate"] = _ratio(t.vcs_supported, t.attachments)
 
 
 def _provider_metrics(model: CommissioningModel, out: dict) -> None:
@@ -89,12 +92,46 @@ def _provider_metrics(model: CommissioningModel, out: dict) -> None:
     partnerships = sum(acc.revenue[o.index] - acc.paid_out[o.index] for o in model.providers
                        if isinstance(o, LocalPartnership))
     out["third_sector_share_of_spend"] = _ratio(third, total)
+    case_subs = [o.index for o in subs if o.role == CASE_HOLDER]
+    out["subcontractor_income_vs_expected"] = _ratio(acc.revenue[case_subs].sum(),
+                                                     model.expected_income[case_subs].sum())
     out["prime_share_of_spend"] = _ratio(primes, total)
     out["large_provider_share_of_spend"] = _ratio(large, total)
     vcs = [o for o in subs if o.third_sector]
     out["share_third_sector_no_referrals"] = _ratio(sum(got[o.index] == 0 for o in vcs),
                                                     len(vcs))
+    _third_sector_finances(model, vcs, got, out)
     out["partnership_share_of_spend"] = _ratio(partnerships, total)
+
+
+def _third_sector_finances(model: CommissioningModel, vcs: list, got: np.ndarray,
+                           out: dict) -> None:
+    """How third-sector subcontractors are faring (the NCVO survey's questions, C20-C22).
+
+    - far fewer referrals: under half of what their capacity was planned for (a case
+      holder's share of attachments so far; a specialist's places kept full);
+    - subsidising: cash below their starting reserves (losing money on the contract);
+    - at risk: exited, or on the last 13 weeks' trend their cash passes the overdraft
+      limit before the run ends.
+    """
+    week = max(model.steps - 1, 0)
+    acc, p = model.accounts, model.p
+    case_capacity = sum(o.capacity for o in model.providers if o.role == CASE_HOLDER)
+    far_fewer = subsidising = at_risk = 0
+    for o in vcs:
+        if o.role == CASE_HOLDER:
+            expected = model.tally.attachments * o.capacity / max(case_capacity, 1e-9)
+        else:
+            expected = o.capacity * (week + 1) / p["specialist_episode_weeks"]
+        far_fewer += got[o.index] < 0.5 * expected
+        cash = acc.cash[o.index]
+        subsidising += cash < acc.reserves[o.index]
+        trend = (cash - model.cash_history[(week + 1) % 13, o.index]) / 13
+        at_risk += (not o.active) or (cash + trend * (p["weeks"] - week) < -o.overdraft_limit)
+    n = len(vcs)
+    out["third_sector_far_fewer_referrals"] = _ratio(far_fewer, n)
+    out["third_sector_subsidising"] = _ratio(subsidising, n)
+    out["third_sector_at_risk"] = _ratio(at_risk, n)
 
 
 def _weekly_extras(model: CommissioningModel, out: dict) -> None:
@@ -161,7 +198,9 @@ def _reporter(name: str, model: CommissioningModel) -> float:
 
 WEEKLY_KEYS: tuple[str, ...] = (
     *FINAL_KEYS, "caseload", "searching", "parked_this_week", "queued_for_specialist",
-    "in_specialist_episode", "vacancy_ratio",
+    "in_specialist_episode", "vacancy_ratio", "third_sector_far_fewer_referrals",
+    "third_sector_subsidising", "third_sector_at_risk", "job_starts",
+    "third_sector_supported_rate", "subcontractor_income_vs_expected",
     *(f"paid_{k}" for k in PAYMENT_KINDS), "cancelled_payments",
     *(f"{stat}_{kind}" for kind in CASH_KINDS for stat in ("cash_median", "cash_min",
                                                             "insolvent")),

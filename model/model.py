@@ -82,6 +82,8 @@ class Tally:
         self.spend_class = np.zeros(3)  # £ support on attached claimants
         self.cf_outcomes = self.cf_attached = 0  # no-programme outcomes (all, attached)
         self.ever_started = 0  # claimants with at least one job start
+        self.earned_group = np.zeros(groups)  # £ the commissioner owes, by payment group
+        self.vcs_supported = 0  # attached claimants with a third-sector case holder or episode
         self.weeks_searching = self.weeks_parked = 0
 
 
@@ -128,6 +130,8 @@ class CommissioningModel(mesa.Model):
         self.vacancy_factor = self.labour_market.hazard_factor(0)
         self.tally = Tally(len(PAYMENT_GROUPS))
         self.exits: list[tuple[int, str, str]] = []
+        # (contract year, holder, payment group, referrals, job outcomes): the MPL measure
+        self.performance_history: list[tuple[int, str, str, int, int]] = []
         self.in_house_carry: dict[int, float] = {}
         self._lo = self._hi = 0
         self.network = build_network(self)
@@ -172,6 +176,10 @@ class CommissioningModel(mesa.Model):
             [self.holders[0].index] * L, np.int64)
         self.is_specialist = np.array([getattr(o, "role", -1) == SPECIALIST for o in self.orgs])
         self.staffed = np.where(self.is_specialist, self.capacity, 0.0)  # specialist places staffed
+        self.third_sector = np.array([getattr(o, "sector", "") == "third_sector"
+                                      for o in self.orgs])
+        self.expected_income = np.zeros(n)  # £ case holders can expect at priced outcomes
+        self.cash_history = np.tile(self.accounts.cash, (13, 1))  # last 13 weeks, a ring
         self.in_episode = np.zeros(n, np.int64)
         self.episodes_started = np.zeros(n, np.int64)
         self.cases_received = np.zeros(n, np.int64)
@@ -248,6 +256,7 @@ class CommissioningModel(mesa.Model):
         specialist_services.leave_queues(self, lo, hi)
         employment.programme_clock(self, week, lo, hi)  # 9
         self._settle(week)  # 10
+        self.cash_history[week % 13] = self.accounts.cash
         insolvency.check_solvency(self, week)  # 11
         self._contract_year_end(week)  # 12
         if self.p["check_accounts"]:  # 13
@@ -317,6 +326,11 @@ class CommissioningModel(mesa.Model):
         if (week + 1) % 52:
             return
         year = (week + 1) // 52
+        for h in self.holders:
+            for g, group in enumerate(PAYMENT_GROUPS):
+                self.performance_history.append(
+                    (year, h.name, group, int(self.year_referrals[h.index, g]),
+                     int(self.year_outcomes[h.index, g])))
         if not self.allocation_by_locality and year + 1 >= self.p["market_share_shift_start_year"]:
             rows = self.holder_index
             self.market_shares = self.commissioner.shift_market_share(

@@ -135,9 +135,21 @@ PARAMETERS: tuple[Param, ...] = (
           "scenario lever", "int", 1, 2000),
     # --- claimants -----------------------------------------------------------
     Param("referral_share", "claimants", per_group(
-        0.20, 0.46, 0.12, 0.01, 0.02, 0.13, 0.03, 0.005, 0.025), "share",
-          "Referral mix by payment group (sums to 1).", "DOMAIN 7; " + A + " to C10, C15",
+        0.18, 0.45, 0.17, 0.01, 0.02, 0.11, 0.03, 0.005, 0.025), "share",
+          "Referral mix by payment group half-way through the referral period (sums to 1).",
+          "DOMAIN 7, set by hand to C10 and C15 (docs/calibration.md)",
           "per_group", 0.0, 1.0),
+    Param("esa_share_trend", "claimants", 4.0, "ratio",
+          "ESA groups' share of referrals at the end of the referral period relative to the "
+          "start (referral_share is the mix half-way).", "9% to July 2012 rising to nearly a "
+          "third of the intake by 2013 [S12, S29]; " + A, "float", 0.05, 20.0),
+    Param("stock_readiness", "claimants", 1.0, "multiplier",
+          "Job-finding hazard of the very first referrals relative to later ones (the stock of "
+          "the longest unemployed), rising to 1 over stock_referral_weeks.",
+          "early cohorts did worse: 8.5% → 13.0% (C8) [S9]; " + A, "float", 0.05, 2.0),
+    Param("stock_referral_weeks", "claimants", 52, "weeks",
+          "Weeks over which referrals move from the stock to the flow of claimants.",
+          A, "int", 1, 1000),
     Param("base_hazard", "claimants", per_group(
         0.013, 0.012, 0.0095, 0.007, 0.007, 0.0065, 0.0023, 0.006, 0.008), "per week",
           "Weekly job-finding hazard with no barriers, no support, at the reference "
@@ -218,7 +230,7 @@ PARAMETERS: tuple[Param, ...] = (
     Param("third_sector_share_end_to_end", "providers", 0.3, "share",
           "Share of end-to-end providers that are third-sector organisations.",
           "calibrated with the next to C17 (47%) [S27]", "float", 0.0, 1.0),
-    Param("third_sector_share_specialists", "providers", 0.55, "share",
+    Param("third_sector_share_specialists", "providers", 0.53, "share",
           "Share of specialist providers that are third-sector organisations.",
           "calibrated with the previous to C17 (47%) [S27]", "float", 0.0, 1.0),
     Param("prime_delivery_share", "providers", 0.4, "share",

@@ -26,6 +26,8 @@ import numpy as np
 from .accounts import COMMISSIONER, PASS_THROUGH
 from .parameters import PAYMENT_GROUPS
 
+PROGRAMME_WEEKS = 104  # weeks on programme [S10, S7]
+
 if TYPE_CHECKING:
     from .model import CommissioningModel
 
@@ -107,6 +109,10 @@ def pay_down_the_chain(model: CommissioningModel, week: int, ids: np.ndarray,
     case_holder = c.case_holder[ids].astype(np.int64)
     due = week + model.p["claim_lag_weeks"]
     acc.book(due, COMMISSIONER, holder, amount, kind)
+    model.tally.earned_group += np.bincount(c.group[ids], weights=amount,
+                                            minlength=len(model.tally.earned_group))
+    within = week - c.referral_week[ids] < PROGRAMME_WEEKS
+    c.earned_two_years[ids[within]] += amount[within]
     passed = case_holder != holder
     h = holder[passed]
     acc.book(due + model.payment_lag[h], h, case_holder[passed],

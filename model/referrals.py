@@ -122,8 +122,28 @@ def _allocate_case_holders(model: CommissioningModel, week: int, ids: np.ndarray
     case_holder = c.case_holder[ids]
     holder = c.contract_holder[ids]
     passed = case_holder != holder
+    # What each case holder can expect for these claimants if outcomes come as the
+    # commissioner priced them (subcontractors' income is judged against this).
+    year = week // 52 + 1
+    g = c.group[ids]
+    attach = model.payments.attachment(year)[g] + model.payments.service_fee(year)[g] * \
+        model.payments.service_periods
+    rest = model.payments.expected_value(year)[g] - attach
+    h = holder[passed]
+    np.add.at(model.expected_income, case_holder[passed],
+              model.attachment_pass_through[h] * attach[passed]
+              + model.outcome_pass_through[h] * rest[passed])
+    mark_third_sector_support(model, ids[model.third_sector[case_holder]])
     np.add.at(model.referrals_matrix, (holder[passed], case_holder[passed]), 1)
     np.add.at(model.cases_received, case_holder, 1)
+
+
+def mark_third_sector_support(model: CommissioningModel, ids: np.ndarray) -> None:
+    """Count claimants supported by a third-sector organisation (once each)."""
+    c = model.claimants
+    new = ids[~c.vcs_supported[ids]]
+    c.vcs_supported[new] = True
+    model.tally.vcs_supported += len(new)
 
 
 def _pay_attachment(model: CommissioningModel, week: int, ids: np.ndarray) -> None:

@@ -29,6 +29,7 @@ import numpy as np
 from commissioning.agents.claimant import SEARCHING
 
 from .accounts import EPISODE, REFERRAL, SPECIALIST_FEE
+from .referrals import mark_third_sector_support
 from .supply_chain import PROGRAMME_WEEKS
 from .support_decisions import next_barrier, specialist_gain
 
@@ -136,6 +137,7 @@ def run_episodes(model: CommissioningModel, week: int, lo: int, hi: int) -> None
             c.episode_end[ids] = week + p["specialist_episode_weeks"]
             np.add.at(model.in_episode, provider, 1)
             np.add.at(model.episodes_started, provider, 1)
+            mark_third_sector_support(model, ids[model.third_sector[provider]])
             holder = c.contract_holder[ids]
             model.accounts.book(week + model.payment_lag[holder], c.episode_payer[ids],
                                 provider, model.specialist_fee[holder], SPECIALIST_FEE)

@@ -34,11 +34,11 @@ from commissioning.agents import (
 from commissioning.agents.provider import CASE_HOLDER, SPECIALIST
 
 from .parameters import BARRIERS, PAYMENT_GROUPS
+from .payment_rules import PROGRAMME_WEEKS
 
 if TYPE_CHECKING:
     from .model import CommissioningModel
 
-PROGRAMME_WEEKS = 104
 
 
 def planned_caseload(model: CommissioningModel) -> np.ndarray:
@@ -76,9 +76,12 @@ def expected_contract_value(model: CommissioningModel) -> float:
 
 
 def _sectors(rng: np.random.Generator, n: int, third_sector_share: float) -> list[str]:
-    u = rng.random((n, 2))
-    return ["third_sector" if a < third_sector_share else ("private" if b < 0.6 else "public")
-            for a, b in u]
+    """Sectors of n organisations: exactly round(share * n) third sector, placed at random;
+    the rest private (60%) or public."""
+    third = set(rng.permutation(n)[: round(third_sector_share * n)].tolist())
+    other = rng.random(n)
+    return ["third_sector" if i in third else ("private" if other[i] < 0.6 else "public")
+            for i in range(n)]
 
 
 def _provider_class(sector: str):
@@ -107,9 +110,10 @@ def build(model: CommissioningModel) -> None:
     contract_week = expected_contract_value(model) / p["weeks"]
 
     # The same delivery organisations in both regimes.
-    e2e_sectors = [_sectors(rng, n_e2e, p["third_sector_share_end_to_end"]) for _ in range(L)]
-    spec_sectors = [_sectors(rng, n_spec, p["third_sector_share_specialists"])
-                    for _ in range(L)]
+    e2e_all = _sectors(rng, L * n_e2e, p["third_sector_share_end_to_end"])
+    spec_all = _sectors(rng, L * n_spec, p["third_sector_share_specialists"])
+    e2e_sectors = [e2e_all[k * n_e2e:(k + 1) * n_e2e] for k in range(L)]
+    spec_sectors = [spec_all[k * n_spec:(k + 1) * n_spec] for k in range(L)]
     membership = model.streams.generator("supply_chain").random((L, max(n_spec, 1), P))
 
     large_capacity = p["prime_delivery_share"] * peak * p["capacity_headroom"] / P
