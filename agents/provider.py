@@ -17,6 +17,7 @@ import mesa
 if TYPE_CHECKING:
     from commissioning.model.model import CommissioningModel
 
+SAFETY_WEEKS = 2  # weeks of operating cost kept back from the overdraft limit
 MAX_HURDLE = 1e9  # return on cost demanded when a provider cannot spend at all
 
 # Organisation roles: who holds the commissioner's contract, who holds cases,
@@ -68,27 +69,31 @@ class Provider(mesa.Agent):
         return self.sector == "third_sector"
 
     # --- decision rules ---
-    def cash_room(self) -> float:
-        """How freely it can spend, from 1 (cash above its buffer) to 0 (at its limit).
+    def free_cash(self) -> float:
+        """Cash less what it already owes (payments booked, not yet made)."""
+        return self.cash - self.model.accounts.payable[self.index]
 
-        Counts what it already owes: cash minus payments booked but not yet made.
-        """
+    def spending_floor(self) -> float:
+        """Free cash below which it spends nothing discretionary: its overdraft limit,
+        less two weeks of operating cost kept for the costs it cannot stop."""
+        return -self.overdraft_limit + SAFETY_WEEKS * self.operating_cost
+
+    def cash_room(self) -> float:
+        """How freely it can spend: 1 with free cash above its buffer, falling to 0 at
+        its spending floor."""
         if math.isinf(self.overdraft_limit):
             return 1.0
-        accounts = self.model.accounts
-        free_cash = self.cash - accounts.payable[self.index]
-        headroom = free_cash + self.overdraft_limit
-        span = self.cash_buffer + self.overdraft_limit
-        if span <= 1e-6:  # no buffer and no overdraft: spend while in credit
-            return 1.0 if headroom > 0 else 0.0
-        return min(max(headroom / span, 0.0), 1.0)
+        floor = self.spending_floor()
+        span = self.cash_buffer - floor
+        if span <= 1e-6:
+            return 1.0 if self.free_cash() > floor else 0.0
+        return min(max((self.free_cash() - floor) / span, 0.0), 1.0)
 
     def spending_headroom(self) -> float:
         """Discretionary spending it can afford this week (£; infinite if backed)."""
         if math.isinf(self.overdraft_limit):
             return math.inf
-        free_cash = self.cash - self.model.accounts.payable[self.index]
-        return max(free_cash + self.overdraft_limit - self.cash_buffer, 0.0)
+        return max(self.free_cash() - self.spending_floor(), 0.0)
 
     def rationing_hurdle(self) -> float:
         """Return on cost that discretionary spending must beat this week.

@@ -133,6 +133,7 @@ def run_episodes(model: CommissioningModel, week: int, lo: int, hi: int) -> None
         free = np.maximum(np.floor(model.staffed + 1e-9).astype(np.int64) - model.in_episode, 0)
         admit = rank < free[provider]
         ids, provider = queued[admit], provider[admit]
+        ids, provider = _affordable(model, ids, provider)
         if len(ids):
             c.episode_end[ids] = week + p["specialist_episode_weeks"]
             np.add.at(model.in_episode, provider, 1)
@@ -152,12 +153,36 @@ def run_episodes(model: CommissioningModel, week: int, lo: int, hi: int) -> None
     _adjust_staffing(model, lo, hi)
 
 
+def _affordable(model: CommissioningModel, ids: np.ndarray, provider: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the admissions each payer can still pay for this week (longest-waiting first).
+
+    An episode's fee is committed when it starts; a payer short of cash leaves the
+    rest waiting in the queue rather than spend past its overdraft limit.
+    """
+    c = model.claimants
+    payer = c.episode_payer[ids].astype(np.int64)
+    fee = model.specialist_fee[c.contract_holder[ids]]
+    order = np.argsort(payer, kind="stable")  # keeps the queue order within a payer
+    payer_sorted, fee_sorted = payer[order], fee[order]
+    spent = np.cumsum(fee_sorted)
+    first = np.searchsorted(payer_sorted, payer_sorted, side="left")
+    before = np.concatenate([[0.0], spent])[first]
+    ok = np.zeros(len(ids), bool)
+    ok[order] = spent - before <= model.spending_headroom[payer_sorted]
+    budget_used = np.bincount(payer[ok], weights=fee[ok], minlength=len(model.spending_headroom))
+    model.spending_headroom -= budget_used
+    return ids[ok], provider[ok]
+
+
 def _adjust_staffing(model: CommissioningModel, lo: int, hi: int) -> None:
-    """Specialists move their staffed places towards the demand they see."""
+    """Specialists move their staffed places towards the demand they see (funded work)."""
     c, p = model.claimants, model.p
     sl = slice(lo, hi)
-    waiting = np.bincount(c.episode_provider[sl][(c.episode_provider[sl] >= 0)
-                                                 & (c.episode_end[sl] < 0)],
+    queued = np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + lo
+    # Waiting claimants count as demand as far as someone can pay for them.
+    funded = model.cash_room[c.episode_payer[queued]]
+    waiting = np.bincount(c.episode_provider[queued], weights=funded,
                           minlength=len(model.staffed))
     demand = model.in_episode + waiting
     target = np.clip(demand, 1.0, model.capacity)

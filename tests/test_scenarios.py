@@ -458,11 +458,13 @@ def test_set_accepts_toml_syntax():
 
 
 def test_set_shares_are_checked_after_every_assignment():
-    ok = load_scenario(TWO_TIER, ["claimants.referral_share.jsa_18_24=0.1",
-                                  "claimants.referral_share.jsa_25_plus=0.56"]).params
-    assert ok["referral_share"]["jsa_18_24"] == 0.1
+    shares = defaults()["referral_share"]
+    young, older = shares["jsa_18_24"] - 0.05, shares["jsa_25_plus"] + 0.05
+    ok = load_scenario(TWO_TIER, [f"claimants.referral_share.jsa_18_24={young}",
+                                  f"claimants.referral_share.jsa_25_plus={older}"]).params
+    assert ok["referral_share"]["jsa_18_24"] == young
     assert sum(ok["referral_share"].values()) == pytest.approx(1.0)
-    exc = raise_error(TWO_TIER, ["claimants.referral_share.jsa_18_24=0.1"])
+    exc = raise_error(TWO_TIER, [f"claimants.referral_share.jsa_18_24={young}"])
     assert (exc.source, exc.key) == ("--set", "claimants.referral_share")
     assert "sum to 1" in exc.expected
 
