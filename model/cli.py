@@ -220,9 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from commissioning.viz.app_command import register as register_app
 
+    from .calibration_commands import register as register_calibration
     from .sweep_commands import register as register_sweeps
 
     register_sweeps(sub)  # sweep, analyse
+    register_calibration(sub)  # calibrate, check-fit
     register_app(sub)  # app
     return parser
 

@@ -1,0 +1,104 @@
+"""`commissioning calibrate` and `commissioning check-fit` (the calibration issue)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .calibration import FREE_PARAMETERS, apply, calibrate
+from .calibration_check import check_fit, fit_figure, fit_lines, markdown_table, write_table
+from .calibration_targets import TARGETS
+from .scenario import load_scenario
+from .scenario_writer import render_scenario
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    if done == total or done % max(total // 10, 1) == 0:
+        print(f"  {stage}: {done}/{total}", flush=True)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.set)
+    start = time.perf_counter()
+    print(f"calibrating {len(FREE_PARAMETERS)} free parameters of {scenario.path} to "
+          f"{len(TARGETS)} target lines ({args.points} candidates x {args.replicates} seeds, "
+          f"then {args.refine} refinement steps, {args.workers} workers)")
+    fit = calibrate(scenario.params, points=args.points, replicates=args.replicates,
+                    refine=args.refine, seed=args.seed, workers=args.workers,
+                    progress=_progress)
+    summary = fit.summary()
+    print(summary.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(f"best loss {fit.loss:.3f} ({time.perf_counter() - start:.0f}s)")
+
+    log = Path(args.log)
+    log.mkdir(parents=True, exist_ok=True)
+    fit.history.to_csv(log / "history.csv", index=False)
+    fit.accepted.to_csv(log / "accepted.csv", index=False)
+    summary.to_csv(log / "fitted.csv", index=False)
+
+    params = apply(scenario.params, fit.free, fit.values)
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    ranges = "\n".join(f"  {fp.key}: {v:.5g} (searched {fp.low:g} to {fp.high:g})"
+                       for fp, v in zip(fit.free, fit.values, strict=True))
+    header = (f"Two-tier baseline fitted by `commissioning calibrate` on {when}.\n\n"
+              f"Against: the calibration targets of DOMAIN.md section 6 (C1-C25, "
+              f"{len(TARGETS)} lines; C1-C5 weighted five times), starting from "
+              f"{scenario.path.name if scenario.path else scenario.name}.\n"
+              f"Method: Latin hypercube of {args.points} candidates on {args.replicates} "
+              f"common seeds, ABC acceptance of the best {int(100 * 0.1)}%, Nelder-Mead "
+              f"refinement ({args.refine} steps); best loss {fit.loss:.3f}.\n"
+              f"Fitted values:\n{ranges}\n\n"
+              "Check the fit with `commissioning check-fit` (docs/calibration.md).")
+    Path(args.out).write_text(render_scenario(
+        params, name="Two-tier payment by results (Work Programme), fitted",
+        description="The Work Programme baseline with its free parameters fitted to the "
+                    "published figures.", header=header), encoding="utf-8")
+    print(f"written {args.out} and {log}/(history, accepted, fitted).csv")
+    return 0
+
+
+def cmd_check_fit(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.set)
+    table, runs = check_fit(scenario.params, args.replicates, args.seed, args.workers)
+    for line in fit_lines(table):
+        print(line)
+    inside = int(table.inside.sum())
+    print(f"\n{inside} of {len(table)} inside; primary (C1-C5): "
+          f"{int(table[table.primary].inside.sum())} of {int(table.primary.sum())}")
+    if args.doc:
+        name = scenario.path.name if scenario.path else scenario.name
+        write_table(Path(args.doc), markdown_table(table, name, args.replicates))
+        fig = fit_figure(table, runs)
+        fig.savefig(args.figure, dpi=100)
+        print(f"written the table in {args.doc} and {args.figure}")
+    return 0 if table[table.primary].inside.all() or not args.strict else 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    cal = sub.add_parser("calibrate", help="fit the two-tier baseline's free parameters to "
+                         "the Work Programme's published figures")
+    cal.add_argument("scenario", nargs="?", default="two_tier")
+    cal.add_argument("--points", type=int, default=128, help="Latin-hypercube candidates")
+    cal.add_argument("--replicates", type=int, default=2, help="seeds per candidate")
+    cal.add_argument("--refine", type=int, default=40, help="Nelder-Mead steps")
+    cal.add_argument("--seed", type=int, default=1)
+    cal.add_argument("--workers", type=int, default=2)
+    cal.add_argument("--out", default="scenarios/two_tier_fitted.toml")
+    cal.add_argument("--log", default="results/calibration")
+    cal.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    cal.set_defaults(func=cmd_calibrate)
+
+    chk = sub.add_parser("check-fit", help="compare a scenario with every calibration target")
+    chk.add_argument("scenario", nargs="?", default="two_tier")
+    chk.add_argument("--replicates", type=int, default=10)
+    chk.add_argument("--seed", type=int, default=1)
+    chk.add_argument("--workers", type=int, default=2)
+    chk.add_argument("--doc", default="docs/calibration.md",
+                     help="write the fit table into this file ('' to skip)")
+    chk.add_argument("--figure", default="docs/calibration_fit.png")
+    chk.add_argument("--strict", action="store_true",
+                     help="exit 1 unless C1-C5 are all inside their ranges")
+    chk.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    chk.set_defaults(func=cmd_check_fit)
