@@ -87,13 +87,15 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
                   linked=("esa_volunteers", "ib_is_volunteers")),
     FreeParameter("claimants.base_hazard.esa_ex_ib", 0.0005, 0.006, log=True),
     FreeParameter("claimants.stock_readiness", 0.3, 1.0),
-    FreeParameter("claimants.job_loss_hazard_early", 0.008, 0.022),
+    FreeParameter("claimants.job_loss_hazard_early", 0.010, 0.022),
     FreeParameter("labour_market.hazard_elasticity", 0.3, 1.0),
     FreeParameter("two_tier.supply_chain_membership", 0.2, 1.0),
     FreeParameter("support.specialist_barrier_reduction", 0.2, 1.0),
     FreeParameter("providers.caseload_fixed_cost", 2.0, 10.0),
     FreeParameter("providers.third_sector_mission_value", 0.0, 5000.0),
     FreeParameter("providers.specialist_fixed_share", 0.1, 0.7),
+    FreeParameter("two_tier.prime_specialist_fee", 50.0, 600.0),
+    FreeParameter("two_tier.prime_outcome_pass_through", 0.5, 1.0),
 )
 
 
@@ -113,14 +115,27 @@ def apply(params: dict[str, Any], free: Sequence[FreeParameter], values: Sequenc
     return out
 
 
+CAP = 9.0  # the most a single target can cost (robust loss)
+
+
+def _soft_cap(x: float) -> float:
+    """Like x for small x, approaching CAP for large x, never quite flat."""
+    return x / (1.0 + x / CAP)
+
+
 def discrepancy(target: Target, value: float) -> float:
-    """How far a model value is from a published figure (0 inside its range)."""
+    """How far a model value is from a published figure (0 inside its range).
+
+    Squared distance outside the range in half-widths, softly capped, so that a
+    target the mechanisms cannot reach does not drag the others away from theirs;
+    plus a small pull towards the published figure.
+    """
     if math.isnan(value):
-        return 4.0
+        return CAP
     half = max((target.high - target.low) / 2, 1e-3 * abs(target.figure), 1e-9)
     outside = max(target.low - value, value - target.high, 0.0) / half
-    centre = (value - target.figure) / half
-    return outside * outside + 0.05 * centre * centre
+    centre = abs(value - target.figure) / half
+    return _soft_cap(outside * outside) + 0.05 * _soft_cap(centre * centre)
 
 
 def loss(values: Sequence[float], targets: Sequence[Target] = TARGETS) -> float:
@@ -246,8 +261,9 @@ def calibrate(base: dict[str, Any], free: Sequence[FreeParameter] = FREE_PARAMET
         evaluate.close()
 
     history = pd.DataFrame(evaluate.records)
-    n_accept = max(2, math.ceil(accept_share * len(history)))
-    accepted = history.nsmallest(n_accept, "loss")
+    search = history[history.stage == "search"]
+    n_accept = max(2, math.ceil(accept_share * len(search)))
+    accepted = search.nsmallest(n_accept, "loss")  # ABC rejection on the search sample
     best_row = history.loc[history["loss"].idxmin()]  # the best candidate seen, any stage
     values = [float(best_row[fp.key]) for fp in free]
     return Fit(free, values, float(best_row["loss"]), accepted, history)

@@ -10,7 +10,7 @@ from pathlib import Path
 from .calibration import FREE_PARAMETERS, apply, calibrate
 from .calibration_check import check_fit, fit_figure, fit_lines, markdown_table, write_table
 from .calibration_targets import TARGETS
-from .scenario import load_scenario
+from .scenario import ScenarioError, load_scenario
 from .scenario_writer import render_scenario
 
 
@@ -21,11 +21,19 @@ def _progress(stage: str, done: int, total: int) -> None:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.set)
+    free = FREE_PARAMETERS
+    if args.only:
+        wanted = [k.strip() for k in args.only.split(",") if k.strip()]
+        known = {fp.key: fp for fp in FREE_PARAMETERS}
+        unknown = [k for k in wanted if k not in known]
+        if unknown:
+            raise ScenarioError("--only", unknown[0], "a free parameter: " + ", ".join(known))
+        free = tuple(known[k] for k in wanted)
     start = time.perf_counter()
-    print(f"calibrating {len(FREE_PARAMETERS)} free parameters of {scenario.path} to "
+    print(f"calibrating {len(free)} free parameters of {scenario.path} to "
           f"{len(TARGETS)} target lines ({args.points} candidates x {args.replicates} seeds, "
           f"then {args.refine} refinement steps, {args.workers} workers)")
-    fit = calibrate(scenario.params, points=args.points, replicates=args.replicates,
+    fit = calibrate(scenario.params, free, points=args.points, replicates=args.replicates,
                     refine=args.refine, seed=args.seed, workers=args.workers,
                     progress=_progress)
     summary = fit.summary()
@@ -44,7 +52,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                        for fp, v in zip(fit.free, fit.values, strict=True))
     header = (f"Two-tier baseline fitted by `commissioning calibrate` on {when}.\n\n"
               f"Against: the calibration targets of DOMAIN.md section 6 (C1-C25, "
-              f"{len(TARGETS)} lines; C1-C5 weighted five times), starting from "
+              f"{len(TARGETS)} lines; C1-C5 weighted five times; each target's cost capped), "
+              "starting from "
               f"{scenario.path.name if scenario.path else scenario.name}.\n"
               f"Method: Latin hypercube of {args.points} candidates on {args.replicates} "
               f"common seeds, ABC acceptance of the best {int(100 * 0.1)}%, Nelder-Mead "
@@ -87,6 +96,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--workers", type=int, default=2)
     cal.add_argument("--out", default="scenarios/two_tier_fitted.toml")
     cal.add_argument("--log", default="results/calibration")
+    cal.add_argument("--only", default="", metavar="KEY,KEY",
+                     help="fit only these free parameters (the rest as in the scenario)")
     cal.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
     cal.set_defaults(func=cmd_calibrate)
 

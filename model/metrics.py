@@ -111,8 +111,8 @@ def _third_sector_finances(model: CommissioningModel, vcs: list, got: np.ndarray
     - far fewer referrals: under half of what their capacity was planned for (a case
       holder's share of attachments so far; a specialist's places kept full);
     - subsidising: cash below their starting reserves (losing money on the contract);
-    - at risk: exited, or on the last 13 weeks' trend their cash passes the overdraft
-      limit before the run ends.
+    - at risk: exited, or still losing money on the contract (cash lower than 13 weeks
+      ago): the contract, if not the organisation, is failing.
     """
     week = max(model.steps - 1, 0)
     acc, p = model.accounts, model.p
@@ -126,8 +126,8 @@ def _third_sector_finances(model: CommissioningModel, vcs: list, got: np.ndarray
         far_fewer += got[o.index] < 0.5 * expected
         cash = acc.cash[o.index]
         subsidising += cash < acc.reserves[o.index]
-        trend = (cash - model.cash_history[(week + 1) % 13, o.index]) / 13
-        at_risk += (not o.active) or (cash + trend * (p["weeks"] - week) < -o.overdraft_limit)
+        losing = cash < model.cash_history[(week + 1) % 13, o.index]
+        at_risk += (not o.active) or losing
     n = len(vcs)
     out["third_sector_far_fewer_referrals"] = _ratio(far_fewer, n)
     out["third_sector_subsidising"] = _ratio(subsidising, n)

@@ -57,8 +57,9 @@ HARSH = {"caseload_fixed_cost": 20.0, "attachment_fee": 0, "subcontractor_reserv
 def test_unlimited_reserves_mean_no_insolvency():
     harsh = run(seed=6, **HARSH)
     assert harsh.metrics()["providers_insolvent"] > 0  # the test can fail
-    rich = run(seed=6, **{**HARSH, "subcontractor_reserves_weeks": float("inf"),
-                          "third_sector_reserves_weeks": float("inf")})
+    unlimited = {f"{kind}_reserves_weeks": float("inf")
+                 for kind in ("prime", "subcontractor", "third_sector", "partnership")}
+    rich = run(seed=6, **{**HARSH, **unlimited})
     assert rich.metrics()["providers_insolvent"] == 0
 
 
