@@ -1,0 +1,219 @@
+"""Figures of a sweep: metric against parameter, paired-difference heat maps, indices.
+
+Drawn with matplotlib's object API (`Figure`, never pyplot: nothing global,
+safe on a server or in a worker), in the Okabe-Ito colour-blind-safe palette
+of `viz/charts.py`, with units on every axis.
+
+- `<metric>.png`: one panel per varied parameter, one line per scenario: the
+  mean over the runs at each value (each grid level, or each of ten equally
+  filled bins of a continuous range) with its 95% interval as a band; the
+  other parameters vary as the design varies them, so the line is the
+  parameter's average effect over the design. Continuous designs also show
+  every run as a faint dot.
+- `difference_<metric>.png`: the paired difference from the reference
+  scenario (e.g. locality minus two-tier, same seeds) over two parameters,
+  on a diverging scale centred on zero; a star marks cells whose 95% interval
+  excludes zero.
+- `sensitivity_<metric>.png`: Sobol S1 and ST, or Morris mu*, per parameter,
+  with their intervals.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+
+from commissioning.viz.charts import OKABE_ITO
+
+from .sweep_factors import Factor
+from .sweep_units import axis_label, fmt, metric_unit
+
+if TYPE_CHECKING:
+    from .sweep_analysis import SweepResults
+
+MAX_LEVELS = 10  # more distinct values than this are binned
+HEAT_LEVELS = 8
+HEAT_BINS = 6
+DPI = 100
+
+
+def factor_objects(res: SweepResults) -> list[Factor]:
+    return [Factor(**{**f, "values": tuple(f["values"]) if f["values"] is not None else None})
+            for f in res.factors]
+
+
+def _categorical(f: Factor) -> bool:
+    return f.kind != "number"
+
+
+def _x(values: pd.Series, f: Factor, bins: int) -> tuple[pd.Series, list[str] | None]:
+    """Where each run sits on the x axis, and tick labels for categories."""
+    if _categorical(f):
+        order = {v: i for i, v in enumerate(f.values)}
+        return values.map(order), [str(v) for v in f.values]
+    if values.nunique() <= bins:
+        return values, None
+    cut = pd.qcut(values, bins, duplicates="drop")
+    return values.groupby(cut, observed=True).transform("mean"), None
+
+
+def metric_figure(res: SweepResults, metric: str, factors: list[Factor]) -> Figure:
+    """The metric against each varied parameter, one line per scenario."""
+    from .sweep_analysis import interval
+
+    scale = metric_unit(metric)[0]
+    ncols = min(3, len(factors))
+    nrows = math.ceil(len(factors) / ncols)
+    fig = Figure(figsize=(4.4 * ncols, 3.3 * nrows + 0.5), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    ok = res.ok
+    for ax, f in zip(axes, factors, strict=False):
+        ticks = None
+        for i, scenario in enumerate(res.scenarios):
+            mine = ok[(ok.scenario == scenario) & ok[metric].notna()]
+            if mine.empty:
+                continue
+            x, ticks = _x(mine[f.key], f, MAX_LEVELS)
+            agg = (mine[metric] * scale).groupby(x).agg(["mean", "std", "count"])
+            low, high = interval(agg["mean"].to_numpy(), agg["std"].to_numpy(),
+                                 agg["count"].to_numpy())
+            colour = OKABE_ITO[i % len(OKABE_ITO)]
+            if mine[f.key].nunique() > MAX_LEVELS:
+                ax.scatter(mine[f.key], mine[metric] * scale, s=4, color=colour, alpha=0.15,
+                           lw=0, rasterized=True)
+            ax.plot(agg.index, agg["mean"], color=colour, lw=2, marker="o", ms=3,
+                    label=scenario)
+            ax.fill_between(agg.index, low, high, color=colour, alpha=0.2, lw=0)
+        if ticks is not None:
+            ax.set_xticks(range(len(ticks)), ticks, fontsize=8)
+        ax.set_xlabel(f"{f.key} ({f.unit})", fontsize=8)
+        ax.set_ylabel(axis_label(metric), fontsize=8)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(factors):]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"{metric}: mean and 95% interval over runs at each value "
+                 "(other parameters vary as designed)", fontsize=9)
+    return fig
+
+
+def _cells(values: pd.Series, f: Factor) -> tuple[pd.Series, list[str]]:
+    """Heat-map rows or columns: levels as they are, or equally filled bins."""
+    if _categorical(f) or values.nunique() <= HEAT_LEVELS:
+        levels = list(f.values) if _categorical(f) else sorted(values.unique())
+        return values.map({v: i for i, v in enumerate(levels)}), [f"{v:.4g}" if isinstance(
+            v, float) else str(v) for v in levels]
+    codes, edges = pd.qcut(values, HEAT_BINS, labels=False, retbins=True, duplicates="drop")
+    labels = [f"{edges[i]:.3g}-{edges[i + 1]:.3g}" for i in range(len(edges) - 1)]
+    return codes, labels
+
+
+def difference_heatmap(res: SweepResults, metric: str, fx: Factor, fy: Factor
+                       ) -> Figure | None:
+    """Paired difference from the reference scenario over two parameters."""
+    from .sweep_analysis import interval, paired, point_values
+
+    scale, unit = metric_unit(metric)
+    points = point_values(res).reset_index()
+    panels = []
+    for other in res.others:
+        d = paired(res, metric, other).merge(points, on="point")
+        if d.empty:
+            continue
+        gx, xlabels = _cells(d[fx.key], fx)
+        gy, ylabels = _cells(d[fy.key], fy)
+        agg = (d["diff"] * scale).groupby([gy, gx]).agg(["mean", "std", "count"])
+        low, high = interval(agg["mean"].to_numpy(), agg["std"].to_numpy(),
+                             agg["count"].to_numpy())
+        agg["sure"] = (low > 0) | (high < 0)
+        grid = np.full((len(ylabels), len(xlabels)), np.nan)
+        sure = np.zeros_like(grid, dtype=bool)
+        for (iy, ix), row in agg.iterrows():
+            grid[int(iy), int(ix)] = row["mean"]
+            sure[int(iy), int(ix)] = row["sure"]
+        panels.append((other, grid, sure, xlabels, ylabels))
+    if not panels or all(np.isnan(p[1]).all() for p in panels):
+        return None
+    limit = max(float(np.nanmax(np.abs(p[1]))) for p in panels) or 1e-9
+    fig = Figure(figsize=(5.6 * len(panels), 4.6), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (other, grid, sure, xlabels, ylabels) in zip(axes, panels, strict=True):
+        image = ax.imshow(grid, origin="lower", aspect="auto", cmap="PuOr",
+                          norm=Normalize(-limit, limit))
+        for iy in range(grid.shape[0]):
+            for ix in range(grid.shape[1]):
+                if not np.isnan(grid[iy, ix]):
+                    text = fmt(metric, grid[iy, ix] / scale, difference=True)
+                    dark = abs(grid[iy, ix]) > 0.6 * limit  # white on the deep colours
+                    ax.text(ix, iy, text + ("*" if sure[iy, ix] else ""), ha="center",
+                            va="center", fontsize=7, color="white" if dark else "black")
+        ax.set_xticks(range(len(xlabels)), xlabels, fontsize=7, rotation=30)
+        ax.set_yticks(range(len(ylabels)), ylabels, fontsize=7)
+        ax.set_xlabel(f"{fx.key} ({fx.unit})", fontsize=8)
+        ax.set_ylabel(f"{fy.key} ({fy.unit})", fontsize=8)
+        ax.set_title(f"{other} minus {res.reference}", fontsize=9)
+        fig.colorbar(image, ax=ax).set_label(f"difference in {metric} ({unit})", fontsize=8)
+    fig.suptitle(f"{metric}: paired difference (same seeds), mean over the runs in each "
+                 "cell\n* the cell's 95% interval excludes 0", fontsize=9)
+    return fig
+
+
+def sensitivity_figure(indices: pd.DataFrame, metric: str, design: str) -> Figure | None:
+    """Sobol S1 and ST, or Morris mu*, per parameter, one panel per target."""
+    mine = indices[indices.metric == metric]
+    if mine.empty:
+        return None
+    targets = list(dict.fromkeys(mine.target))
+    n_params = mine.parameter.nunique()
+    fig = Figure(figsize=(5.2 * len(targets), 1.2 + 0.35 * n_params), layout="constrained")
+    axes = fig.subplots(1, len(targets), squeeze=False, sharey=True)[0]
+    for ax, target in zip(axes, targets, strict=True):
+        rows = mine[mine.target == target].iloc[::-1]
+        y = np.arange(len(rows))
+        if design == "sobol":
+            ax.barh(y + 0.2, rows["ST"], height=0.4, xerr=rows["ST_conf"], color=OKABE_ITO[0],
+                    label="total (ST)")
+            ax.barh(y - 0.2, rows["S1"], height=0.4, xerr=rows["S1_conf"],
+                    color=OKABE_ITO[1], label="first order (S1)")
+            ax.set_xlabel("share of the variance over the design", fontsize=8)
+        else:
+            scale, unit = metric_unit(metric)
+            ax.barh(y, rows["mu_star"] * scale, xerr=rows["mu_star_conf"] * scale,
+                    color=OKABE_ITO[0], label="mu*")
+            ax.plot(rows["sigma"] * scale, y, "D", color=OKABE_ITO[3], label="sigma")
+            ax.set_xlabel(f"effect of the whole range on {metric} ({unit})", fontsize=8)
+        ax.set_yticks(y, rows["parameter"], fontsize=7)
+        ax.set_title(target, fontsize=9)
+        ax.grid(alpha=0.3, axis="x")
+        ax.legend(fontsize=7)
+    fig.suptitle(f"{metric}: sensitivity ({design}), bars with 95% intervals", fontsize=9)
+    return fig
+
+
+def write_figures(res: SweepResults, metrics: list[str], indices: pd.DataFrame | None,
+                  heatmap: tuple[str, str] | None, folder: Path) -> list[str]:
+    """Every figure for these metrics; returns the file names written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    factors = factor_objects(res)
+    by_key = {f.key: f for f in factors}
+    pair = [by_key[k] for k in heatmap] if heatmap else factors[:2]
+    written = []
+
+    def save(fig: Figure | None, name: str) -> None:
+        if fig is not None:
+            fig.savefig(folder / name, dpi=DPI)
+            written.append(name)
+
+    for m in metrics:
+        save(metric_figure(res, m, factors), f"{m}.png")
+        if res.others and len(pair) == 2:
+            save(difference_heatmap(res, m, *pair), f"difference_{m}.png")
+        if indices is not None and not indices.empty:
+            save(sensitivity_figure(indices, m, res.design), f"sensitivity_{m}.png")
+    return written
