@@ -95,12 +95,14 @@ class CommissioningModel(mesa.Model):
             values are the starting point for the keyword arguments.
         seed: seed of every random stream; the same seed gives the same
             claimants, labour markets and chances in any regime.
-        **params: any parameter by name (see `commissioning parameters`),
+        **kwargs: any parameter by name (see `commissioning parameters`),
             e.g. `regime="locality"`, `claimants=5000`, `attachment_fee=0`.
     """
 
     def __init__(self, scenario: str | Path | Scenario | None = None,
-                 seed: int | None = None, **params: Any):
+                 seed: int | None = None, **kwargs: Any):
+        # (named **kwargs: Mesa's SolaraViz accepts a model class only with that name)
+        params = dict(kwargs)
         if isinstance(scenario, Scenario):
             base, source = scenario.params, str(scenario.path or scenario.name)
         elif scenario is not None:

@@ -1,1 +1,2 @@
-"""Pictures of the model: static figures (matplotlib) and, later, the browser app."""
+"""Pictures of the model: static figures for `commissioning compare` (charts.py) and the
+browser app started by `commissioning app` (app.py: Explore, Compare and Lesson pages)."""

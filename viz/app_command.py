@@ -1,9 +1,121 @@
-"""`commissioning app`: serve the browser app (issue 4)."""
+"""`commissioning app`: serve the browser app on this machine, offline.
+
+    commissioning app [--host 127.0.0.1] [--port 8765]
+
+Runs Solara's server in production mode on the app module, with the settings
+that keep it offline (STACK.md, "A multi-page offline app"): no version check
+against PyPI (`--no-check-version`), telemetry and the banner off (environment
+variables), and the front end served from the installed `solara-assets`
+package rather than a CDN. It waits until the app answers, then prints the
+address to open. `--host 0.0.0.0` lets other machines on the network (a
+classroom) connect.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+APP_MODULE = "commissioning.viz.app"
+OFFLINE_ENV = {
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    "SOLARA_THEME_SHOW_BANNER": "False",
+}
+EXIT_BAD_INPUT = 2
+READY_SECONDS = 120
+
+
+def server_command(host: str, port: int) -> list[str]:
+    """The Solara command line that serves the app offline."""
+    return [sys.executable, "-m", "solara", "run", APP_MODULE, "--host", host,
+            "--port", str(port), "--production", "--no-check-version"]
+
+
+def server_env() -> dict[str, str]:
+    """This process's environment with Solara's telemetry and banner turned off."""
+    return {**os.environ, **OFFLINE_ENV}
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_until_ready(url: str, process: subprocess.Popen, seconds: float) -> bool:
+    """Poll the app's address until it answers, the server exits or time runs out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.3)
+    return False
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Start the server, say where to open the app, and serve until Ctrl+C."""
+    if not 1 <= args.port <= 65535:
+        print(f"error: --port: expected a port number from 1 to 65535, got {args.port}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not _port_free(args.host, args.port):
+        print(f"error: --port: {args.host}:{args.port} is in use or not available here; "
+              "choose another with --port", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    local = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
+    url = f"http://{local}:{args.port}/"
+    print(f"Starting the app on {args.host}:{args.port} (offline; Ctrl+C stops it) ...",
+          flush=True)
+    process = subprocess.Popen(server_command(args.host, args.port), env=server_env())
+    # Stopped by a signal (a service manager, a test): stop the server with us.
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        if wait_until_ready(url, process, READY_SECONDS):
+            print(f"\nThe app is ready: open {url} in a web browser.", flush=True)
+            if args.host == "0.0.0.0":
+                print(f"Other machines on this network: http://{socket.gethostname()}:"
+                      f"{args.port}/ (or this machine's address).", flush=True)
+        elif process.poll() is None:
+            print(f"The app has not answered at {url} after {READY_SECONDS} s; "
+                  "it is still starting.", flush=True)
+        return process.wait()
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the app command to the `commissioning` parser."""
+    app = sub.add_parser("app", help="serve the browser app (Explore, Compare, Lesson) offline",
+                         description="Serve the browser app on this machine, offline.")
+    app.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1: this machine only; "
+                          "0.0.0.0: the whole network)")
+    app.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    app.set_defaults(func=cmd_app)

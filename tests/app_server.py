@@ -1,0 +1,84 @@
+"""Start the browser app as a user would, for tests and benchmarks, and stop it afterwards.
+
+`running_app()` runs `commissioning app --port <free port>` (the console
+script, or the same entry point through `python -m` if the script is not on
+PATH), writes its output to a log file rather than an unread pipe (a full pipe
+would block the server), waits until the page answers, and on exit stops the
+command, which stops its Solara server.
+
+`CHROMIUM` and `CHROMIUM_ARGS` are how every browser in these tests is
+launched: Debian's Chromium (never a browser downloaded by Playwright) with
+the flags verified on this project's machines (STACK.md, "Serve and look at
+the app").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+START_SECONDS = 120
+
+
+def free_port() -> int:
+    """A TCP port nothing on this machine is listening on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_command(port: int) -> list[str]:
+    """`commissioning app` on a given port, as typed at a prompt."""
+    script = shutil.which("commissioning")
+    base = [script] if script else [sys.executable, "-m", "commissioning.model.cli"]
+    return [*base, "app", "--host", "127.0.0.1", "--port", str(port)]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def running_app(log_path: Path) -> Iterator[str]:
+    """Serve the app on a free port; yields its address. Output goes to `log_path`."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(app_command(port), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + START_SECONDS
+            while not _answers(url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the app did not start; see {log_path}:\n"
+                                       + log_path.read_text()[-3000:])
+                time.sleep(0.3)
+            yield url
+        finally:
+            process.terminate()  # `commissioning app` stops its server on SIGTERM
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -1,0 +1,313 @@
+"""The browser app, used as a person uses it: `commissioning app`, then Chromium.
+
+One server for the module (started by the command a user types, on a free
+port, its output in a log file); a fresh browser context, hence a fresh
+Solara session, for every test. Every page must load with no failed request
+(the app is offline: no CDN, nothing outside the server) and never show a
+Python traceback; both are checked after each test. Solara's kernel-close
+beacon (`/_solara/api/close/`) fails whenever a page closes: not a failure.
+
+Waits are Playwright's `expect(...)` conditions, never fixed sleeps, so the
+tests are as quick as the app.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .app_server import CHROMIUM, CHROMIUM_ARGS, running_app
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"Debian's Chromium is not at {CHROMIUM} (.ci/run installs it)",
+                allow_module_level=True)
+
+LOAD = 45_000  # ms: the first page of a session builds a model and draws it
+ACT = 15_000  # ms: anything a click starts
+BAD_SCENARIO = """\
+[scenario]
+name = "A scenario with a typo"
+inherits = "two_tier.toml"
+
+[area]
+claimants = -5
+"""
+GOOD_SCENARIO = """\
+[scenario]
+name = "Locality, deep recession"
+description = "Uploaded in a test."
+inherits = "locality.toml"
+
+[labour_market]
+recession_depth = 0.6
+"""
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("app") / "app.log"
+    with running_app(log) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A browser context whose pages report failed requests and error responses."""
+
+    def __init__(self, browser, base: str):
+        self.base = base
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                           accept_downloads=True)
+        self.failures: list[str] = []
+        self.pages: list = []
+
+    def open(self, path: str = ""):
+        page = self.context.new_page()
+        page.on("requestfailed", lambda r: None if "/_solara/api/close/" in r.url
+                else self.failures.append(f"failed {r.url}"))
+        page.on("response", lambda r: self.failures.append(f"{r.status} {r.url}")
+                if r.status >= 400 else None)
+        page.goto(self.base + path)
+        self.pages.append(page)
+        return page
+
+    def check_and_close(self) -> None:
+        try:
+            for page in self.pages:
+                assert "Traceback" not in page.inner_text("body"), "a traceback reached the page"
+            assert not self.failures, f"requests failed (the app must work offline): " \
+                                      f"{self.failures}"
+        finally:
+            self.context.close()
+
+
+@pytest.fixture
+def session(browser, app_url) -> Iterator[Watched]:
+    watched = Watched(browser, app_url)
+    yield watched
+    watched.check_and_close()
+
+
+def explore(session: Watched):
+    page = session.open()
+    expect(page.get_by_role("button", name="Step", exact=True)).to_be_enabled(timeout=LOAD)
+    expect(page.locator(".picture img")).to_have_count(2, timeout=LOAD)
+    return page
+
+
+def week(page, n: int, of: int = 260) -> None:
+    expect(page.get_by_text(f"Week {n} of {of}")).to_be_visible(timeout=ACT)
+
+
+def picture_sources(page) -> list[str]:
+    return page.eval_on_selector_all(".picture img", "imgs => imgs.map(i => i.src)")
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a Vuetify select by its label."""
+    page.get_by_label(label).click(force=True)  # the select's own text covers its input
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_explore_loads_offline_and_step_advances_the_week(session):
+    page = explore(session)
+    expect(page.get_by_role("banner").get_by_text("Who should buy employment support?")
+           ).to_be_visible()
+    week(page, 0)
+    expect(page.get_by_text("47 organisations: 3 primes")).to_be_visible()
+    before = picture_sources(page)
+    page.get_by_role("button", name="Step", exact=True).click()
+    week(page, 1)
+    page.wait_for_function("before => [...document.querySelectorAll('.picture img')]"
+                           ".every((img, k) => img.src !== before[k])", arg=before, timeout=ACT)
+    page.get_by_role("button", name="13 weeks").click()
+    page.get_by_role("button", name="Step", exact=True).click()
+    week(page, 14)
+
+
+def test_step_with_redraw_is_quick_at_classroom_scale(session, capsys):
+    """Click to new pictures and numbers, 2,000 claimants: logged, and well under a second."""
+    page = explore(session)
+    expect(page.get_by_text("2,000 claimants").first).to_be_visible()
+    step = page.get_by_role("button", name="Step", exact=True)
+    times = []
+    for n in range(1, 9):
+        before = picture_sources(page)
+        start = time.perf_counter()
+        step.click()
+        page.wait_for_function(
+            "([before, n]) => document.body.innerText.includes(`Week ${n} of 260`) && "
+            "[...document.querySelectorAll('.picture img')].every((img, k) => "
+            "img.src !== before[k])", arg=[before, n], timeout=ACT)
+        times.append(time.perf_counter() - start)
+    median = statistics.median(times[1:])  # the first redraw also draws the backgrounds
+    with capsys.disabled():
+        print(f"\nstep + redraw at 2,000 claimants, click to new pictures in Chromium: "
+              f"median {median:.2f} s over {len(times) - 1} steps "
+              f"(all: {', '.join(f'{t:.2f}' for t in times)})")
+    assert median < 1.0
+
+
+def test_changing_the_scenario_changes_the_network(session):
+    page = explore(session)
+    before = picture_sources(page)[0]
+    choose(page, "Scenario file", "locality.toml")
+    expect(page.get_by_text("51 organisations: 3 large providers, 4 local partnerships")
+           ).to_be_visible(timeout=ACT)
+    expect(page.get_by_text("Locality commissioning (partnerships, blended payments)").first
+           ).to_be_visible()
+    assert picture_sources(page)[0] != before
+    week(page, 0)
+
+
+def test_compare_shows_both_regimes_stepped_together(session):
+    page = session.open("compare")
+    expect(page.get_by_role("button", name="Step", exact=True)).to_be_enabled(timeout=LOAD)
+    table = page.locator(".comparison table")
+    expect(table).to_contain_text("two_tier", timeout=LOAD)
+    expect(table).to_contain_text("locality")
+    expect(page.get_by_text("two_tier: 47 organisations")).to_be_visible()
+    expect(page.get_by_text("locality: 51 organisations")).to_be_visible()
+    expect(page.get_by_text("2,000 claimants and seed 1, so the same people")).to_be_visible()
+    page.get_by_role("button", name="4 weeks").click()
+    page.get_by_role("button", name="Step", exact=True).click()
+    week(page, 4)
+    expect(table).to_contain_text("week 4")
+
+
+def test_lesson_renders_and_loads_an_experiment(session):
+    page = session.open("lesson")
+    expect(page.get_by_role("heading", name="What is it?")).to_be_visible(timeout=LOAD)
+    for heading in ("How it works", "How to use it", "Things to notice", "Things to try",
+                    "Extending the model"):
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    buttons = page.get_by_role("button", name=re.compile(r"Load experiment \d into"))
+    expect(buttons).to_have_count(6)
+    page.get_by_role("button", name="Load experiment 3 into Explore").click()
+    expect(page.get_by_text(re.compile(r"This run: two_tier.toml: .*job outcome fee £2,400"))
+           ).to_be_visible(timeout=LOAD)
+    assert page.url.rstrip("/") == session.base.rstrip("/")
+    week(page, 0)
+    page.get_by_role("tab", name="Lesson").click()
+    page.get_by_role("button", name="Load experiment 6 into Compare").click()
+    expect(page.locator(".comparison table")).to_contain_text("two_tier_recession",
+                                                              timeout=LOAD)
+    assert page.url.endswith("/compare")
+
+
+def test_a_bad_uploaded_scenario_shows_its_error_and_a_good_one_runs(session, tmp_path):
+    page = explore(session)
+    bad = tmp_path / "typo.toml"
+    bad.write_text(BAD_SCENARIO)
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name=re.compile("Upload")).click()
+    chooser.value.set_files(bad)
+    expect(page.get_by_text("typo.toml: area.claimants: expected a whole number between 1 "
+                            "and 5,000,000 (claimants), got -5")).to_be_visible(timeout=ACT)
+    week(page, 0)  # the run on screen is untouched
+    good = tmp_path / "deep.toml"
+    good.write_text(GOOD_SCENARIO)
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name=re.compile("Upload")).click()
+    chooser.value.set_files(good)
+    expect(page.get_by_text("Locality, deep recession")).to_be_visible(timeout=ACT)
+    expect(page.get_by_text("recession 60%").first).to_be_visible()
+    expect(page.get_by_text("typo.toml")).to_have_count(0)
+
+
+def test_two_sessions_have_their_own_runs(browser, app_url):
+    first, second = Watched(browser, app_url), Watched(browser, app_url)
+    try:
+        a, b = explore(first), explore(second)
+        a.get_by_role("button", name="4 weeks").click()
+        a.get_by_role("button", name="Step", exact=True).click()
+        week(a, 4)
+        week(b, 0)
+        b.get_by_role("button", name="Step", exact=True).click()
+        week(b, 1)
+        week(a, 4)
+    finally:
+        first.check_and_close()
+        second.check_and_close()
+
+
+def test_the_run_survives_moving_between_pages_and_leaving_pauses_play(session):
+    page = explore(session)
+    page.get_by_role("button", name="Step", exact=True).click()
+    week(page, 1)
+    page.get_by_role("button", name="▶ Play").click()
+    expect(page.get_by_text(re.compile(r"Week ([3-9]|\d\d+) of 260"))).to_be_visible(
+        timeout=ACT)
+    page.get_by_role("tab", name="Compare").click()
+    expect(page.locator(".comparison table")).to_be_visible(timeout=LOAD)
+    page.get_by_role("tab", name="Explore").click()
+    expect(page.locator(".comparison table")).to_have_count(0, timeout=ACT)
+    expect(page.get_by_text("This run: two_tier.toml")).to_be_visible(timeout=ACT)
+    # Explore's week, not Compare's (still at 0, and its sidebar may linger a moment).
+    status = page.get_by_text(re.compile(r"Week [1-9]\d* of 260 \(paused\)"))
+    expect(status).to_be_visible(timeout=ACT)
+    left_at = status.inner_text()
+    page.wait_for_timeout(1000)  # a second of Play would be several weeks
+    assert status.inner_text() == left_at
+
+
+def test_play_runs_and_pause_stops(session):
+    page = explore(session)
+    page.get_by_role("button", name="▶ Play").click()
+    expect(page.get_by_text(re.compile(r"Week ([3-9]|\d\d+) of 260"))).to_be_visible(
+        timeout=ACT)
+    page.get_by_role("button", name="❚❚ Pause").click()
+    expect(page.get_by_text(re.compile(r"of 260 \(paused\)"))).to_be_visible(timeout=ACT)
+    paused_at = page.get_by_text(re.compile(r"Week \d+ of 260")).inner_text()
+    expect(page.get_by_role("button", name="Step", exact=True)).to_be_enabled()
+    page.get_by_role("button", name="Step", exact=True).click()
+    n = int(re.search(r"Week (\d+)", paused_at).group(1))
+    week(page, n + 1)
+
+
+def test_a_slider_change_waits_for_reset(session):
+    page = explore(session)
+    seed = page.get_by_role("slider").nth(1)  # claimants, then seed
+    seed.focus()
+    seed.press("ArrowRight")
+    expect(page.get_by_text("Random seed: 2")).to_be_visible(timeout=ACT)
+    expect(page.get_by_text("These settings are not the run's yet.")).to_be_visible()
+    expect(page.get_by_text("This run: two_tier.toml: 2,000 claimants, seed 1,")
+           ).to_be_visible()
+    page.get_by_role("button", name="Start a new run with them").click()
+    expect(page.get_by_text("This run: two_tier.toml: 2,000 claimants, seed 2,")
+           ).to_be_visible(timeout=ACT)
+    expect(page.get_by_text("These settings are not the run's yet.")).to_have_count(0)
+
+
+def test_weekly_data_and_pictures_download(session, tmp_path):
+    page = explore(session)
+    page.get_by_role("button", name="Step", exact=True).click()
+    week(page, 1)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Weekly data (CSV)").click()
+    csv = Path(download.value.path()).read_text()
+    header, *rows = csv.strip().splitlines()
+    assert download.value.suggested_filename == "explore_two_tier_seed1_week1.csv"
+    assert header.startswith("scenario,seed,claimants,weeks,referrals,job_outcome_rate")
+    assert len(rows) == 2  # week 0 and week 1
+    for name in ("Network picture (PNG)", "Charts (PNG)"):
+        with page.expect_download() as download:
+            page.get_by_role("button", name=name).click()
+        assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

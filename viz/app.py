@@ -1,0 +1,110 @@
+"""The browser app: Explore, Compare, Lesson and Mesa view pages in one offline Solara server.
+
+Start it with `commissioning app` (see `app_command.py`), which runs
+`solara run commissioning.viz.app --production` with Solara's front end served
+from the `solara-assets` package, telemetry off and no version check, so the
+app works on a school network with no internet and the page makes no request
+outside this server.
+
+The four pages are Solara routes sharing one `Layout`: an app bar with the
+title and a tab per page. The Mesa view (`mesa_page.py`) shows the model in
+Mesa's own SolaraViz, for Mesa users; the other three are the classroom app.
+Only the root route's layout is used by Solara, so it is set there.
+Navigating between tabs keeps the session (and its runs); the state itself
+lives in `state.py` (and the Mesa view's model in `mesa_page.py`), one copy
+per browser tab.
+
+The style sheet makes the text large enough for a projector and gives the
+number tiles and captions their look; colours in the pictures come from the
+Okabe-Ito palette (see `network_plot.py`, `weekly_charts.py`).
+"""
+
+from __future__ import annotations
+
+import solara
+import solara.lab
+
+from commissioning.viz.compare_page import Compare
+from commissioning.viz.explore_page import Explore
+from commissioning.viz.lesson_page import Lesson
+from commissioning.viz.mesa_page import MesaView, forget
+from commissioning.viz.state import COMPARE, EXPLORE
+from commissioning.viz.ui import ErrorBoundary
+
+TITLE = "Who should buy employment support?"
+
+CSS = """
+.v-application { font-size: 17px; }
+.v-application .v-label, .v-application .v-select__selection,
+.v-application .v-input input { font-size: 16px; }
+.v-application .v-card__title { font-size: 1.25rem; padding-bottom: 6px; }
+.v-application .v-btn { font-size: 15px; letter-spacing: 0.02em; }
+.v-tab { font-size: 16px !important; }
+.controls .help { font-size: 13.5px; color: #555; line-height: 1.3; margin: -6px 0 10px 0;
+                  display: block; }
+.controls .v-input--selection-controls, .controls .v-slider { margin-top: 0; }
+.run-week { font-size: 18px; font-weight: 600; display: block; margin-top: 8px; }
+.scenario-name { font-weight: 600; display: block; margin: -8px 0 2px 0; }
+.this-run { color: #333; font-size: 15px; display: block; margin-bottom: 6px; }
+.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(8.5rem, 1fr));
+         gap: 8px; margin-bottom: 8px; }
+.stat { border: 1px solid #ccc; border-radius: 6px; padding: 4px 12px; }
+.stat .stat-value { font-size: 28px; font-weight: 700; display: block; line-height: 1.2; }
+.stat .stat-label { font-size: 15px; display: block; }
+.stat .stat-detail { font-size: 13px; color: #555; display: block; }
+.follow { margin: 4px 0 8px 0; }
+.follow-text { font-size: 15.5px; }
+.caption { font-size: 15px; color: #333; display: block; margin: 0 0 10px 0; }
+.picture img { max-width: 100%; height: auto; display: block; }
+.downloads { margin: 10px 0 24px 0; }
+.lesson { max-width: 62rem; margin: 0 auto; padding: 0 16px; }
+.v-application .lesson .prose p, .v-application .lesson .prose li {
+    font-size: 18px !important; line-height: 1.55; }
+.lesson .lesson-title { font-size: 28px; font-weight: 700; display: block; margin: 8px 0; }
+.lesson .prose h2 { font-size: 24px; margin-top: 24px; }
+.lesson .experiment { margin: 12px 0; }
+.lesson .question { background: #fff8e1; padding: 4px 10px; border-radius: 4px; }
+.comparison table { font-size: 16px; border-collapse: collapse; margin-bottom: 12px; }
+.comparison td, .comparison th { padding: 4px 12px; border-bottom: 1px solid #ddd; }
+.pending { margin-bottom: 10px; }
+.knob-label { font-size: 16px; font-weight: 500; display: block; margin-top: 6px; }
+.knob .v-input__slot { margin-bottom: 0; }
+/* ipywidgets' upload button always appends "(count)"; show a plain label instead. */
+.upload-scenario button { font-size: 0 !important; height: 36px; }
+.upload-scenario button::after { content: "Upload a scenario file (.toml)"; font-size: 15px; }
+.upload-scenario button i { font-size: 15px; margin-right: 6px; }
+"""
+
+
+@solara.component
+def Layout(children: list = []) -> None:  # noqa: B006 (Solara passes children this way)
+    """The app bar with a tab per page, around the current page."""
+    _, routes = solara.use_route(peek=True)
+    solara.Style(CSS)
+    solara.Title(TITLE)
+    page = ErrorBoundary(children=children, on_reset=start_afresh)
+    with solara.AppLayout(title=TITLE, navigation=True, children=[page]), solara.AppBar():
+        # Inside the app bar: a title placed beside the page would be taken for a sidebar.
+        with solara.AppBarTitle():
+            solara.Text(TITLE)
+        with solara.lab.Tabs(align="center"):
+            for route in routes:
+                solara.lab.Tab(route.label, path_or_route=route)
+
+
+def start_afresh() -> None:
+    """Forget this session's runs (after a page failed to draw): each page starts again."""
+    for state in (EXPLORE, COMPARE):
+        state.playing.set(False)
+        state.message.set(None)
+        state.runs.set(None)
+        state.settings.set(None)
+    forget()  # the Mesa view's model
+
+
+routes = [
+    solara.Route(path="/", component=Explore, label="Explore", layout=Layout),
+    solara.Route(path="compare", component=Compare, label="Compare"),
+    solara.Route(path="lesson", component=Lesson, label="Lesson"),
+    solara.Route(path="mesa", component=MesaView, label="Mesa view"),
+]

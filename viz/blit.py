@@ -1,0 +1,76 @@
+"""A matplotlib Figure that redraws only what changed, for pictures that change every week.
+
+Drawing text is most of the cost of a matplotlib PNG (titles, tick labels,
+legends: a few milliseconds each); the data that changes from week to week
+(lines, dots) is cheap. So a `BlitFigure` draws everything once, keeps the
+picture without the changing artists as a background, and each week pastes
+the background back and draws only the changing ones on top ("blitting", as
+matplotlib's own animations do). When something in the background changes
+(an axis range grows, a legend entry appears) the owner calls `invalidate()`
+and the next picture is drawn in full.
+
+This is what keeps a step of the app, with its redraw, well under a second
+at classroom scale (`benchmarks/app_step_timing.py`). The Figure is always a
+`matplotlib.figure.Figure` on an Agg canvas, never pyplot, so nothing is
+kept by a global figure manager and sessions cannot leak figures.
+"""
+
+from __future__ import annotations
+
+import io
+
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+
+class BlitFigure:
+    """A Figure whose `dynamic` artists are redrawn over a cached background."""
+
+    def __init__(self, fig: Figure):
+        self.fig = fig
+        self.canvas = FigureCanvasAgg(fig)
+        self.dynamic: list[Artist] = []
+        self._background = None
+
+    def add_dynamic(self, artist: Artist) -> Artist:
+        """Mark an artist as changing every week (it is left out of the background)."""
+        artist.set_animated(True)
+        self.dynamic.append(artist)
+        return artist
+
+    def invalidate(self) -> None:
+        """Something in the background changed: draw it again next time."""
+        self._background = None
+
+    def png(self) -> bytes:
+        """The picture as PNG bytes (a fast, lightly compressed encoding)."""
+        if self._background is None:
+            self.canvas.draw()  # animated artists are skipped
+            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            self.canvas.restore_region(self._background)
+        renderer = self.canvas.get_renderer()
+        for artist in self.dynamic:
+            if artist.get_visible():
+                artist.draw(renderer)
+        width, height = self.canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(),
+                                 "raw", "RGBA", 0, 1)
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="PNG", compress_level=1)
+        return buffer.getvalue()
+
+    def full_png(self, dpi: float | None = None) -> bytes:
+        """The whole figure drawn normally (for downloads): every artist, full quality."""
+        for artist in self.dynamic:
+            artist.set_animated(False)
+        try:
+            buffer = io.BytesIO()
+            self.fig.savefig(buffer, format="png", dpi=dpi or self.fig.dpi)
+            return buffer.getvalue()
+        finally:
+            for artist in self.dynamic:
+                artist.set_animated(True)
+            self.invalidate()

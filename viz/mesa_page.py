@@ -1,0 +1,247 @@
+"""The Mesa view: the model in Mesa's own standard interface, `mesa.visualization.SolaraViz`.
+
+A Mesa user finds here what every Mesa model shows: SolaraViz's Controls
+(Reset, play, Step, play and render intervals), its Model Parameters built
+from `model_params`, its step counter, and the model's components. The
+components are this app's own pictures, drawn with matplotlib on the server
+(Altair's charts need a CDN and are blank offline): the referral network,
+laid out once per model, and the weekly charts.
+
+How SolaraViz is used here, and why (STACK.md, "Per-session state" and
+"Mesa 3.3.1 pitfalls"):
+
+- **One model per session.** `MODEL` is a `solara.reactive(None)` at module
+  level, filled inside the page for each browser tab. SolaraViz takes that
+  reactive and its Reset writes the new model into it, built as
+  `model_class(**parameters)` from the sliders.
+- **Parameters in the model's own keywords.** SolaraViz passes the slider
+  values straight to the model, so a fee is one price for every payment group
+  and a share is a fraction (the Explore page translates richer settings).
+  The sliders start at the values of the model on screen, so a page left and
+  revisited shows the parameters of the model it shows.
+- **`SessionModel`**: `CommissioningModel` with two guards SolaraViz needs in
+  a multi-page app. Its Play loop runs in a thread that outlives the page: a
+  page left while playing went on stepping the model in the background, drew
+  while it stepped, and hung the session. So a week is stepped under a lock
+  that the pictures also hold, and only while the page is open (leaving it
+  ends the Play loop, as a pause). A model at its last week does not step on.
+- **Readable on a projector.** Mesa 3.3.1 puts every component in a
+  half-width cell of a draggable grid, under a lone "Page 0" tab; the page's
+  style sheet stacks the cells at full width instead, hides that tab, and
+  keeps each slider's value visible (SolaraViz's sliders show it only while
+  dragged).
+
+No traceback may reach the page: the pictures are drawn through `draw_safely`,
+and an error in one of SolaraViz's handlers is caught by the app's
+`ErrorBoundary` (see `app.py`), whose "Start this page again" calls `forget`.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import solara
+import solara.lab
+from mesa.visualization import Slider, SolaraViz
+from mesa.visualization.utils import update_counter
+
+from commissioning.model import CommissioningModel
+from commissioning.model.parameters import REGIMES
+
+from .network_plot import NetworkFigure, describe
+from .settings import CLASSROOM_CLAIMANTS, REFERENCE_GROUP
+from .ui import Picture, Prose, draw_safely
+from .weekly_charts import Run, WeeklyCharts
+
+#: The parameters the sliders start at (the model's defaults at a classroom's scale).
+DEFAULTS: dict[str, Any] = {
+    "regime": "two_tier",
+    "claimants": CLASSROOM_CLAIMANTS,
+    "seed": 1,
+    "attachment_fee": 400,
+    "job_outcome_fee": 1200,
+    "service_fee_share": 0.0,
+    "recession_depth": 0.0,
+}
+
+
+class SessionModel(CommissioningModel):
+    """The model as the Mesa view runs it: a week at a time, never while drawn, only on the page.
+
+    `lock` is held by every step and by every picture drawn of the model;
+    `on_page` is false once the page is left (a step then ends SolaraViz's
+    Play loop instead of running a week).
+    """
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.lock = threading.Lock()
+        self.on_page = True
+        counted_step = self.step  # Mesa's wrapper: counts the step, then runs a week
+
+        def step() -> None:
+            with self.lock:
+                if not self.on_page or self.steps >= self.p["weeks"]:
+                    self.running = False  # SolaraViz stops playing, and Step is disabled
+                    return
+                counted_step()
+
+        self.step = step
+
+
+#: This session's model (None until the page first draws).
+MODEL: solara.Reactive[SessionModel | None] = solara.reactive(None)
+
+
+def forget() -> None:
+    """Drop this session's model (the next visit to the page builds a new one)."""
+    model = MODEL.peek()
+    if model is not None:
+        model.on_page = False
+    MODEL.set(None)
+
+
+def current(model: CommissioningModel) -> dict[str, Any]:
+    """The slider parameters of a model, in the units the sliders use."""
+    p = model.p
+    fee = {k: p[k][REFERENCE_GROUP] if isinstance(p[k], dict) else p[k]
+           for k in ("attachment_fee", "job_outcome_fee")}
+    return {
+        "regime": p["regime"],
+        "claimants": int(p["claimants"]),
+        "seed": int(p["seed"]),
+        "attachment_fee": round(float(fee["attachment_fee"])),
+        "job_outcome_fee": round(float(fee["job_outcome_fee"])),
+        "service_fee_share": round(float(p["service_fee_share"]), 2),
+        "recession_depth": round(float(p["recession_depth"]), 2),
+    }
+
+
+def model_params(values: dict[str, Any]) -> dict[str, Any]:
+    """SolaraViz's `model_params`: a labelled input per parameter, starting at `values`."""
+    return {
+        "regime": {"type": "Select", "label": "Commissioning regime", "value": values["regime"],
+                   "values": list(REGIMES)},
+        "claimants": Slider("Claimants", values["claimants"], 200, 20_000, 100),
+        "seed": Slider("Random seed", values["seed"], 0, 99, 1),
+        "attachment_fee": Slider("Attachment fee (£)", values["attachment_fee"], 0, 2000, 25),
+        "job_outcome_fee": Slider("Job outcome fee (£)", values["job_outcome_fee"], 0, 6000,
+                                  100),
+        "service_fee_share": Slider("Service fee share", values["service_fee_share"], 0.0, 1.0,
+                                    0.05),
+        "recession_depth": Slider("Recession depth", values["recession_depth"], 0.0, 0.8, 0.05),
+    }
+
+
+def summary(values: dict[str, Any]) -> str:
+    """The model on screen in one line, in the sliders' words."""
+    return (f"{values['regime']}, {values['claimants']:,} claimants, seed {values['seed']}, "
+            f"attachment fee £{values['attachment_fee']:,}, job outcome fee "
+            f"£{values['job_outcome_fee']:,}, service fee share {values['service_fee_share']:g}, "
+            f"recession depth {values['recession_depth']:g}")
+
+
+@solara.component
+def NetworkComponent(model: SessionModel) -> None:
+    """SolaraViz component: the referral network this week (its layout computed once per model)."""
+    update_counter.get()  # redraw after every step, as Mesa's own components do
+    figure = solara.use_memo(
+        lambda: NetworkFigure([model], ["Who refers claimants to whom (a step is one week)"]),
+        [model])
+
+    with model.lock:  # never half-way through a week
+        png, failure = draw_safely(figure.png, "the referral network")
+        caption = describe(model)
+    Picture(png, "The referral network: organisations, and the claimants referred between them",
+            failure)
+    solara.Text(caption, classes=["caption"])
+
+
+@solara.component
+def ChartsComponent(model: SessionModel) -> None:
+    """SolaraViz component: the weekly charts (job outcomes, parking, cash, money)."""
+    update_counter.get()
+    figure = solara.use_memo(lambda: WeeklyCharts([Run(model, model.p["regime"])]), [model])
+
+    with model.lock:
+        png, failure = draw_safely(figure.png, "the charts")
+    Picture(png, "Charts over weeks: job outcomes, parking, providers' cash, money", failure)
+
+
+@solara.component
+def ModelLine(model: SessionModel, text: str) -> None:
+    """The week and the parameters of the model on screen (they change on Reset, not before)."""
+    update_counter.get()
+    week = min(model.steps, int(model.p["weeks"]))
+    with solara.Div(classes=["mesa-now"]):
+        solara.Text(f"Week {week} of {model.p['weeks']}", classes=["mesa-week"])
+        solara.Text(f" · the model on screen: {text}.")
+
+
+INTRO = """\
+**Mesa's standard SolaraViz interface**, showing this model as any Mesa model is
+shown. The **Explore** page is the fuller classroom view: scenario files, more
+settings, a claimant to follow, downloads.
+
+Set the **Model Parameters** on the left, then press **Reset** to build a new model
+with them; **Step** runs one week and **▶** plays. `two_tier` is primes with
+subcontractors, `locality` local partnerships. Each fee is one price for every
+payment group. The service fee share (0 to 1) is the part of the contract's value
+paid whatever happens; the recession depth is the fall in vacancies at its trough.
+"""
+
+
+CSS = """
+/* Mesa 3.3.1 puts each component in a half-width cell of a draggable grid: stack them instead. */
+.mesa-view .vue-grid-layout { height: auto !important; }
+.mesa-view .vue-grid-item { position: relative !important; transform: none !important;
+                            width: 100% !important; height: auto !important;
+                            margin-bottom: 16px; touch-action: auto !important; }
+.mesa-view .vue-grid-item > .vue-resizable-handle, .mesa-view .vue-grid-placeholder {
+    display: none !important; }
+/* One page of components: its lone "Page 0" tab says nothing. */
+.mesa-view .v-tabs { display: none; }
+/* Show every slider's value, not only while it is dragged. */
+.v-navigation-drawer .v-slider__thumb-label-container { display: block !important; }
+.v-navigation-drawer .v-slider__thumb-label { font-size: 12px; }
+.v-navigation-drawer .v-slider--horizontal { margin-top: 22px; }
+/* SolaraViz's light/dark toggle in the app bar (the app is drawn for a light page). */
+header .v-btn:has(.mdi-weather-night), header .v-btn:has(.mdi-weather-sunny),
+header .v-btn:has(.mdi-brightness-auto) { display: none; }
+.mesa-now { font-size: 15.5px; margin: 0 0 8px 0; }
+.mesa-week { font-weight: 600; }
+"""
+
+
+@solara.component
+def MesaView() -> None:
+    """The page: a short note, then SolaraViz with this session's model."""
+    if MODEL.peek() is None:
+        MODEL.set(SessionModel(**DEFAULTS))
+    model = MODEL.value
+
+    def mounted():
+        page_model = MODEL.peek()
+        if page_model is not None:
+            page_model.on_page = True
+
+        def left() -> None:  # ends a Play loop still running in SolaraViz's thread
+            model_left = MODEL.peek()
+            if model_left is not None:
+                model_left.on_page = False
+
+        return left
+
+    solara.use_effect(mounted, [])
+    values = current(model)
+    # SolaraViz's theme toggle starts in "auto": on a computer set to dark mode it would turn
+    # the whole app dark (its captions and tabs are drawn for a light page). Light, and hidden.
+    if solara.lab.theme.dark is not False:
+        solara.lab.theme.dark = False
+    solara.Style(CSS)
+    with solara.Column(classes=["mesa-view"], gap="0px"):
+        Prose(INTRO)
+        ModelLine(model, summary(values))
+        SolaraViz(MODEL, components=[(NetworkComponent, 0), (ChartsComponent, 0)],
+                  model_params=model_params(values), name=" · Mesa's SolaraViz")

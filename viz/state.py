@@ -1,0 +1,87 @@
+"""Per-session state: each browser tab has its own runs, settings and uploads.
+
+Solara keeps a module-level `solara.reactive` separately for every session
+(a browser tab; a reload is a new one), but its *initial* value is one object
+shared by all of them. So every reactive here starts as `None` (or an empty
+value) and is filled lazily, inside a component, by the functions below: a
+model built at import time would be stepped by every pupil on the server at
+once (STACK.md, "Per-session state"). Keeping the state at module level, not
+in a page's `use_memo`, also lets it survive moving between pages, which
+unmount, and lets the Lesson page load settings into the other two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import solara
+
+from commissioning.model import Scenario
+
+from .runs import Runs
+from .scenario_files import load_shipped, shipped_files
+from .settings import Settings
+
+DEFAULT_EXPLORE = "two_tier.toml"
+DEFAULT_COMPARE = ("two_tier.toml", "locality.toml")
+
+
+@dataclass
+class PageState:
+    """What one page of one session holds: its runs, the settings on screen, play state."""
+
+    runs: solara.Reactive[Runs | None] = field(default_factory=lambda: solara.reactive(None))
+    #: The settings shown by the controls (they become the run's on Reset).
+    settings: solara.Reactive[tuple[Settings, ...] | None] = field(
+        default_factory=lambda: solara.reactive(None))
+    playing: solara.Reactive[bool] = field(default_factory=lambda: solara.reactive(False))
+    #: Bumped after every step: the pictures read it, so they redraw.
+    tick: solara.Reactive[int] = field(default_factory=lambda: solara.reactive(0))
+    step_weeks: solara.Reactive[int] = field(default_factory=lambda: solara.reactive(1))
+    #: A message about the last thing a person did (a bad upload, a failed run).
+    message: solara.Reactive[str | None] = field(default_factory=lambda: solara.reactive(None))
+
+    def start(self, settings: tuple[Settings, ...]) -> None:
+        """Show these settings and start a fresh run with them (at week 0, paused)."""
+        self.playing.set(False)
+        self.settings.set(settings)
+        self.runs.set(Runs(settings))
+        self.tick.set(self.tick.peek() + 1)
+
+
+EXPLORE = PageState()
+COMPARE = PageState()
+#: Scenario files this session uploaded, by label ("mine.toml (uploaded)").
+UPLOADS: solara.Reactive[dict[str, Scenario]] = solara.reactive({})
+
+
+def scenario_labels() -> list[str]:
+    """Every scenario a person can pick: the shipped files, then this session's uploads."""
+    return [*shipped_files(), *UPLOADS.value]
+
+
+def scenario_by_label(label: str) -> Scenario:
+    """The scenario behind a label (an upload of this session, or a shipped file)."""
+    uploaded = UPLOADS.peek().get(label)
+    return uploaded if uploaded is not None else load_shipped(label)
+
+
+def settings_for(label: str, claimants: int, seed: int | None = None) -> Settings:
+    """A scenario's own settings at the given claimant count (and seed, if given)."""
+    return Settings.from_scenario(scenario_by_label(label), label, claimants, seed)
+
+
+def ensure_explore() -> PageState:
+    """This session's Explore state, with a first run of the Work Programme if it has none."""
+    if EXPLORE.runs.peek() is None:
+        first = Settings.from_scenario(load_shipped(DEFAULT_EXPLORE), DEFAULT_EXPLORE)
+        EXPLORE.start((first,))
+    return EXPLORE
+
+
+def ensure_compare() -> PageState:
+    """This session's Compare state: two regimes, same claimants and seed, if it has none."""
+    if COMPARE.runs.peek() is None:
+        a, b = (Settings.from_scenario(load_shipped(n), n) for n in DEFAULT_COMPARE)
+        COMPARE.start((a, b.changed(seed=a.seed)))
+    return COMPARE
