@@ -86,6 +86,7 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("claimants.base_hazard.esa_new", 0.002, 0.015, log=True,
                   linked=("esa_volunteers", "ib_is_volunteers")),
     FreeParameter("claimants.base_hazard.esa_ex_ib", 0.0005, 0.006, log=True),
+    FreeParameter("claimants.esa_share_trend", 1.0, 16.0, log=True),
     FreeParameter("claimants.stock_readiness", 0.3, 1.0),
     FreeParameter("claimants.job_loss_hazard_early", 0.010, 0.022),
     FreeParameter("labour_market.hazard_elasticity", 0.3, 1.0),

@@ -108,8 +108,10 @@ def _third_sector_finances(model: CommissioningModel, vcs: list, got: np.ndarray
                            out: dict) -> None:
     """How third-sector subcontractors are faring (the NCVO survey's questions, C20-C22).
 
-    - far fewer referrals: under half of what their capacity was planned for (a case
-      holder's share of attachments so far; a specialist's places kept full);
+    - far fewer referrals: some, but under half of what their capacity was planned for
+      (a case holder's share of attachments so far; a specialist's places kept full).
+      Read as the survey's answers are, exclusive of "none" (C19): 33 with none and 47
+      with far fewer make 80 of 98;
     - subsidising: cash below their starting reserves (losing money on the contract);
     - at risk: exited, or still losing money on the contract (cash lower than 13 weeks
       ago): the contract, if not the organisation, is failing.
@@ -123,7 +125,7 @@ def _third_sector_finances(model: CommissioningModel, vcs: list, got: np.ndarray
             expected = model.tally.attachments * o.capacity / max(case_capacity, 1e-9)
         else:
             expected = o.capacity * (week + 1) / p["specialist_episode_weeks"]
-        far_fewer += got[o.index] < 0.5 * expected
+        far_fewer += 0 < got[o.index] < 0.5 * expected
         cash = acc.cash[o.index]
         subsidising += cash < acc.reserves[o.index]
         losing = cash < model.cash_history[(week + 1) % 13, o.index]

@@ -177,7 +177,11 @@ class CommissioningModel(mesa.Model):
             [h.index for h in self.holders] if self.allocation_by_locality else
             [self.holders[0].index] * L, np.int64)
         self.is_specialist = np.array([getattr(o, "role", -1) == SPECIALIST for o in self.orgs])
-        self.staffed = np.where(self.is_specialist, self.capacity, 0.0)  # specialist places staffed
+        # A specialist on some contract holder's list staffs the places it was contracted
+        # for, then follows demand; one on no list (named in a bid, never used) staffs none.
+        listed = {s.index for h in self.holders for s in h.specialists}
+        self.contracted = np.array([o.index in listed for o in self.orgs]) & self.is_specialist
+        self.staffed = np.where(self.contracted, self.capacity, 0.0)  # specialist places staffed
         self.third_sector = np.array([getattr(o, "sector", "") == "third_sector"
                                       for o in self.orgs])
         self.expected_income = np.zeros(n)  # £ case holders can expect at priced outcomes

@@ -10,8 +10,10 @@ decides, and pays, follows the contract holder's referral rule:
 - **assessed need**: the contract holder refers every assessed barrier in
   turn, as far as its cash allows.
 
-A specialist has a number of places and staffs them to the demand it sees
-(referrals running and waiting), adjusting over `staffing_adjustment_weeks`;
+A specialist has a number of places. One on a contract holder's list starts
+staffed for them (what it was contracted for) and moves its staffing towards the
+demand it sees (referrals running and waiting, keeping at least one place),
+adjusting over `staffing_adjustment_weeks`; one on no list staffs nothing;
 referrals beyond its staffed places wait in a first-come, first-served queue.
 A staffed place costs its fixed share every week, used or not. An episode
 lasts a fixed number of weeks; when it ends the barrier's penalty is partly
@@ -185,7 +187,7 @@ def _adjust_staffing(model: CommissioningModel, lo: int, hi: int) -> None:
     waiting = np.bincount(c.episode_provider[queued], weights=funded,
                           minlength=len(model.staffed))
     demand = model.in_episode + waiting
-    target = np.clip(demand, 1.0, model.capacity)
+    target = np.clip(demand, model.contracted.astype(float), model.capacity)  # 1 place if listed
     spec = model.is_specialist
     model.staffed[spec] += (target[spec] - model.staffed[spec]) / p["staffing_adjustment_weeks"]
     weekly = p["specialist_episode_cost"] / p["specialist_episode_weeks"]

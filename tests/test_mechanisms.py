@@ -9,6 +9,7 @@ import pytest
 
 from commissioning.agents import Subcontractor
 from commissioning.agents.claimant import SEARCHING
+from commissioning.agents.provider import SPECIALIST
 from commissioning.model import PAYMENT_GROUPS, CommissioningModel
 from commissioning.model.support_decisions import choose_support, hazard, seen_hazard
 
@@ -145,3 +146,21 @@ def test_market_share_moves_towards_better_primes():
     shares = model.market_shares
     assert not np.allclose(shares, shares[0, 0])
     assert np.allclose(shares.sum(axis=0), 1.0)
+
+
+def test_specialists_on_no_primes_list_carry_no_costs_and_listed_ones_do():
+    """A specialist named in no prime's supply chain staffs nothing, so it neither gets
+    referrals nor draws on its reserves; every listed specialist staffs its places."""
+    model = run(seed=17, weeks=30, supply_chain_membership=0.3)
+    specialists = [o for o in model.providers if o.role == SPECIALIST]
+    listed = {s.index for h in model.holders for s in h.specialists}
+    unlisted = [o for o in specialists if o.index not in listed]
+    assert unlisted and len(unlisted) < len(specialists)  # the test can tell them apart
+    got = model.referrals_matrix.sum(axis=0)
+    for o in unlisted:
+        assert got[o.index] == 0
+        assert o.cash == pytest.approx(model.accounts.reserves[o.index])
+        assert model.staffed[o.index] == 0
+    for o in specialists:
+        if o.index in listed:
+            assert model.staffed[o.index] >= 1 - 1e-9  # keeps at least one place staffed
