@@ -93,13 +93,13 @@ def markdown_table(table: pd.DataFrame, scenario: str, replicates: int) -> str:
     return "\n".join(rows)
 
 
-def write_table(doc: Path, text: str) -> None:
-    """Replace the fit table in `doc` (between its marker lines), or append it."""
-    block = f"{TABLE_START}\n{text}\n{TABLE_END}"
+def write_table(doc: Path, text: str, start: str = TABLE_START, end: str = TABLE_END) -> None:
+    """Replace the table in `doc` between its marker lines, or append it."""
+    block = f"{start}\n{text}\n{end}"
     old = doc.read_text(encoding="utf-8") if doc.exists() else ""
-    if TABLE_START in old and TABLE_END in old:
-        before, rest = old.split(TABLE_START, 1)
-        after = rest.split(TABLE_END, 1)[1]
+    if start in old and end in old:
+        before, rest = old.split(start, 1)
+        after = rest.split(end, 1)[1]
         new = before + block + after
     else:
         new = old + ("\n\n" if old else "") + block + "\n"

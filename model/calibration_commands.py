@@ -1,15 +1,31 @@
-"""`commissioning calibrate` and `commissioning check-fit` (the calibration issue)."""
+"""`commissioning calibrate`, `adopt-fit` and `check-fit`: fit the baseline, adopt it, check it.
+
+    commissioning calibrate                # fit; writes scenarios/two_tier_fitted.toml
+    commissioning adopt-fit                # its fitted values become the model's defaults
+    commissioning check-fit                # every target; rewrites docs/calibration.md's table
+
+A fit is adopted in a separate step, after it has been looked at: `adopt-fit`
+writes `model/fitted_values.py` (which `parameters.py` applies to the defaults),
+then regenerates `scenarios/two_tier.toml` and the ODD parameter table from them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import pprint
+import re
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
+
 from .calibration import FREE_PARAMETERS, apply, calibrate
 from .calibration_check import check_fit, fit_figure, fit_lines, markdown_table, write_table
 from .calibration_targets import TARGETS
+from .parameters import defaults
 from .scenario import ScenarioError, load_scenario
 from .scenario_writer import render_scenario
 
@@ -68,6 +84,87 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+FITTED_ON = re.compile(r"fitted by `commissioning calibrate` on (.+?)\.", re.S)
+
+
+def fitted_values_source(values: dict, fitted_on: str, origin: str) -> str:
+    """The text of `model/fitted_values.py` for these values."""
+    body = pprint.pformat(values, indent=4, width=92, sort_dicts=False)
+    return (f'''"""The two-tier baseline's free parameters as fitted by `commissioning calibrate`.
+
+Written by `commissioning adopt-fit` from {origin}; do not edit by hand.
+`parameters.py` makes these values the model's defaults (and so the values of
+`scenarios/two_tier.toml`, which every other scenario inherits).
+"""
+
+FITTED_ON = {fitted_on!r}
+FITTED_VALUES = {body}
+''')
+
+
+VALUES_START = "<!-- fitted values: written by `commissioning adopt-fit` -->"
+VALUES_END = "<!-- end of fitted values -->"
+
+
+def fitted_table(summary: pd.DataFrame, fitted_on: str) -> str:
+    """The fitted values and their uncertainty (the ABC sample) as Markdown."""
+    rows = [f"Fitted on {fitted_on}. Fitted value: the best candidate found; accepted: the "
+            "ABC sample (best 10% of the search), its mean, standard deviation and 2.5-97.5% "
+            "range, a measure of how tightly the targets pin each parameter down.\n",
+            "| Parameter | Searched | Fitted | Accepted mean (sd) | Accepted 95% range |",
+            "|---|---|---|---|---|"]
+    for r in summary.itertuples():
+        rows.append(f"| `{r.parameter}` | {r.search_low:.4g} to {r.search_high:.4g} | "
+                    f"{r.fitted:.4g} | {r.accepted_mean:.4g} ({r.accepted_sd:.2g}) | "
+                    f"{r.accepted_low:.4g} to {r.accepted_high:.4g} |")
+    return "\n".join(rows)
+
+
+def cmd_adopt_fit(args: argparse.Namespace) -> int:
+    fitted = load_scenario(args.fitted)
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "pyproject.toml").exists():
+        raise ScenarioError(str(args.fitted), "adopt-fit",
+                            "a source checkout of the project (it rewrites model/ and "
+                            "scenarios/); this is an installed copy")
+    header = fitted.path.read_text(encoding="utf-8") if fitted.path else ""
+    match = FITTED_ON.search(header.replace("\n# ", " "))
+    if match is None:
+        raise ScenarioError(str(fitted.path), "header",
+                            "a scenario written by `commissioning calibrate` (its header says "
+                            "when it was fitted)")
+    names = list(dict.fromkeys(fp.name for fp in FREE_PARAMETERS))
+    base = defaults()
+    stray = [k for k, v in fitted.params.items() if k not in names and v != base[k]]
+    if stray:
+        raise ScenarioError(str(fitted.path), stray[0],
+                            "the current default for every parameter that is not fitted "
+                            "(refit from the current two_tier.toml)")
+    values = {k: fitted.params[k] for k in names}
+    (root / "model" / "fitted_values.py").write_text(
+        fitted_values_source(values, match.group(1).strip(), fitted.path.name),
+        encoding="utf-8")
+    # Fresh interpreters: they read the new defaults.
+    for module, target in (("commissioning.model.scenario_writer", "scenarios/two_tier.toml"),
+                           ("commissioning.model.odd_table", "docs/ODD.md")):
+        subprocess.run([sys.executable, "-m", module, str(root / target)], check=True)
+    summary_csv = Path(args.log) / "fitted.csv"
+    if summary_csv.exists():
+        summary = pd.read_csv(summary_csv)
+        got = {fp.key: fp.current(fitted.params) for fp in FREE_PARAMETERS}
+        if all(abs(got.get(r.parameter, float("nan")) - r.fitted) <= 1e-3 * abs(r.fitted)
+               for r in summary.itertuples()):
+            write_table(root / "docs" / "calibration.md",
+                        fitted_table(summary, match.group(1).strip()), VALUES_START, VALUES_END)
+            print("docs/calibration.md: fitted values table rewritten from", summary_csv)
+        else:
+            print(f"warning: {summary_csv} is from another fit; docs/calibration.md's table of "
+                  "fitted values left as it was", file=sys.stderr)
+    print(f"adopted {len(values)} fitted parameters from {fitted.path}: model/fitted_values.py, "
+          "scenarios/two_tier.toml and docs/ODD.md rewritten; next: commissioning check-fit")
+    return 0
+
+
 def cmd_check_fit(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.set)
     table, runs = check_fit(scenario.params, args.replicates, args.seed, args.workers)
@@ -100,6 +197,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="fit only these free parameters (the rest as in the scenario)")
     cal.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
     cal.set_defaults(func=cmd_calibrate)
+
+    adopt = sub.add_parser("adopt-fit", help="make a fitted scenario's values the model's "
+                           "defaults (two_tier.toml, docs/ODD.md)")
+    adopt.add_argument("fitted", nargs="?", default="scenarios/two_tier_fitted.toml")
+    adopt.add_argument("--log", default="results/calibration",
+                       help="the calibrate log folder (its fitted.csv fills the doc's table)")
+    adopt.set_defaults(func=cmd_adopt_fit)
 
     chk = sub.add_parser("check-fit", help="compare a scenario with every calibration target")
     chk.add_argument("scenario", nargs="?", default="two_tier")

@@ -224,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .sweep_commands import register as register_sweeps
 
     register_sweeps(sub)  # sweep, analyse
-    register_calibration(sub)  # calibrate, check-fit
+    register_calibration(sub)  # calibrate, adopt-fit, check-fit
     register_app(sub)  # app
     return parser
 

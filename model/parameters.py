@@ -19,6 +19,8 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .fitted_values import FITTED_VALUES
+
 #: The nine Work Programme payment groups, in DWP's order (DOMAIN 2.1).
 PAYMENT_GROUPS: tuple[str, ...] = (
     "jsa_18_24",
@@ -120,7 +122,7 @@ PARAMETERS: tuple[Param, ...] = (
           "~0.4 in 2016, from memory [S31]", "float", 0.0, 5.0),
     Param("reference_vacancy_ratio", "labour_market", 0.25, "vacancies per unemployed",
           "Vacancy ratio at which the base hazards apply.", A, "float", 0.01, 5.0),
-    Param("hazard_elasticity", "labour_market", 0.3972, "elasticity",
+    Param("hazard_elasticity", "labour_market", 0.5, "elasticity",
           "Elasticity of the job-finding hazard to the vacancy ratio.", A, "float", 0.0, 3.0),
     Param("locality_spread", "labour_market", 0.25, "sd of log",
           "Spread of vacancy ratios across localities (spatial inequality).",
@@ -139,11 +141,11 @@ PARAMETERS: tuple[Param, ...] = (
           "Referral mix by payment group half-way through the referral period (sums to 1).",
           "DOMAIN 7, set by hand to C10 and C15 (docs/calibration.md)",
           "per_group", 0.0, 1.0),
-    Param("esa_share_trend", "claimants", 8.0, "ratio",
+    Param("esa_share_trend", "claimants", 4.0, "ratio",
           "ESA groups' share of referrals at the end of the referral period relative to the "
           "start (referral_share is the mix half-way).", "9% to July 2012 rising to nearly a "
           "third of the intake by 2013 [S12, S29]; " + A, "float", 0.05, 20.0),
-    Param("stock_readiness", "claimants", 0.4792, "multiplier",
+    Param("stock_readiness", "claimants", 1.0, "multiplier",
           "Job-finding hazard of the very first referrals relative to later ones (the stock of "
           "the longest unemployed), rising to 1 over stock_referral_weeks.",
           "early cohorts did worse: 8.5% → 13.0% (C8) [S9]; " + A, "float", 0.05, 2.0),
@@ -151,10 +153,9 @@ PARAMETERS: tuple[Param, ...] = (
           "Weeks over which referrals move from the stock to the flow of claimants.",
           A, "int", 1, 1000),
     Param("base_hazard", "claimants", per_group(
-        0.01763, 0.0146, 0.01156, 0.008517, 0.006609, 0.006137, 0.001658, 0.005665,
-        0.009733), "per week",
+        0.013, 0.012, 0.0095, 0.007, 0.007, 0.0065, 0.0023, 0.006, 0.008), "per week",
           "Weekly job-finding hazard with no barriers, no support, at the reference "
-          "vacancy ratio.", "first set from DOMAIN 4 anchors (0.77%/0.63%/0.22%/0.07% a "
+          "vacancy ratio.", "derived from DOMAIN 4 anchors (0.77%/0.63%/0.22%/0.07% a "
           "week with barriers and support); " + A, "per_group", 0.0, 1.0),
     Param("mean_barriers", "claimants", per_group(1.5, 2.0, 2.5, 2.5, 3.0, 3.0, 3.0, 3.0, 2.5),
           "barriers", "Mean number of barriers to work per claimant.",
@@ -175,7 +176,7 @@ PARAMETERS: tuple[Param, ...] = (
           "under 12 (carried as an attribute).", "[S11, S17]; " + A, "float", 0.0, 1.0),
     Param("long_prognosis_effect", "claimants", 0.6, "multiplier",
           "Hazard multiplier for a 12-18 month prognosis.", A, "float", 0.0, 1.0),
-    Param("job_loss_hazard_early", "claimants", 0.0188, "per week",
+    Param("job_loss_hazard_early", "claimants", 0.016, "per week",
           "Weekly chance a job ends in its first 26 weeks.", "derived from C11 (DOMAIN 4)",
           "float", 0.0, 1.0),
     Param("job_loss_hazard_late", "claimants", 0.008, "per week",
@@ -212,7 +213,7 @@ PARAMETERS: tuple[Param, ...] = (
           "DOMAIN 7; SHP £400-600 did not cover it [S28]", "float", 0.0, 100_000.0),
     Param("specialist_episode_weeks", "support", 8, "weeks",
           "Length of a specialist episode.", A, "int", 1, 104),
-    Param("specialist_barrier_reduction", "support", 0.6753, "share",
+    Param("specialist_barrier_reduction", "support", 0.5, "share",
           "Share of a barrier's penalty removed by a matched specialist episode.",
           "DOMAIN 7; " + A, "float", 0.0, 1.0),
     Param("referral_transaction_cost", "support", 30.0, "£ per referral",
@@ -241,7 +242,7 @@ PARAMETERS: tuple[Param, ...] = (
     Param("capacity_headroom", "providers", 1.1, "ratio",
           "Case-holding capacity relative to the expected peak caseload.", A,
           "float", 0.1, 10.0),
-    Param("caseload_fixed_cost", "providers", 2.917, "£ per place-week",
+    Param("caseload_fixed_cost", "providers", 4.5, "£ per place-week",
           "Fixed cost of one caseload place (premises, core staff), staffed along the planned "
           "caseload and paid whether or not the claimants arrive.", A, "float", 0.0, 1000.0),
     Param("planned_volume_ratio", "providers", 1.0, "ratio",
@@ -252,7 +253,7 @@ PARAMETERS: tuple[Param, ...] = (
           "Specialist places per barrier type in a locality, as a share of the "
           "locality's expected caseload (local capacity limit).", "[S35]; " + A,
           "float", 0.0, 10.0),
-    Param("specialist_fixed_share", "providers", 0.6134, "share",
+    Param("specialist_fixed_share", "providers", 0.4, "share",
           "Share of a specialist episode's cost that is fixed: paid for every staffed place, "
           "used or not.", A, "float", 0.0, 1.0),
     Param("staffing_adjustment_weeks", "providers", 13, "weeks",
@@ -274,7 +275,7 @@ PARAMETERS: tuple[Param, ...] = (
     Param("cash_buffer_weeks", "providers", 4.0, "weeks of operating cost",
           "Cash below which a provider rations discretionary spending.", A,
           "float", 0.0, 1000.0),
-    Param("third_sector_mission_value", "providers", 1702.0, "£ per job outcome",
+    Param("third_sector_mission_value", "providers", 1000.0, "£ per job outcome",
           "Value a third-sector organisation puts on a job outcome beyond what it is paid "
           "(why charities subsidise delivery from reserves).", "48 of 98 subsidised [S14]; "
           + A, "float", 0.0, 1e6),
@@ -323,7 +324,7 @@ PARAMETERS: tuple[Param, ...] = (
     Param("prime_attachment_pass_through", "two_tier", 0.85, "share",
           "Share of attachment and service fees a prime passes to the subcontractor holding "
           "the case.", "[S28] £400-600 up front; " + A, "float", 0.0, 1.0),
-    Param("prime_outcome_pass_through", "two_tier", 0.5968, "share",
+    Param("prime_outcome_pass_through", "two_tier", 0.85, "share",
           "Share of outcome and sustainment payments a prime passes to the subcontractor "
           "holding the case (the rest is its management fee).",
           "DOMAIN 7: 15% management fee; " + A + " to C24", "float", 0.0, 1.0),
@@ -333,13 +334,13 @@ PARAMETERS: tuple[Param, ...] = (
     Param("prime_overhead_share", "two_tier", 0.05, "share of revenue",
           "Contract management overhead of a prime, as a share of what it is paid.", A,
           "float", 0.0, 1.0),
-    Param("prime_specialist_fee", "two_tier", 139.8, "£ per episode",
+    Param("prime_specialist_fee", "two_tier", 400.0, "£ per episode",
           "Fee a prime or tier-1 pays a specialist per episode bought.",
           "SHP £400-600 up front [S28]", "float", 0.0, 1e5),
     Param("prime_specialist_outcome_share", "two_tier", 0.1, "share",
           "Share of the job outcome fee passed to the specialist who treated the claimant.",
           "SHP paid further only on work [S28]; " + A, "float", 0.0, 1.0),
-    Param("supply_chain_membership", "two_tier", 0.6636, "share",
+    Param("supply_chain_membership", "two_tier", 0.6, "share",
           "Chance that a specialist is on a given prime's supply-chain list.",
           "~20 subcontractors per contract; many listed tier-2s had no real role [S27]; " + A,
           "float", 0.0, 1.0),
@@ -390,17 +391,26 @@ PARAMETERS: tuple[Param, ...] = (
           "float", 0.5, 3.0),
 )
 
-#: Free parameters fitted to the Work Programme's figures by `commissioning calibrate`
-#: (docs/calibration.md); their defaults are the fitted values.
-FITTED: frozenset[str] = frozenset({
-    "base_hazard", "stock_readiness", "job_loss_hazard_early", "hazard_elasticity",
-    "supply_chain_membership", "specialist_barrier_reduction", "caseload_fixed_cost",
-    "third_sector_mission_value", "specialist_fixed_share", "prime_specialist_fee",
-    "prime_outcome_pass_through"})
+# The defaults above are the values first set by hand (each one's source says how).
+# The free parameters then fitted to the Work Programme's published figures by
+# `commissioning calibrate` take their fitted values (`fitted_values.py`, written by
+# `commissioning adopt-fit`; docs/calibration.md): those are the defaults the model uses.
 _FIT = "fitted (docs/calibration.md)"
-PARAMETERS = tuple(
-    replace(p, source=p.source.replace(A, _FIT) if A in p.source else f"{p.source}; {_FIT}")
-    if p.name in FITTED else p for p in PARAMETERS)
+
+
+def _fitted(p: Param) -> Param:
+    if p.name not in FITTED_VALUES:
+        return p
+    value = FITTED_VALUES[p.name]
+    first = p.default if not isinstance(p.default, dict) else " / ".join(
+        f"{v:g}" for v in p.default.values())
+    source = p.source.replace(A, "").rstrip("; ")
+    return replace(p, default=dict(value) if isinstance(value, dict) else value,
+                   source=f"{source}; first set to {first}; {_FIT}" if source else
+                   f"first set to {first}; {_FIT}")
+
+
+PARAMETERS = tuple(_fitted(p) for p in PARAMETERS)
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMETERS}
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in PARAMETERS))

@@ -79,7 +79,9 @@ scenario inherits from: the locality scenarios change only commissioning and
 payment. Its values are the model's built-in defaults. Numbers and sources:
 DOMAIN.md (sections 2, 4 and 7) in the project's shared notes; [Sn] refers to its
 source list. Values marked "assumption — to be calibrated" have no published
-figure and are plausible defaults until the calibration fits them.
+figure and are plausible defaults; those marked "fitted" were fitted to the Work
+Programme's published figures (DOMAIN.md section 6) by `commissioning calibrate`
+({fitted}; docs/calibration.md).
 One area of 10,000 claimants stands for one contract package area (~108,000
 referrals), scaled down; capacities and costs scale with it.
 """
@@ -89,9 +91,17 @@ def write_baseline(path) -> None:
     """(Re)write the two-tier baseline scenario from the parameter table's defaults."""
     from pathlib import Path
 
+    from .fitted_values import FITTED_ON
     from .parameters import defaults
 
+    header = BASELINE_HEADER.format(fitted=f"adopted {FITTED_ON}")
     Path(path).write_text(render_scenario(
         defaults(), name="Two-tier payment by results (Work Programme)",
         description="Vertical supply chain: primes, tier-1 and tier-2 subcontractors; "
-                    "outcome-based payments.", header=BASELINE_HEADER), encoding="utf-8")
+                    "outcome-based payments.", header=header), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    import sys
+
+    write_baseline(sys.argv[1])

@@ -91,3 +91,35 @@ def test_fit_table_is_replaced_between_its_markers(tmp_path):
     text = doc.read_text()
     assert text.count("second table") == 1 and "first table" not in text
     assert text.startswith("# Calibration\n\nintro")
+
+
+def test_fitted_values_source_reads_back_as_written():
+    from commissioning.model.calibration_commands import fitted_values_source
+
+    values = {"hazard_elasticity": 0.41, "base_hazard": dict(defaults()["base_hazard"])}
+    namespace: dict = {}
+    exec(fitted_values_source(values, "2026-12-02 10:00 UTC", "x.toml"), namespace)
+    assert namespace["FITTED_VALUES"] == values
+    assert namespace["FITTED_ON"] == "2026-12-02 10:00 UTC"
+
+
+def test_adopt_fit_refuses_a_file_that_calibrate_did_not_write(tmp_path, capsys):
+    from commissioning.model.cli import main
+
+    plain = tmp_path / "plain.toml"
+    plain.write_text('[scenario]\nname = "mine"\n')
+    assert main(["adopt-fit", str(plain), "--log", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "plain.toml" in err and "header" in err and "Traceback" not in err
+
+
+def test_adopt_fit_refuses_a_fit_that_also_changed_other_parameters(tmp_path, capsys):
+    from commissioning.model.cli import main
+
+    fitted = tmp_path / "fitted.toml"
+    fitted.write_text("# Two-tier baseline fitted by `commissioning calibrate` on 2026-12-02.\n"
+                      '[scenario]\nname = "fitted"\ninherits = "two_tier.toml"\n'
+                      "[payments]\nattachment_fee = 100\n")
+    assert main(["adopt-fit", str(fitted), "--log", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "attachment_fee" in err and "not fitted" in err
