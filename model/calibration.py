@@ -13,7 +13,9 @@ the comparison between candidates is not swamped by noise. The method:
 
 The loss for a target is zero inside its published range and grows with the
 squared distance outside it (in half-widths of the range), plus a small pull
-towards the published figure; primary targets (C1-C5) weigh five times more.
+towards the middle of the range; primary targets (C1-C5) weigh five times more.
+The fit can be run in stages: `--only` fits some parameters with the rest held,
+e.g. a second stage on the base hazards with more seeds.
 
 Only the two-tier baseline is fitted, and only to the targets in DOMAIN.md;
 the locality scenarios inherit the fitted values and are never tuned.
@@ -89,6 +91,7 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("claimants.esa_share_trend", 1.0, 16.0, log=True),
     FreeParameter("claimants.stock_readiness", 0.3, 1.0),
     FreeParameter("claimants.job_loss_hazard_early", 0.010, 0.022),
+    FreeParameter("claimants.job_loss_hazard_late", 0.004, 0.015),
     FreeParameter("labour_market.hazard_elasticity", 0.3, 1.0),
     FreeParameter("two_tier.supply_chain_membership", 0.2, 1.0),
     FreeParameter("support.specialist_barrier_reduction", 0.2, 1.0),
@@ -129,13 +132,14 @@ def discrepancy(target: Target, value: float) -> float:
 
     Squared distance outside the range in half-widths, softly capped, so that a
     target the mechanisms cannot reach does not drag the others away from theirs;
-    plus a small pull towards the published figure.
+    plus a small pull towards the middle of the range (several published figures sit
+    on an edge of their range, where seed noise would carry a fit in and out of it).
     """
     if math.isnan(value):
         return CAP
     half = max((target.high - target.low) / 2, 1e-3 * abs(target.figure), 1e-9)
     outside = max(target.low - value, value - target.high, 0.0) / half
-    centre = abs(value - target.figure) / half
+    centre = abs(value - (target.low + target.high) / 2) / half
     return _soft_cap(outside * outside) + 0.05 * _soft_cap(centre * centre)
 
 

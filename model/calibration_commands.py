@@ -56,8 +56,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(summary.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"best loss {fit.loss:.3f} ({time.perf_counter() - start:.0f}s)")
 
-    log = Path(args.log)
+    out = Path(args.out)
+    log = Path(args.log) if args.log else out.parent
     log.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
     fit.history.to_csv(log / "history.csv", index=False)
     fit.accepted.to_csv(log / "accepted.csv", index=False)
     summary.to_csv(log / "fitted.csv", index=False)
@@ -70,24 +72,31 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
               f"Against: the calibration targets of DOMAIN.md section 6 (C1-C25, "
               f"{len(TARGETS)} lines; C1-C5 weighted five times; each target's cost capped), "
               "starting from "
-              f"{scenario.path.name if scenario.path else scenario.name}.\n"
+              f"{scenario.path.name if scenario.path else scenario.name}"
+              + (f" with {', '.join(args.set)}" if args.set else "") + ".\n"
+              + (f"Fitted here: {', '.join(fp.key for fp in free)}; the rest held.\n"
+                 if args.only else "") +
               f"Method: Latin hypercube of {args.points} candidates on {args.replicates} "
               f"common seeds, ABC acceptance of the best {int(100 * 0.1)}%, Nelder-Mead "
               f"refinement ({args.refine} steps); best loss {fit.loss:.3f}.\n"
               f"Fitted values:\n{ranges}\n\n"
               "Check the fit with `commissioning check-fit` (docs/calibration.md).")
-    Path(args.out).write_text(render_scenario(
+    earlier = _fit_header(scenario.path)
+    if earlier:  # a later stage: say how its starting point was fitted
+        header += "\n\nIts starting point was itself fitted:\n" + earlier
+    out.write_text(render_scenario(
         params, name="Two-tier payment by results (Work Programme), fitted",
         description="The Work Programme baseline with its free parameters fitted to the "
                     "published figures.", header=header), encoding="utf-8")
-    print(f"written {args.out} and {log}/(history, accepted, fitted).csv")
+    print(f"written {out} and {log}/(history, accepted, fitted).csv; "
+          f"next: commissioning check-fit {out}, then commissioning adopt-fit {out}")
     return 0
 
 
 FITTED_ON = re.compile(r"fitted by `commissioning calibrate` on (.+?)\.", re.S)
 
 
-def fitted_values_source(values: dict, fitted_on: str, origin: str) -> str:
+def fitted_values_source(values: dict, fitted_on: str, origin: str, header: str = "") -> str:
     """The text of `model/fitted_values.py` for these values."""
     body = pprint.pformat(values, indent=4, width=92, sort_dicts=False)
     return (f'''"""The two-tier baseline's free parameters as fitted by `commissioning calibrate`.
@@ -98,6 +107,8 @@ Written by `commissioning adopt-fit` from {origin}; do not edit by hand.
 """
 
 FITTED_ON = {fitted_on!r}
+#: The fitted scenario's header: when, against what and how (goes into two_tier.toml).
+FIT_HEADER = {header!r}
 FITTED_VALUES = {body}
 ''')
 
@@ -128,7 +139,7 @@ def cmd_adopt_fit(args: argparse.Namespace) -> int:
                             "a source checkout of the project (it rewrites model/ and "
                             "scenarios/); this is an installed copy")
     header = fitted.path.read_text(encoding="utf-8") if fitted.path else ""
-    match = FITTED_ON.search(header.replace("\n# ", " "))
+    match = FITTED_ON.search(header.replace("\n# ", " "))  # the latest stage comes first
     if match is None:
         raise ScenarioError(str(fitted.path), "header",
                             "a scenario written by `commissioning calibrate` (its header says "
@@ -142,27 +153,45 @@ def cmd_adopt_fit(args: argparse.Namespace) -> int:
                             "(refit from the current two_tier.toml)")
     values = {k: fitted.params[k] for k in names}
     (root / "model" / "fitted_values.py").write_text(
-        fitted_values_source(values, match.group(1).strip(), fitted.path.name),
-        encoding="utf-8")
+        fitted_values_source(values, match.group(1).strip(), fitted.path.name,
+                             _fit_header(fitted.path)), encoding="utf-8")
     # Fresh interpreters: they read the new defaults.
     for module, target in (("commissioning.model.scenario_writer", "scenarios/two_tier.toml"),
                            ("commissioning.model.odd_table", "docs/ODD.md")):
         subprocess.run([sys.executable, "-m", module, str(root / target)], check=True)
-    summary_csv = Path(args.log) / "fitted.csv"
-    if summary_csv.exists():
-        summary = pd.read_csv(summary_csv)
-        got = {fp.key: fp.current(fitted.params) for fp in FREE_PARAMETERS}
-        if all(abs(got.get(r.parameter, float("nan")) - r.fitted) <= 1e-3 * abs(r.fitted)
-               for r in summary.itertuples()):
-            write_table(root / "docs" / "calibration.md",
-                        fitted_table(summary, match.group(1).strip()), VALUES_START, VALUES_END)
-            print("docs/calibration.md: fitted values table rewritten from", summary_csv)
-        else:
-            print(f"warning: {summary_csv} is from another fit; docs/calibration.md's table of "
-                  "fitted values left as it was", file=sys.stderr)
+    # The stages' logs, earliest first: a later stage's row replaces an earlier one's.
+    logs = [Path(d) / "fitted.csv" for d in (args.log or [fitted.path.parent])]
+    found = [pd.read_csv(f) for f in logs if f.exists()]
+    summary = (pd.concat(found).drop_duplicates("parameter", keep="last") if found else None)
+    got = {fp.key: fp.current(fitted.params) for fp in FREE_PARAMETERS}
+    if summary is not None and all(
+            abs(got.get(r.parameter, float("nan")) - r.fitted) <= 1e-3 * abs(r.fitted)
+            for r in summary.itertuples()):
+        order = {fp.key: i for i, fp in enumerate(FREE_PARAMETERS)}
+        summary = summary.sort_values("parameter", key=lambda c: c.map(order))
+        write_table(root / "docs" / "calibration.md",
+                    fitted_table(summary, match.group(1).strip()), VALUES_START, VALUES_END)
+        print("docs/calibration.md: fitted values table rewritten from",
+              ", ".join(str(f) for f in logs if f.exists()))
+    else:
+        print(f"warning: no calibrate log matching {fitted.path} in {', '.join(map(str, logs))}; "
+              "docs/calibration.md's table of fitted values left as it was", file=sys.stderr)
     print(f"adopted {len(values)} fitted parameters from {fitted.path}: model/fitted_values.py, "
           "scenarios/two_tier.toml and docs/ODD.md rewritten; next: commissioning check-fit")
     return 0
+
+
+def _fit_header(path: Path | None) -> str:
+    """The header comment of a scenario file written by `calibrate` ('' for any other)."""
+    if path is None:
+        return ""
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line[2:] if line.startswith("# ") else line[1:])
+    text = "\n".join(lines).strip()
+    return text if FITTED_ON.search(text.replace("\n", " ")) else ""
 
 
 def cmd_check_fit(args: argparse.Namespace) -> int:
@@ -186,13 +215,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal = sub.add_parser("calibrate", help="fit the two-tier baseline's free parameters to "
                          "the Work Programme's published figures")
     cal.add_argument("scenario", nargs="?", default="two_tier")
-    cal.add_argument("--points", type=int, default=128, help="Latin-hypercube candidates")
+    cal.add_argument("--points", type=int, default=192, help="Latin-hypercube candidates")
     cal.add_argument("--replicates", type=int, default=2, help="seeds per candidate")
-    cal.add_argument("--refine", type=int, default=40, help="Nelder-Mead steps")
+    cal.add_argument("--refine", type=int, default=300, help="Nelder-Mead steps")
     cal.add_argument("--seed", type=int, default=1)
     cal.add_argument("--workers", type=int, default=2)
-    cal.add_argument("--out", default="scenarios/two_tier_fitted.toml")
-    cal.add_argument("--log", default="results/calibration")
+    cal.add_argument("--out", default="results/calibration/two_tier_fitted.toml",
+                     help="the fitted scenario file to write")
+    cal.add_argument("--log", default="", help="folder for the candidates' log (default: "
+                     "the --out file's folder)")
     cal.add_argument("--only", default="", metavar="KEY,KEY",
                      help="fit only these free parameters (the rest as in the scenario)")
     cal.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
@@ -200,9 +231,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     adopt = sub.add_parser("adopt-fit", help="make a fitted scenario's values the model's "
                            "defaults (two_tier.toml, docs/ODD.md)")
-    adopt.add_argument("fitted", nargs="?", default="scenarios/two_tier_fitted.toml")
-    adopt.add_argument("--log", default="results/calibration",
-                       help="the calibrate log folder (its fitted.csv fills the doc's table)")
+    adopt.add_argument("fitted", nargs="?", default="results/calibration/two_tier_fitted.toml")
+    adopt.add_argument("--log", action="append", metavar="DIR",
+                       help="a calibrate log folder (its fitted.csv fills the doc's table); "
+                            "repeat for the stages of a staged fit, earliest first (default: "
+                            "the fitted file's folder)")
     adopt.set_defaults(func=cmd_adopt_fit)
 
     chk = sub.add_parser("check-fit", help="compare a scenario with every calibration target")

@@ -8,7 +8,7 @@ Fitted by: an earlier calibration run (values carried over; see docs/calibration
 """
 
 FITTED_ON = "2026-11-25"
-FITTED_BY = "commissioning calibrate (values carried over from an earlier session)"
+FIT_HEADER = ""
 FITTED_VALUES = {
     "hazard_elasticity": 0.3972,
     "esa_share_trend": 8.0,

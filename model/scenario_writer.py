@@ -91,10 +91,12 @@ def write_baseline(path) -> None:
     """(Re)write the two-tier baseline scenario from the parameter table's defaults."""
     from pathlib import Path
 
-    from .fitted_values import FITTED_ON
+    from .fitted_values import FIT_HEADER, FITTED_ON
     from .parameters import defaults
 
     header = BASELINE_HEADER.format(fitted=f"adopted {FITTED_ON}")
+    if FIT_HEADER:
+        header += "\n" + FIT_HEADER
     Path(path).write_text(render_scenario(
         defaults(), name="Two-tier payment by results (Work Programme)",
         description="Vertical supply chain: primes, tier-1 and tier-2 subcontractors; "

@@ -108,7 +108,7 @@ def test_adopt_fit_refuses_a_file_that_calibrate_did_not_write(tmp_path, capsys)
 
     plain = tmp_path / "plain.toml"
     plain.write_text('[scenario]\nname = "mine"\n')
-    assert main(["adopt-fit", str(plain), "--log", str(tmp_path)]) == 2
+    assert main(["adopt-fit", str(plain)]) == 2
     err = capsys.readouterr().err
     assert "plain.toml" in err and "header" in err and "Traceback" not in err
 
@@ -120,6 +120,6 @@ def test_adopt_fit_refuses_a_fit_that_also_changed_other_parameters(tmp_path, ca
     fitted.write_text("# Two-tier baseline fitted by `commissioning calibrate` on 2026-12-02.\n"
                       '[scenario]\nname = "fitted"\ninherits = "two_tier.toml"\n'
                       "[payments]\nattachment_fee = 100\n")
-    assert main(["adopt-fit", str(fitted), "--log", str(tmp_path)]) == 2
+    assert main(["adopt-fit", str(fitted)]) == 2
     err = capsys.readouterr().err
     assert "attachment_fee" in err and "not fitted" in err
