@@ -72,7 +72,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
               f"Against: the calibration targets of DOMAIN.md section 6 (C1-C25, "
               f"{len(TARGETS)} lines; C1-C5 weighted five times; each target's cost capped), "
               "starting from "
-              f"{scenario.path.name if scenario.path else scenario.name}"
+              f"{_shown(scenario.path) if scenario.path else scenario.name}"
               + (f" with {', '.join(args.set)}" if args.set else "") + ".\n"
               + (f"Fitted here: {', '.join(fp.key for fp in free)}; the rest held.\n"
                  if args.only else "") +
@@ -108,7 +108,7 @@ Written by `commissioning adopt-fit` from {origin}; do not edit by hand.
 
 FITTED_ON = {fitted_on!r}
 #: The fitted scenario's header: when, against what and how (goes into two_tier.toml).
-FIT_HEADER = {header!r}
+FIT_HEADER = {pprint.pformat(header, width=88)}
 FITTED_VALUES = {body}
 ''')
 
@@ -179,6 +179,14 @@ def cmd_adopt_fit(args: argparse.Namespace) -> int:
     print(f"adopted {len(values)} fitted parameters from {fitted.path}: model/fitted_values.py, "
           "scenarios/two_tier.toml and docs/ODD.md rewritten; next: commissioning check-fit")
     return 0
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it here (relative to the working folder if inside)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _fit_header(path: Path | None) -> str:
