@@ -218,36 +218,43 @@ def _cell(metric: str, mean: float, low: float, high: float, diff: bool = False)
     return text
 
 
+def _table(metrics: list[str], headers: list[str], cells: dict[tuple[str, str], str]
+           ) -> list[str]:
+    """Metric rows by header columns, each column as wide as its widest cell."""
+    width = max([len(m) for m in metrics] + [6]) + 2
+    widths = [max([len(h), *(len(cells[m, h]) for m in metrics)]) + 3 for h in headers]
+    lines = [f"{'metric':<{width}}" + "".join(f"{h:>{w}}" for h, w in
+                                              zip(headers, widths, strict=True))]
+    for m in metrics:
+        lines.append(f"{m:<{width}}" + "".join(f"{cells[m, h]:>{w}}" for h, w in
+                                               zip(headers, widths, strict=True)))
+    return lines
+
+
 def report_lines(res: SweepResults, metrics: list[str], summary: pd.DataFrame,
                  diffs: pd.DataFrame) -> list[str]:
     """The printed tables: per scenario over the design, and the paired differences."""
     lines = ["mean over the design [95% interval over runs] (5th to 95th percentile of the "
              "design points' means)"]
-    width = max([len(m) for m in metrics] + [6]) + 2
-    header = f"{'metric':<{width}}" + "".join(f"{s[:44]:>46}" for s in res.scenarios)
-    lines.append(header)
+    cells = {}
     for m in metrics:
-        line = f"{m:<{width}}"
         for s in res.scenarios:
             r = summary[(summary.scenario == s) & (summary.metric == m)].iloc[0]
-            cell = _cell(m, r["mean"], r["ci_low"], r["ci_high"])
-            cell += f" ({fmt(m, r['p05_of_points'])} to {fmt(m, r['p95_of_points'])})"
-            line += f"{cell:>46}"
-        lines.append(line)
+            cells[m, s] = (_cell(m, r["mean"], r["ci_low"], r["ci_high"])
+                           + f" ({fmt(m, r['p05_of_points'])} to {fmt(m, r['p95_of_points'])})")
+    lines += _table(metrics, res.scenarios, cells)
     if len(diffs):
         lines += ["", "paired difference (same design point and seed) [95% interval]; share "
                       "of design points where it is positive"]
         comparisons = list(dict.fromkeys(diffs.comparison))
-        lines.append(f"{'metric':<{width}}" + "".join(f"{c[:44]:>46}" for c in comparisons))
+        cells = {}
         for m in metrics:
-            line = f"{m:<{width}}"
             for c in comparisons:
                 r = diffs[(diffs.comparison == c) & (diffs.metric == m)].iloc[0]
-                cell = _cell(m, r["mean"], r["ci_low"], r["ci_high"], diff=True)
                 share = r["share_of_points_positive"]
-                cell += "" if math.isnan(share) else f" {100 * share:.0f}% >0"
-                line += f"{cell:>46}"
-            lines.append(line)
+                cells[m, c] = (_cell(m, r["mean"], r["ci_low"], r["ci_high"], diff=True)
+                               + ("" if math.isnan(share) else f" {100 * share:.0f}% >0"))
+        lines += _table(metrics, comparisons, cells)
     return lines
 
 
@@ -285,6 +292,24 @@ def sensitivity_lines(indices: pd.DataFrame, metrics: list[str], design: str) ->
     return lines
 
 
+def ranking_lines(ranks: pd.DataFrame | None, design: str) -> list[str]:
+    if ranks is None or ranks.empty:
+        return []
+    from .sweep_sensitivity import RANKING_METRICS
+
+    index = "ST" if design == "sobol" else "mu*"
+    targets = [c for c in ranks.columns if c.startswith("score ")]
+    lines = ["", f"parameters ranked: {index} / the largest {index} for the metric and "
+                 f"target, averaged over {', '.join(RANKING_METRICS)} (those that vary) and "
+                 "the targets (ranking.csv)",
+             f"  {'rank':>4}  {'parameter':<46}{'score':>7}"
+             + "".join(f"{c[6:][:22]:>24}" for c in targets)]
+    for _, r in ranks.iterrows():
+        lines.append(f"  {r['rank']:>4}  {r['parameter']:<46}{r['score']:>7.2f}"
+                     + "".join(f"{r[c]:>24.2f}" for c in targets))
+    return lines
+
+
 # --- the command -------------------------------------------------------------------------
 
 
@@ -292,7 +317,7 @@ def analyse(out: Path, metrics: list[str] | None = None,
             heatmap: tuple[str, str] | None = None, figures: bool = True) -> int:
     """Write the analysis of a sweep's results to OUT/analysis and print its tables."""
     from .sweep_commands import plural
-    from .sweep_sensitivity import sensitivity
+    from .sweep_sensitivity import ranking, sensitivity
 
     res = load_results(out)
     if heatmap is not None:
@@ -326,11 +351,15 @@ def analyse(out: Path, metrics: list[str] | None = None,
         diffs.to_csv(folder / "differences.csv", index=False)
         written.append("differences.csv")
     indices, notes = sensitivity(res, chosen)
-    if indices is not None:
+    ranks = None
+    if indices is not None and not indices.empty:
         indices.to_csv(folder / "sensitivity.csv", index=False)
-        written.append("sensitivity.csv")
+        ranks = ranking(indices, res.design)
+        ranks.to_csv(folder / "ranking.csv", index=False)
+        written += ["sensitivity.csv", "ranking.csv"]
     print("\n".join(["", *report_lines(res, chosen, summary, diffs),
-                     *sensitivity_lines(indices, chosen, res.design)]))
+                     *sensitivity_lines(indices, chosen, res.design),
+                     *ranking_lines(ranks, res.design)]))
     for note in notes:
         print(f"note: {note}")
     drawn: list[str] = []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -154,12 +155,16 @@ def describe(design: Design, out: Path | None) -> list[str]:
 
 
 def _existing(design: Design, out: Path) -> list[str]:
+    from .sweep_rows import ROW_FORMAT
     from .sweep_store import ResultStore
 
     store = ResultStore(out)
     manifest = store.read_manifest()
     if manifest is None:
         return [f"{out}: no results yet"]
+    if manifest.get("row_format", 1) != ROW_FORMAT:
+        return [f"{out}: written by another version of the sweep tool; running with this "
+                "--out would be refused"]
     if manifest.get("design_hash") != design.hash:
         return [f"{out}: holds a different design; running with this --out would be refused"]
     return [f"{out}: {len(store.finished_ids())} of {design.n_runs} runs already done"]
@@ -236,17 +241,24 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     where = (f"the Dask cluster at {args.scheduler}" if args.scheduler else
              "this process (no Dask)" if workers == 0 else
              f"a local Dask cluster of {workers} worker{'s' * (workers != 1)}")
-    print(f"sweep {spec.name}: {design.n_runs} runs into {out}, on {where}", flush=True)
-    summary = run_sweep(design, ResultStore(out), workers, args.scheduler, args.retry_failed)
+    print(f"sweep {spec.name}: {plural(design.n_runs, 'run')} into {out}, on {where}",
+          flush=True)
+    store = ResultStore(out)
+    try:
+        summary = run_sweep(design, store, workers, args.scheduler, args.retry_failed)
+    except KeyboardInterrupt:  # Ctrl-C: every finished run is on disk already
+        print(f"interrupted: {len(store.finished_ids())} of {design.n_runs} runs are in "
+              f"{out}; run the same command again to run the rest", file=sys.stderr)
+        return 130
     rate = summary.ran / summary.seconds * 60 if summary.seconds > 0 else 0.0
-    print(f"{summary.ran} runs now in {summary.seconds:.0f}s ({rate:.1f} runs/min), "
+    print(f"{plural(summary.ran, 'run')} now in {summary.seconds:.0f}s ({rate:.1f} runs/min), "
           f"{summary.before} done before; {summary.failed_now} failed now, "
           f"{summary.failed_total} failed in all.")
     print(f"results: {out / 'runs'} (one Parquet file per run); "
           f"next: commissioning analyse {out}")
     if summary.failed_total:
-        print(f"{summary.failed_total} runs failed: their errors are in the results (column "
-              "`error`); rerun with --retry-failed to run them again")
+        print(f"{plural(summary.failed_total, 'run')} failed: the errors are in the results "
+              "(column `error`); rerun with --retry-failed to run them again")
         return 1
     return 0
 

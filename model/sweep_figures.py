@@ -2,18 +2,22 @@
 
 Drawn with matplotlib's object API (`Figure`, never pyplot: nothing global,
 safe on a server or in a worker), in the Okabe-Ito colour-blind-safe palette
-of `viz/charts.py`, with units on every axis.
+of `viz/charts.py` with a line style and marker per scenario as well (so the
+lines part in grey print too), plain metric titles and units on every axis,
+at 150 dpi with text of at least 9 points.
 
 - `<metric>.png`: one panel per varied parameter, one line per scenario: the
   mean over the runs at each value (each grid level, or each of ten equally
   filled bins of a continuous range) with its 95% interval as a band; the
   other parameters vary as the design varies them, so the line is the
   parameter's average effect over the design. Continuous designs also show
-  every run as a faint dot.
+  every run as a faint dot. A choice (`values = ["a", "b"]` of a string or
+  true/false parameter) is shown as points with error bars, not a line.
 - `difference_<metric>.png`: the paired difference from the reference
   scenario (e.g. locality minus two-tier, same seeds) over two parameters,
-  on a diverging scale centred on zero; a star marks cells whose 95% interval
-  excludes zero.
+  on a diverging, colour-blind-safe scale (PuOr) centred on zero, in
+  percentage points for rates; a star marks cells whose 95% interval
+  excludes zero; hatched grey cells have no runs.
 - `sensitivity_<metric>.png`: Sobol S1 and ST, or Morris mu*, per parameter,
   with their intervals.
 """
@@ -21,6 +25,7 @@ of `viz/charts.py`, with units on every axis.
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,11 +33,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from commissioning.viz.charts import OKABE_ITO
 
 from .sweep_factors import Factor
-from .sweep_units import axis_label, fmt, metric_unit
+from .sweep_units import axis_label, difference_unit, fmt, metric_title, metric_unit
 
 if TYPE_CHECKING:
     from .sweep_analysis import SweepResults
@@ -40,7 +46,21 @@ if TYPE_CHECKING:
 MAX_LEVELS = 10  # more distinct values than this are binned
 HEAT_LEVELS = 8
 HEAT_BINS = 6
-DPI = 100
+DPI = 150
+TEXT, SMALL, TITLE = 10, 9, 11  # font sizes (points)
+STYLES = (("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"))  # per scenario
+
+
+def _title(fig: Figure, text: str) -> None:
+    """A figure title wrapped to the figure's width (about 11 characters an inch)."""
+    width = int(fig.get_figwidth() * 11)
+    fig.suptitle("\n".join(textwrap.fill(line, width) for line in text.split("\n")),
+                 fontsize=TITLE)
+
+
+def factor_label(f: Factor) -> str:
+    """A factor's axis label: its key, and its unit if it has one."""
+    return f.key if f.unit in ("-", "") else f"{f.key} ({f.unit})"
 
 
 def factor_objects(res: SweepResults) -> list[Factor]:
@@ -70,11 +90,12 @@ def metric_figure(res: SweepResults, metric: str, factors: list[Factor]) -> Figu
     scale = metric_unit(metric)[0]
     ncols = min(3, len(factors))
     nrows = math.ceil(len(factors) / ncols)
-    fig = Figure(figsize=(4.4 * ncols, 3.3 * nrows + 0.5), layout="constrained")
+    fig = Figure(figsize=(4.8 * ncols, 3.6 * nrows + 0.6), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     ok = res.ok
     for ax, f in zip(axes, factors, strict=False):
         ticks = None
+        n = len(res.scenarios)
         for i, scenario in enumerate(res.scenarios):
             mine = ok[(ok.scenario == scenario) & ok[metric].notna()]
             if mine.empty:
@@ -84,22 +105,30 @@ def metric_figure(res: SweepResults, metric: str, factors: list[Factor]) -> Figu
             low, high = interval(agg["mean"].to_numpy(), agg["std"].to_numpy(),
                                  agg["count"].to_numpy())
             colour = OKABE_ITO[i % len(OKABE_ITO)]
+            line, marker = STYLES[i % len(STYLES)]
+            if ticks is not None:  # categories: points with error bars, side by side
+                where = agg.index.to_numpy(float) + 0.12 * (i - (n - 1) / 2)
+                ax.errorbar(where, agg["mean"], yerr=[agg["mean"] - low, high - agg["mean"]],
+                            fmt=marker, color=colour, ms=6, capsize=4, lw=1.5, label=scenario)
+                continue
             if mine[f.key].nunique() > MAX_LEVELS:
-                ax.scatter(mine[f.key], mine[metric] * scale, s=4, color=colour, alpha=0.15,
+                ax.scatter(mine[f.key], mine[metric] * scale, s=6, color=colour, alpha=0.25,
                            lw=0, rasterized=True)
-            ax.plot(agg.index, agg["mean"], color=colour, lw=2, marker="o", ms=3,
+            ax.plot(agg.index, agg["mean"], color=colour, lw=2, ls=line, marker=marker, ms=4,
                     label=scenario)
             ax.fill_between(agg.index, low, high, color=colour, alpha=0.2, lw=0)
         if ticks is not None:
-            ax.set_xticks(range(len(ticks)), ticks, fontsize=8)
-        ax.set_xlabel(f"{f.key} ({f.unit})", fontsize=8)
-        ax.set_ylabel(axis_label(metric), fontsize=8)
+            ax.set_xticks(range(len(ticks)), ticks)
+            ax.set_xlim(-0.5, len(ticks) - 0.5)
+        ax.tick_params(labelsize=SMALL)
+        ax.set_xlabel(factor_label(f), fontsize=TEXT)
+        ax.set_ylabel(axis_label(metric), fontsize=TEXT)
         ax.grid(alpha=0.3)
     for ax in axes[len(factors):]:
         ax.set_visible(False)
-    axes[0].legend(fontsize=8)
-    fig.suptitle(f"{metric}: mean and 95% interval over runs at each value "
-                 "(other parameters vary as designed)", fontsize=9)
+    axes[0].legend(fontsize=SMALL, framealpha=0.9)
+    _title(fig, f"{metric_title(metric)} ({metric}): mean and 95% interval over the runs "
+                "at each value; the other parameters vary as designed")
     return fig
 
 
@@ -119,7 +148,7 @@ def difference_heatmap(res: SweepResults, metric: str, fx: Factor, fy: Factor
     """Paired difference from the reference scenario over two parameters."""
     from .sweep_analysis import interval, paired, point_values
 
-    scale, unit = metric_unit(metric)
+    scale = metric_unit(metric)[0]
     points = point_values(res).reset_index()
     panels = []
     for other in res.others:
@@ -141,26 +170,37 @@ def difference_heatmap(res: SweepResults, metric: str, fx: Factor, fy: Factor
     if not panels or all(np.isnan(p[1]).all() for p in panels):
         return None
     limit = max(float(np.nanmax(np.abs(p[1]))) for p in panels) or 1e-9
-    fig = Figure(figsize=(5.6 * len(panels), 4.6), layout="constrained")
+    fig = Figure(figsize=(6.4 * len(panels), 5.2), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (other, grid, sure, xlabels, ylabels) in zip(axes, panels, strict=True):
-        image = ax.imshow(grid, origin="lower", aspect="auto", cmap="PuOr",
-                          norm=Normalize(-limit, limit))
+        ax.set_facecolor("#d9d9d9")  # cells without runs: grey, hatched (white means 0)
+        ax.add_patch(Rectangle((-0.5, -0.5), grid.shape[1], grid.shape[0], fill=False,
+                               hatch="//", color="#a6a6a6", lw=0, zorder=0))
+        image = ax.imshow(np.ma.masked_invalid(grid), origin="lower", aspect="auto",
+                          cmap="PuOr", norm=Normalize(-limit, limit), zorder=1)
+        small = grid.size > 36
         for iy in range(grid.shape[0]):
             for ix in range(grid.shape[1]):
                 if not np.isnan(grid[iy, ix]):
                     text = fmt(metric, grid[iy, ix] / scale, difference=True)
                     dark = abs(grid[iy, ix]) > 0.6 * limit  # white on the deep colours
                     ax.text(ix, iy, text + ("*" if sure[iy, ix] else ""), ha="center",
-                            va="center", fontsize=7, color="white" if dark else "black")
-        ax.set_xticks(range(len(xlabels)), xlabels, fontsize=7, rotation=30)
-        ax.set_yticks(range(len(ylabels)), ylabels, fontsize=7)
-        ax.set_xlabel(f"{fx.key} ({fx.unit})", fontsize=8)
-        ax.set_ylabel(f"{fy.key} ({fy.unit})", fontsize=8)
-        ax.set_title(f"{other} minus {res.reference}", fontsize=9)
-        fig.colorbar(image, ax=ax).set_label(f"difference in {metric} ({unit})", fontsize=8)
-    fig.suptitle(f"{metric}: paired difference (same seeds), mean over the runs in each "
-                 "cell\n* the cell's 95% interval excludes 0", fontsize=9)
+                            va="center", fontsize=SMALL - small, zorder=2,
+                            color="white" if dark else "black")
+        long = max(len(t) for t in xlabels) > 6
+        ax.set_xticks(range(len(xlabels)), xlabels, fontsize=SMALL, rotation=30 if long else 0,
+                      ha="right" if long else "center")
+        ax.set_yticks(range(len(ylabels)), ylabels, fontsize=SMALL)
+        ax.set_xlabel(factor_label(fx), fontsize=TEXT)
+        ax.set_ylabel(factor_label(fy), fontsize=TEXT)
+        ax.set_title(f"{other} minus {res.reference}", fontsize=TEXT)
+        bar = fig.colorbar(image, ax=ax)
+        bar.set_label(f"{other} minus {res.reference} ({difference_unit(metric)})",
+                      fontsize=TEXT)
+        bar.ax.tick_params(labelsize=SMALL)
+    _title(fig, f"{metric_title(metric)} ({metric}): paired difference on the same seeds, "
+                "mean over the runs in each cell\n* the cell's 95% interval excludes 0; "
+                "hatched: no runs")
     return fig
 
 
@@ -170,29 +210,39 @@ def sensitivity_figure(indices: pd.DataFrame, metric: str, design: str) -> Figur
     if mine.empty:
         return None
     targets = list(dict.fromkeys(mine.target))
-    n_params = mine.parameter.nunique()
-    fig = Figure(figsize=(5.2 * len(targets), 1.2 + 0.35 * n_params), layout="constrained")
+    order = "ST" if design == "sobol" else "mu_star"
+    # One order of parameters for every panel: by the largest index anywhere.
+    ranked = mine.groupby("parameter")[order].max().sort_values().index
+    n_params = len(ranked)
+    fig = Figure(figsize=(5.4 * len(targets) + 2.2, 1.4 + 0.32 * n_params),
+                 layout="constrained")
     axes = fig.subplots(1, len(targets), squeeze=False, sharey=True)[0]
+    y = np.arange(n_params)
     for ax, target in zip(axes, targets, strict=True):
-        rows = mine[mine.target == target].iloc[::-1]
-        y = np.arange(len(rows))
+        rows = mine[mine.target == target].set_index("parameter").reindex(ranked)
         if design == "sobol":
             ax.barh(y + 0.2, rows["ST"], height=0.4, xerr=rows["ST_conf"], color=OKABE_ITO[0],
-                    label="total (ST)")
+                    label="total (ST)", error_kw={"lw": 1})
             ax.barh(y - 0.2, rows["S1"], height=0.4, xerr=rows["S1_conf"],
-                    color=OKABE_ITO[1], label="first order (S1)")
-            ax.set_xlabel("share of the variance over the design", fontsize=8)
+                    color=OKABE_ITO[1], hatch="//", label="first order (S1)",
+                    error_kw={"lw": 1})
+            ax.axvline(0, color="black", lw=0.8)
+            ax.set_xlabel("share of the variance over the design", fontsize=TEXT)
         else:
-            scale, unit = metric_unit(metric)
+            scale = metric_unit(metric)[0]
+            unit = difference_unit(metric)
             ax.barh(y, rows["mu_star"] * scale, xerr=rows["mu_star_conf"] * scale,
-                    color=OKABE_ITO[0], label="mu*")
-            ax.plot(rows["sigma"] * scale, y, "D", color=OKABE_ITO[3], label="sigma")
-            ax.set_xlabel(f"effect of the whole range on {metric} ({unit})", fontsize=8)
-        ax.set_yticks(y, rows["parameter"], fontsize=7)
-        ax.set_title(target, fontsize=9)
+                    color=OKABE_ITO[0], label="mu* (mean |effect|)", error_kw={"lw": 1})
+            ax.plot(rows["sigma"] * scale, y, "D", color=OKABE_ITO[3], ms=5,
+                    label="sigma (interactions)")
+            ax.set_xlabel(f"effect of a parameter's whole range ({unit})", fontsize=TEXT)
+        ax.set_yticks(y, ranked, fontsize=SMALL)
+        ax.tick_params(axis="x", labelsize=SMALL)
+        ax.set_title(target, fontsize=TEXT)
         ax.grid(alpha=0.3, axis="x")
-        ax.legend(fontsize=7)
-    fig.suptitle(f"{metric}: sensitivity ({design}), bars with 95% intervals", fontsize=9)
+    axes[-1].legend(fontsize=SMALL, loc="lower right", framealpha=0.9)
+    _title(fig, f"{metric_title(metric)} ({metric}): {design} sensitivity indices with "
+                "95% intervals")
     return fig
 
 

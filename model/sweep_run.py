@@ -40,7 +40,15 @@ import pandas as pd
 from .scenario import ScenarioError
 from .sweep_design import Design, RunTask
 from .sweep_progress import SweepProgress
-from .sweep_rows import FAILED, failed_row, ok_row, row_table, run_schema, weekly_table
+from .sweep_rows import (
+    FAILED,
+    ROW_FORMAT,
+    failed_row,
+    ok_row,
+    row_table,
+    run_schema,
+    weekly_table,
+)
 from .sweep_store import ResultStore
 
 FAIL_ENV = "COMMISSIONING_SWEEP_FAIL"
@@ -187,7 +195,7 @@ def run_sweep(design: Design, store: ResultStore, workers: int | None = None,
     start = time.monotonic()
     with store.locked():
         new = store.claim(str(design.spec.path), design.spec.name, design.hash,
-                          design.resolved())
+                          design.resolved(), ROW_FORMAT)
         store.remove_temporaries()
         finished = store.finished_ids()
         retry = store.failed_ids() if retry_failed else set()

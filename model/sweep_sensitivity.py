@@ -21,6 +21,12 @@ given as lists of values enter as the position in the list. Every design
 point needs at least one finished run; a target with missing points, and a
 metric that is undefined somewhere (NaN) or never varies, is left out with
 a note rather than given wrong indices.
+
+`ranking` orders the parameters over many metrics and targets at once (how
+screening.toml's Morris results chose sensitivity.toml's ten): each index
+(mu* for Morris, ST for Sobol) is divided by the largest for its target and
+metric, so every metric counts alike whatever its unit, then averaged over the
+ranking metrics (the headline outcomes, creaming and parking) and targets.
 """
 
 from __future__ import annotations
@@ -35,6 +41,12 @@ if TYPE_CHECKING:
     from .sweep_analysis import SweepResults
 
 RESAMPLES = 200
+#: Metrics the overall ranking averages over (those present): outcomes, for the
+#: hardest to help, value for money, insolvencies, creaming and parking.
+RANKING_METRICS = ("job_outcome_rate", "additional_job_outcome_rate",
+                   "job_outcome_rate_high_barrier", "cost_per_additional_job_outcome",
+                   "providers_insolvent", "third_sector_insolvent", "support_ratio_easy_to_hard",
+                   "parked_share")
 
 
 def _targets(res: SweepResults, metrics: list[str]) -> dict[str, pd.DataFrame]:
@@ -100,3 +112,24 @@ def _indices(design: str, problem: dict, unit: np.ndarray, y: np.ndarray, r: dic
     return [{"target": target, "metric": metric, "parameter": name,
              **{k: float(si[k][i]) for k in keys}}
             for i, name in enumerate(problem["names"])]
+
+
+def ranking(indices: pd.DataFrame, design: str) -> pd.DataFrame:
+    """Parameters by their scaled index, averaged over ranking metrics and targets.
+
+    Columns: rank, parameter, score (the mean; 1 would be the largest index for
+    every metric and target), and one score per target.
+    """
+    column = "ST" if design == "sobol" else "mu_star"
+    use = indices[indices.metric.isin(RANKING_METRICS)]
+    if use.empty:
+        use = indices
+    use = use.assign(scaled=use[column] / use.groupby(["target", "metric"])[column]
+                     .transform("max").where(lambda x: x > 0))
+    by_target = use.pivot_table(index="parameter", columns="target", values="scaled",
+                                aggfunc="mean")
+    table = pd.DataFrame({"score": use.groupby("parameter")["scaled"].mean()}).join(
+        by_target.add_prefix("score "))
+    table = table.sort_values("score", ascending=False).reset_index()
+    table.insert(0, "rank", range(1, len(table) + 1))
+    return table

@@ -141,14 +141,23 @@ class ResultStore:
             raise ScenarioError(str(path), "", f"a sweep manifest in JSON ({exc})") from None
 
     def claim(self, sweep_file: str, name: str, design_hash: str,
-              resolved: dict[str, Any]) -> bool:
+              resolved: dict[str, Any], row_format: int) -> bool:
         """Record the design here, or check it is the one already here.
 
         Returns True if the folder is new to this design. A folder holding a
-        different design is refused before anything is written.
+        different design, or runs written in another layout of the run files
+        (`row_format`, by another version of this tool), is refused before
+        anything is written.
         """
         existing = self.read_manifest()
         if existing is not None:
+            if existing.get("row_format", 1) != row_format:
+                raise ScenarioError(
+                    str(self.out / MANIFEST), "row_format",
+                    f"run files in this version's layout ({row_format}); this folder was "
+                    f"written by another version of the sweep tool (layout "
+                    f"{existing.get('row_format', 1)}) and its files would not read together "
+                    "with new ones: use another --out")
             if existing.get("design_hash") != design_hash:
                 raise ScenarioError(
                     str(self.out / MANIFEST), "design_hash",
@@ -161,7 +170,7 @@ class ResultStore:
             raise ScenarioError(str(self.out), "--out", "an empty folder or a sweep's output "
                                 f"(runs/ is there but {MANIFEST} is not)")
         manifest = {"sweep_file": sweep_file, "name": name, "design_hash": design_hash,
-                    "package_version": package_version(),
+                    "row_format": row_format, "package_version": package_version(),
                     "created": datetime.now(UTC).isoformat(timespec="seconds"),
                     "resolved": resolved}
         _write_text_atomic(json.dumps(manifest, indent=1), self.out / MANIFEST)

@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +27,7 @@ import pytest
 
 from commissioning.model.cli import main
 from commissioning.model.metrics import FINAL_KEYS
+from commissioning.model.parameters import BY_NAME, PAYMENT_GROUPS
 from commissioning.model.scenario import packaged_scenarios
 from commissioning.model.sweep_design import Design
 from commissioning.model.sweep_file import read_sweep
@@ -124,6 +126,42 @@ def test_the_grid_crosses_every_level_and_seeds_depend_on_replicate_only(referen
     by = table.pivot_table(index=["scenario", "two_tier.prime_payment_lag_weeks", "replicate"],
                            columns="payments.attachment_fee", values="total_spend")
     assert (by[1.5] > by[0.5]).all()
+
+
+def test_a_row_holds_every_parameter_the_run_used(reference):
+    """Beside the factor (a multiplier here), the values it produced, and all the rest."""
+    table = runs(reference)
+    for p in BY_NAME.values():
+        if p.name != "seed":
+            groups = [f".{g}" for g in PAYMENT_GROUPS] if p.kind == "per_group" else [""]
+            assert all(f"param.{p.key}{g}" in table for g in groups), p.key
+    scale = table["payments.attachment_fee"]
+    assert (table["param.payments.attachment_fee.jsa_25_plus"] == 400 * scale).all()
+    assert (table["param.payments.attachment_fee.esa_new"] == 600 * scale).all()
+    lag = table["two_tier.prime_payment_lag_weeks"]
+    assert (table["param.two_tier.prime_payment_lag_weeks"] == lag).all()
+    assert (table["param.locality.partnership_payment_lag_weeks"] == lag).all()  # `also`
+    assert (table["param.area.claimants"] == 400).all()  # the sweep's `set`
+    assert (table["param.commissioning.regime"] == table.regime).all()
+    assert table["param.payments.service_fee_share"].groupby(table.regime).first().to_dict() \
+        == {"two_tier": 0.0, "locality": 0.3}  # each scenario's own values
+    assert list(table["param.payments.attachment_fee_taper"].iloc[0]) == [1.0, 0.75, 0.5, 0.0]
+
+
+def test_weekly_series_are_kept_when_asked_for(tmp_path, capsys):
+    path = write(tmp_path / "w.toml", f"""[sweep]\ndesign = "grid"\nset = {TINY}
+weekly = ["job_outcomes", "total_spend"]\n[vary."payments.claim_lag_weeks"]\nvalues = [3, 8]\n""")
+    rc, _, _ = cli(capsys, "sweep", path, "--out", tmp_path / "out", "--workers", "0")
+    assert rc == 0
+    weekly = pd.read_parquet(tmp_path / "out" / "weekly")
+    assert list(weekly.columns) == ["run_id", "week", "job_outcomes", "total_spend"]
+    # Weeks 0 (the start) to 40 (run.weeks), for each run.
+    assert weekly.groupby("run_id").week.agg(list).to_dict() == {0: list(range(41)),
+                                                                 1: list(range(41))}
+    last = weekly.sort_values("week").groupby("run_id").last()
+    final = runs(tmp_path / "out").set_index("run_id")
+    assert (last.job_outcomes == final.job_outcomes).all()
+    assert (last.total_spend == final.total_spend).all()
 
 
 def test_designs_are_reproducible_and_have_their_documented_shape(tmp_path):
@@ -246,47 +284,111 @@ def test_any_run_repeats_alone_with_the_printed_command(grid_file, reference, ca
             assert (alone[key] is None and np.isnan(expected)) or alone[key] == expected, key
 
 
-def test_a_sweep_killed_mid_way_resumes_with_exactly_one_row_per_run(grid_file, reference,
-                                                                       tmp_path, capsys):
-    out = tmp_path / "out"
-    log = open(tmp_path / "killed.log", "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(
+def _finished(out: Path) -> list[Path]:
+    return list((out / "runs").glob("run-*.parquet")) if (out / "runs").exists() else []
+
+
+def _start_sweep(grid_file: Path, out: Path, log: Path) -> subprocess.Popen:
+    """The sweep command in its own process group, with Ctrl-C handled as in a terminal."""
+    return subprocess.Popen(
         [sys.executable, "-m", "commissioning.model.cli", "sweep", str(grid_file), "--out",
-         str(out), "--workers", "2"], stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True)
-    deadline = time.monotonic() + 60
+         str(out), "--workers", "2"], stdout=log.open("w"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+        # A shell's background job starts with SIGINT ignored, and Python then never
+        # raises KeyboardInterrupt; reset it so that the test means the same everywhere.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def _wait_for_runs(proc: subprocess.Popen, out: Path, n: int) -> None:
+    deadline = time.monotonic() + 90
+    while len(_finished(out)) < n and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _group_gone(pgid: int, seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_sweep_interrupted_then_killed_resumes_with_exactly_one_row_per_run(
+        grid_file, reference, tmp_path, capsys):
+    """Ctrl-C of the whole process group, then `kill -9` of it, then resume."""
+    out = tmp_path / "out"
+    log = tmp_path / "sweep.log"
+    proc = _start_sweep(grid_file, out, log)
     try:
-        while time.monotonic() < deadline:
-            done = list((out / "runs").glob("run-*.parquet")) if (out / "runs").exists() else []
-            if len(done) >= 4 or proc.poll() is not None:
-                break
-            time.sleep(0.01)
+        _wait_for_runs(proc, out, 3)
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the driver and its workers
+        rc = proc.wait(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    printed = log.read_text()
+    assert rc == 130, printed
+    assert "Traceback" not in printed and "run the same command again" in printed
+    assert _group_gone(proc.pid), "worker processes outlived the interrupted sweep"
+    interrupted = len(_finished(out))
+    assert 3 <= interrupted < GRID_RUNS, printed
+
+    proc = _start_sweep(grid_file, out, log)  # resume, and kill -9 part way
+    try:
+        _wait_for_runs(proc, out, interrupted + 3)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the driver, its scheduler and its workers
         proc.wait()
-        log.close()
-    before = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("run-*.parquet")}
-    assert 4 <= len(before) < GRID_RUNS, (tmp_path / "killed.log").read_text()
+    assert "0 done before" not in log.read_text()
+    before = {p.name: p.stat().st_mtime_ns for p in _finished(out)}
+    assert interrupted + 3 <= len(before) < GRID_RUNS, log.read_text()
     (out / "runs" / ".run-000099.parquet.1.tmp").write_bytes(b"half a file")
 
     rc, printed, _ = cli(capsys, "sweep", grid_file, "--out", out, "--workers", "0")
     assert rc == 0
     assert f"{GRID_RUNS - len(before)} runs now" in printed
     assert not list((out / "runs").glob(".*"))  # the leftover was removed
-    after = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("run-*.parquet")}
+    after = {p.name: p.stat().st_mtime_ns for p in _finished(out)}
     assert all(after[name] == t for name, t in before.items())  # finished runs untouched
     table = runs(out)
     assert list(table.run_id) == list(range(GRID_RUNS))  # each run exactly once
     same_numbers(table, runs(reference))
 
 
+def _kill_a_worker_after(out: Path, n: int, killed: list[int]) -> threading.Thread:
+    """A thread that SIGKILLs the worker process that wrote one of the first n runs."""
+    def kill() -> None:
+        deadline = time.monotonic() + 90
+        while len(_finished(out)) < n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        hosts = pd.read_parquet(sorted(_finished(out))[0], columns=["host"]).host
+        pid = int(hosts.iloc[0].rsplit(":", 1)[1])
+        assert pid != os.getpid()  # a worker, not this process
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+
+    thread = threading.Thread(target=kill, daemon=True)
+    thread.start()
+    return thread
+
+
 def test_a_run_that_raises_is_recorded_and_the_rest_finish(grid_file, reference, tmp_path,
                                                            capsys, monkeypatch):
+    """A run raises, and a worker process is killed mid-sweep: the rest all finish."""
     out = tmp_path / "out"
     monkeypatch.setenv(FAIL_ENV, "3")  # inherited by the LocalCluster's workers
+    killed: list[int] = []
+    killer = _kill_a_worker_after(out, 2, killed)
     rc, printed, _ = cli(capsys, "sweep", grid_file, "--out", out, "--workers", "2")
+    killer.join(timeout=5)
     assert rc == 1
     assert "1 failed" in printed and "--retry-failed" in printed
+    assert killed, "no worker was killed"
+    with pytest.raises(ProcessLookupError):
+        os.kill(killed[0], 0)  # it really died; Dask restarted it and re-ran its run
     table = runs(out)
     assert len(table) == GRID_RUNS
     failed = table[table.status == "failed"]
@@ -301,7 +403,7 @@ def test_a_run_that_raises_is_recorded_and_the_rest_finish(grid_file, reference,
     monkeypatch.delenv(FAIL_ENV)
     rc, printed, _ = cli(capsys, "sweep", grid_file, "--out", out, "--workers", "0",
                          "--retry-failed")
-    assert rc == 0 and "1 runs now" in printed
+    assert rc == 0 and "1 run now" in printed
     same_numbers(runs(out), ref)
 
 
@@ -385,6 +487,10 @@ design = "{design}"\nsamples = {samples}\nset = {TINY}
         assert used["ST"] > 0.5
     else:
         assert unused["mu_star"] == 0 and used["mu_star"] > 0.005
+    ranking = pd.read_csv(out / "analysis" / "ranking.csv")
+    assert list(ranking.parameter) == ["claimants.barrier_penalty",
+                                       "locality.partnership_assessment_cost"]
+    assert list(ranking.score) == [1.0, 0.0]
 
 
 # --- the shipped sweeps --------------------------------------------------------------------
