@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import statistics
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -147,25 +145,17 @@ def test_mesa_view_loads_offline_in_mesas_interface(session):
     expect(page.get_by_text("47 organisations: 3 primes")).to_be_visible()
 
 
-def test_step_advances_the_step_counter_and_the_pictures(session, capsys):
+def test_step_advances_the_step_counter_and_the_pictures(session):
     page = mesa_view(session)
     counter(page, 0)
-    times = []
-    for n in range(1, 6):
+    for n in (1, 2):
         before = picture_sources(page)
-        start = time.perf_counter()
         step_button(page).click()
         page.wait_for_function(
             "([before, n]) => document.body.innerText.includes(`Step: ${n}`) && "
             "[...document.querySelectorAll('.mesa-view .picture img')].every((img, k) => "
             "img.src !== before[k])", arg=[before, n], timeout=ACT)
-        times.append(time.perf_counter() - start)
         counter(page, n)
-    median = statistics.median(times[1:])  # the first redraw also draws the backgrounds
-    with capsys.disabled():
-        print(f"\nMesa view, Step to new counter and pictures (2,000 claimants): median "
-              f"{median:.2f} s (all: {', '.join(f'{t:.2f}' for t in times)})")
-    assert median < 1.5
 
 
 def test_reset_after_a_slider_change_rebuilds_the_model(session):

@@ -21,7 +21,7 @@ from commissioning.model.cli import main
 from commissioning.viz.lesson_material import experiments, info_text, parse_experiment
 from commissioning.viz.runs import Runs
 from commissioning.viz.scenario_files import load_upload, shipped_files
-from commissioning.viz.settings import KNOBS, Settings
+from commissioning.viz.settings import KNOB, KNOBS, Settings
 from commissioning.viz.state import settings_for
 from commissioning.viz.views import charts_view, follow_sentence, network_view
 
@@ -70,6 +70,25 @@ def test_a_setting_out_of_range_is_refused_with_its_name():
     assert {k.name for k in KNOBS} >= {"attachment_fee", "job_outcome_fee", "management_fee",
                                        "service_fee_share", "recession_depth", "claimants",
                                        "seed"}
+
+
+def test_a_slider_is_handed_its_nearest_step_and_the_setting_keeps_its_value():
+    """The browser's slider rounds a value between its steps and reports the rounding as a
+    move, so it is handed the step it would show (half-way rounds up, as JavaScript does)."""
+    fee = KNOB["management_fee"]  # whole per cents
+    assert fee.on_steps(40.32) == 40 and fee.on_steps(40.5) == 41 and fee.on_steps(40.7) == 41
+    assert KNOB["attachment_fee"].on_steps(412.5) == 425  # steps of £25
+    assert KNOB["claimants"].on_steps(20_000) == 20_000
+    for knob in (k for k in KNOBS if not k.choices):
+        for value in (knob.low, knob.high, (knob.low + knob.high) / 3):
+            shown = knob.on_steps(value)
+            assert knob.low <= shown <= knob.high
+            assert abs(shown - value) <= knob.step / 2 + 1e-9
+            assert (shown - knob.low) / knob.step == pytest.approx(round((shown - knob.low)
+                                                                         / knob.step))
+    s = settings()
+    assert s.changed().management_fee == s.management_fee  # nothing rounds the setting itself
+    assert fee.format(40.01985) == "40.02%" and fee.format(40.0) == "40%"
 
 
 def test_an_uploaded_file_is_checked_like_the_command_line_checks_it():
@@ -153,6 +172,44 @@ def test_pictures_are_drawn_without_pyplot_and_follow_the_weeks():
     assert charts.full_png()[:8] == b"\x89PNG\r\n\x1a\n"
     assert plt.get_fignums() == before  # nothing kept by pyplot
     assert matplotlib.get_backend()  # (drawn on Agg canvases of their own)
+
+
+def clashes(picture) -> list[str]:
+    """Titles, axis labels, keys and axes of a drawn picture that overlap or leave it."""
+    fig = picture.fig
+    renderer = fig.canvas.get_renderer()
+    boxes = []
+    for ax in fig.axes:
+        name = ax.get_title(loc="left") or ax.get_title()
+        if ax.axison:
+            boxes += [(f"axes '{name}'", ax.get_window_extent(renderer)),
+                      (f"y label of '{name}'", ax.yaxis.label.get_window_extent(renderer)),
+                      (f"x label of '{name}'", ax.xaxis.label.get_window_extent(renderer))]
+        boxes.append((f"title '{name}'", ax._left_title.get_window_extent(renderer)))
+    for holder in (fig, *fig.subfigs):
+        for key in holder.legends:
+            boxes.append((f"a key ({key.texts[0].get_text()}, ...)",
+                          key.get_window_extent(renderer)))
+    page = fig.bbox
+    found = [f"{name} leaves the picture" for name, b in boxes
+             if b.x0 < page.x0 - 1 or b.x1 > page.x1 + 1 or b.y0 < page.y0 - 1
+             or b.y1 > page.y1 + 1]
+    for i, (first, a) in enumerate(boxes):
+        found += [f"{first} overlaps {second}" for second, b in boxes[i + 1:] if a.overlaps(b)]
+    return found
+
+
+@pytest.mark.parametrize("names", [("two_tier",), ("locality",), ("two_tier", "locality")])
+def test_no_title_key_or_label_overlaps_another_or_leaves_the_picture(names):
+    """Readable on a projector: every panel's title, key and axis labels stand clear."""
+    runs = Runs([settings(name, claimants=300) for name in names])
+    runs.step(120)
+    for view in (charts_view(runs), network_view(runs)):
+        view.png()
+        assert clashes(view) == []
+    charts = charts_view(runs)
+    for ax in charts.axes:
+        assert ax.get_xlabel() and ax.get_ylabel()  # a unit on every axis
 
 
 def test_a_followed_claimant_is_told_in_words():

@@ -57,7 +57,9 @@ CSS = """
 .caption { font-size: 15px; color: #333; display: block; margin: 0 0 10px 0; }
 .picture img { max-width: 100%; height: auto; display: block; }
 .downloads { margin: 10px 0 24px 0; }
-.lesson { max-width: 62rem; margin: 0 auto; padding: 0 16px; }
+/* Solara's Column carries Vuetify's ma-0 (margin 0 !important): centring must outrank it. */
+.v-application .lesson.ma-0 { max-width: 60rem; width: 100%; margin-left: auto !important;
+                             margin-right: auto !important; padding: 0 24px; }
 .v-application .lesson .prose p, .v-application .lesson .prose li {
     font-size: 18px !important; line-height: 1.55; }
 .lesson .lesson-title { font-size: 28px; font-weight: 700; display: block; margin: 8px 0; }

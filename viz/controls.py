@@ -173,14 +173,16 @@ def Knob(settings: Settings, name: str, on_change: Callable[[str, object], None]
             solara.Select(knob.label, value=value, values=list(knob.choices),
                           on_value=lambda v: on_change(name, v))
         else:
-            # The label (with the value and its unit) sits above a full-width slider.
+            # The label (with the exact value and its unit) sits above a full-width slider,
+            # which is given its nearest step: handed a value between steps, the browser's
+            # slider would round it and send the rounding back as if a person had moved it.
             solara.Text(f"{knob.label}: {knob.format(value)}", classes=["knob-label"])
             if name in ("claimants", "seed"):
-                solara.SliderInt("", value=int(value), min=int(knob.low),
+                solara.SliderInt("", value=int(knob.on_steps(value)), min=int(knob.low),
                                  max=int(max(knob.high, value)), step=int(knob.step),
                                  on_value=lambda v: on_change(name, int(v)), thumb_label=False)
             else:
-                solara.SliderFloat("", value=float(value), min=knob.low,
+                solara.SliderFloat("", value=float(knob.on_steps(value)), min=knob.low,
                                    max=max(knob.high, value), step=knob.step,
                                    on_value=lambda v: on_change(name, float(v)),
                                    thumb_label=False)

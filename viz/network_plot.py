@@ -21,6 +21,7 @@ starved tier-2 supply chain shows as a fan of dotted lines).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 import networkx as nx
@@ -56,6 +57,7 @@ KIND_LABELS: dict[str, str] = {
 }
 ROWS = {"commissioner": 3, "contract holder": 2, "case holder": 1, "specialist": 0}
 ROW_LABELS = {3: "Commissioner", 2: "Contract\nholders", 1: "Case\nholders", 0: "Specialists"}
+KEY_COLUMNS = 3
 UNUSED = "#9a9a9a"
 USED = "#3b3b3b"
 
@@ -148,13 +150,13 @@ class NetworkDrawing:
         ax.set_xlim(left - label_space / (1 - label_space) * (right - left), right)
         ax.set_ylim(-0.95, 3.45)
         for row, label in ROW_LABELS.items():
-            ax.text(0.0, row, label, ha="left", va="center", fontsize=11,
+            ax.text(0.0, row, label, ha="left", va="center", fontsize=12.5,
                     transform=ax.get_yaxis_transform())
         for loc, centre in column_centres(graph, self.pos).items():
             name = "whole\narea" if loc < 0 else f"locality {loc + 1}"
-            ax.text(centre, -0.5, name, ha="center", va="top", fontsize=11, color="#333333")
+            ax.text(centre, -0.5, name, ha="center", va="top", fontsize=12.5, color="#333333")
         ax.set_axis_off()
-        ax.set_title(title, fontsize=13, loc="left")
+        ax.set_title(title, fontsize=15, loc="left", fontweight="bold")
         self.update()
 
     def update(self) -> None:
@@ -193,8 +195,8 @@ def _legend(fig: Figure, kinds: set[str], claimants: int, ncol: int) -> None:
                               label=f"{n:,} claimants referred"))
     handles.append(Line2D([], [], color=UNUSED, lw=0.7, ls=(0, (2, 3)),
                           label="Route not used yet"))
-    fig.legend(handles=handles, loc="lower center", ncol=ncol, fontsize=10.5, frameon=False,
-               handlelength=2.6, columnspacing=1.4)
+    fig.legend(handles=handles, loc="lower center", ncol=ncol, fontsize=12, frameon=False,
+               handlelength=2.4, columnspacing=1.2)
 
 
 class NetworkFigure:
@@ -206,18 +208,21 @@ class NetworkFigure:
     """
 
     def __init__(self, models: list[CommissioningModel], titles: list[str],
-                 width: float = 12.0, dpi: int = 90):
+                 width: float = 11.0, dpi: int = 90):
         pair = len(models) > 1
-        self.fig = Figure(figsize=(width, 4.9 if pair else 4.6), dpi=dpi)
+        kinds = {d["kind"] for m in models for _, d in m.referral_network().nodes(data=True)}
+        key_rows = math.ceil((len(kinds) + 6) / KEY_COLUMNS)  # kinds, then 6 more entries
+        key = 0.35 + 0.26 * key_rows  # inches kept for the key below the networks
+        height = (4.2 if pair else 3.9) + key
+        self.fig = Figure(figsize=(width, height), dpi=dpi)
         self.blit = BlitFigure(self.fig)
         axes = self.fig.subplots(1, len(models), squeeze=False)[0]
-        self.fig.subplots_adjust(left=0.005, right=0.995, top=0.93, bottom=0.3 if pair else 0.25,
-                                 wspace=0.03)
-        self.drawings = [NetworkDrawing(ax, m, t, self.blit, 0.17 if pair else 0.09,
+        self.fig.subplots_adjust(left=0.005, right=0.995, top=1 - 0.42 / height,
+                                 bottom=key / height, wspace=0.03)
+        self.drawings = [NetworkDrawing(ax, m, t, self.blit, 0.2 if pair else 0.11,
                                         0.45 if pair else 1.0)
                          for ax, m, t in zip(axes, models, titles, strict=True)]
-        kinds = {k for d in self.drawings for k in d.kinds}
-        _legend(self.fig, kinds, max(int(m.p["claimants"]) for m in models), 4)
+        _legend(self.fig, kinds, max(int(m.p["claimants"]) for m in models), KEY_COLUMNS)
 
     def png(self) -> bytes:
         """This week's picture."""

@@ -22,6 +22,7 @@ those of the running model to say "press Reset to use the new settings".
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -54,15 +55,28 @@ class Knob:
             return f"seed {value}"
         return f"{self.label.lower()} {self.format(value)}"
 
+    def on_steps(self, value: float) -> float:
+        """Where the slider shows a value: its nearest step, as the browser's slider rounds it.
+
+        A scenario's value may sit between the steps (a calibrated management
+        fee of 40.32% on a slider of whole per cents). The slider is handed the
+        step it would round to, so drawing it sends nothing back and the
+        setting keeps its exact value until a person moves the slider.
+        """
+        steps = math.floor((value - self.low) / self.step + 0.5)  # JavaScript's Math.round
+        return min(max(self.low + steps * self.step, self.low), max(self.high, value))
+
     def format(self, value: Any) -> str:
         """The value as the page shows it, with its unit."""
         if self.choices:
             return str(value)
         if self.unit == "£":
             return f"£{value:,.0f}"
+        # Two decimals at most: a calibrated 40.01985% reads 40.02%, a slider's 40% reads 40%.
+        number = f"{value:,.2f}".rstrip("0").rstrip(".")
         if self.unit == "%":
-            return f"{value:g}%"
-        return f"{value:,.0f} {self.unit}".rstrip()
+            return f"{number}%"
+        return f"{number} {self.unit}".rstrip()
 
 
 RULE_WHEN_IT_PAYS = "when the case holder expects it to pay"
@@ -176,14 +190,27 @@ class Settings:
         """Keyword arguments for `CommissioningModel` (checked like a scenario file)."""
         p = self.scenario.params
         regime = self.regime
+        own = Settings.from_scenario(self.scenario, self.scenario_label)
+
+        def translated(name: str, key: str, value: Any) -> Any:
+            # A setting left at the file's value passes the file's own parameter, exactly:
+            # per cent and back, or a price scaled by one, may move a float's last digit.
+            return p[key] if getattr(self, name) == getattr(own, name) else value
+
+        holder_pass_through = _holder_key(regime, "outcome_pass_through")
         params: dict[str, Any] = {
             "claimants": self.claimants,
             "seed": self.seed,
-            "attachment_fee": _scaled(p["attachment_fee"], self.attachment_fee),
-            "job_outcome_fee": _scaled(p["job_outcome_fee"], self.job_outcome_fee),
-            _holder_key(regime, "outcome_pass_through"): 1 - self.management_fee / 100,
-            "service_fee_share": self.service_fee_share / 100,
-            "recession_depth": self.recession_depth / 100,
+            "attachment_fee": translated("attachment_fee", "attachment_fee",
+                                         _scaled(p["attachment_fee"], self.attachment_fee)),
+            "job_outcome_fee": translated("job_outcome_fee", "job_outcome_fee",
+                                          _scaled(p["job_outcome_fee"], self.job_outcome_fee)),
+            holder_pass_through: translated("management_fee", holder_pass_through,
+                                            1 - self.management_fee / 100),
+            "service_fee_share": translated("service_fee_share", "service_fee_share",
+                                            self.service_fee_share / 100),
+            "recession_depth": translated("recession_depth", "recession_depth",
+                                          self.recession_depth / 100),
             "third_sector_reserves_weeks": self.third_sector_reserves,
             _holder_key(regime, "referral_rule"): _RULE_NAMES[self.referral_rule],
         }

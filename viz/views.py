@@ -37,8 +37,9 @@ def network_view(runs: Runs) -> NetworkFigure:
     """The network picture of these runs (built once)."""
     if len(runs.models) == 1:
         titles = [f"Who refers claimants to whom: {runs.settings[0].scenario.name}"]
-    else:
-        titles = runs.labels
+    else:  # the charts' colours for the runs, so the class can match the two pictures
+        titles = [f"{label} ({colour} in the charts)"
+                  for label, colour in zip(runs.labels, ("blue", "vermillion"), strict=False)]
     return _view(runs, "network", lambda: NetworkFigure(runs.models, titles))
 
 
