@@ -59,8 +59,10 @@ def _title(fig: Figure, text: str) -> None:
 
 
 def factor_label(f: Factor) -> str:
-    """A factor's axis label: its key, and its unit if it has one."""
-    return f.key if f.unit in ("-", "") else f"{f.key} ({f.unit})"
+    """A factor's axis label: its key, and its unit if it has one (below, if long)."""
+    if f.unit in ("-", ""):
+        return f.key
+    return f"{f.key}{' ' if len(f.key) + len(f.unit) < 40 else chr(10)}({f.unit})"
 
 
 def factor_objects(res: SweepResults) -> list[Factor]:
@@ -127,8 +129,12 @@ def metric_figure(res: SweepResults, metric: str, factors: list[Factor]) -> Figu
     for ax in axes[len(factors):]:
         ax.set_visible(False)
     axes[0].legend(fontsize=SMALL, framealpha=0.9)
+    caveat = ("\nA Morris design moves one parameter at a time along a few trajectories: "
+              "these averages mix in the other parameters' effects; the elementary effects "
+              "are in sensitivity_{metric}.png" if res.design == "morris" else "")
     _title(fig, f"{metric_title(metric)} ({metric}): mean and 95% interval over the runs "
-                "at each value; the other parameters vary as designed")
+                "at each value; the other parameters vary as designed"
+                + caveat.format(metric=metric))
     return fig
 
 
@@ -241,8 +247,8 @@ def sensitivity_figure(indices: pd.DataFrame, metric: str, design: str) -> Figur
         ax.set_title(target, fontsize=TEXT)
         ax.grid(alpha=0.3, axis="x")
     axes[-1].legend(fontsize=SMALL, loc="lower right", framealpha=0.9)
-    _title(fig, f"{metric_title(metric)} ({metric}): {design} sensitivity indices with "
-                "95% intervals")
+    _title(fig, f"{metric_title(metric)} ({metric}): {design.capitalize()} sensitivity "
+                "indices with 95% intervals")
     return fig
 
 

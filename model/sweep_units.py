@@ -83,17 +83,20 @@ def fmt(metric: str, value: float, difference: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     scale, unit = metric_unit(metric)
-    sign = "+" if difference and value > 0 else "-" if value < 0 else ""
     v = abs(value) * scale
     if unit.startswith("%"):
-        return f"{sign}{v:.1f}{'pp' if difference else '%'}"
-    if unit == "£ thousand":
-        return f"{sign}£{v:,.0f}k"
-    if unit == "£":
-        return f"{sign}£{v:,.0f}"
-    if unit in ("providers", "claimants", "weeks"):
-        return f"{sign}{v:,.1f}" if v % 1 else f"{sign}{v:,.0f}"
-    return f"{sign}{v:.2f}"
+        text = f"{v:.1f}{'pp' if difference else '%'}"
+    elif unit == "£ thousand":
+        text = f"£{v:,.0f}k"
+    elif unit == "£":
+        text = f"£{v:,.0f}"
+    elif unit in ("providers", "claimants", "weeks"):
+        text = f"{v:,.1f}" if v % 1 else f"{v:,.0f}"
+    else:
+        text = f"{v:.2f}"
+    if not any(ch in "123456789" for ch in text):  # shown as zero: no sign
+        return text
+    return ("+" if difference and value > 0 else "-" if value < 0 else "") + text
 
 
 def axis_label(metric: str) -> str:

@@ -511,3 +511,13 @@ def test_every_shipped_sweep_is_valid_and_says_what_it_asks(path):
     assert spec.scenario_names == ("two_tier", "locality")  # every sweep compares the regimes
     if path.stem == "sensitivity":
         assert spec.design == "sobol" and len(spec.factors) == 10
+
+
+def test_the_sobol_sweep_takes_its_parameters_and_ranges_from_the_screening():
+    """sensitivity.toml's ten were chosen from screening.toml's ranking, on its ranges."""
+    sweeps = packaged_scenarios() / "sweeps"
+    screened = {f.key: f for f in read_sweep(sweeps / "screening.toml").factors}
+    chosen = read_sweep(sweeps / "sensitivity.toml").factors
+    assert len(screened) > len(chosen) == 10
+    for f in chosen:
+        assert f == screened[f.key], f.key
