@@ -3,7 +3,8 @@
 Reads the sweep's output folder (whatever has finished: a half-done sweep can
 be analysed) and writes to DIR/analysis:
 
-- `runs.csv`: every recorded run, failed ones with their error;
+- `runs.csv`: every recorded run, failed ones with their error (without the
+  `param.` columns: every parameter of every run is in the Parquet files);
 - `points.csv`: per design point and scenario, each metric's mean and 95%
   interval over the replicates (t-based), with the point's parameter values;
 - `summary.csv`: per scenario, each metric over the whole design: mean with
@@ -97,7 +98,7 @@ def load_results(out: Path) -> SweepResults:
     if manifest is None:
         raise ScenarioError(str(out), "manifest.json", "a sweep's output folder (run "
                             "`commissioning sweep FILE --out DIR` first)")
-    table = store.read_runs()
+    table = store.read_runs(params=False)  # the factors' columns say what varied
     if table is None:
         raise ScenarioError(str(out), "runs", "at least one finished run (the sweep has not "
                             "finished any run yet)")

@@ -13,9 +13,11 @@ thread per worker and the nanny's malloc-trim setting and the workers'
 statistical profiler off (with Dask's defaults two workers gave 1.2-1.4x
 serial speed instead of ~2x); the dashboard on a random loopback port; task
 keys unique to the sweep and run (a reused key would return an earlier
-result). Tasks are submitted a window at a time (4 per worker thread), so
-the driver never holds every run's parameters at once, and results come back
-with `as_completed` (https://docs.dask.org/en/stable/futures.html).
+result). Before the first task every worker imports the model (`warm_up`), so
+a cluster whose workers lack the package fails at once with a clear message,
+and start-up is not counted as run time. Tasks are submitted a window at a
+time (4 per worker thread), so the driver never holds every run's parameters
+at once, and results come back with `as_completed` (https://docs.dask.org/en/stable/futures.html).
 
 Test hook: `COMMISSIONING_SWEEP_FAIL=3,7` in the environment of the process
 that runs the model makes runs 3 and 7 raise, to test failure handling
@@ -109,6 +111,22 @@ def default_workers() -> int:
 def _serial(tasks: Iterable[RunTask], done: Callable[[RunOutcome], None]) -> None:
     for task in tasks:
         done(execute_run(task))
+
+
+def _import_model() -> None:
+    """Run on every worker at the start: imports the model once, before the clock runs."""
+    import commissioning.model.model  # noqa: F401
+
+
+def warm_up(client: Any, scheduler: str | None) -> None:
+    """Import the model on the workers there are now, with a clear error if they cannot."""
+    try:
+        client.run(_import_model)
+    except Exception as exc:  # e.g. ModuleNotFoundError on a worker without the package
+        raise ScenarioError("--scheduler" if scheduler else "--workers", scheduler or "local",
+                            "workers that can import the commissioning package (install it "
+                            f"on every node; see docs/sweeps.md): {type(exc).__name__}: "
+                            f"{exc}") from None
 
 
 @contextmanager
@@ -228,7 +246,8 @@ def run_sweep(design: Design, store: ResultStore, workers: int | None = None,
                     try:
                         client = stack.enter_context(
                             dask_client(workers or default_workers(), scheduler))
-                    except ScenarioError:  # no cluster: leave the folder as it was
+                        warm_up(client, scheduler)
+                    except ScenarioError:  # no usable cluster: leave the folder as it was
                         if new and not store.finished_ids():
                             store.unclaim()
                         raise
