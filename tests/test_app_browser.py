@@ -23,7 +23,10 @@ import pytest
 
 from commissioning.model import load_scenario
 from commissioning.model.cli import main
-from commissioning.viz.settings import KNOBS, Settings
+from commissioning.viz.lesson_material import experiments
+from commissioning.viz.scenario_files import short_name
+from commissioning.viz.settings import KNOB, KNOBS, Settings
+from commissioning.viz.state import settings_for
 
 from .app_server import CHROMIUM, CHROMIUM_ARGS, running_app
 
@@ -141,7 +144,13 @@ def choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def test_explore_loads_offline_and_step_advances_the_week(session):
+def upload(page, path: Path) -> None:
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name=re.compile("Upload")).click()
+    chooser.value.set_files(path)
+
+
+def test_explore_loads_offline_steps_and_downloads(session):
     page = explore(session)
     expect(page.get_by_role("banner").get_by_text("Who should buy employment support?")
            ).to_be_visible()
@@ -152,6 +161,17 @@ def test_explore_loads_offline_and_step_advances_the_week(session):
     week(page, 1)
     page.wait_for_function("before => [...document.querySelectorAll('.picture img')]"
                            ".every((img, k) => img.src !== before[k])", arg=before, timeout=ACT)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Weekly data (CSV)").click()
+    csv = Path(download.value.path()).read_text()
+    header, *rows = csv.strip().splitlines()
+    assert download.value.suggested_filename == "explore_two_tier_seed1_week1.csv"
+    assert header.startswith("scenario,seed,claimants,weeks,referrals,job_outcome_rate")
+    assert len(rows) == 2  # week 0 and week 1
+    for name in ("Network picture (PNG)", "Charts (PNG)"):
+        with page.expect_download() as download:
+            page.get_by_role("button", name=name).click()
+        assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page.get_by_role("button", name="13 weeks").click()
     page.get_by_role("button", name="Step", exact=True).click()
     week(page, 14)
@@ -182,26 +202,52 @@ def test_compare_shows_both_regimes_stepped_together(session):
     page.get_by_role("button", name="Step", exact=True).click()
     week(page, 4)
     expect(table).to_contain_text("week 4")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Weekly data (CSV)").click()
+    assert download.value.suggested_filename == "compare_two_tier_locality_seed1_week4.csv"
+    rows = Path(download.value.path()).read_text().strip().splitlines()[1:]
+    runs = {}
+    for row in rows:
+        scenario, seed, claimants, week_number = row.split(",")[:4]
+        runs.setdefault(scenario, []).append((seed, claimants, week_number))
+    assert set(runs) == {"two_tier", "locality"}
+    assert runs["two_tier"] == runs["locality"]  # same seed, claimants and weeks, together
+    assert [w for *_, w in runs["two_tier"]] == ["0", "1", "2", "3", "4"]
 
 
-def test_lesson_renders_and_loads_an_experiment(session):
+def test_lesson_renders_and_each_experiment_loads_exactly_its_settings(session):
     page = session.open("lesson")
     expect(page.get_by_role("heading", name="What is it?")).to_be_visible(timeout=LOAD)
     for heading in ("How it works", "How to use it", "Things to notice", "Things to try",
                     "Extending the model"):
         expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    found = experiments()
     buttons = page.get_by_role("button", name=re.compile(r"Load experiment \d into"))
-    expect(buttons).to_have_count(6)
-    page.get_by_role("button", name="Load experiment 3 into Explore").click()
-    expect(page.get_by_text(re.compile(r"This run: two_tier.toml: .*job outcome fee £2,400"))
-           ).to_be_visible(timeout=LOAD)
-    assert page.url.rstrip("/") == session.base.rstrip("/")
-    week(page, 0)
-    page.get_by_role("tab", name="Lesson").click()
-    page.get_by_role("button", name="Load experiment 6 into Compare").click()
-    expect(page.locator(".comparison table")).to_contain_text("two_tier_recession",
-                                                              timeout=LOAD)
-    assert page.url.endswith("/compare")
+    expect(buttons).to_have_count(len(found))
+    for e in found:
+        if e.number > 1:
+            page.get_by_role("tab", name="Lesson").click()
+        page.get_by_role("button", name=f"Load experiment {e.number} into {e.page.title()}"
+                         ).click()
+        first, *other = e.build(settings_for)  # what the experiment's text asks for
+        if e.page == "explore":
+            expect(page.get_by_text(f"This run: {first.describe()}.", exact=True)
+                   ).to_be_visible(timeout=LOAD)
+            assert page.url.rstrip("/") == session.base.rstrip("/")
+        else:
+            (second,) = other
+            expect(page.get_by_text(
+                f"Blue: {short_name(first.scenario_label)}, {first.scenario.name}. "
+                f"Vermillion: {short_name(second.scenario_label)}, {second.scenario.name}. "
+                f"Both: {first.claimants:,} claimants and seed {first.seed}, so the same "
+                "people with the same luck.", exact=True)).to_be_visible(timeout=LOAD)
+            assert page.url.endswith("/compare")
+        for name in ("claimants", "seed"):  # the sidebar shows the run's own settings
+            knob = KNOB[name]
+            expect(page.get_by_text(f"{knob.label}: {knob.format(getattr(first, name))}",
+                                    exact=True)).to_be_visible()
+        expect(page.get_by_text(PENDING)).to_have_count(0)
+        week(page, 0)
 
 
 def test_a_bad_uploaded_scenario_shows_its_error_and_a_good_one_runs(session, tmp_path,
@@ -278,34 +324,17 @@ def test_play_runs_and_pause_stops(session):
     page.get_by_role("button", name="Step", exact=True).click()
     n = int(re.search(r"Week (\d+)", paused_at).group(1))
     week(page, n + 1)
+    page.get_by_role("button", name="Reset").click()  # a new run with the same settings
+    week(page, 0)
+    expect(page.get_by_text("This run: two_tier.toml: 2,000 claimants, seed 1,")).to_be_visible()
 
 
-def test_a_slider_change_waits_for_reset(session):
-    page = explore(session)
-    seed = page.get_by_role("slider").nth(1)  # claimants, then seed
-    seed.focus()
-    seed.press("ArrowRight")
-    expect(page.get_by_text("Random seed: 2")).to_be_visible(timeout=ACT)
-    expect(page.get_by_text(PENDING)).to_be_visible()
-    expect(page.get_by_text("This run: two_tier.toml: 2,000 claimants, seed 1,")
-           ).to_be_visible()
-    page.get_by_role("button", name="Start a new run with them").click()
-    expect(page.get_by_text("This run: two_tier.toml: 2,000 claimants, seed 2,")
-           ).to_be_visible(timeout=ACT)
-    expect(page.get_by_text(PENDING)).to_have_count(0)
+def test_a_slider_waits_for_reset_and_its_rounding_is_no_change(session, tmp_path):
+    """A slider sits on its nearest step (a calibrated 40.02% at 40%): that is no change.
 
-
-def upload(page, path: Path) -> None:
-    with page.expect_file_chooser() as chooser:
-        page.get_by_role("button", name=re.compile("Upload")).click()
-    chooser.value.set_files(path)
-
-
-def test_a_setting_between_the_sliders_steps_is_not_a_pending_change(session, tmp_path):
-    """A slider sits on its nearest step (40.32% at 40%), but that rounding changes nothing.
-
-    A Step is a round trip to the server: whatever the sliders sent when they
-    were drawn has been handled by the time the next week is on screen.
+    Moving a slider is, and waits for a new run. A Step is a round trip to the
+    server: whatever the sliders sent when they were drawn has been handled by
+    the time the next week is on screen.
     """
     page = explore(session)
     fresh = Settings.from_scenario(load_scenario("two_tier"), "two_tier.toml")
@@ -328,20 +357,15 @@ def test_a_setting_between_the_sliders_steps_is_not_a_pending_change(session, tm
     expect(page.get_by_text("This run: between.toml (uploaded): 2,000 claimants, seed 1, "
                             "attachment fee £400, job outcome fee £1,200, management fee "
                             "34.57%")).to_be_visible()
-
-
-def test_weekly_data_and_pictures_download(session, tmp_path):
-    page = explore(session)
-    page.get_by_role("button", name="Step", exact=True).click()
-    week(page, 1)
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Weekly data (CSV)").click()
-    csv = Path(download.value.path()).read_text()
-    header, *rows = csv.strip().splitlines()
-    assert download.value.suggested_filename == "explore_two_tier_seed1_week1.csv"
-    assert header.startswith("scenario,seed,claimants,weeks,referrals,job_outcome_rate")
-    assert len(rows) == 2  # week 0 and week 1
-    for name in ("Network picture (PNG)", "Charts (PNG)"):
-        with page.expect_download() as download:
-            page.get_by_role("button", name=name).click()
-        assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    seed = page.get_by_role("slider").nth(1)  # claimants, then seed
+    seed.focus()
+    seed.press("ArrowRight")
+    expect(page.get_by_text("Random seed: 2")).to_be_visible(timeout=ACT)
+    expect(page.get_by_text(PENDING)).to_be_visible()
+    expect(page.get_by_text("This run: between.toml (uploaded): 2,000 claimants, seed 1,")
+           ).to_be_visible()
+    page.get_by_role("button", name="Start a new run with them").click()
+    expect(page.get_by_text("This run: between.toml (uploaded): 2,000 claimants, seed 2, "
+                            "attachment fee £400, job outcome fee £1,200, management fee "
+                            "34.57%")).to_be_visible(timeout=ACT)
+    expect(page.get_by_text(PENDING)).to_have_count(0)

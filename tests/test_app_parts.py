@@ -10,14 +10,17 @@ instead of raising.
 
 from __future__ import annotations
 
+import itertools
 import re
 import socket
+from pathlib import Path
 
 import matplotlib
 import pytest
 
 from commissioning.model import CommissioningModel, ScenarioError, load_scenario
 from commissioning.model.cli import main
+from commissioning.viz import lesson_check
 from commissioning.viz.lesson_material import experiments, info_text, parse_experiment
 from commissioning.viz.runs import Runs
 from commissioning.viz.scenario_files import load_upload, shipped_files
@@ -128,6 +131,42 @@ def test_every_experiment_loads_its_settings_and_has_a_question():
         assert f"## {heading}" in info_text()
 
 
+TEACHING = Path(__file__).resolve().parents[1] / "docs" / "teaching.md"
+
+
+@pytest.fixture(scope="module")
+def lesson_runs() -> lesson_check.Measurements:
+    return lesson_check.measure()  # every experiment's settings, as its button loads them
+
+
+def test_what_the_lesson_says_students_will_see_is_what_the_model_shows(lesson_runs):
+    assert lesson_check.failed_claims(lesson_runs) == []
+
+
+def test_the_lesson_plans_numbers_are_the_models_numbers_now(lesson_runs):
+    """Refresh with `python -m commissioning.viz.lesson_check --write docs/teaching.md`."""
+    text = TEACHING.read_text(encoding="utf-8")
+    assert lesson_check.marked_names(text) == ["e1", "e2", "e3", "e4", "e5", "e6"]
+    assert lesson_check.fill(text, lesson_check.blocks(lesson_runs)) == text
+
+
+def test_the_lesson_plan_has_the_lesson_pages_experiments_in_order():
+    text = TEACHING.read_text(encoding="utf-8")
+    headings = re.findall(r"^### (\d)\. (.+?) \((Explore|Compare), (.*)\)$", text, re.M)
+    assert [(int(n), title, page.lower()) for n, title, page, _ in headings
+            ] == [(e.number, e.title, e.page) for e in experiments()]
+    for (*_, details), e in zip(headings, experiments(), strict=True):
+        assert f"{e.minutes} minutes" in details
+        assert all(f"`{scenario}`" in details for scenario in e.scenarios)
+    for part in ("## Learning goals", "## Timeline", "## Discussion questions", "## Glossary",
+                 "## Worksheet"):
+        assert part in text
+    # The class's 50 minutes: the timeline's last row ends at 50, every row follows on.
+    rows = re.findall(r"^\| (\d+)-(\d+) \|", text, re.M)
+    assert rows[0][0] == "0" and rows[-1][1] == "50"
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(rows))
+
+
 def test_a_malformed_experiment_file_is_refused():
     with pytest.raises(ScenarioError, match=re.escape("experiment_9_x.md: page: expected")):
         parse_experiment("experiment_9_x.md", '+++\ntitle = "x"\npage = "garden"\n'
@@ -231,3 +270,21 @@ def test_the_app_command_refuses_a_port_in_use(capsys):
         assert main(["app", "--port", str(port)]) == 2
     assert f"127.0.0.1:{port} is in use" in capsys.readouterr().err
     assert main(["app", "--port", "70000"]) == 2
+
+
+def test_the_app_serves_this_machine_only_unless_told_otherwise():
+    import argparse
+
+    from commissioning.viz.app_command import register, server_command, server_env
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    default = parser.parse_args(["app"])
+    assert (default.host, default.port) == ("127.0.0.1", 8765)
+    chosen = parser.parse_args(["app", "--host", "0.0.0.0", "--port", "9000"])
+    command = server_command(chosen.host, chosen.port)
+    assert command[command.index("--host") + 1] == "0.0.0.0"
+    assert command[command.index("--port") + 1] == "9000"
+    assert "--production" in command and "--no-check-version" in command  # offline
+    assert server_env()["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+

@@ -12,10 +12,11 @@ import solara
 
 from .controls import ExploreScenario, ExploreSettings, RunControls
 from .scenario_files import short_name
+from .settings import FOLLOWED_AT_FIRST
 from .state import ensure_explore
 from .views import ChartsPicture, Downloads, FollowClaimant, NetworkPicture, Summary
 
-followed = solara.reactive(5)  # the claimant this session follows
+followed = solara.reactive(FOLLOWED_AT_FIRST)  # the claimant this session follows
 
 
 @solara.component

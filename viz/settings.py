@@ -32,6 +32,8 @@ from commissioning.model.scenario import Scenario, ScenarioError, validate_param
 #: The payment group whose price the fee sliders show (the largest referral group).
 REFERENCE_GROUP = "jsa_25_plus"
 CLASSROOM_CLAIMANTS = 2000
+#: The claimant the Explore page follows until a person types another number.
+FOLLOWED_AT_FIRST = 5
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ def share(value: float, decimals: int = 0) -> str:
 
 @solara.component
 def Summary(runs: Runs, tick: int) -> None:
-    """This week of the Explore run in six numbers."""
+    """This week of the Explore run in seven numbers."""
     model = runs.models[0]
     jo = latest(model, "job_outcomes")
     spend = latest(model, "total_spend")
@@ -140,8 +140,13 @@ def Summary(runs: Runs, tick: int) -> None:
              f"of {model.p['claimants']:,}")
         Stat("job outcomes", f"{jo:,.0f}", f"{share(latest(model, 'job_outcome_rate'))} "
              "of referrals")
+        Stat("job outcomes, 0-1 | 3+ barriers",
+             f"{share(latest(model, 'job_outcome_rate_low_barrier'))} | "
+             f"{share(latest(model, 'job_outcome_rate_high_barrier'))}",
+             "of referrals with so few | so many barriers")
         Stat("parked this week", share(latest(model, "parked_this_week")),
-             "of those looking for work")
+             f"of those looking for work; {share(latest(model, 'parked_share'))} of all "
+             "weeks so far")
         Stat("insolvent providers", f"{latest(model, 'providers_insolvent'):,.0f}",
              "gone bust so far")
         Stat("paid by the commissioner", money(spend),

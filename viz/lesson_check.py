@@ -1,0 +1,321 @@
+"""What the lesson says a class will see, checked against the model as it is now.
+
+The lesson plan (`docs/teaching.md`) tells a teacher what students should
+notice in each guided experiment. Those sentences are only true while the
+model makes them true, and the model's defaults move whenever it is
+calibrated again. So here:
+
+- `measure()` runs every experiment's settings, exactly as its button on the
+  Lesson page loads them (`Experiment.build`), to the weeks the lesson names;
+- `CLAIMS` are the lesson's statements about what students will see, each a
+  test on those measurements (directions and rough sizes, not exact values);
+- `blocks()` writes the numbers the lesson plan quotes; they sit in
+  `docs/teaching.md` between `<!-- run:NAME -->` and `<!-- /run -->` lines,
+  and `fill` puts fresh ones there.
+
+The app's tests check that every claim holds and that the plan's numbers are
+the ones the model gives now. After a recalibration:
+
+    python -m commissioning.viz.lesson_check                          # which claims hold
+    python -m commissioning.viz.lesson_check --write docs/teaching.md  # refresh the numbers
+
+and reword any statement whose claim no longer holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from commissioning.model import CommissioningModel
+
+from .lesson_material import experiments
+from .runs import Runs
+from .settings import FOLLOWED_AT_FIRST as FOLLOWED
+from .settings import Settings
+from .state import settings_for
+
+Measurements = dict[str, float]
+MARKED = re.compile(r"(<!-- run:(\w+) -->\n)(.*?)(<!-- /run -->)", re.S)
+
+
+def _series(model: CommissioningModel, key: str) -> np.ndarray:
+    return np.asarray(model.datacollector.model_vars[key], dtype=float)
+
+
+def _first_week(model: CommissioningModel, key: str) -> float:
+    """The first week a cumulative count is above zero (NaN if it never is)."""
+    above = np.flatnonzero(_series(model, key) > 0)
+    return float(above[0]) if above.size else float("nan")
+
+
+def _routes_to_specialists(model: CommissioningModel) -> tuple[int, int]:
+    graph = model.referral_network()
+    routes = [d["referrals"] for _, b, d in graph.edges(data=True)
+              if graph.nodes[b]["role"] == "specialist"]
+    return sum(r > 0 for r in routes), len(routes)
+
+
+def _run(settings: tuple[Settings, ...], weeks: int, snapshot: int | None = None
+         ) -> tuple[Runs, list[Measurements]]:
+    """Runs to `weeks`; and, for each run, what week `snapshot` showed that is not weekly data:
+    routes to specialists used, and the followed claimant's weeks parked."""
+    runs = Runs(settings)
+    seen: list[Measurements] = []
+    if snapshot:
+        runs.step(snapshot)
+        for model in runs.models:
+            used, total = _routes_to_specialists(model)
+            followed = model.claimant(FOLLOWED)
+            seen.append({"routes_used": used, "routes": total,
+                         "followed_parked": followed.weeks_parked,
+                         "followed_searching": followed.weeks_searching,
+                         "followed_barriers": len(followed.barriers)})
+    runs.step(weeks - runs.week)
+    if runs.error:
+        raise RuntimeError(runs.error)
+    return runs, seen
+
+
+def _at(model: CommissioningModel, key: str, week: int) -> float:
+    return float(_series(model, key)[week])
+
+
+def measure() -> Measurements:
+    """Every number the lesson's statements rest on, from runs of the experiments' settings."""
+    found = {e.number: e for e in experiments()}
+    built: dict[int, tuple[Settings, ...]] = {n: e.build(settings_for) for n, e in found.items()}
+    out: Measurements = {}
+
+    # 1 and 2: the Work Programme as it is (the same settings: one run serves both).
+    runs, seen = _run(built[1], 156, snapshot=52)
+    m = runs.models[0]
+    out.update({
+        "e1.first_job_outcome_week": _first_week(m, "job_outcomes"),
+        "e1.first_outcome_payment_week": _first_week(m, "paid_outcome"),
+        "e1.paid_52": _at(m, "total_spend", 52),
+        "e1.attachment_52": _at(m, "paid_attachment", 52),
+        **{f"e1.{k}_52" if k != "followed_barriers" else f"e1.{k}": v
+           for k, v in seen[0].items()},
+    })
+    if built[2] != built[1]:
+        runs, _ = _run(built[2], 156)
+        m = runs.models[0]
+    out.update(_outcomes("e2", m, 156))
+    out["e2.first_bust_week"] = _first_week(m, "providers_insolvent")
+
+    # 3: the job outcome fee doubled.
+    m3 = _run(built[3], 156)[0].models[0]
+    out.update(_outcomes("e3", m3, 156))
+    extra_jobs = (out["e3.additional_rate"] - out["e2.additional_rate"]) * out["e2.referrals"]
+    out["e3.extra_jobs"] = extra_jobs
+    out["e3.extra_spend"] = out["e3.spend"] - out["e2.spend"]
+    out["e3.cost_per_extra_job"] = (out["e3.extra_spend"] / extra_jobs if extra_jobs > 0
+                                    else float("nan"))
+
+    # 4: no attachment fee, then also thin charity reserves.
+    m4 = _run(built[4], 156)[0].models[0]
+    out.update(_outcomes("e4", m4, 156))
+    out["e4.first_subcontractor_bust_week"] = _first_week(m4, "insolvent_subcontractor")
+    out["e4.first_charity_bust_week"] = _first_week(m4, "insolvent_third_sector")
+    out["e4.first_bust_week"] = _first_week(m4, "providers_insolvent")
+    thin = tuple(s.changed(third_sector_reserves=4) for s in built[4])
+    m4r = _run(thin, 156)[0].models[0]
+    out["e4r.first_bust_week"] = _first_week(m4r, "providers_insolvent")
+    out["e4r.charities_bust"] = _at(m4r, "insolvent_third_sector", 156)
+    out["e4.charities"] = sum(o.kind == "third_sector" for o in m4r.providers)
+
+    # 5 and 6: the two regimes, without and with a recession, to the end.
+    for number in (5, 6):
+        runs, seen = _run(built[number], 260, snapshot=260)
+        for model, side, at_end in zip(runs.models, ("a", "b"), seen, strict=True):
+            name = f"e{number}{side}"
+            out.update(_outcomes(name, model, 260))
+            out[f"{name}.routes_used"], out[f"{name}.routes"] = (at_end["routes_used"],
+                                                                 at_end["routes"])
+    return out
+
+
+def _outcomes(name: str, m: CommissioningModel, week: int) -> Measurements:
+    keys = {"rate": "job_outcome_rate", "low": "job_outcome_rate_low_barrier",
+            "high": "job_outcome_rate_high_barrier", "parked": "parked_share",
+            "no_programme": "no_programme_outcome_rate",
+            "additional_rate": "additional_job_outcome_rate", "spend": "total_spend",
+            "cost_per_job_outcome": "cost_per_job_outcome", "busts": "providers_insolvent",
+            "charities_bust": "insolvent_third_sector",
+            "subcontractors_bust": "insolvent_subcontractor",
+            "charity_share": "third_sector_share_of_spend", "referrals": "referrals",
+            "job_outcomes": "job_outcomes", "paid_outcome": "paid_outcome",
+            "paid_service_fee": "paid_service_fee", "paid_specialists": "paid_specialist_fee"}
+    return {f"{name}.{short}": _at(m, key, week) for short, key in keys.items()}
+
+
+#: The lesson plan's statements about what students will see, each with its test.
+CLAIMS: tuple[tuple[str, Callable[[Measurements], bool]], ...] = (
+    ("1: the first job outcome comes months in (a job must last 13 or 26 weeks) and is "
+     "paid later still",
+     lambda o: o["e1.first_job_outcome_week"] >= 13
+     and o["e1.first_outcome_payment_week"] > o["e1.first_job_outcome_week"]),
+    ("1: most of the first year's money is attachment fees",
+     lambda o: o["e1.attachment_52"] > 0.5 * o["e1.paid_52"]),
+    ("1: after a year some routes to specialists have never been used",
+     lambda o: o["e1.routes_used_52"] < o["e1.routes_52"]),
+    ("1: the claimant followed at first, who has barriers to work, is parked most weeks",
+     lambda o: o["e1.followed_barriers"] > 0
+     and o["e1.followed_parked_52"] > 0.5 * o["e1.followed_searching_52"]),
+    ("2: claimants with 3+ barriers reach less than half the job outcome rate of those "
+     "with 0-1",
+     lambda o: o["e2.high"] < 0.5 * o["e2.low"]),
+    ("2: more than half of the weeks spent looking for work were parked",
+     lambda o: o["e2.parked"] > 0.5),
+    ("3: doubling the job outcome fee parks fewer people and costs the commissioner more",
+     lambda o: o["e3.parked"] < o["e2.parked"] and o["e3.spend"] > o["e2.spend"]),
+    ("3: each extra job bought by the higher fee costs several times the average cost "
+     "per job outcome",
+     lambda o: o["e3.extra_jobs"] > 0
+     and o["e3.cost_per_extra_job"] > 3 * o["e2.cost_per_job_outcome"]),
+    ("3: job outcomes for claimants with 3+ barriers rise by less than two points",
+     lambda o: o["e2.high"] <= o["e3.high"] < o["e2.high"] + 0.02),
+    ("4: with no attachment fee more providers go bust, sooner",
+     lambda o: o["e4.busts"] > o["e2.busts"] and o["e4.first_bust_week"] < o["e2.first_bust_week"]),
+    ("4: yet the job outcome rate moves by less than a point",
+     lambda o: abs(o["e4.rate"] - o["e2.rate"]) < 0.01),
+    ("4: charities are the first to go",
+     lambda o: o["e4.first_charity_bust_week"] <= o["e4.first_subcontractor_bust_week"]),
+    ("4: with 4 weeks of charity reserves the first goes bust sooner, and more charities go",
+     lambda o: o["e4r.first_bust_week"] < o["e4.first_bust_week"]
+     and o["e4r.charities_bust"] > o["e4.charities_bust"]),
+    ("5: the two regimes reach about the same job outcome rate (within a point), for the "
+     "same money (within 10%)",
+     lambda o: abs(o["e5a.rate"] - o["e5b.rate"]) < 0.01
+     and abs(o["e5b.spend"] - o["e5a.spend"]) < 0.1 * o["e5a.spend"]),
+    ("5: locality commissioning parks more",
+     lambda o: o["e5b.parked"] > o["e5a.parked"]),
+    ("5: locality commissioning pays specialists several times as much, and charities "
+     "get a much larger share of the money",
+     lambda o: o["e5b.paid_specialists"] > 3 * o["e5a.paid_specialists"]
+     and o["e5b.charity_share"] > 1.5 * o["e5a.charity_share"]),
+    ("5: claimants with 3+ barriers fare about the same under both (within a point)",
+     lambda o: abs(o["e5a.high"] - o["e5b.high"]) < 0.01),
+    ("5: more providers go bust under two-tier payment by results",
+     lambda o: o["e5a.busts"] > o["e5b.busts"]),
+    ("5: most job outcomes would have happened without the programme",
+     lambda o: all(o[f"e5{s}.no_programme"] > 0.5 * o[f"e5{s}.rate"] for s in "ab")),
+    ("6: a recession lowers job outcomes under both regimes",
+     lambda o: o["e6a.rate"] < o["e5a.rate"] and o["e6b.rate"] < o["e5b.rate"]),
+    ("6: and parks more people under both",
+     lambda o: o["e6a.parked"] > o["e5a.parked"] and o["e6b.parked"] > o["e5b.parked"]),
+    ("6: outcome payments fall with the jobs, while the service fees are paid all the same",
+     lambda o: o["e6a.paid_outcome"] < o["e5a.paid_outcome"]
+     and o["e6b.paid_outcome"] < o["e5b.paid_outcome"]
+     and o["e6b.paid_service_fee"] == o["e5b.paid_service_fee"] > 0),
+)
+
+
+def failed_claims(o: Measurements) -> list[str]:
+    """The statements the model does not bear out now."""
+    return [text for text, holds in CLAIMS if not holds(o)]
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _money(x: float) -> str:
+    if abs(x) >= 1e6:
+        return f"£{x / 1e6:.2f}m"
+    return f"£{x / 1e3:,.0f}k" if abs(x) >= 1e4 else f"£{x:,.0f}"
+
+
+def _week(x: float) -> str:
+    return "never" if x != x else f"week {x:.0f}"
+
+
+def blocks(o: Measurements) -> dict[str, str]:
+    """The numbers the lesson plan quotes, by marker name, as Markdown."""
+    regimes = ("two-tier", "locality")
+    table5 = ["| at week 260 | two-tier | locality |", "|---|---|---|"]
+    rows = (("job outcomes per referral", lambda s: _pct(o[f"e5{s}.rate"])),
+            ("0-1 barriers / 3+ barriers",
+             lambda s: f"{_pct(o[f'e5{s}.low'])} / {_pct(o[f'e5{s}.high'])}"),
+            ("weeks looking for work spent parked", lambda s: _pct(o[f"e5{s}.parked"])),
+            ("routes to specialists used",
+             lambda s: f"{o[f'e5{s}.routes_used']:.0f} of {o[f'e5{s}.routes']:.0f}"),
+            ("paid to specialists", lambda s: _money(o[f"e5{s}.paid_specialists"])),
+            ("charities' share of the money", lambda s: _pct(o[f"e5{s}.charity_share"])),
+            ("providers gone bust", lambda s: f"{o[f'e5{s}.busts']:.0f}"),
+            ("paid by the commissioner", lambda s: _money(o[f"e5{s}.spend"])),
+            ("the same people, no programme", lambda s: _pct(o[f"e5{s}.no_programme"])))
+    table5 += [f"| {name} | {cell('a')} | {cell('b')} |" for name, cell in rows]
+    return {
+        "e1": (f"In our run the first job outcome comes in {_week(o['e1.first_job_outcome_week'])}"
+               f" and is first paid in {_week(o['e1.first_outcome_payment_week'])}; by week 52 "
+               f"the commissioner has paid {_money(o['e1.paid_52'])}, of which "
+               f"{_money(o['e1.attachment_52'])} attachment fees; "
+               f"{o['e1.routes_used_52']:.0f} of the {o['e1.routes_52']:.0f} routes to a "
+               f"specialist have been used. Claimant {FOLLOWED} (followed at first) has "
+               f"{o['e1.followed_barriers']:.0f} barrier(s) to work and by week 52 was parked "
+               f"{o['e1.followed_parked_52']:.0f} of {o['e1.followed_searching_52']:.0f} weeks "
+               "looking for work."),
+        "e2": (f"In our run, at week 156: job outcomes {_pct(o['e2.low'])} for claimants with "
+               f"0-1 barriers against {_pct(o['e2.high'])} for those with 3 or more; "
+               f"{_pct(o['e2.parked'])} of all weeks spent looking for work were parked."),
+        "e3": (f"In our run, at week 156, against experiment 2: parked weeks "
+               f"{_pct(o['e2.parked'])} to {_pct(o['e3.parked'])}; job outcomes for 3+ barriers "
+               f"{_pct(o['e2.high'])} to {_pct(o['e3.high'])}; the commissioner pays "
+               f"{_money(o['e3.extra_spend'])} more for about {o['e3.extra_jobs']:.0f} extra job "
+               f"outcomes the programme added (over the no-programme line), about "
+               f"{_money(o['e3.cost_per_extra_job'])} each, against "
+               f"{_money(o['e2.cost_per_job_outcome'])} per job outcome on average."),
+        "e4": (f"In our run the first provider goes bust in {_week(o['e4.first_bust_week'])} "
+               f"(a charity; in experiment 2, {_week(o['e2.first_bust_week'])}); by week 156 "
+               f"{o['e4.busts']:.0f} providers have gone ({o['e4.charities_bust']:.0f} of them "
+               f"charities), against {o['e2.busts']:.0f} in experiment 2, while the job "
+               f"outcome rate is {_pct(o['e4.rate'])} against {_pct(o['e2.rate'])}. With "
+               f"charities' reserves at 4 weeks the first goes in "
+               f"{_week(o['e4r.first_bust_week'])}, and {o['e4r.charities_bust']:.0f} of the "
+               f"{o['e4.charities']:.0f} charities have gone by week 156."),
+        "e5": "In our run:\n\n" + "\n".join(table5),
+        "e6": ("In our run, at week 260 against experiment 5: job outcomes "
+               + "; ".join(f"{r} {_pct(o[f'e5{s}.rate'])} to {_pct(o[f'e6{s}.rate'])}"
+                           for r, s in zip(regimes, "ab", strict=True))
+               + f"; outcome payments down {_money(o['e5a.paid_outcome'] - o['e6a.paid_outcome'])}"
+               f" (two-tier) and {_money(o['e5b.paid_outcome'] - o['e6b.paid_outcome'])} "
+               f"(locality), while locality's service fees stay at "
+               f"{_money(o['e6b.paid_service_fee'])}."),
+    }
+
+
+def fill(text: str, numbers: dict[str, str]) -> str:
+    """The text with each `<!-- run:NAME -->` block replaced by fresh numbers."""
+    return MARKED.sub(lambda m: f"{m[1]}{numbers[m[2]]}\n{m[4]}", text)
+
+
+def marked_names(text: str) -> list[str]:
+    """The names of the blocks of numbers a text carries."""
+    return [m[2] for m in MARKED.finditer(text)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", type=Path, metavar="TEACHING_MD",
+                        help="refresh the numbers in this lesson plan")
+    args = parser.parse_args(argv)
+    o = measure()
+    failed = failed_claims(o)
+    for text, _ in CLAIMS:
+        print(("FAILS " if text in failed else "holds ") + text)
+    if args.write:
+        args.write.write_text(fill(args.write.read_text(encoding="utf-8"), blocks(o)),
+                              encoding="utf-8")
+        print(f"numbers written to {args.write}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
