@@ -46,7 +46,7 @@ CSS = """
 .run-week { font-size: 18px; font-weight: 600; display: block; margin-top: 8px; }
 .scenario-name { font-weight: 600; display: block; margin: -8px 0 2px 0; }
 .this-run { color: #333; font-size: 15px; display: block; margin-bottom: 6px; }
-.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(8.5rem, 1fr));
+.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(7.4rem, 1fr));
          gap: 8px; margin-bottom: 8px; }
 .stat { border: 1px solid #ccc; border-radius: 6px; padding: 4px 12px; }
 .stat .stat-value { font-size: 28px; font-weight: 700; display: block; line-height: 1.2; }

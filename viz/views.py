@@ -135,15 +135,14 @@ def Summary(runs: Runs, tick: int) -> None:
     jo = latest(model, "job_outcomes")
     spend = latest(model, "total_spend")
     with solara.Div(classes=["stats"]):
-        Stat("week", f"{runs.week}", f"of {runs.weeks}")
-        Stat("claimants referred", f"{latest(model, 'referrals'):,.0f}",
-             f"of {model.p['claimants']:,}")
+        Stat("week", f"{runs.week}", f"of {runs.weeks}; {latest(model, 'referrals'):,.0f} of "
+             f"{model.p['claimants']:,} claimants referred")
         Stat("job outcomes", f"{jo:,.0f}", f"{share(latest(model, 'job_outcome_rate'))} "
              "of referrals")
-        Stat("job outcomes, 0-1 | 3+ barriers",
-             f"{share(latest(model, 'job_outcome_rate_low_barrier'))} | "
-             f"{share(latest(model, 'job_outcome_rate_high_barrier'))}",
-             "of referrals with so few | so many barriers")
+        Stat("job outcomes, 0-1 barriers", share(latest(model, "job_outcome_rate_low_barrier")),
+             "of referrals with few barriers")
+        Stat("job outcomes, 3+ barriers", share(latest(model, "job_outcome_rate_high_barrier")),
+             "of referrals with many barriers")
         Stat("parked this week", share(latest(model, "parked_this_week")),
              f"of those looking for work; {share(latest(model, 'parked_share'))} of all "
              "weeks so far")
