@@ -225,12 +225,20 @@ def clashes(picture) -> list[str]:
                       (f"y label of '{name}'", ax.yaxis.label.get_window_extent(renderer)),
                       (f"x label of '{name}'", ax.xaxis.label.get_window_extent(renderer))]
         boxes.append((f"title '{name}'", ax._left_title.get_window_extent(renderer)))
+    found = []
+    for ax in fig.axes:  # a key drawn inside its axes must stay inside them
+        key = ax.get_legend()
+        if key is None:
+            continue
+        room, used = ax.get_window_extent(renderer), key.get_window_extent(renderer)
+        if not (room.contains(*used.p0) and room.contains(*used.p1)):
+            found.append(f"the key of '{ax.get_title(loc='left')}' runs out of its axes")
     for holder in (fig, *fig.subfigs):
         for key in holder.legends:
             boxes.append((f"a key ({key.texts[0].get_text()}, ...)",
                           key.get_window_extent(renderer)))
     page = fig.bbox
-    found = [f"{name} leaves the picture" for name, b in boxes
+    found += [f"{name} leaves the picture" for name, b in boxes
              if b.x0 < page.x0 - 1 or b.x1 > page.x1 + 1 or b.y0 < page.y0 - 1
              or b.y1 > page.y1 + 1]
     for i, (first, a) in enumerate(boxes):
