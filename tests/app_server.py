@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
+#: Set by .ci/run: there, a missing browser fails the run instead of skipping its tests.
+REQUIRE_BROWSER = "COMMISSIONING_REQUIRE_BROWSER"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -82,3 +84,18 @@ def running_app(log_path: Path) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def chromium_or_skip() -> None:
+    """Skip the calling test module without Debian's Chromium, unless CI requires it."""
+    import os
+
+    import pytest
+
+    if os.path.exists(CHROMIUM):
+        return
+    why = (f"Debian's Chromium is not at {CHROMIUM} (apt-get install chromium; "
+           ".ci/run installs it)")
+    if os.environ.get(REQUIRE_BROWSER):
+        pytest.fail(f"{why}, and {REQUIRE_BROWSER} is set", pytrace=False)
+    pytest.skip(why, allow_module_level=True)

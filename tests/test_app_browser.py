@@ -14,7 +14,6 @@ tests are as quick as the app. How long a step takes is measured by
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,14 +27,12 @@ from commissioning.viz.scenario_files import short_name
 from commissioning.viz.settings import KNOB, KNOBS, Settings
 from commissioning.viz.state import settings_for
 
-from .app_server import CHROMIUM, CHROMIUM_ARGS, running_app
+from .app_server import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip, running_app
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"Debian's Chromium is not at {CHROMIUM} (.ci/run installs it)",
-                allow_module_level=True)
+chromium_or_skip()
 
 PENDING = "These settings are not the run's yet."
 LOAD = 45_000  # ms: the first page of a session builds a model and draws it

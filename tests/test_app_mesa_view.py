@@ -9,20 +9,17 @@ SolaraViz's own: "Reset", "▶" / "❚❚", "Step" and its counter "Step: N".
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 
 import pytest
 
-from .app_server import CHROMIUM, CHROMIUM_ARGS, running_app
+from .app_server import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip, running_app
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"Debian's Chromium is not at {CHROMIUM} (.ci/run installs it)",
-                allow_module_level=True)
+chromium_or_skip()
 
 LOAD = 45_000  # ms: the page builds a model and draws it
 ACT = 15_000  # ms: anything a click starts
