@@ -1,6 +1,6 @@
 """Sweep throughput: runs per minute serially and on a LocalCluster of 1 and 2 workers.
 
-    python benchmarks/sweep_throughput.py             # 48 runs per mode (~5 minutes)
+    python benchmarks/sweep_throughput.py             # 120 runs per mode (~11 minutes)
     python benchmarks/sweep_throughput.py --repeat 3  # interleaved trials, fastest counts
 
 Each mode runs the same sweep (both regimes, six attachment-fee levels, at the
@@ -198,8 +198,9 @@ def trial(sweep: Path, out: Path, label: str, workers: int) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=48,
-                        help="runs per mode (a multiple of 12; default 48)")
+    parser.add_argument("--runs", type=int, default=120,
+                        help="runs per mode (a multiple of 12; default 120: a LocalCluster's "
+                             "few seconds of start-up weigh on a shorter sweep)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="trials per mode, interleaved; the fastest counts (default 1)")
     args = parser.parse_args()
