@@ -90,7 +90,7 @@ def compare(scenarios: list[Scenario], replicates: int, base_seed: int = 1,
             workers: int = 1, overrides: dict[str, Any] | None = None,
             progress: Callable[[int, int], None] | None = None) -> Comparison:
     """Run every scenario on the same seeds and summarise with paired differences."""
-    names = _unique_names(scenarios)
+    names = unique_names(scenarios)
     tasks = []
     for r in range(replicates):
         for name, sc in zip(names, scenarios, strict=True):
@@ -142,7 +142,8 @@ def summarise(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _unique_names(scenarios: list[Scenario]) -> list[str]:
+def unique_names(scenarios: list[Scenario] | tuple[Scenario, ...]) -> list[str]:
+    """A short name per scenario (its file's stem), numbered where two would clash."""
     names: list[str] = []
     for sc in scenarios:
         base = sc.path.stem if sc.path else sc.name

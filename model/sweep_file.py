@@ -174,14 +174,9 @@ def _scenarios(names: tuple[str, ...], path: Path, source: str) -> tuple[Scenari
 
 
 def _names(scenarios: tuple[Scenario, ...]) -> tuple[str, ...]:
-    names: list[str] = []
-    for sc in scenarios:
-        base = sc.path.stem if sc.path else sc.name
-        name, k = base, 2
-        while name in names:
-            name, k = f"{base}_{k}", k + 1
-        names.append(name)
-    return tuple(names)
+    from .runner import unique_names
+
+    return tuple(unique_names(scenarios))
 
 
 def read_sweep(path: str | Path, cli_set: list[str] | tuple[str, ...] = (),

@@ -27,7 +27,7 @@ from commissioning.viz.scenario_files import short_name
 from commissioning.viz.settings import KNOB, KNOBS, Settings
 from commissioning.viz.state import settings_for
 
-from .app_server import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip, running_app
+from .app_server import chromium_or_skip
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -67,20 +67,6 @@ inherits = "locality.toml"
 recession_depth = 0.6
 """
 
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("app") / "app.log"
-    with running_app(log) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Watched:

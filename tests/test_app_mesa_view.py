@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .app_server import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip, running_app
+from .app_server import chromium_or_skip
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -24,20 +24,6 @@ chromium_or_skip()
 LOAD = 45_000  # ms: the page builds a model and draws it
 ACT = 15_000  # ms: anything a click starts
 
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("app") / "app.log"
-    with running_app(log) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Session:
