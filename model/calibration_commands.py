@@ -133,11 +133,6 @@ def fitted_table(summary: pd.DataFrame, fitted_on: str) -> str:
 
 def cmd_adopt_fit(args: argparse.Namespace) -> int:
     fitted = load_scenario(args.fitted)
-    root = Path(__file__).resolve().parents[1]
-    if not (root / "pyproject.toml").exists():
-        raise ScenarioError(str(args.fitted), "adopt-fit",
-                            "a source checkout of the project (it rewrites model/ and "
-                            "scenarios/); this is an installed copy")
     header = fitted.path.read_text(encoding="utf-8") if fitted.path else ""
     match = FITTED_ON.search(header.replace("\n# ", " "))  # the latest stage comes first
     if match is None:
@@ -152,6 +147,12 @@ def cmd_adopt_fit(args: argparse.Namespace) -> int:
                             "the current default for every parameter that is not fitted "
                             "(refit from the current two_tier.toml)")
     values = {k: fitted.params[k] for k in names}
+    # Checked after the file itself: a bad file gets its own message first.
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "pyproject.toml").exists():
+        raise ScenarioError(str(args.fitted), "adopt-fit",
+                            "a source checkout of the project (it rewrites model/ and "
+                            "scenarios/); this is an installed copy")
     (root / "model" / "fitted_values.py").write_text(
         fitted_values_source(values, match.group(1).strip(), fitted.path.name,
                              _fit_header(fitted.path)), encoding="utf-8")
