@@ -17,6 +17,11 @@ towards the middle of the range; primary targets (C1-C5) weigh five times more.
 The fit can be run in stages: `--only` fits some parameters with the rest held,
 e.g. a second stage on the base hazards with more seeds.
 
+Candidates' runs go through the sweep machinery's Dask settings (`TaskMap`):
+a LocalCluster with `workers` single-threaded workers, or an existing cluster
+at `scheduler`; each run is deterministic for its parameters and seed, so
+the fit is the same wherever it runs.
+
 Only the two-tier baseline is fitted, and only to the targets in DOMAIN.md;
 the locality scenarios inherit the fitted values and are never tuned.
 """
@@ -25,7 +30,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,17 +175,20 @@ class Evaluator:
 
     def __init__(self, base: dict[str, Any], free: Sequence[FreeParameter],
                  targets: Sequence[Target], seeds: Sequence[int], workers: int = 1,
-                 run: Callable[[dict], list[float]] = run_all_targets):
+                 run: Callable[[dict], list[float]] = run_all_targets,
+                 scheduler: str | None = None):
+        from .sweep_run import TaskMap
+
         self.base, self.free, self.targets, self.seeds = base, tuple(free), tuple(targets), \
             tuple(seeds)
-        self.workers, self.run = workers, run
+        self.run = run
         self.positions = _positions(self.targets)
         self.records: list[dict] = []
-        self._pool = ProcessPoolExecutor(workers) if workers > 1 else None
+        self._map = TaskMap(workers, scheduler)  # on Dask when workers > 1 or a scheduler
+        self.workers = self._map.workers
 
     def close(self) -> None:
-        if self._pool:
-            self._pool.shutdown()
+        self._map.close()
 
     def __call__(self, units: np.ndarray, stage: str) -> np.ndarray:
         """Mean loss of each candidate (rows of `units`, in [0, 1])."""
@@ -191,8 +198,7 @@ class Evaluator:
             values = [fp.to_value(x) for fp, x in zip(self.free, u, strict=True)]
             params = apply(self.base, self.free, values)
             tasks += [{**params, "seed": s} for s in self.seeds]
-        everything = list(self._pool.map(self.run, tasks)) if self._pool else list(
-            map(self.run, tasks))
+        everything = self._map(self.run, tasks)
         outputs = [[row[k] for k in self.positions] for row in everything]
         losses = []
         for i, u in enumerate(units):
@@ -231,11 +237,12 @@ def calibrate(base: dict[str, Any], free: Sequence[FreeParameter] = FREE_PARAMET
               targets: Sequence[Target] = TARGETS, points: int = 128, replicates: int = 2,
               refine: int = 40, accept_share: float = 0.1, seed: int = 1, workers: int = 1,
               progress: Callable[[str, int, int], None] | None = None,
-              run: Callable[[dict], list[float]] = run_all_targets) -> Fit:
+              run: Callable[[dict], list[float]] = run_all_targets,
+              scheduler: str | None = None) -> Fit:
     """Fit `free` to `targets`: Latin-hypercube search, ABC acceptance, Nelder-Mead."""
     free = tuple(free)
     seeds = [seed + r for r in range(replicates)]
-    evaluate = Evaluator(base, free, targets, seeds, workers, run)
+    evaluate = Evaluator(base, free, targets, seeds, workers, run, scheduler)
     try:
         design = qmc.LatinHypercube(d=len(free), seed=seed).random(points)
         # Include the current values as a candidate: the fit must not be worse.

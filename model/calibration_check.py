@@ -10,7 +10,6 @@ time series) beside it.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -43,15 +42,14 @@ def _observe(params: dict) -> dict:
             "cumulative": cumulative}
 
 
-def check_fit(params: dict, replicates: int = 10, seed: int = 1, workers: int = 1
-              ) -> tuple[pd.DataFrame, list[dict]]:
+def check_fit(params: dict, replicates: int = 10, seed: int = 1, workers: int = 1,
+              scheduler: str | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Every target: published figure and range, model mean and 95% interval, inside?"""
+    from .sweep_run import TaskMap
+
     tasks = [{**params, "seed": seed + r} for r in range(replicates)]
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            runs = list(pool.map(_observe, tasks))
-    else:
-        runs = [_observe(t) for t in tasks]
+    with TaskMap(workers, scheduler) as run_all:  # on Dask when workers > 1 or a scheduler
+        runs = run_all(_observe, tasks)
     values = np.array([r["targets"] for r in runs], float)
     rows = []
     for k, t in enumerate(TARGETS):

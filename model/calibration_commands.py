@@ -1,6 +1,6 @@
 """`commissioning calibrate`, `adopt-fit` and `check-fit`: fit the baseline, adopt it, check it.
 
-    commissioning calibrate                # fit; writes scenarios/two_tier_fitted.toml
+    commissioning calibrate                # fit; writes results/calibration/two_tier_fitted.toml
     commissioning adopt-fit                # its fitted values become the model's defaults
     commissioning check-fit                # every target; rewrites docs/calibration.md's table
 
@@ -35,6 +35,10 @@ def _progress(stage: str, done: int, total: int) -> None:
         print(f"  {stage}: {done}/{total}", flush=True)
 
 
+def _workers(n: int) -> str:
+    return "here, no cluster" if n <= 1 else f"{n} Dask workers"
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.set)
     free = FREE_PARAMETERS
@@ -48,10 +52,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     print(f"calibrating {len(free)} free parameters of {scenario.path} to "
           f"{len(TARGETS)} target lines ({args.points} candidates x {args.replicates} seeds, "
-          f"then {args.refine} refinement steps, {args.workers} workers)")
+          f"then {args.refine} refinement steps, "
+          f"{'on ' + args.scheduler if args.scheduler else _workers(args.workers)})")
     fit = calibrate(scenario.params, free, points=args.points, replicates=args.replicates,
                     refine=args.refine, seed=args.seed, workers=args.workers,
-                    progress=_progress)
+                    progress=_progress, scheduler=args.scheduler or None)
     summary = fit.summary()
     print(summary.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"best loss {fit.loss:.3f} ({time.perf_counter() - start:.0f}s)")
@@ -205,7 +210,8 @@ def _fit_header(path: Path | None) -> str:
 
 def cmd_check_fit(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.set)
-    table, runs = check_fit(scenario.params, args.replicates, args.seed, args.workers)
+    table, runs = check_fit(scenario.params, args.replicates, args.seed, args.workers,
+                             args.scheduler or None)
     for line in fit_lines(table):
         print(line)
     inside = int(table.inside.sum())
@@ -228,7 +234,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--replicates", type=int, default=2, help="seeds per candidate")
     cal.add_argument("--refine", type=int, default=300, help="Nelder-Mead steps")
     cal.add_argument("--seed", type=int, default=1)
-    cal.add_argument("--workers", type=int, default=2)
+    cal.add_argument("--workers", type=int, default=2,
+                     help="Dask workers on a LocalCluster (1: run here, no cluster)")
+    cal.add_argument("--scheduler", default="", metavar="ADDRESS",
+                     help="run on an existing Dask cluster, e.g. tcp://host:8786")
     cal.add_argument("--out", default="results/calibration/two_tier_fitted.toml",
                      help="the fitted scenario file to write")
     cal.add_argument("--log", default="", help="folder for the candidates' log (default: "
@@ -251,7 +260,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     chk.add_argument("scenario", nargs="?", default="two_tier")
     chk.add_argument("--replicates", type=int, default=10)
     chk.add_argument("--seed", type=int, default=1)
-    chk.add_argument("--workers", type=int, default=2)
+    chk.add_argument("--workers", type=int, default=2,
+                     help="Dask workers on a LocalCluster (1: run here, no cluster)")
+    chk.add_argument("--scheduler", default="", metavar="ADDRESS",
+                     help="run on an existing Dask cluster, e.g. tcp://host:8786")
     chk.add_argument("--doc", default="docs/calibration.md",
                      help="write the fit table into this file ('' to skip)")
     chk.add_argument("--figure", default="docs/calibration_fit.png")

@@ -162,6 +162,52 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
             yield client
 
 
+class TaskMap:
+    """`map` for whole-model tasks: here, or on Dask with the sweep's settings.
+
+    Calibration and check-fit need every result before they go on (a loss per
+    candidate), not a file per run, so this is an ordered map rather than the
+    sweep's stream; it runs on the same LocalCluster or `--scheduler` cluster.
+    """
+
+    def __init__(self, workers: int, scheduler: str | None = None) -> None:
+        self._stack = ExitStack()
+        self.client: Any = None
+        if workers > 1 or scheduler:
+            try:
+                self.client = self._stack.enter_context(dask_client(workers, scheduler))
+                warm_up(self.client, scheduler)
+            except BaseException:
+                self._stack.close()
+                raise
+
+    @property
+    def workers(self) -> int:
+        """Worker threads available now (1 when running here)."""
+        if self.client is None:
+            return 1
+        return max(sum(self.client.nthreads().values()), 1)
+
+    def __call__(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+        items = list(items)
+        if self.client is None:
+            return [fn(x) for x in items]
+        futures = self.client.map(fn, items, pure=False)
+        try:
+            return self.client.gather(futures)
+        finally:
+            self.client.cancel(futures)
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> TaskMap:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 @contextmanager
 def _interrupts_ignored() -> Iterator[None]:
     """Start worker processes that ignore Ctrl-C.

@@ -123,3 +123,22 @@ def test_adopt_fit_refuses_a_fit_that_also_changed_other_parameters(tmp_path, ca
     assert main(["adopt-fit", str(fitted)]) == 2
     err = capsys.readouterr().err
     assert "attachment_fee" in err and "not fitted" in err
+
+
+def test_candidates_on_a_local_dask_cluster_score_as_they_do_here():
+    """The fit runs on Dask; a candidate's loss must not depend on where it ran."""
+    from commissioning.model.calibration import Evaluator
+
+    base = {**defaults(), **SMALL, "claimants": 600, "weeks": 80}
+    free = FREE_PARAMETERS[:2]
+    units = np.array([[0.2, 0.7], [0.6, 0.3], [0.9, 0.9]])
+    here = Evaluator(base, free, TARGETS, seeds=(3, 4), workers=1)
+    on_dask = Evaluator(base, free, TARGETS, seeds=(3, 4), workers=2)
+    try:
+        assert on_dask.workers == 2
+        served, local = on_dask(units, "search"), here(units, "search")
+    finally:
+        here.close()
+        on_dask.close()
+    assert np.array_equal(served, local)
+    assert len(set(local)) == 3  # the candidates differ, so the order is checked too
