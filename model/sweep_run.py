@@ -192,11 +192,17 @@ class TaskMap:
         items = list(items)
         if self.client is None:
             return [fn(x) for x in items]
+        from dask.distributed import as_completed
+
+        # as_completed, not gather: an interrupted gather leaves its waits to
+        # print "Task exception was never retrieved" on Ctrl-C.
         futures = self.client.map(fn, items, pure=False)
-        try:
-            return self.client.gather(futures)
-        finally:
-            self.client.cancel(futures)
+        where = {f.key: i for i, f in enumerate(futures)}
+        results: list[Any] = [None] * len(futures)
+        for future in as_completed(futures):
+            results[where[future.key]] = future.result()
+            future.release()
+        return results
 
     def close(self) -> None:
         self._stack.close()
