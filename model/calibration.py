@@ -40,6 +40,7 @@ from scipy.stats import qmc
 
 from .calibration_targets import TARGETS, Target
 from .parameters import BY_NAME
+from .sweep_run import TaskMap
 
 
 @dataclass(frozen=True)
@@ -177,8 +178,6 @@ class Evaluator:
                  targets: Sequence[Target], seeds: Sequence[int], workers: int = 1,
                  run: Callable[[dict], list[float]] = run_all_targets,
                  scheduler: str | None = None):
-        from .sweep_run import TaskMap
-
         self.base, self.free, self.targets, self.seeds = base, tuple(free), tuple(targets), \
             tuple(seeds)
         self.run = run

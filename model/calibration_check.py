@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from .calibration_targets import JULY_2012, JUNE_2013, TARGETS, read_targets
 from .runner import mean_interval
+from .sweep_run import TaskMap
 
 TABLE_START = "<!-- fit table: written by `commissioning check-fit` -->"
 TABLE_END = "<!-- end of fit table -->"
@@ -45,8 +46,6 @@ def _observe(params: dict) -> dict:
 def check_fit(params: dict, replicates: int = 10, seed: int = 1, workers: int = 1,
               scheduler: str | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Every target: published figure and range, model mean and 95% interval, inside?"""
-    from .sweep_run import TaskMap
-
     tasks = [{**params, "seed": seed + r} for r in range(replicates)]
     with TaskMap(workers, scheduler) as run_all:  # on Dask when workers > 1 or a scheduler
         runs = run_all(_observe, tasks)

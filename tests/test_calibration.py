@@ -1,11 +1,6 @@
 """Calibration: it recovers parameters from data the model made, and the shipped
 two-tier baseline reproduces the primary published figures."""
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
 import time
 from dataclasses import replace
 
@@ -25,6 +20,8 @@ from commissioning.model.calibration_check import check_fit, write_table
 from commissioning.model.calibration_targets import PRIMARY, TARGETS
 from commissioning.model.parameters import BY_NAME, defaults
 from commissioning.model.scenario import load_scenario
+
+from .interrupts import group_gone, press_ctrl_c, start_as_in_a_terminal
 
 SMALL = {"claimants": 2000, "weeks": 160, "referral_weeks": 56}
 
@@ -153,34 +150,21 @@ def test_candidates_on_a_local_dask_cluster_score_as_they_do_here():
 def test_ctrl_c_stops_a_fit_on_dask_with_one_line_and_no_workers_left(tmp_path):
     """Ctrl-C reaches the command and its workers; no traceback, no stray process."""
     log = tmp_path / "calibrate.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "commissioning.model.cli", "calibrate", "--points", "400",
-         "--replicates", "1", "--refine", "0", "--workers", "2", "--set", "area.claimants=300",
-         "--set", "run.weeks=60", "--out", str(tmp_path / "fit.toml")],
-        stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as in a terminal
+    proc = start_as_in_a_terminal(
+        ["calibrate", "--points", "400", "--replicates", "1", "--refine", "0", "--workers", "2",
+         "--set", "area.claimants=300", "--set", "run.weeks=60",
+         "--out", str(tmp_path / "fit.toml")], log)
     try:
         deadline = time.monotonic() + 90
         while "search:" not in log.read_text() and proc.poll() is None \
                 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert proc.poll() is None, log.read_text()  # still fitting: the interrupt means it
-        os.killpg(proc.pid, signal.SIGINT)
-        rc = proc.wait(timeout=60)
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        rc = press_ctrl_c(proc)
     printed = log.read_text()
     assert rc == 130, printed
     assert "Traceback" not in printed and "never retrieved" not in printed, printed
     assert printed.rstrip().endswith("interrupted"), printed
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        raise AssertionError("worker processes outlived the interrupted fit")
+    assert group_gone(proc.pid), "worker processes outlived the interrupted fit"
     assert not (tmp_path / "fit.toml").exists()  # nothing half-written

@@ -16,7 +16,6 @@ import shlex
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ from commissioning.model.sweep_design import Design
 from commissioning.model.sweep_file import read_sweep
 from commissioning.model.sweep_run import FAIL_ENV
 
+from .interrupts import group_gone, press_ctrl_c, start_as_in_a_terminal
 from .test_cli import assert_bad_input, strict_json
 
 SMALL = '["area.claimants=400", "run.weeks=60", "area.referral_weeks=20"]'
@@ -289,31 +289,14 @@ def _finished(out: Path) -> list[Path]:
 
 
 def _start_sweep(grid_file: Path, out: Path, log: Path) -> subprocess.Popen:
-    """The sweep command in its own process group, with Ctrl-C handled as in a terminal."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "commissioning.model.cli", "sweep", str(grid_file), "--out",
-         str(out), "--workers", "2"], stdout=log.open("w"), stderr=subprocess.STDOUT,
-        start_new_session=True,
-        # A shell's background job starts with SIGINT ignored, and Python then never
-        # raises KeyboardInterrupt; reset it so that the test means the same everywhere.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return start_as_in_a_terminal(["sweep", str(grid_file), "--out", str(out), "--workers",
+                                   "2"], log)
 
 
 def _wait_for_runs(proc: subprocess.Popen, out: Path, n: int) -> None:
     deadline = time.monotonic() + 90
     while len(_finished(out)) < n and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
-
-
-def _group_gone(pgid: int, seconds: float = 15) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_sweep_interrupted_then_killed_resumes_with_exactly_one_row_per_run(
@@ -324,15 +307,12 @@ def test_a_sweep_interrupted_then_killed_resumes_with_exactly_one_row_per_run(
     proc = _start_sweep(grid_file, out, log)
     try:
         _wait_for_runs(proc, out, 3)
-        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the driver and its workers
-        rc = proc.wait(timeout=60)
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        rc = press_ctrl_c(proc)  # Ctrl-C reaches the driver and its workers
     printed = log.read_text()
     assert rc == 130, printed
     assert "Traceback" not in printed and "run the same command again" in printed
-    assert _group_gone(proc.pid), "worker processes outlived the interrupted sweep"
+    assert group_gone(proc.pid), "worker processes outlived the interrupted sweep"
     interrupted = len(_finished(out))
     assert 3 <= interrupted < GRID_RUNS, printed
 
