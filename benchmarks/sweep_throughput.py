@@ -5,7 +5,7 @@
 
 Each mode runs the same sweep (both regimes, six attachment-fee levels, at the
 size a researcher uses: 10,000 claimants over 260 weeks) through the real
-sweep code path (`sweep_run.run_sweep`: Parquet file per run, fsync, lock)
+sweep code path (`experiments.sweeps.run.run_sweep`: Parquet file per run, fsync, lock)
 in a fresh process, into its own output folder. Timed from the start of the
 sweep to the last file written, so a LocalCluster's start-up (and its workers'
 first imports) counts against it; "steady" excludes that start-up. The three
@@ -53,16 +53,16 @@ values = [{values}]
 """
 CHILD = """
 import json, sys, time
-from commissioning.model.sweep_design import Design
-from commissioning.model.sweep_file import read_sweep
-from commissioning.model.sweep_run import run_sweep
-from commissioning.model.sweep_store import ResultStore
+from commissioning.experiments.sweeps.design import Design
+from commissioning.experiments.sweeps.file import read_sweep
+from commissioning.experiments.sweeps.run import run_sweep
+from commissioning.experiments.sweeps.store import ResultStore
 
 def control(design, workers):
     # The same runs on plain processes (no Dask, no files): what the machine can do now.
     from concurrent.futures import ProcessPoolExecutor
 
-    from commissioning.model.sweep_run import execute_run
+    from commissioning.experiments.sweeps.run import execute_run
 
     with ProcessPoolExecutor(workers) as pool:
         start = time.perf_counter()
@@ -74,7 +74,7 @@ def control(design, workers):
 
 
 def _import_model_and_wait(seconds):
-    from commissioning.model.sweep_run import _import_model
+    from commissioning.experiments.sweeps.run import _import_model
     _import_model()
     time.sleep(seconds)  # so that every process gets one
 

@@ -28,8 +28,7 @@ import numpy as np
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, SEARCHING
 
 from .accounts import OUTCOME, SERVICE_FEE, SPECIALIST_OUTCOME
-from .payment_rules import SERVICE_FEE_PERIOD, pay_down_the_chain
-from .supply_chain import PROGRAMME_WEEKS
+from .payment_rules import PROGRAMME_WEEKS, SERVICE_FEE_PERIOD, pay_down_the_chain
 from .support_decisions import no_programme_hazard
 
 if TYPE_CHECKING:

@@ -49,17 +49,16 @@ from commissioning.agents.claimant import (
     Claimant,
 )
 from commissioning.agents.provider import CASE_HOLDER, HOLDER, SPECIALIST, Provider
+from commissioning.model import employment, insolvency, referrals, specialist_services, supply_chain
 
-from . import employment, insolvency, referrals, specialist_services, supply_chain
 from .accounts import FIXED, OVERHEAD, SUPPORT, AccountingError, Accounts
 from .labour_market import LabourMarket
 from .metrics import WEEKLY_REPORTERS, final_metrics
 from .parameters import PAYMENT_GROUPS
-from .payment_rules import PaymentSchedule
+from .payment_rules import PROGRAMME_WEEKS, PaymentSchedule
 from .random_streams import RandomStreams
 from .referral_network import build_network, sync_network
 from .scenario import Scenario, load_scenario, validate_params
-from .supply_chain import PROGRAMME_WEEKS
 from .support_decisions import (
     choose_support,
     hazard,

@@ -31,8 +31,8 @@ import numpy as np
 from commissioning.agents.claimant import SEARCHING
 
 from .accounts import EPISODE, REFERRAL, SPECIALIST_FEE
+from .payment_rules import PROGRAMME_WEEKS
 from .referrals import mark_third_sector_support
-from .supply_chain import PROGRAMME_WEEKS
 from .support_decisions import next_barrier, specialist_gain
 
 if TYPE_CHECKING:

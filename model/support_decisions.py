@@ -31,7 +31,7 @@ import numpy as np
 
 from commissioning.agents.claimant import FIRST_BIT, POPCOUNT
 
-from .supply_chain import PROGRAMME_WEEKS
+from .payment_rules import PROGRAMME_WEEKS
 
 if TYPE_CHECKING:
     from .model import CommissioningModel

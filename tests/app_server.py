@@ -50,7 +50,7 @@ def free_port() -> int:
 def app_command(port: int) -> list[str]:
     """`commissioning app` on a given port, as typed at a prompt."""
     script = shutil.which("commissioning")
-    base = [script] if script else [sys.executable, "-m", "commissioning.model.cli"]
+    base = [script] if script else [sys.executable, "-m", "commissioning.cli.main"]
     return [*base, "app", "--host", "127.0.0.1", "--port", str(port)]
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 def start_as_in_a_terminal(args: list[str], log: Path) -> subprocess.Popen:
     """`commissioning ARGS` in its own process group, output to `log`."""
     return subprocess.Popen(
-        [sys.executable, "-m", "commissioning.model.cli", *args], stdout=log.open("w"),
+        [sys.executable, "-m", "commissioning.cli.main", *args], stdout=log.open("w"),
         stderr=subprocess.STDOUT, start_new_session=True,
         # A shell's background job starts with SIGINT ignored, and Python then never
         # raises KeyboardInterrupt; reset it so that the test means the same everywhere.

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from commissioning.cli.main import main
 from commissioning.model import load_scenario
-from commissioning.model.cli import main
 from commissioning.viz.lesson_material import experiments
 from commissioning.viz.scenario_files import short_name
 from commissioning.viz.settings import KNOB, KNOBS, Settings

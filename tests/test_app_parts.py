@@ -18,8 +18,8 @@ from pathlib import Path
 import matplotlib
 import pytest
 
+from commissioning.cli.main import main
 from commissioning.model import CommissioningModel, ScenarioError, load_scenario
-from commissioning.model.cli import main
 from commissioning.viz import lesson_check
 from commissioning.viz.lesson_material import experiments, info_text, parse_experiment
 from commissioning.viz.runs import Runs
@@ -283,7 +283,7 @@ def test_the_app_command_refuses_a_port_in_use(capsys):
 def test_the_app_serves_this_machine_only_unless_told_otherwise():
     import argparse
 
-    from commissioning.viz.app_command import register, server_command, server_env
+    from commissioning.cli.app import register, server_command, server_env
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())

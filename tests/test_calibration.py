@@ -7,7 +7,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from commissioning.model.calibration import (
+from commissioning.experiments.calibration.check import check_fit, write_table
+from commissioning.experiments.calibration.fitting import (
     FREE_PARAMETERS,
     FreeParameter,
     _positions,
@@ -16,8 +17,7 @@ from commissioning.model.calibration import (
     discrepancy,
     run_all_targets,
 )
-from commissioning.model.calibration_check import check_fit, write_table
-from commissioning.model.calibration_targets import PRIMARY, TARGETS
+from commissioning.experiments.calibration.targets import PRIMARY, TARGETS
 from commissioning.model.parameters import BY_NAME, defaults
 from commissioning.model.scenario import load_scenario
 
@@ -97,7 +97,7 @@ def test_fit_table_is_replaced_between_its_markers(tmp_path):
 
 
 def test_fitted_values_source_reads_back_as_written():
-    from commissioning.model.calibration_commands import fitted_values_source
+    from commissioning.cli.calibration import fitted_values_source
 
     values = {"hazard_elasticity": 0.41, "base_hazard": dict(defaults()["base_hazard"])}
     namespace: dict = {}
@@ -107,7 +107,7 @@ def test_fitted_values_source_reads_back_as_written():
 
 
 def test_adopt_fit_refuses_a_file_that_calibrate_did_not_write(tmp_path, capsys):
-    from commissioning.model.cli import main
+    from commissioning.cli.main import main
 
     plain = tmp_path / "plain.toml"
     plain.write_text('[scenario]\nname = "mine"\n')
@@ -117,7 +117,7 @@ def test_adopt_fit_refuses_a_file_that_calibrate_did_not_write(tmp_path, capsys)
 
 
 def test_adopt_fit_refuses_a_fit_that_also_changed_other_parameters(tmp_path, capsys):
-    from commissioning.model.cli import main
+    from commissioning.cli.main import main
 
     fitted = tmp_path / "fitted.toml"
     fitted.write_text("# Two-tier baseline fitted by `commissioning calibrate` on 2026-12-02.\n"
@@ -130,7 +130,7 @@ def test_adopt_fit_refuses_a_fit_that_also_changed_other_parameters(tmp_path, ca
 
 def test_candidates_on_a_local_dask_cluster_score_as_they_do_here():
     """The fit runs on Dask; a candidate's loss must not depend on where it ran."""
-    from commissioning.model.calibration import Evaluator
+    from commissioning.experiments.calibration.fitting import Evaluator
 
     base = {**defaults(), **SMALL, "claimants": 600, "weeks": 80}
     free = FREE_PARAMETERS[:2]

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from commissioning.model.cli import main
+from commissioning.cli.main import main
 from commissioning.model.metrics import FINAL_KEYS
 from commissioning.model.parameters import PARAMETERS, PAYMENT_GROUPS
 from commissioning.model.scenario import packaged_scenarios
@@ -162,7 +162,7 @@ def test_compare_rejects_zero_replicates(capsys, tmp_path):
 
 
 def subprocess_cli(*argv: str | Path, script: str | None = None) -> subprocess.CompletedProcess:
-    prefix = [script] if script else [sys.executable, "-m", "commissioning.model.cli"]
+    prefix = [script] if script else [sys.executable, "-m", "commissioning.cli.main"]
     return subprocess.run([*prefix, *map(str, argv)], capture_output=True, text=True,
                           timeout=120, check=False)
 

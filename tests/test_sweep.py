@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from commissioning.model.cli import main
+from commissioning.cli.main import main
+from commissioning.experiments.sweeps.design import Design
+from commissioning.experiments.sweeps.file import read_sweep
+from commissioning.experiments.sweeps.run import FAIL_ENV
 from commissioning.model.metrics import FINAL_KEYS
 from commissioning.model.parameters import BY_NAME, PAYMENT_GROUPS
 from commissioning.model.scenario import packaged_scenarios
-from commissioning.model.sweep_design import Design
-from commissioning.model.sweep_file import read_sweep
-from commissioning.model.sweep_run import FAIL_ENV
 
 from .interrupts import group_gone, press_ctrl_c, start_as_in_a_terminal
 from .test_cli import assert_bad_input, strict_json

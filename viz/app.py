@@ -1,6 +1,6 @@
 """The browser app: Explore, Compare, Lesson and Mesa view pages in one offline Solara server.
 
-Start it with `commissioning app` (see `app_command.py`), which runs
+Start it with `commissioning app` (see `cli/app.py`), which runs
 `solara run commissioning.viz.app --production` with Solara's front end served
 from the `solara-assets` package, telemetry off and no version check, so the
 app works on a school network with no internet and the page makes no request
@@ -24,12 +24,12 @@ from __future__ import annotations
 import solara
 import solara.lab
 
-from commissioning.viz.compare_page import Compare
-from commissioning.viz.explore_page import Explore
-from commissioning.viz.lesson_page import Lesson
-from commissioning.viz.mesa_page import MesaView, forget
-from commissioning.viz.state import COMPARE, EXPLORE
-from commissioning.viz.ui import ErrorBoundary
+from .compare_page import Compare
+from .explore_page import Explore
+from .lesson_page import Lesson
+from .mesa_page import MesaView, forget
+from .state import COMPARE, EXPLORE
+from .ui import ErrorBoundary
 
 TITLE = "Who should buy employment support?"
 

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .metrics import FINAL_KEYS
-from .scenario import Scenario
+from commissioning.model.metrics import FINAL_KEYS
+from commissioning.model.scenario import Scenario
 
 #: Weekly series kept from each run of a comparison (for its figures).
 SERIES = (
@@ -46,7 +46,9 @@ class RunResult:
 def run_one(params: dict[str, Any], scenario: str = "", keep: Iterable[str] | None = SERIES
             ) -> RunResult:
     """Run one model to the end from validated parameters."""
-    from .model import CommissioningModel  # here, so worker processes import lazily
+    from commissioning.model.model import (
+        CommissioningModel,  # here, so worker processes import lazily
+    )
 
     start = time.perf_counter()
     model = CommissioningModel(**params)

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .metrics import WEEKLY_KEYS
-from .scenario import (
+from commissioning.model.metrics import WEEKLY_KEYS
+from commissioning.model.scenario import (
     Scenario,
     ScenarioError,
     apply_overrides,
@@ -40,7 +40,8 @@ from .scenario import (
     packaged_scenarios,
     resolve_path,
 )
-from .sweep_factors import Factor, check_duplicates, check_not_fixed, flatten_vary, parse_factor
+
+from .factors import Factor, check_duplicates, check_not_fixed, flatten_vary, parse_factor
 
 DESIGNS = ("grid", "random", "latin", "sobol", "morris")
 SEED_MODES = ("common", "per_point")
@@ -121,7 +122,7 @@ def _choice(table: dict, key: str, source: str, options: tuple[str, ...],
 
 
 def _weekly(table: dict, source: str) -> tuple[str, ...] | None:
-    from .runner import SERIES
+    from commissioning.experiments.comparison import SERIES
 
     value = table.get("weekly", False)
     if value is True:
@@ -174,7 +175,7 @@ def _scenarios(names: tuple[str, ...], path: Path, source: str) -> tuple[Scenari
 
 
 def _names(scenarios: tuple[Scenario, ...]) -> tuple[str, ...]:
-    from .runner import unique_names
+    from commissioning.experiments.comparison import unique_names
 
     return tuple(unique_names(scenarios))
 

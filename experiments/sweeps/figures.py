@@ -37,11 +37,11 @@ from matplotlib.patches import Rectangle
 
 from commissioning.viz.charts import OKABE_ITO
 
-from .sweep_factors import Factor
-from .sweep_units import axis_label, difference_unit, fmt, metric_title, metric_unit
+from .factors import Factor
+from .units import axis_label, difference_unit, fmt, metric_title, metric_unit
 
 if TYPE_CHECKING:
-    from .sweep_analysis import SweepResults
+    from .results import SweepResults
 
 MAX_LEVELS = 10  # more distinct values than this are binned
 HEAT_LEVELS = 8
@@ -87,7 +87,7 @@ def _x(values: pd.Series, f: Factor, bins: int) -> tuple[pd.Series, list[str] | 
 
 def metric_figure(res: SweepResults, metric: str, factors: list[Factor]) -> Figure:
     """The metric against each varied parameter, one line per scenario."""
-    from .sweep_analysis import interval
+    from .results import interval
 
     scale = metric_unit(metric)[0]
     ncols = min(3, len(factors))
@@ -152,7 +152,7 @@ def _cells(values: pd.Series, f: Factor) -> tuple[pd.Series, list[str]]:
 def difference_heatmap(res: SweepResults, metric: str, fx: Factor, fy: Factor
                        ) -> Figure | None:
     """Paired difference from the reference scenario over two parameters."""
-    from .sweep_analysis import interval, paired, point_values
+    from .results import interval, paired, point_values
 
     scale = metric_unit(metric)[0]
     points = point_values(res).reset_index()

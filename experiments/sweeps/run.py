@@ -40,10 +40,11 @@ from typing import Any
 
 import pandas as pd
 
-from .scenario import ScenarioError
-from .sweep_design import Design, RunTask
-from .sweep_progress import SweepProgress
-from .sweep_rows import (
+from commissioning.model.scenario import ScenarioError
+
+from .design import Design, RunTask
+from .progress import SweepProgress
+from .rows import (
     FAILED,
     ROW_FORMAT,
     failed_row,
@@ -52,7 +53,7 @@ from .sweep_rows import (
     run_schema,
     weekly_table,
 )
-from .sweep_store import ResultStore
+from .store import ResultStore
 
 FAIL_ENV = "COMMISSIONING_SWEEP_FAIL"
 
@@ -88,7 +89,7 @@ def _injected_failures() -> set[int]:
 
 def execute_run(task: RunTask) -> RunOutcome:
     """Run one model (on a worker, or here); an exception becomes a failed row."""
-    from .runner import run_one
+    from commissioning.experiments.comparison import run_one
 
     start = time.perf_counter()
     try:

@@ -48,10 +48,11 @@ from typing import Any
 
 import numpy as np
 
-from .parameters import BY_NAME
-from .scenario import check_consistency, check_value
-from .sweep_factors import Factor
-from .sweep_file import SweepSpec
+from commissioning.model.parameters import BY_NAME
+from commissioning.model.scenario import check_consistency, check_value
+
+from .factors import Factor
+from .file import SweepSpec
 
 #: Version of the resolved-design layout that is hashed (bump if it changes).
 DESIGN_FORMAT = 1

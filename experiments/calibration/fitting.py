@@ -38,9 +38,10 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.stats import qmc
 
-from .calibration_targets import TARGETS, Target
-from .parameters import BY_NAME
-from .sweep_run import TaskMap
+from commissioning.experiments.sweeps.run import TaskMap
+from commissioning.model.parameters import BY_NAME
+
+from .targets import TARGETS, Target
 
 
 @dataclass(frozen=True)
@@ -157,8 +158,9 @@ def loss(values: Sequence[float], targets: Sequence[Target] = TARGETS) -> float:
 
 def run_all_targets(params: dict) -> list[float]:
     """Run one model and read every target in TARGETS (a worker function: picklable)."""
-    from .calibration_targets import read_targets
-    from .model import CommissioningModel
+    from commissioning.model.model import CommissioningModel
+
+    from .targets import read_targets
 
     model = CommissioningModel(**params)
     model.run_model()

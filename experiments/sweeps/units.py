@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from .parameters import PAYMENT_GROUPS
+from commissioning.model.parameters import PAYMENT_GROUPS
 
 GROUP_TITLES = dict(zip(PAYMENT_GROUPS, (
     "JSA 18-24", "JSA 25+", "JSA early access", "JSA ex-IB", "ESA volunteers", "ESA new",
@@ -101,3 +101,7 @@ def fmt(metric: str, value: float, difference: bool = False) -> str:
 
 def axis_label(metric: str) -> str:
     return f"{metric_title(metric)} ({metric_unit(metric)[1]})"
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' * (n != 1)}"
+

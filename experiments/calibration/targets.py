@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .parameters import PAYMENT_GROUPS
+from commissioning.model.parameters import PAYMENT_GROUPS
 
 if TYPE_CHECKING:
-    from .model import CommissioningModel
+    from commissioning.model.model import CommissioningModel
 
 # Model weeks of the dates the targets refer to (June 2011 = week 0).
 MARCH_2012 = 40

@@ -30,10 +30,11 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from .metrics import FINAL_KEYS
-from .parameters import BY_NAME, PAYMENT_GROUPS, Param
-from .sweep_design import RunTask
-from .sweep_factors import Factor
+from commissioning.model.metrics import FINAL_KEYS
+from commissioning.model.parameters import BY_NAME, PAYMENT_GROUPS, Param
+
+from .design import RunTask
+from .factors import Factor
 
 IDENTITY = (("run_id", pa.int64()), ("point", pa.int64()), ("replicate", pa.int64()),
             ("scenario", pa.string()), ("regime", pa.string()), ("seed", pa.int64()))

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from .sweep_analysis import SweepResults
+    from .results import SweepResults
 
 RESAMPLES = 200
 #: Metrics the overall ranking averages over (those present): outcomes, for the
@@ -51,7 +51,7 @@ RANKING_METRICS = ("job_outcome_rate", "additional_job_outcome_rate",
 
 def _targets(res: SweepResults, metrics: list[str]) -> dict[str, pd.DataFrame]:
     """Point means (index: point, columns: metrics) for each scenario and difference."""
-    from .sweep_analysis import paired
+    from .results import paired
 
     ok = res.ok
     out = {}

@@ -21,11 +21,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .parameters import BY_NAME
+from commissioning.experiments.sweeps.units import plural
+from commissioning.model.parameters import BY_NAME
 
 if TYPE_CHECKING:  # the heavy imports wait until a command runs
-    from .sweep_design import Design
-    from .sweep_factors import Factor
+    from commissioning.experiments.sweeps.design import Design
+    from commissioning.experiments.sweeps.factors import Factor
 
 
 def _count(text: str) -> int:
@@ -86,9 +87,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 # --- describing a design -----------------------------------------------------------------
 
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'s' * (n != 1)}"
 
 
 def _fmt(v: Any) -> str:
@@ -155,8 +153,8 @@ def describe(design: Design, out: Path | None) -> list[str]:
 
 
 def _existing(design: Design, out: Path) -> list[str]:
-    from .sweep_rows import ROW_FORMAT
-    from .sweep_store import ResultStore
+    from commissioning.experiments.sweeps.rows import ROW_FORMAT
+    from commissioning.experiments.sweeps.store import ResultStore
 
     store = ResultStore(out)
     manifest = store.read_manifest()
@@ -216,11 +214,11 @@ def rerun_command(design: Design, run_id: int) -> list[str]:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .scenario import ScenarioError
-    from .sweep_design import Design
-    from .sweep_file import read_sweep
-    from .sweep_run import default_workers, run_sweep
-    from .sweep_store import ResultStore
+    from commissioning.experiments.sweeps.design import Design
+    from commissioning.experiments.sweeps.file import read_sweep
+    from commissioning.experiments.sweeps.run import default_workers, run_sweep
+    from commissioning.experiments.sweeps.store import ResultStore
+    from commissioning.model.scenario import ScenarioError
 
     spec = read_sweep(args.file, args.set, args.sweep_replicates, args.workers)
     design = Design(spec)
@@ -264,7 +262,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:
-    from .sweep_analysis import analyse
+    from commissioning.experiments.sweeps.analysis import analyse
 
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
     return analyse(Path(args.out), metrics, tuple(args.heatmap) if args.heatmap else None,

@@ -15,8 +15,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .parameters import BY_NAME, PAYMENT_GROUPS, SECTIONS
-from .scenario import ScenarioError, check_value
+from commissioning.model.parameters import BY_NAME, PAYMENT_GROUPS, SECTIONS
+from commissioning.model.scenario import ScenarioError, check_value
 
 FACTOR_KEYS = ("values", "low", "high", "levels", "scale", "also")
 

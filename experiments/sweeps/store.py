@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from .scenario import ScenarioError
+from commissioning.model.scenario import ScenarioError
 
 MANIFEST = "manifest.json"
 RUN_FILE = re.compile(r"^run-(\d+)\.parquet$")

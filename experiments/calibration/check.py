@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .calibration_targets import JULY_2012, JUNE_2013, TARGETS, read_targets
-from .runner import mean_interval
-from .sweep_run import TaskMap
+from commissioning.experiments.comparison import mean_interval
+from commissioning.experiments.sweeps.run import TaskMap
+
+from .targets import JULY_2012, JUNE_2013, TARGETS, read_targets
 
 TABLE_START = "<!-- fit table: written by `commissioning check-fit` -->"
 TABLE_END = "<!-- end of fit table -->"
@@ -27,7 +28,7 @@ COHORT_WEEKS = 4
 
 def _observe(params: dict) -> dict:
     """Run one model; return every target and the series the figure needs (worker)."""
-    from .model import CommissioningModel
+    from commissioning.model.model import CommissioningModel
 
     model = CommissioningModel(**params)
     model.run_model()

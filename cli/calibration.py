@@ -22,12 +22,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from .calibration import FREE_PARAMETERS, apply, calibrate
-from .calibration_check import check_fit, fit_figure, fit_lines, markdown_table, write_table
-from .calibration_targets import TARGETS
-from .parameters import defaults
-from .scenario import ScenarioError, load_scenario
-from .scenario_writer import render_scenario
+from commissioning.experiments.calibration.check import (
+    check_fit,
+    fit_figure,
+    fit_lines,
+    markdown_table,
+    write_table,
+)
+from commissioning.experiments.calibration.fitting import FREE_PARAMETERS, apply, calibrate
+from commissioning.experiments.calibration.targets import TARGETS
+from commissioning.model.parameters import defaults
+from commissioning.model.scenario import ScenarioError, load_scenario
+from commissioning.model.scenario_writer import render_scenario
 
 
 def _progress(stage: str, done: int, total: int) -> None:

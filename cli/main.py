@@ -18,8 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-from .parameters import PARAMETERS, PAYMENT_GROUPS
-from .scenario import Scenario, ScenarioError, load_scenario
+from commissioning.model.parameters import PARAMETERS, PAYMENT_GROUPS
+from commissioning.model.scenario import Scenario, ScenarioError, load_scenario
 
 EXIT_BAD_INPUT = 2
 DEFAULT_SCENARIO = "two_tier"
@@ -70,7 +70,7 @@ def print_summary(name: str, metrics: dict, seconds: float) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .runner import run_one
+    from commissioning.experiments.comparison import run_one
 
     scenario = _scenario(args.scenario, args.set)
     params = dict(scenario.params)
@@ -91,9 +91,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from commissioning.experiments.comparison import compare, console_progress
     from commissioning.viz.charts import job_outcomes_figure, provider_cash_figure, save
-
-    from .runner import compare, console_progress
 
     scenarios = [_scenario(path, args.set) for path in args.scenarios or DEFAULT_COMPARISON]
     out = Path(args.out)
@@ -168,7 +167,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_parameters(args: argparse.Namespace) -> int:
     if args.markdown:
-        from .odd_table import markdown_rows
+        from commissioning.model.odd_table import markdown_rows
 
         print("\n".join(markdown_rows()))
         return 0
@@ -218,10 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     par.add_argument("--markdown", action="store_true")
     par.set_defaults(func=cmd_parameters)
 
-    from commissioning.viz.app_command import register as register_app
-
-    from .calibration_commands import register as register_calibration
-    from .sweep_commands import register as register_sweeps
+    from .app import register as register_app
+    from .calibration import register as register_calibration
+    from .sweeps import register as register_sweeps
 
     register_sweeps(sub)  # sweep, analyse
     register_calibration(sub)  # calibrate, adopt-fit, check-fit
