@@ -219,10 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .app import register as register_app
     from .calibration import register as register_calibration
+    from .decompose import register as register_decompose
     from .sweeps import register as register_sweeps
 
     register_sweeps(sub)  # sweep, analyse
     register_calibration(sub)  # calibrate, adopt-fit, check-fit
+    register_decompose(sub)  # decompose
     register_app(sub)  # app
     return parser
 
