@@ -101,11 +101,8 @@ def fitted_rows() -> list[str]:
             "|---|---|---|---|"]
     for p in fitted_parameters():
         first = _first_set(p)
-        if " / " not in first:
-            try:
-                first = _short(float(first))
-            except ValueError:
-                pass
+        if re.fullmatch(r"-?[\d.]+(?:e-?\d+)?", first):
+            first = _short(float(first))
         rows.append(f"| `{p.key}` | {_short(p.default)} | {first} | {p.unit} |")
     return rows
 
