@@ -49,16 +49,22 @@ def exit_provider(model: CommissioningModel, org: Provider, week: int) -> None:
     _hand_on(model, org)
 
 
-def review_contracts(model: CommissioningModel, week: int) -> None:
-    """Every half-year from the end of contract year 1, subcontractors whose contract
-    income fell short of its costs by more than they tolerate leave the contract.
+HALF_YEAR = 26
 
-    Income is what they earned over the half-year (paid, or booked to them); costs are
-    what they spent. A third-sector organisation tolerates a larger shortfall for its
-    mission (it subsidises delivery from its reserves). One that leaves stops its costs
-    and hands on its work, but is still paid what it is owed (DOMAIN C23's churn).
+
+def review_contracts(model: CommissioningModel, week: int) -> None:
+    """Every half-year from the end of contract year 1, subcontractors whose contract lost
+    them more than they tolerate leave it.
+
+    The loss is what they spent over the half-year less what they earned (paid, or
+    booked to them), against their own size (a half-year of their operating cost at
+    capacity): an organisation listed but hardly used, which has stood its staff down,
+    loses little and stays on the list, as most of NCVO's unreferred charities did. A
+    third-sector organisation tolerates a larger loss for its mission (it subsidises
+    delivery from its reserves). One that leaves stops its costs and hands on its work,
+    but is still paid what it is owed (DOMAIN C23's churn).
     """
-    if week + 1 < 52 or (week + 1) % 26:
+    if week + 1 < 52 or (week + 1) % HALF_YEAR:
         return
     acc, p = model.accounts, model.p
     earned = acc.revenue + acc.receivable
@@ -71,7 +77,7 @@ def review_contracts(model: CommissioningModel, week: int) -> None:
         tolerance = p["third_sector_loss_tolerance" if org.third_sector else
                       "subcontractor_loss_tolerance"]
         i = org.index
-        if costs[i] > 0 and income[i] < (1.0 - tolerance) * costs[i]:
+        if costs[i] - income[i] > tolerance * HALF_YEAR * model.operating_cost[i]:
             withdraw(model, org, week)
 
 
