@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from commissioning.experiments.comparison import mean_interval
-from commissioning.experiments.sweeps.run import TaskMap
+from commissioning.experiments.executor import open_executor, run_all
 
 from .targets import JULY_2012, JUNE_2013, TARGETS, read_targets
 
@@ -48,8 +48,8 @@ def check_fit(params: dict, replicates: int = 10, seed: int = 1, workers: int = 
               scheduler: str | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Every target: published figure and range, model mean and 95% interval, inside?"""
     tasks = [{**params, "seed": seed + r} for r in range(replicates)]
-    with TaskMap(workers, scheduler) as run_all:  # on Dask when workers > 1 or a scheduler
-        runs = run_all(_observe, tasks)
+    with open_executor(workers, scheduler) as pool:  # here, or on Dask
+        runs = run_all(pool, _observe, tasks)
     values = np.array([r["targets"] for r in runs], float)
     rows = []
     for k, t in enumerate(TARGETS):
