@@ -117,6 +117,7 @@ def main() -> int:
         print(f"  {'':8} on the server: model week {1000 * s['model_week_s']:.0f} ms, network "
               f"{1000 * s['network_redraw_s']:.0f} ms, charts {1000 * s['charts_redraw_s']:.0f} ms")
     out = ROOT / "benchmarks" / "results" / "app_step_timing.json"
+    out.parent.mkdir(parents=True, exist_ok=True)  # not in a fresh clone
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {out.relative_to(ROOT)}")
     return 0

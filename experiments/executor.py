@@ -327,7 +327,7 @@ def open_executor(workers: int, scheduler: str | None = None) -> Iterator[Pool]:
             with _interrupts_ignored():
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                        dashboard_address="127.0.0.1:0",
-                                       silence_logs=logging.ERROR)
+                                       silence_logs=logging.CRITICAL)
             stack.enter_context(cluster)
             client = stack.enter_context(Client(cluster))
         warm_up(client, address)

@@ -96,14 +96,28 @@ def test_fit_table_is_replaced_between_its_markers(tmp_path):
     assert text.startswith("# Calibration\n\nintro")
 
 
-def test_fitted_values_source_reads_back_as_written():
-    from commissioning.cli.calibration import fitted_values_source
+def test_fitted_values_file_reads_back_as_written(tmp_path):
+    from commissioning.experiments.calibration.adopt import fitted_values_text
+    from commissioning.model.fitted_values import read_fit
 
     values = {"hazard_elasticity": 0.41, "base_hazard": dict(defaults()["base_hazard"])}
-    namespace: dict = {}
-    exec(fitted_values_source(values, "2026-12-02 10:00 UTC", "x.toml"), namespace)
-    assert namespace["FITTED_VALUES"] == values
-    assert namespace["FITTED_ON"] == "2026-12-02 10:00 UTC"
+    header = 'Fitted on a "day".\nLine two \\ with a backslash and a tab\t.'
+    path = tmp_path / "fitted_values.toml"
+    path.write_text(fitted_values_text(values, "2026-12-02 10:00 UTC", "x.toml", header))
+    fit = read_fit(path)
+    assert fit["values"] == values
+    assert (fit["fitted_on"], fit["origin"], fit["header"]) == (
+        "2026-12-02 10:00 UTC", "x.toml", header)
+
+
+def test_the_model_takes_its_fitted_defaults_from_the_data_file():
+    from commissioning.model.fitted_values import FIT_FILE, read_fit
+
+    assert FIT_FILE.suffix == ".toml"
+    assert not FIT_FILE.with_suffix(".py").read_text().count("FITTED_VALUES = {")
+    fitted = read_fit()["values"]
+    base = defaults()
+    assert fitted and all(base[k] == v for k, v in fitted.items())
 
 
 def test_adopt_fit_refuses_a_file_that_calibrate_did_not_write(tmp_path, capsys):

@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import pytest
 
 from commissioning.cli.main import main
 from commissioning.model.metrics import FINAL_KEYS
-from commissioning.model.parameters import PARAMETERS, PAYMENT_GROUPS
+from commissioning.model.parameters import PARAMETERS, PAYMENT_GROUPS, defaults
 from commissioning.model.scenario import packaged_scenarios
 
 from .test_scenarios import BAD_FILES, UNREADABLE_FILES, write
@@ -145,17 +146,48 @@ def test_run_and_compare_check_set_like_the_file(capsys, tmp_path, name, assignm
     assert not (tmp_path / "out" / "comparison.csv").exists()
 
 
-def test_run_rejects_a_seed_out_of_range(capsys):
-    rc, out, err = cli(capsys, "run", "--seed", "-1", *TINY_SET)
-    assert_bad_input(rc, out, err, "run.seed")
+def assert_usage_error(rc: int, out: str, err: str, name: str, option: str, *words: str
+                       ) -> None:
+    """Exit 2; the subcommand's usage, then one line naming the option and what it expects."""
+    assert rc == 2
+    assert "Traceback" not in err and out == ""
+    lines = err.strip().splitlines()
+    assert lines[0].startswith(f"usage: commissioning {name} "), err
+    last = lines[-1]
+    assert last.startswith(f"commissioning {name}: error: argument {option}"), err
+    assert "expected" in last
+    for word in words:
+        assert word in last
 
 
-def test_compare_rejects_zero_replicates(capsys, tmp_path):
-    with pytest.raises(SystemExit) as info:
-        main(["compare", str(TWO_TIER), "--replicates", "0", "--out", str(tmp_path)])
-    assert info.value.code == 2
-    err = capsys.readouterr().err
-    assert "--replicates" in err and "Traceback" not in err
+@pytest.mark.parametrize("seed", ["-1", str(2**63)])
+def test_run_names_the_seed_option_when_the_seed_is_out_of_range(capsys, seed):
+    rc, out, err = cli(capsys, "run", "--seed", seed, *TINY_SET)
+    assert_usage_error(rc, out, err, "run", "--seed", "from 0 to 9,223,372,036,854,775,807",
+                       seed)
+
+
+@pytest.mark.parametrize(("argv", "name", "option", "expected"), [
+    (["compare", "--replicates", "0"], "compare", "--replicates", "at least 1"),
+    (["compare", "--workers", "-2"], "compare", "--workers", "at least 0"),
+    (["compare", "--seed", "-1"], "compare", "--seed", "from 0"),
+    (["calibrate", "--points", "0"], "calibrate", "--points", "at least 1"),
+    (["calibrate", "--refine", "-5"], "calibrate", "--refine", "at least 0"),
+    (["calibrate", "--replicates", "0"], "calibrate", "--replicates", "at least 1"),
+    (["check-fit", "--replicates", "0"], "check-fit", "--replicates", "at least 1"),
+    (["check-fit", "--workers", "two"], "check-fit", "--workers", "whole number"),
+    (["sweep", "fees", "--replicates", "0"], "sweep", "--replicates", "at least 1"),
+    (["sweep", "fees", "--shard", "3/2"], "sweep", "--shard", "1 <= I <= N"),
+    (["sweep", "fees", "--shard", "0/2"], "sweep", "--shard", "1 <= I <= N"),
+    (["sweep", "fees", "--workers", "-1"], "sweep", "--workers", "at least 0"),
+])
+def test_counts_out_of_range_print_the_subcommands_usage(capsys, tmp_path, argv, name,
+                                                         option, expected):
+    out_dir = tmp_path / "out"
+    rc, out, err = cli(capsys, *argv, "--out", out_dir) if name != "check-fit" else \
+        cli(capsys, *argv)
+    assert_usage_error(rc, out, err, name, option, expected)
+    assert list(tmp_path.iterdir()) == []  # nothing made
 
 
 # --- bad input, as a real command ------------------------------------------------
@@ -252,8 +284,32 @@ def test_validate_reports_each_file_and_fails_if_any_fails(capsys, tmp_path):
 def test_parameters_lists_every_parameter(capsys):
     rc, out, _ = cli(capsys, "parameters")
     assert rc == 0
-    listed = [line.split()[0] for line in out.splitlines() if line.strip()]
+    listed = [line.split()[0] for line in out.splitlines() if line[:1].strip()]
     assert listed == [p.key for p in PARAMETERS]
+
+
+def test_parameters_names_the_payment_groups_and_rounds_to_four_figures(capsys):
+    rc, out, _ = cli(capsys, "parameters")
+    assert rc == 0
+    blocks: dict[str, str] = {}
+    for line in out.splitlines():
+        if line[:1].strip():
+            key = line.split()[0]
+            blocks[key] = line
+        else:
+            blocks[key] += "\n" + line
+    for p in PARAMETERS:
+        if p.kind == "per_group":
+            groups = blocks[p.key].split("\n", 1)[1].replace(";", " ").replace(",", "").split()
+            assert groups[::2] == list(PAYMENT_GROUPS), p.key  # each value after its group
+            assert [float(v) for v in groups[1::2]] == pytest.approx(
+                list(p.default.values()), rel=1e-3), p.key
+    elasticity = defaults()["hazard_elasticity"]  # a fitted value: many digits in the file
+    assert repr(elasticity) not in out
+    assert f" {elasticity:.4g} " in blocks["labour_market.hazard_elasticity"]
+    for number in re.findall(r"(?<![\w.])\d[\d,]*\.\d+", out):  # every decimal shown
+        digits = number.replace(",", "").replace(".", "").lstrip("0")
+        assert len(digits) <= 4, number
 
 
 def test_parameters_markdown_is_a_table_of_every_parameter(capsys):

@@ -55,6 +55,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from commissioning.experiments.outputs import Outputs
 from commissioning.model.scenario import ScenarioError
 
 MANIFEST = "manifest.json"
@@ -188,34 +189,6 @@ class FileLock:
             os.close(fd)
 
 
-def make_folder(folder: Path, option: str) -> list[Path]:
-    """Create `folder` (and missing parents); the folders created, deepest first."""
-    missing = []
-    for candidate in (folder, *folder.parents):
-        if candidate.exists():
-            break
-        missing.append(candidate)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ScenarioError(str(folder), option, f"a folder that can be created "
-                            f"({exc.strerror})") from None
-    if not folder.is_dir():
-        raise ScenarioError(str(folder), option, "a folder, not a file")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ScenarioError(str(folder), option, "a folder this user may write to")
-    return missing
-
-
-def remove_if_empty(folders: list[Path]) -> None:
-    """Remove folders (deepest first) that hold nothing."""
-    for folder in folders:
-        try:
-            folder.rmdir()
-        except OSError:  # not empty, or gone: leave it
-            return
-
-
 class ResultStore:
     """The files of one sweep's output folder."""
 
@@ -238,7 +211,8 @@ class ResultStore:
         Folders created here are removed again on the way out if they hold
         nothing (a refused or interrupted sweep leaves nothing behind).
         """
-        created = make_folder(self.out, "--out")
+        outputs = Outputs()
+        outputs.folder(self.out, "--out", "a folder for the sweep's results")
         own = FileLock(self.out / (SHARD_LOCK.format(*shard) if shard else LOCK))
         try:
             if not own.acquire():
@@ -253,7 +227,7 @@ class ResultStore:
                 self._shard = None
                 own.release()
         finally:
-            self._tidy(created)
+            self._tidy(outputs)
 
     def _no_shard_running(self) -> None:
         for path in self.out.glob(".lock-shard-*"):
@@ -279,13 +253,14 @@ class ResultStore:
         finally:
             main.release()
 
-    def _tidy(self, created: list[Path]) -> None:
-        if not created:
+    def _tidy(self, outputs: Outputs) -> None:
+        """Remove what this sweep created if it holds nothing (refused, interrupted)."""
+        if not outputs.created:
             return
         for folder in (self.weekly_dir, self.runs_dir):
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
-        remove_if_empty(created)
+        outputs.tidy()
 
     def remove_temporaries(self, run_ids: set[int] | None = None) -> int:
         """Delete half-written files left by a killed sweep (call holding the lock).
