@@ -4,6 +4,7 @@
     commissioning compare                           cli/compare.py
     commissioning sweep | analyse                   cli/sweeps.py
     commissioning calibrate | check-fit | adopt-fit cli/calibration.py
+    commissioning decompose                         cli/decompose.py
     commissioning app                               cli/app.py
 
 Each command module parses its options and calls the model, the experiments
@@ -51,7 +52,7 @@ class _Version(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import app, calibration, compare, run, sweeps
+    from . import app, calibration, compare, decompose, run, sweeps
 
     parser = argparse.ArgumentParser(
         prog="commissioning",
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.register(sub)
     sweeps.register(sub)  # sweep, analyse
     calibration.register(sub)  # calibrate, check-fit, adopt-fit
+    decompose.register(sub)
     app.register(sub)
     return parser
 

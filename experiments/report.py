@@ -14,7 +14,8 @@ from typing import Any
 
 from commissioning.model.parameters import PAYMENT_GROUPS
 
-COUNTS = ("weeks", "referrals", "job_outcomes")
+COUNTS = ("weeks", "referrals", "job_outcomes", "providers_withdrawn")
+MONEY = ("provider_funds_used", "specialist_fee_per_episode")
 
 #: The run summary's sections and the metrics in each.
 SUMMARY = (
@@ -23,12 +24,15 @@ SUMMARY = (
                              "job_outcome_rate_low_barrier", "job_outcome_rate_high_barrier",
                              "no_programme_outcome_rate", "additional_job_outcome_rate",
                              "job_start_rate"]),
-    ("Creaming and parking", ["support_ratio_easy_to_hard", "parked_share"]),
-    ("Providers", ["providers_insolvent", "subcontractors_insolvent", "third_sector_insolvent",
+    ("Creaming and parking", ["support_ratio_easy_to_hard", "parked_share", "queued_share"]),
+    ("Providers", ["providers_insolvent", "providers_insolvent_share", "providers_withdrawn",
+                   "subcontractors_insolvent", "third_sector_insolvent",
+                   "small_providers_lowest_cash",
                    "share_subcontractors_no_referrals", "share_third_sector_no_referrals"]),
-    ("Money", ["total_spend", "cost_per_job_outcome", "cost_per_additional_job_outcome",
-               "prime_share_of_spend", "large_provider_share_of_spend",
-               "partnership_share_of_spend",
+    ("Money", ["total_spend", "provider_funds_used", "cost_per_job_outcome",
+               "resources_per_job_outcome", "cost_per_additional_job_outcome",
+               "specialist_fee_per_episode", "prime_share_of_spend",
+               "large_provider_share_of_spend", "partnership_share_of_spend",
                "third_sector_share_of_spend"]),
 )
 
@@ -42,8 +46,11 @@ def value_text(key: str, value: float, mean: bool = False) -> str:
     if isinstance(value, float) and math.isnan(value):
         return "n/a"
     if is_count(key):
-        return f"{value:,.1f}" if mean else f"{round(value):,}"
-    if ("spend" in key and "share" not in key) or key.startswith("cost_per"):
+        return f"{value:,.1f}" if mean or not float(value).is_integer() else f"{value:,.0f}"
+    if key == "small_providers_lowest_cash":
+        return f"{value:.1f} weeks"
+    if ("spend" in key and "share" not in key) or key.startswith(("cost_per", "resources_per")) \
+            or key in MONEY:
         return f"{'-' if value < 0 else ''}£{abs(value):,.0f}"
     if key.startswith("support_ratio"):
         return f"{value:.2f}"
