@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -382,7 +383,7 @@ def comparison(tmp_path_factory) -> tuple[Path, str]:
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         rc = main(["compare", "two_tier", "locality", "--replicates", "2", *SMALL_SET,
-                   "--out", str(out_dir)])
+                   "--workers", "0", "--out", str(out_dir)])
     assert rc == 0, stderr.getvalue()
     assert "Traceback" not in stderr.getvalue()
     return out_dir, stdout.getvalue()
@@ -449,3 +450,240 @@ def test_compare_weekly_series(comparison):
     for (_, _), rows in weekly.groupby(["scenario", "replicate"]):
         assert rows.week.tolist() == list(range(121))
     assert len(weekly) == 4 * 121
+
+
+# --- the command line as a whole: help, version, speed, the error boundary -----------------
+
+
+def _subparsers():
+    import argparse
+
+    from commissioning.cli.main import build_parser
+
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return parser, action.choices
+
+
+def test_every_option_of_every_command_has_help_that_shows_its_default():
+    import argparse
+
+    _, commands = _subparsers()
+    assert {"run", "validate", "parameters", "compare", "sweep", "analyse", "calibrate",
+            "check-fit", "adopt-fit", "decompose", "app"} <= set(commands)
+    for name, sub in commands.items():
+        formatter = sub._get_formatter()
+        for action in sub._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help, (name, action.dest)
+            shown = formatter._expand_help(action) if action.help else ""
+            flag = isinstance(action, argparse._StoreTrueAction)
+            positional_required = not action.option_strings and action.nargs not in ("?", "*")
+            if not flag and not positional_required:
+                assert "default" in shown, (name, action.dest, shown)
+
+
+def test_every_command_that_runs_many_models_takes_workers_and_scheduler_alike():
+    _, commands = _subparsers()
+    for name in ("compare", "sweep", "calibrate", "check-fit", "decompose"):
+        options = {o: a for a in commands[name]._actions for o in a.option_strings}
+        assert "--scheduler" in options, name
+        text = options["--workers"].help
+        assert "0 or 1 runs in this process" in text and "local Dask cluster" in text, name
+
+
+def test_version(capsys):
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"commissioning {version('commissioning')}"
+
+
+HEAVY = ("matplotlib", "scipy", "pandas", "dask", "distributed", "mesa", "solara", "SALib",
+         "pyarrow", "numpy", "networkx")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["validate", str(TWO_TIER)], ["run", "--help"],
+                                  ["sweep", "--help"], ["calibrate", "--help"],
+                                  ["parameters"]])
+def test_help_and_validate_import_no_heavy_library(argv):
+    """What keeps `--help` and `validate` fast: they load none of the big libraries."""
+    code = ("import sys\nfrom commissioning.cli.main import main\n"
+            f"rc = main({argv!r})\n"
+            f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
+            "print('HEAVY', heavy, file=sys.stderr)\nsys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "HEAVY []" in proc.stderr
+
+
+def test_an_internal_fault_is_one_line_asking_for_a_report_with_status_1(capsys, monkeypatch):
+    from commissioning.cli import run as run_command
+
+    def broken(args):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(run_command, "cmd_parameters", broken)
+    rc, out, err = cli(capsys, "parameters")
+    assert rc == 1 and out == ""
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "internal fault" in err and "KeyError" in err and "report" in err
+
+
+def test_a_machine_error_is_one_line_with_status_2(capsys, monkeypatch):
+    from commissioning.cli import run as run_command
+
+    def disk_full(args):
+        raise OSError(28, "No space left on device", "/data/out.csv")
+
+    monkeypatch.setattr(run_command, "cmd_parameters", disk_full)
+    rc, _, err = cli(capsys, "parameters")
+    assert rc == 2 and "Traceback" not in err
+    assert err.strip() == "error: /data/out.csv: No space left on device"
+
+
+# --- which kind of file ---------------------------------------------------------------------
+
+SWEEPS = SHIPPED / "sweeps"
+
+
+@pytest.mark.parametrize("name", ["validate", "run"])
+def test_a_sweep_file_given_for_a_scenario_says_what_it_is_and_which_command_takes_it(
+        capsys, name):
+    path = SWEEPS / "fees.toml"
+    rc, out, err = cli(capsys, name, path)
+    assert_bad_input(rc, out, err, str(path), "this is a sweep file",
+                     f"commissioning sweep {path}")
+
+
+def test_a_scenario_file_given_for_a_sweep_says_what_it_is_and_which_command_takes_it(
+        capsys, tmp_path):
+    rc, out, err = cli(capsys, "sweep", TWO_TIER, "--out", tmp_path / "out")
+    assert_bad_input(rc, out, err, str(TWO_TIER), "this is a scenario file",
+                     f"commissioning run {TWO_TIER}")
+    assert not (tmp_path / "out").exists()
+
+
+# --- outputs checked before any work; nothing left by a refused command ---------------------
+
+
+def test_compare_refuses_an_out_that_is_a_file_before_running(capsys, tmp_path):
+    taken = write(tmp_path / "taken", "keep me")
+    start = time.monotonic()
+    rc, out, err = cli(capsys, "compare", "--out", taken, "--replicates", "50")
+    assert_bad_input(rc, out, err, str(taken), "--out", "not a file")
+    assert time.monotonic() - start < 5  # nothing ran
+    assert taken.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("name", ["compare", "calibrate", "run", "check-fit"])
+def test_an_output_that_cannot_be_created_is_refused_before_any_run(capsys, tmp_path, name):
+    blocker = write(tmp_path / "blocker", "a file where a folder would have to be")
+    where = blocker / "deeper" / "out"
+    argv = {"compare": ["compare", "--out", where],
+            "calibrate": ["calibrate", "--out", where / "fit.toml", "--points", "500"],
+            "run": ["run", "--weekly", where / "weekly.csv"],
+            "check-fit": ["check-fit", "--figure", where / "fit.png"]}[name]
+    start = time.monotonic()
+    rc, out, err = cli(capsys, *argv)
+    option = {"run": "--weekly", "check-fit": "--figure"}.get(name, "--out")
+    assert_bad_input(rc, out, err, option, "can be created")
+    assert time.monotonic() - start < 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]
+
+
+def test_run_writes_the_weekly_series_into_a_folder_it_creates(capsys, tmp_path):
+    weekly = tmp_path / "new" / "folder" / "weekly.csv"
+    rc, _, err = cli(capsys, "run", *TINY_SET, "--weekly", weekly)
+    assert rc == 0, err
+    assert pd.read_csv(weekly)["week"].tolist() == list(range(61))
+
+
+def test_calibrate_writes_into_a_folder_it_creates(capsys, tmp_path):
+    out = tmp_path / "new" / "fit.toml"
+    rc, printed, err = cli(capsys, "calibrate", "--points", "1", "--replicates", "1",
+                           "--refine", "0", "--workers", "0", "--only",
+                           "claimants.stock_readiness", "--set", "area.claimants=300",
+                           "--set", "run.weeks=160", "--set", "area.referral_weeks=56",
+                           "--out", out)
+    assert rc == 0, err
+    assert out.is_file() and (tmp_path / "new" / "fitted.csv").is_file()
+    assert "pip install -e ." in printed  # what adopt-fit needs, said up front
+
+
+@pytest.mark.parametrize(("argv", "what"), [
+    (["compare", "--seed", str(2**63 - 1), "--replicates", "2"], "--seed"),
+    (["compare", "two_tier", "nowhere.toml"], "nowhere.toml"),
+    (["compare", "--set", "area.claimants=-5"], "area.claimants"),
+])
+def test_a_refused_compare_leaves_no_folder_behind(capsys, tmp_path, argv, what):
+    out = tmp_path / "a" / "b"
+    rc, stdout, err = cli(capsys, *argv, "--out", out)
+    assert_bad_input(rc, stdout, err, what)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_during_compare_leaves_no_empty_folder(tmp_path):
+    from .interrupts import group_gone, press_ctrl_c, start_as_in_a_terminal
+
+    out = tmp_path / "new" / "compare"
+    log = tmp_path / "compare.log"
+    proc = start_as_in_a_terminal(["compare", "--replicates", "30", "--workers", "0",
+                                   *SMALL_SET, "--out", str(out)], log)
+    try:
+        deadline = time.monotonic() + 60
+        while "1/60 runs" not in log.read_text() and proc.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, log.read_text()
+    finally:
+        rc = press_ctrl_c(proc)
+    printed = log.read_text()
+    assert rc == 130 and "Traceback" not in printed, printed
+    assert printed.rstrip().endswith("interrupted")
+    assert group_gone(proc.pid)
+    assert not (tmp_path / "new").exists()
+
+
+# --- the numbers shown -------------------------------------------------------------------------
+
+
+def test_a_comparison_shows_mean_counts_with_one_decimal_and_one_run_whole_counts():
+    from commissioning.experiments.report import cell, value_text
+
+    assert cell("providers_insolvent", 0.8, 0.2, 1.4) == "0.8 [0.2, 1.4]"
+    assert cell("providers_insolvent", 0.0, 0.0, 0.0) == "0.0 [0.0, 0.0]"  # apart from 0.8
+    assert cell("providers_insolvent", -0.8, -1.4, -0.2, diff=True) == "-0.8 [-1.4, -0.2]"
+    assert value_text("providers_insolvent", 5.0) == "5"  # one run: a whole number
+    assert value_text("referrals", 10_000.0) == "10,000"
+
+
+def test_the_comparison_table_prints_counts_with_one_decimal(comparison):
+    _, stdout = comparison
+    line = next(x for x in stdout.splitlines() if x.startswith("referrals "))
+    assert line.split()[1:3] == ["800.0", "[800.0,"]
+
+
+# --- app: the option that is wrong ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("host", "blamed"), [("nosuchhost.invalid", "--host"),
+                                              ("10.255.255.254", "--host")])
+def test_app_blames_the_host_for_a_host_it_cannot_use(capsys, host, blamed):
+    rc, _, err = cli(capsys, "app", "--host", host, "--port", "8799")
+    assert rc == 2 and "Traceback" not in err
+    assert err.startswith(f"error: {blamed}: expected") and host in err
+    assert "--port" not in err
+
+
+def test_the_app_benchmark_writes_its_figures_where_no_results_folder_exists(tmp_path):
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "app_step_timing.py"
+    spec = importlib.util.spec_from_file_location("app_step_timing", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = bench.write_results({"pages": {}}, tmp_path / "fresh-clone" / "results" / "x.json")
+    assert json.loads(out.read_text()) == {"pages": {}}
