@@ -120,6 +120,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         summary = fit.summary()
         print(summary.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         print(f"best loss {fit.loss:.3f} ({time.perf_counter() - start:.0f}s)")
+        outputs.make(out.parent)
+        outputs.make(log)
         write_fit(out, log, sc, fit, header(sc, fit, free, args.set, bool(args.only),
                                              args.points, args.replicates, args.refine))
     print(f"written {out} and {log}/(history, accepted, fitted).csv; "
@@ -160,9 +162,11 @@ def cmd_check_fit(args: argparse.Namespace) -> int:
         print(f"\n{inside} of {len(table)} inside; primary (C1-C5): "
               f"{int(table[table.primary].inside.sum())} of {int(table.primary.sum())}")
         if doc is not None:
+            outputs.make(doc.parent)
             write_table(doc, markdown_table(table, name, args.replicates, args.seed, other))
             print(f"written the table into {doc}")
         if figure is not None:
+            outputs.make(figure.parent)
             fit_figure(table, runs).savefig(figure, dpi=100)
             print(f"written {figure}")
     return 0 if table[table.primary].inside.all() or not args.strict else 1

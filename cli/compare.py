@@ -56,6 +56,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                          progress=console_progress("compare"), scheduler=scheduler)
         from commissioning.viz.charts import job_outcomes_figure, provider_cash_figure, save
 
+        outputs.make(out)
         result.table.to_csv(out / "comparison.csv", index=False)
         result.runs.to_csv(out / "runs.csv", index=False)
         result.weekly.to_csv(out / "weekly.csv", index=False)

@@ -66,7 +66,7 @@ def cmd_decompose(args: argparse.Namespace) -> int:
                                names=tuple(names))
         summary = result.summary()
         if out is not None:
-            _write(out, summary)
+            _write(outputs.make(out), summary)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

@@ -55,6 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         weekly = outputs.file(args.weekly, "--weekly") if args.weekly else None
         result = run_one(params, sc.name, keep=None)
         if weekly is not None:
+            outputs.make(weekly.parent)
             result.weekly.to_csv(weekly)
     if args.json:
         clean = {k: (None if isinstance(v, float) and math.isnan(v) else v)

@@ -102,7 +102,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     part = f" (shard {args.shard[0]}/{args.shard[1]}: {plural(len(mine), 'run')})" \
         if args.shard else ""
     if args.dry_run:
-        print("\n".join(describe(design, Path(args.out) if args.out else None)) + part)
+        print("\n".join(describe(design, Path(args.out) if args.out else None)))
+        if args.shard:
+            print(f"\nshard {args.shard[0]}/{args.shard[1]}: {plural(len(mine), 'run')} of "
+                  f"these {design.n_runs:,}")
         return 0
     out = Path(args.out) if args.out else Path("results") / spec.path.stem
     n, scheduler = workers(args, len(mine), spec.workers)

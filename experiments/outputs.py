@@ -12,10 +12,12 @@ first, inside `Outputs`:
 
 Each path is checked at once (a folder where a file should be, a file where a
 folder should be, a place this user cannot write: one `ScenarioError` naming
-the option), by actually creating what is missing and writing a scratch file
-there, which also works for root, for whom permission bits say little. On
-the way out, whatever the outcome, folders created here that still hold
-nothing are removed.
+the option) by writing a scratch file where the output, or its missing
+folder, would go; that also works for root, for whom permission bits say
+little. Missing folders are made only when the results are written
+(`make`), so a command refused or killed before then leaves nothing; on the
+way out, whatever the outcome, folders made here that still hold nothing are
+removed.
 """
 
 from __future__ import annotations
@@ -38,34 +40,36 @@ class Outputs:
     def __init__(self) -> None:
         self.created: list[Path] = []
 
-    def folder(self, path: str | Path, option: str, what: str = "a folder") -> Path:
-        """A folder to write into: created if missing; refused if it cannot be written."""
+    def folder(self, path: str | Path, option: str, what: str = "a folder",
+               create: bool = False) -> Path:
+        """A folder to write into, checked: it, or the folder it would be made in, is
+        writable by this user. Made now only if `create`; else by `make` when needed,
+        so that a command killed before it writes leaves nothing."""
         folder = Path(path)
         if folder.exists() and not folder.is_dir():
             raise ScenarioError(str(folder), option, f"{what}, not a file")
-        missing = [p for p in (folder, *folder.parents) if not p.exists()]
-        for p in reversed(missing):  # the shallowest first
-            try:
-                p.mkdir()
-            except FileExistsError:
-                if not p.is_dir():
-                    raise ScenarioError(str(folder), option, f"{what} that can be created "
-                                        f"({p} is a file)") from None
-            except OSError as exc:
-                raise ScenarioError(str(folder), option, f"{what} that can be created "
-                                    f"({_reason(exc)})") from None
-            else:
-                self.created.insert(0, p)  # the deepest first, for removal
+        existing = next(p for p in (folder, *folder.parents) if p.exists() or p == Path("/"))
+        made = "can be created" if existing != folder else "this user can write to"
+        if not existing.is_dir():
+            raise ScenarioError(str(folder), option, f"{what} that can be created "
+                                f"({existing} is a file)")
         try:
-            with tempfile.TemporaryFile(dir=folder):
+            with tempfile.TemporaryFile(dir=existing):
                 pass
         except OSError as exc:
-            raise ScenarioError(str(folder), option, f"{what} this user can write to "
+            raise ScenarioError(str(folder), option, f"{what} that {made} "
                                 f"({_reason(exc)})") from None
+        return self.make(folder) if create else folder
+
+    def make(self, folder: Path) -> Path:
+        """Create `folder` and its missing parents, remembering them for `tidy`."""
+        missing = [p for p in (folder, *folder.parents) if not p.exists()]
+        folder.mkdir(parents=True, exist_ok=True)
+        self.created = [*missing, *self.created]  # the deepest first
         return folder
 
     def file(self, path: str | Path, option: str, what: str = "a file to write") -> Path:
-        """A file to write: its folder created if missing; refused if it cannot be written."""
+        """A file to write, checked: not a folder, writable if there, its folder writable."""
         target = Path(path)
         if target.is_dir():
             raise ScenarioError(str(target), option, f"{what}, not a folder")
@@ -82,7 +86,7 @@ class Outputs:
         return target
 
     def tidy(self) -> None:
-        """Remove the folders created here that hold nothing (the deepest first)."""
+        """Remove the folders made here that hold nothing (the deepest first)."""
         for folder in self.created:
             try:
                 folder.rmdir()

@@ -159,3 +159,30 @@ def test_a_running_cluster_is_used_through_its_address(tmp_path):
         assert main([*argv, "--out", str(tmp_path / "b"), "--workers", "0"]) == 0
     a = (tmp_path / "a" / "comparison.csv").read_text()
     assert a == (tmp_path / "b" / "comparison.csv").read_text()
+
+
+def test_kill_9_of_a_comparison_on_a_cluster_leaves_no_worker_and_no_folder(tmp_path):
+    """The driver alone is killed (no chance to clean up): its workers go by themselves."""
+    import os
+    import signal
+
+    from .interrupts import group_gone, start_as_in_a_terminal
+
+    out = tmp_path / "new" / "compare"
+    log = tmp_path / "compare.log"
+    proc = start_as_in_a_terminal(["compare", "--replicates", "40", "--workers", "2",
+                                   *(x for a in TINY for x in ("--set", a)), "--out",
+                                   str(out)], log)
+    try:
+        deadline = time.monotonic() + 90
+        while "runs," not in log.read_text() and proc.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, log.read_text()  # running on its workers
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        assert group_gone(proc.pid, seconds=30), "workers outlived their killed driver"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert not (tmp_path / "new").exists()  # made only when the results are written

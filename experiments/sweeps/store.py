@@ -212,7 +212,7 @@ class ResultStore:
         nothing (a refused or interrupted sweep leaves nothing behind).
         """
         outputs = Outputs()
-        outputs.folder(self.out, "--out", "a folder for the sweep's results")
+        outputs.folder(self.out, "--out", "a folder for the sweep's results", create=True)
         own = FileLock(self.out / (SHARD_LOCK.format(*shard) if shard else LOCK))
         try:
             if not own.acquire():
