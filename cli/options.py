@@ -1,7 +1,8 @@
 """What the commands share: option types, the help layout, scenario files, workers.
 
-Kept light (argparse and the parameter table only): every command's parser
-is built on every call, so nothing here may import numpy, pandas or Dask.
+Kept light (argparse, the parameter table and scenario loading only): every
+command's parser is built on every call, so nothing here may import numpy,
+pandas or Dask.
 """
 
 from __future__ import annotations

@@ -630,3 +630,25 @@ def test_a_refused_sweep_leaves_no_folder_and_no_lock(grid_file, tmp_path, capsy
                        "0")
         assert rc == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plain"]
+
+
+def test_ctrl_c_before_the_first_run_lands_leaves_no_folder(tmp_path):
+    path = write(tmp_path / "slow.toml", """[sweep]\ndesign = "grid"
+set = ["area.claimants=40000"]\n[vary."payments.claim_lag_weeks"]\nvalues = [3, 8]\n""")
+    out = tmp_path / "new" / "out"
+    log = tmp_path / "sweep.log"
+    proc = start_as_in_a_terminal(["sweep", str(path), "--out", str(out), "--workers", "0"],
+                                  log)
+    try:
+        deadline = time.monotonic() + 60
+        while "sweep slow:" not in log.read_text() and proc.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)
+        assert not _finished(out), "a run finished before the interrupt: make it slower"
+    finally:
+        rc = press_ctrl_c(proc)
+    printed = log.read_text()
+    assert rc == 130 and "Traceback" not in printed, printed
+    assert "before any run finished" in printed
+    assert not (tmp_path / "new").exists()  # no manifest, no lock, no empty folder
