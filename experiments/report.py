@@ -91,21 +91,28 @@ def cell(metric: str, mean: float, low: float, high: float, diff: bool = False) 
 
 
 def comparison_lines(table: Any, names: list[str]) -> list[str]:
-    """The comparison table: per scenario mean [95% interval], then paired differences."""
-    width = 34
-    header = f"{'metric':<{width}}" + "".join(f"{n[:30]:>32}" for n in names)
-    header += "".join(f"{'diff ' + n[:24]:>32}" for n in names[1:])
-    lines = ["mean [95% interval]; diff = paired difference from " + names[0], header]
-    for metric in dict.fromkeys(table.metric):
+    """The comparison table: per scenario mean [95% interval], then paired differences.
+
+    Each column is as wide as its widest cell, so that no two cells ever touch.
+    """
+    metrics = list(dict.fromkeys(table.metric))
+    headers = [n[:30] for n in names] + [f"diff {n[:24]}" for n in names[1:]]
+    cells: dict[str, list[str]] = {}
+    for metric in metrics:
         rows = table[table.metric == metric].set_index("scenario")
-        line = f"{metric:<{width}}"
-        for n in names:
-            r = rows.loc[n]
-            line += f"{cell(metric, r['mean'], r['ci_low'], r['ci_high']):>32}"
-        for n in names[1:]:
-            r = rows.loc[n]
-            line += f"{cell(metric, r['diff'], r['diff_low'], r['diff_high'], True):>32}"
-        lines.append(line)
+        cells[metric] = [cell(metric, rows.loc[n, "mean"], rows.loc[n, "ci_low"],
+                              rows.loc[n, "ci_high"]) for n in names]
+        cells[metric] += [cell(metric, rows.loc[n, "diff"], rows.loc[n, "diff_low"],
+                               rows.loc[n, "diff_high"], True) for n in names[1:]]
+    width = max(len(m) for m in [*metrics, "metric"]) + 2
+    widths = [max(len(h), *(len(cells[m][k]) for m in metrics)) + 3
+              for k, h in enumerate(headers)]
+    lines = ["mean [95% interval]; diff = paired difference from " + names[0],
+             f"{'metric':<{width}}" + "".join(f"{h:>{w}}" for h, w in
+                                              zip(headers, widths, strict=True))]
+    for metric in metrics:
+        lines.append(f"{metric:<{width}}" + "".join(
+            f"{c:>{w}}" for c, w in zip(cells[metric], widths, strict=True)))
     return lines
 
 

@@ -687,3 +687,14 @@ def test_the_app_benchmark_writes_its_figures_where_no_results_folder_exists(tmp
     spec.loader.exec_module(bench)
     out = bench.write_results({"pages": {}}, tmp_path / "fresh-clone" / "results" / "x.json")
     assert json.loads(out.read_text()) == {"pages": {}}
+
+
+def test_no_two_cells_of_the_comparison_table_touch(comparison):
+    _, stdout = comparison
+    lines = stdout.splitlines()
+    header = next(i for i, x in enumerate(lines) if x.startswith("metric "))
+    rows = lines[header + 1:header + 1 + len(FINAL_KEYS)]
+    assert [r.split()[0] for r in rows] == list(FINAL_KEYS)
+    for row in rows:  # 2 scenarios and 1 difference: three cells after the metric's name
+        cells = re.split(r"\s{2,}", row.strip())
+        assert len(cells) == 4, row
