@@ -51,7 +51,7 @@ from commissioning.agents.claimant import (
 from commissioning.agents.provider import CASE_HOLDER, HOLDER, SPECIALIST, Provider
 from commissioning.model import employment, insolvency, referrals, specialist_services, supply_chain
 
-from .accounts import FIXED, OVERHEAD, SUPPORT, AccountingError, Accounts
+from .accounts import FIXED, OVERHEAD, SUPPORT, AccountingError, Accounts, PairTotals
 from .labour_market import LabourMarket
 from .metrics import WEEKLY_REPORTERS, final_metrics
 from .parameters import PAYMENT_GROUPS
@@ -188,7 +188,7 @@ class CommissioningModel(mesa.Model):
         self.in_episode = np.zeros(n, np.int64)
         self.episodes_started = np.zeros(n, np.int64)
         self.cases_received = np.zeros(n, np.int64)
-        self.referrals_matrix = np.zeros((n, n), np.int64)
+        self.referrals_matrix = PairTotals(n, np.int64)  # claimants referred, a -> b
         self.year_referrals = np.zeros((n, G), np.int64)
         self.year_outcomes = np.zeros((n, G), np.int64)
         self.rationing_hurdle = np.zeros(n)
