@@ -15,11 +15,11 @@ A payment whose payer or payee has exited is cancelled: the money stays
 with the payer and is counted as cancelled.
 
 Totals between pairs of organisations (money paid payer -> payee, claimants
-referred) are kept per pair actually used (`PairTotals`), not in an n-by-n
-array: with every organisation count at its maximum (about 15,000
-organisations) each such array took 1.7 GiB, and a week's payments made one
-more (issue 19). The sums the model reads from them are computed in the same
-order as the arrays summed them, so every result is the same to the last bit.
+referred) are n-by-n arrays only while that is small (`PairTotals`); beyond,
+they are kept per pair actually used: with every organisation count at its
+maximum (about 15,000 organisations) each array took 1.7 GiB, and a week's
+payments built one more (issue 19). The sums the model reads from them are
+taken in the arrays' order, so every result is the same to the last bit.
 """
 
 from __future__ import annotations
@@ -44,31 +44,50 @@ class AccountingError(AssertionError):
 
 
 class PairTotals:
-    """Totals from one organisation to another (rows to columns), kept only for pairs used.
+    """Totals from one organisation to another (rows to columns), sized to what is used.
 
-    Reads like the n-by-n array it replaces where the model reads it
-    (`sum(axis=0)`, `pairs()`), and `np.add.at(totals, (rows, columns), values)`
-    adds to it as it added to the array (NumPy hands `add.at` to
-    `__array_ufunc__`), in the same order. Indexing (`totals[0]`) builds the
-    full array: for inspection at small scale only.
+    Up to `DENSE_UP_TO` organisations (8 MB of totals at most) they are the
+    plain n-by-n array they always were; beyond, only pairs actually used are
+    kept (a dict), since a run only ever uses the network's routes. Either way
+    it reads like the array where the model reads it (`sum(axis=0)`,
+    `pairs()`), and `np.add.at(totals, (rows, columns), values)` adds to it as
+    it added to the array (NumPy hands `add.at` to `__array_ufunc__`), in the
+    same order, so the sums are the same to the last bit. Indexing
+    (`totals[0]`) builds the full array: for inspection at small scale only.
     """
 
-    def __init__(self, n: int, dtype: type = np.int64):
+    DENSE_UP_TO = 1000
+
+    def __init__(self, n: int, dtype: type = np.int64, dense_up_to: int | None = None):
         self.shape = (n, n)
         self.dtype = np.dtype(dtype)
-        self._totals: dict[int, int | float] = {}  # row * n + column -> total
+        dense = n <= (self.DENSE_UP_TO if dense_up_to is None else dense_up_to)
+        self._array = np.zeros(self.shape, self.dtype) if dense else None
+        self._totals: dict[int, int | float] = {}  # row * n + column -> total, if sparse
 
     def add(self, rows: np.ndarray, columns: np.ndarray, values: np.ndarray | float = 1) -> None:
         """Add values pair by pair, in the order given (as `np.add.at` on the array did)."""
+        if self._array is not None:
+            np.add.at(self._array, (rows, columns), values)
+            return
         rows, columns, values = np.broadcast_arrays(
             np.asarray(rows, np.int64), np.asarray(columns, np.int64),
             np.asarray(values, self.dtype))
         if not rows.size:
             return
-        pairs, where = np.unique(rows * self.shape[1] + columns, return_inverse=True)
+        pairs, where = np.unique((rows * self.shape[1] + columns).ravel(), return_inverse=True)
         totals = np.array([self._totals.get(k, 0) for k in pairs.tolist()], self.dtype)
-        np.add.at(totals, where.ravel(), values.ravel())
+        np.add.at(totals, where, values.ravel())  # one by one, in the order given
         self._totals.update(zip(pairs.tolist(), totals.tolist(), strict=True))
+
+    def add_pairs(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Add one value to each pair `row * n + column` (each pair at most once)."""
+        if self._array is not None:
+            self._array.flat[keys] += values
+            return
+        totals = self._totals
+        for key, value in zip(keys.tolist(), values.tolist(), strict=True):
+            totals[key] = totals.get(key, 0) + value
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if ufunc is np.add and method == "at" and inputs[0] is self and not kwargs:
@@ -78,13 +97,18 @@ class PairTotals:
         return NotImplemented
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Rows, columns and totals of every pair used, in row-major order (as `argwhere`)."""
+        """Rows, columns and totals of the pairs used, in row-major order (as `argwhere`)."""
+        if self._array is not None:
+            rows, columns = np.nonzero(self._array)
+            return rows, columns, self._array[rows, columns]
         keys = np.array(sorted(self._totals), np.int64)
         values = np.array([self._totals[k] for k in keys.tolist()], self.dtype)
         return keys // self.shape[1], keys % self.shape[1], values
 
     def sum(self, axis: int | None = None) -> np.ndarray | int | float:
         """Totals per column (axis 0), per row (axis 1) or in all, added row by row."""
+        if self._array is not None:
+            return self._array.sum(axis=axis)
         rows, columns, values = self.pairs()
         if axis is None:
             return values.sum()
@@ -92,8 +116,17 @@ class PairTotals:
         np.add.at(out, columns if axis == 0 else rows, values)
         return out
 
+    def row_total(self, row: int) -> int | float:
+        """The total of one row (for checks: sparse, its order of addition is not kept)."""
+        if self._array is not None:
+            return self._array[row].sum()
+        n = self.shape[1]
+        return sum(v for k, v in self._totals.items() if k // n == row)
+
     def toarray(self) -> np.ndarray:
         """The full n-by-n array (n² numbers: for small models only)."""
+        if self._array is not None:
+            return self._array.copy()
         out = np.zeros(self.shape, self.dtype)
         rows, columns, values = self.pairs()
         out[rows, columns] = values
@@ -116,6 +149,11 @@ def row_and_column_sums(pairs: np.ndarray, flows: np.ndarray, n: int,
     full row, so each row used is laid out in full (a few rows at a time,
     never the whole array) and summed by NumPy itself.
     """
+    if n * n * 8 <= block_bytes:  # small enough to lay out whole, as it always was
+        full = np.zeros(n * n)
+        full[pairs] = flows
+        full = full.reshape(n, n)
+        return full.sum(axis=1), full.sum(axis=0)
     rows, columns = pairs // n, pairs % n
     got = np.zeros(n)
     np.add.at(got, columns, flows)  # pairs are sorted: rows in order within each column
@@ -198,7 +236,7 @@ class Accounts:
                 n = len(self.cash)
                 pairs, where = np.unique(payer * n + payee, return_inverse=True)
                 flows = np.bincount(where.ravel(), weights=amount)  # £ per pair, booking order
-                self.money.add(pairs // n, pairs % n, flows)
+                self.money.add_pairs(pairs, flows)
                 out, got = row_and_column_sums(pairs, flows, n)
                 self.commissioner_paid += out[COMMISSIONER]
                 out[COMMISSIONER] = 0.0  # the commissioner's purse is not a cash balance
@@ -219,7 +257,7 @@ class Accounts:
             raise AccountingError(
                 f"{self.owners[who].name}: cash {self.cash[who]:,.2f} != reserves + revenue - "
                 f"payments - costs = {expected[who]:,.2f}")
-        from_commissioner = float(self.money.sum(axis=1)[COMMISSIONER])
+        from_commissioner = float(self.money.row_total(COMMISSIONER))
         if abs(from_commissioner - self.commissioner_paid) > tolerance * scale:
             raise AccountingError(
                 f"commissioner paid {self.commissioner_paid:,.2f} but providers received "

@@ -37,11 +37,12 @@ def test_sums_are_the_full_arrays_sums_to_the_last_bit(n):
     assert got.tobytes() == full.sum(axis=0).tobytes()
 
 
+@pytest.mark.parametrize("dense_up_to", [0, 1000], ids=["sparse", "array"])
 @pytest.mark.parametrize("dtype", [np.int64, float])
-def test_pair_totals_add_as_numpys_add_at_on_the_array(dtype):
+def test_pair_totals_add_as_numpys_add_at_on_the_array(dtype, dense_up_to):
     rng = np.random.default_rng(3)
     n = 40
-    full, totals = np.zeros((n, n), dtype), PairTotals(n, dtype)
+    full, totals = np.zeros((n, n), dtype), PairTotals(n, dtype, dense_up_to)
     for _ in range(20):
         rows, columns = rng.integers(0, n, 300), rng.integers(0, n, 300)
         values = (rng.integers(1, 5, 300) if dtype is np.int64 else rng.lognormal(3, 2, 300))
@@ -49,6 +50,11 @@ def test_pair_totals_add_as_numpys_add_at_on_the_array(dtype):
         np.add.at(totals, (rows, columns), values)
     assert totals.toarray().tobytes() == full.tobytes()
     assert totals.sum(axis=0).tobytes() == full.sum(axis=0).tobytes()
+    keys = np.unique(rng.integers(0, n * n, 50))
+    flows = rng.lognormal(3, 2, len(keys)).astype(dtype)
+    full.flat[keys] += flows
+    totals.add_pairs(keys, flows)
+    assert totals.toarray().tobytes() == full.tobytes()
     rows, columns, values = totals.pairs()
     assert np.array_equal(np.column_stack([rows, columns]), np.argwhere(full != 0))
 
@@ -65,3 +71,17 @@ def test_a_model_with_thousands_of_organisations_fits_in_little_memory():
     assert n > 12_000
     assert peak < 200e6, f"{peak / 1e6:,.0f} MB at {n:,} organisations"  # an n x n array: 1.2 GB
     assert model.referrals_matrix.sum() > 0
+
+
+@pytest.mark.parametrize("regime", ["two_tier", "locality"])
+def test_a_run_is_the_same_with_totals_kept_sparse(monkeypatch, regime):
+    """The same run, every pair total kept per pair: metrics, cash and network to the bit."""
+    def fingerprint() -> tuple:
+        model = CommissioningModel(regime, claimants=1500, weeks=120, referral_weeks=56, seed=4)
+        model.run_model()
+        edges = sorted(model.referral_network().edges(data=True))
+        return (repr(model.metrics()), model.accounts.cash.tobytes(), repr(edges))
+
+    as_arrays = fingerprint()
+    monkeypatch.setattr(PairTotals, "DENSE_UP_TO", 0)
+    assert fingerprint() == as_arrays
