@@ -71,10 +71,8 @@ CSS = """
 .pending { margin-bottom: 10px; }
 .knob-label { font-size: 16px; font-weight: 500; display: block; margin-top: 6px; }
 .knob .v-input__slot { margin-bottom: 0; }
-/* ipywidgets' upload button always appends "(count)"; show a plain label instead. */
-.upload-scenario button { font-size: 0 !important; height: 36px; }
-.upload-scenario button::after { content: "Upload a scenario file (.toml)"; font-size: 15px; }
-.upload-scenario button i { font-size: 15px; margin-right: 6px; }
+.upload-scenario { margin: 4px 0 8px 0; }
+.upload-scenario .v-btn { width: 100%; text-transform: none; }
 """
 
 
