@@ -68,11 +68,12 @@ def _give_back_on_close():
 solara.lab.on_kernel_start(_give_back_on_close)
 
 
-FULL = ("This app already has {n} browser tabs open, as many as this server serves at once. "
+FULL = ("This app already has {tabs} open, as many as this server serves at once. "
         "Close a tab you no longer use, or wait a minute or two, then reload this page. "
         "(The teacher can allow more with `commissioning app --max-sessions`.)")
 
 
 def full_message() -> str:
     """What a tab beyond the limit shows."""
-    return FULL.format(n=max_sessions())
+    n = max_sessions()
+    return FULL.format(tabs=f"{n} browser tab" if n == 1 else f"{n} browser tabs")
