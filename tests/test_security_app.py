@@ -163,3 +163,48 @@ def test_one_tab_keeps_a_bounded_number_of_uploads():
                                        scenario).expected
     finally:
         UPLOADS.set({})
+
+
+# --- values from the browser ------------------------------------------------------
+
+
+def test_the_mesa_view_builds_only_from_values_its_controls_offer():
+    from commissioning.viz.mesa_page import DEFAULTS, SessionModel, checked_parameters
+
+    sent = {"regime": "evil", "claimants": 5_000_000, "seed": 3, "service_fee_share": float("nan"),
+            "recession_depth": "0.5", "attachment_fee": True, "job_outcome_fee": 1500.0,
+            "weeks": 100_000}
+    params, refused = checked_parameters(sent, DEFAULTS)
+    assert params == {**DEFAULTS, "seed": 3, "job_outcome_fee": 1500.0}
+    assert len(refused) == 6
+    assert "claimants 5,000,000 (this view takes 200 to 20,000)" in refused
+    assert "commissioning regime 'evil' (this view offers two_tier or locality)" in refused
+    model = SessionModel(regime="evil", claimants=300, seed=2)
+    assert (model.p["regime"], model.p["claimants"], model.p["seed"]) == ("two_tier", 300, 2)
+    assert model.refused == ["commissioning regime 'evil' (this view offers two_tier or locality)"]
+
+
+def test_the_widget_guard_refuses_what_no_control_offers():
+    import ipyvuetify as v
+
+    from commissioning.viz.widget_guard import install, refusal
+
+    slider = v.Slider(v_model=2000, min=200, max=20_000)
+    select = v.Select(v_model="two_tier.toml", items=["two_tier.toml", "locality.toml"])
+    toggle = v.BtnToggle(v_model=0, children=[v.Btn(), v.Btn()])
+    assert refusal(slider, {"v_model": 5_000_000}) == "5,000,000, not 200 to 20,000"
+    assert refusal(slider, {"max": 10**9}) == "a new max, which only the server sets"
+    assert refusal(slider, {"v_model": float("nan")}) and refusal(slider, {"v_model": True})
+    assert refusal(select, {"v_model": "/etc/passwd"}) == "'/etc/passwd', not its list"
+    assert refusal(select, {"items": ["/etc/passwd"]})
+    assert refusal(toggle, {"v_model": 2}) and refusal(v.Checkbox(), {"v_model": "yes"})
+    assert refusal(v.TextField(), {"v_model": "9" * 5000})
+    for control, value in ((slider, 250), (select, "locality.toml"), (toggle, 1)):
+        assert refusal(control, {"v_model": value}) is None
+    install()
+    install()  # once only, however often the app is loaded
+    slider.set_state({"v_model": 5_000_000})
+    select.set_state({"v_model": "/etc/passwd"})
+    assert (slider.v_model, select.v_model) == (2000, "two_tier.toml")
+    slider.set_state({"v_model": 300})
+    assert slider.v_model == 300
