@@ -29,8 +29,9 @@ websockets = pytest.importorskip("websockets")
 
 @pytest.fixture(scope="module")
 def diagnostics_url(tmp_path_factory) -> Iterator[str]:
+    """A server with diagnostics on, for one tab at a time (22 live sessions at most)."""
     log = tmp_path_factory.mktemp("app") / "app.log"
-    with running_app(log, ["--diagnostics"]) as url:
+    with running_app(log, ["--diagnostics", "--max-sessions", "1"]) as url:
         yield url
 
 
@@ -50,6 +51,22 @@ def connect(base: str, origin: str | None) -> str:
                 return "accepted"
         except websockets.exceptions.InvalidStatus as exc:
             return f"refused {exc.response.status_code}"
+    return asyncio.run(attempt())
+
+
+def flood(base: str, n: int) -> tuple[int, str]:
+    """Open `n` connections to new sessions and hold them: how many opened, and then what."""
+    async def attempt() -> tuple[int, str]:
+        held = []
+        try:
+            for _ in range(n):
+                held.append(await websockets.connect(kernel_socket(base), open_timeout=30))
+            return len(held), "all accepted"
+        except websockets.exceptions.InvalidStatus as exc:
+            return len(held), f"refused {exc.response.status_code}"
+        finally:
+            for socket in held:
+                await socket.close()
     return asyncio.run(attempt())
 
 
@@ -111,3 +128,10 @@ def test_a_bad_server_option_is_one_line(capsys, option, value):
     assert main(["app", "--port", "1", option, value]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"error: {option}: expected") and "\n" not in err
+
+
+def test_a_flood_of_new_sessions_is_cut_off(diagnostics_url):
+    """A script opening sessions in a loop: each took a thread and memory until the timeout."""
+    opened, then = flood(diagnostics_url, 40)
+    assert then == "refused 403"
+    assert opened <= 2 * 1 + 20  # twice the tabs served, plus room for reloads

@@ -35,6 +35,13 @@ Starlette's own style:
   those; what it stops is a script sending anything to another site.
 - **Diagnostics are off unless asked for**: `/resourcez` (`?verbose` lists
   the host's CPU, memory and threads) answers 404 without `--diagnostics`.
+- **Sessions are bounded.** Solara makes a session (a kernel, and a thread
+  for its websocket) for any new kernel id a client connects to, and keeps
+  it until the session timeout: a script opening connections in a loop
+  could exhaust the server. Beyond `max_kernels` live sessions (twice the
+  tabs served, `--max-sessions`, plus room for reloads) a connection to a
+  new one is refused; a tab reconnecting to its own session never is. (The
+  tabs themselves are limited by `sessions.py`, which tells the pupil.)
 
 The server also caps a websocket message at `MAX_MESSAGE_BYTES` (uvicorn's
 `ws_max_size`; its default is 16 MB): nothing a page sends legitimately is
@@ -46,6 +53,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,6 +63,7 @@ APP_MODULE = "commissioning.viz.app"
 DIAGNOSTICS_ENV = "COMMISSIONING_DIAGNOSTICS"
 DIAGNOSTIC_PATHS = ("/resourcez",)
 MAX_MESSAGE_BYTES = 2 * 1024 * 1024
+KERNELS = ["jupyter", "api", "kernels"]
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -105,19 +114,49 @@ def same_origin(origin: str | None, host: str | None) -> bool:
     return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
 
 
+def _live_sessions() -> dict:
+    from solara.server.kernel_context import contexts  # Solara's live sessions, by kernel id
+
+    return contexts
+
+
 class Guard:
     """ASGI middleware: websocket origins checked, security headers added, diagnostics off."""
 
-    def __init__(self, app: ASGIApp, diagnostics: bool = False):
+    def __init__(self, app: ASGIApp, diagnostics: bool = False, max_kernels: int = 1000):
         self.app = app
         self.diagnostics = diagnostics
+        self.max_kernels = max_kernels
+        #: Kernel ids with a websocket open now (Solara lists a session a moment later).
+        self.connected: Counter[str] = Counter()
+
+    def _refusal(self, scope: Scope, kernel: str | None) -> str | None:
+        origin, host = _header(scope, b"origin"), _header(scope, b"host")
+        if not same_origin(origin, host):
+            return f"a websocket from {origin!r} (this server is {host!r})"
+        if kernel is not None:
+            live = _live_sessions().keys() | self.connected.keys()
+            if kernel not in live and len(live) >= self.max_kernels:
+                return f"a new session beyond {self.max_kernels} live ones"
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            origin, host = _header(scope, b"origin"), _header(scope, b"host")
-            if not same_origin(origin, host):
-                log.warning("refused a websocket from %r (this server is %r)", origin, host)
+            parts = scope["path"].split("/")  # /jupyter/api/kernels/{kernel_id}/{name}
+            kernel = parts[4] if len(parts) > 4 and parts[1:4] == KERNELS else None
+            why = self._refusal(scope, kernel)
+            if why:
+                log.warning("refused %s", why)
                 await send({"type": "websocket.close", "code": 1008})  # before accept: 403
+                return
+            if kernel is not None:
+                self.connected[kernel] += 1
+                try:
+                    await self.app(scope, receive, send)
+                finally:
+                    self.connected[kernel] -= 1
+                    if not self.connected[kernel]:
+                        del self.connected[kernel]
                 return
         elif scope["type"] == "http":
             if not self.diagnostics and scope["path"].rstrip("/") in DIAGNOSTIC_PATHS:
@@ -147,7 +186,9 @@ def build_app(diagnostics: bool = False) -> ASGIApp:
     os.environ.setdefault("SOLARA_APP", APP_MODULE)
     from solara.server.starlette import app  # Solara reads its settings on import
 
-    return Guard(app, diagnostics)
+    from .sessions import max_sessions
+
+    return Guard(app, diagnostics, max_kernels=2 * max_sessions() + 20)
 
 
 def serve(host: str, port: int) -> None:
