@@ -38,6 +38,16 @@ REWRITE = """async ([label, changes]) => {
   for (const [key, value] of Object.entries(changes)) { control.set(key, value); }
   control.save_changes();
 }"""
+#: Ask the server to make a new control (a text box of 100 kB): was the comm closed at once?
+NEW_CONTROL = """async () => {
+  const comm = solara.debug.kernel().createComm('jupyter.widget');
+  const closed = new Promise(resolve => { comm.onClose = () => resolve(true); });
+  comm.open({state: {_model_module: '@jupyter-widgets/controls', _model_module_version: '2.0.0',
+                     _model_name: 'TextModel', _view_module: '@jupyter-widgets/controls',
+                     _view_module_version: '2.0.0', _view_name: 'TextView',
+                     value: 'x'.repeat(100000)}, buffer_paths: []}, {version: '2.1.0'});
+  return await Promise.race([closed, new Promise(r => setTimeout(() => r(false), 10000))]);
+}"""
 #: Call the upload button's message to the server directly, with any name and content.
 SEND_FILE = """([name, size, text]) => {
   const button = document.querySelector('.upload-scenario').__vue__;
@@ -201,3 +211,10 @@ def test_a_full_server_says_so_and_a_vanished_tab_gives_its_place_back(browser, 
         first.pages.clear()  # closed on purpose
         first.check_and_close()
         second.check_and_close()
+
+
+def test_a_page_cannot_make_controls_on_the_server(pupil):
+    page = explore(pupil)
+    assert page.evaluate(NEW_CONTROL) is True
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(page.get_by_text("Week 1 of 260")).to_be_visible(timeout=ACT)

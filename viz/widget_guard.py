@@ -21,6 +21,12 @@ render intervals too). Before ipywidgets applies an update from the browser
 A refused update is logged on the server, the control's true state is sent
 back (the page shows what the server holds), and the page says in a sentence
 what was not used (`REFUSED`, shown by the app's layout).
+
+Nor may a browser make new controls on the server: Jupyter lets the front end
+open a `jupyter.widget` comm with any state, and a script doing so in a loop
+held server memory (500 text boxes of 100 kB: 50 MB) that no page uses. The
+app's controls are all made by the server, so such a comm is closed unopened
+(`Widget.handle_comm_opened`, which Solara registers for every session).
 """
 
 from __future__ import annotations
@@ -99,11 +105,20 @@ def _hashable_in(value: Any, items: list) -> bool:
     return any(type(value) is type(item) and value == item for item in items)
 
 
+def refuse_new_control(comm: Any, msg: dict) -> None:
+    """A browser asked the server to make a control: refused (only the server makes them)."""
+    log.warning("refused a control made by a browser (%s)",
+                msg.get("content", {}).get("data", {}).get("state", {}).get("_model_name"))
+    comm.close()
+
+
 def install() -> None:
     """Check every update from a browser before ipywidgets applies it (once per process)."""
     original = ipywidgets.Widget.set_state
     if getattr(original, "checked_by_the_app", False):
         return
+    # Solara registers this for each new session (kernel_context.py: register_comm_target).
+    ipywidgets.Widget.handle_comm_opened = staticmethod(refuse_new_control)
 
     def set_state(self: ipywidgets.Widget, sync_data: dict[str, Any]) -> None:
         why = refusal(self, sync_data)
