@@ -199,6 +199,11 @@ def test_the_widget_guard_refuses_what_no_control_offers():
     assert refusal(select, {"items": ["/etc/passwd"]})
     assert refusal(toggle, {"v_model": 2}) and refusal(v.Checkbox(), {"v_model": "yes"})
     assert refusal(v.TextField(), {"v_model": "9" * 5000})
+    tabs = v.Tabs(v_model=0, children=[v.Tab(), v.Tab(), v.TabsSlider()])
+    assert refusal(tabs, {"v_model": 2}) == "2, not one of its tabs"
+    assert refusal(tabs, {"v_model": 1}) is None
+    assert refusal(v.NavigationDrawer(v_model=True), {"v_model": "open"})
+    assert refusal(v.Btn(), {"children": ["IPY_MODEL_x"]})
     for control, value in ((slider, 250), (select, "locality.toml"), (toggle, 1)):
         assert refusal(control, {"v_model": value}) is None
     install()

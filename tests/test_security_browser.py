@@ -129,6 +129,19 @@ def test_the_picker_takes_only_what_it_offers(pupil, secret_file):
     expect(page.get_by_text("This run: two_tier.toml")).to_be_visible()
 
 
+def test_a_tab_bar_takes_only_its_tabs(pupil):
+    """Tab 99 of the page's tab bar was an IndexError traceback on the page."""
+    page = explore(pupil)
+    page.evaluate("""async () => {
+      const models = await Promise.all(Object.values(solara.debug.widgetManager()._models));
+      for (const tabs of models.filter(m => m.get('_model_name') === 'TabsModel')) {
+        tabs.set('v_model', 99); tabs.save_changes(); } }""")
+    expect(page.get_by_text(re.compile("Not used: the page sent a control 99, not one of its "
+                                       "tabs"))).to_be_visible(timeout=ACT)
+    page.get_by_role("tab", name="Compare").click()
+    expect(page.locator(".comparison table")).to_be_visible(timeout=LOAD)
+
+
 def test_the_mesa_view_refuses_what_its_controls_do_not_offer(pupil):
     page = pupil.open("mesa")
     expect(page.get_by_role("button", name="Reset")).to_be_visible(timeout=LOAD)

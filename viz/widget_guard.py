@@ -11,12 +11,14 @@ the controls the app does not write itself (Mesa's SolaraViz: its play and
 render intervals too). Before ipywidgets applies an update from the browser
 (`Widget.set_state`, which exists for nothing else), it refuses
 
-- any property of a Vuetify input control other than its value (`v_model`):
-  a browser has no business setting a slider's `max` or a select's `items`;
+- any property of a Vuetify control other than its value (`v_model`): a
+  browser has no business setting a slider's `max` or a select's `items`;
 - a slider's value that is not a number within the slider's own range;
 - a select's value that is not one of its items;
-- a toggle's value that is not one of its buttons, a checkbox's or switch's
-  that is not true or false, a text field's longer than `MAX_TEXT`.
+- a toggle's or a tab bar's value that is not one of its buttons or tabs (a
+  tab bar sent tab 99 put an `IndexError` traceback on the page), a
+  checkbox's or switch's that is not true or false, a text field's longer
+  than `MAX_TEXT`, and any other control's of another type than it holds.
 
 A refused update is logged on the server, the control's true state is sent
 back (the page shows what the server holds), and the page says in a sentence
@@ -44,8 +46,6 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 1000  # characters in a text field (a claimant's number, a label)
 #: This session's last refused update, as a sentence for the page (None: nothing refused).
 REFUSED: solara.Reactive[str | None] = solara.reactive(None)
-GUARDED = (v.Slider, v.RangeSlider, v.Select, v.Autocomplete, v.BtnToggle, v.Checkbox,
-           v.Switch, v.TextField, v.Textarea)
 
 
 def _number_in(value: Any, low: Any, high: Any) -> bool:
@@ -61,8 +61,8 @@ def _item_values(widget: v.Select) -> list:
 
 def refusal(widget: ipywidgets.Widget, state: dict[str, Any]) -> str | None:
     """Why this update from the browser must not be applied (a phrase), or None if it may."""
-    if not isinstance(widget, GUARDED):
-        return None
+    if not isinstance(widget, v.VuetifyWidget):
+        return None  # core widgets and templates (downloads, the upload button) sync their own
     others = set(state) - {"v_model"}
     if others:
         return f"a new {', '.join(sorted(others))}, which only the server sets"
@@ -81,16 +81,21 @@ def refusal(widget: ipywidgets.Widget, state: dict[str, Any]) -> str | None:
         chosen = value if widget.multiple and isinstance(value, list) else [value]
         ok = all(_hashable_in(x, items) for x in chosen)
         offered = "its list"
-    elif isinstance(widget, v.BtnToggle):
-        ok = value is None or (_number_in(value, 0, len(widget.children) - 1)
-                               and float(value).is_integer())
-        offered = "its buttons"
+    elif isinstance(widget, v.BtnToggle | v.Tabs):
+        count = (len(widget.children) if isinstance(widget, v.BtnToggle)
+                 else sum(isinstance(c, v.Tab) for c in widget.children))
+        ok = value is None or (_number_in(value, 0, count - 1) and float(value).is_integer())
+        offered = "one of its buttons" if isinstance(widget, v.BtnToggle) else "one of its tabs"
     elif isinstance(widget, v.Checkbox | v.Switch):
         ok = value is None or isinstance(value, bool)
         offered = "yes or no"
-    else:  # text
+    elif isinstance(widget, v.TextField | v.Textarea):
         ok = value is None or (isinstance(value, str) and len(value) <= MAX_TEXT)
         offered = f"text of at most {MAX_TEXT:,} characters"
+    else:  # a menu, a drawer, a panel...: what it holds now, or nothing
+        now = widget.v_model
+        ok = value is None or now is None or now == "!!disabled!!" or type(value) is type(now)
+        offered = f"a {type(now).__name__}"
     return None if ok else f"{_said(value)}, not {offered}"
 
 
