@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from commissioning.cli.app import server_env
+from commissioning.viz.server import cached_file
 
 from .app_server import running_app
 
@@ -135,3 +138,37 @@ def test_a_flood_of_new_sessions_is_cut_off(diagnostics_url):
     opened, then = flood(diagnostics_url, 40)
     assert then == "refused 403"
     assert opened <= 2 * 1 + 20  # twice the tabs served, plus room for reloads
+
+
+def test_the_asset_cache_can_be_neither_emptied_nor_filled_from_outside(app_url):
+    """A GET for a folder of Solara's asset cache deleted it (the whole front end, for
+    everyone); a GET for a file not there made the server fetch it from the internet."""
+    from solara.server import settings
+
+    cache = Path(settings.assets.proxy_cache_dir)
+    folder = cache / f"commissioning-test-{uuid.uuid4().hex}"
+    try:
+        (folder / "inside").mkdir(parents=True)
+        (folder / "inside" / "kept.js").write_text("// kept\n")
+    except OSError:
+        pytest.skip(f"cannot write a test folder into Solara's asset cache {cache}")
+    try:
+        for path in (f"{folder.name}/inside", f"{folder.name}/inside/", folder.name):
+            assert get(app_url + "_solara/cdn/" + path)[0] == 404
+        assert (folder / "inside" / "kept.js").is_file()
+        assert get(app_url + f"_solara/cdn/{folder.name}/inside/kept.js")[0] == 200
+        assert get(app_url + "_solara/cdn/left-pad@1.3.0/index.js")[0] == 404
+        assert not (cache / "left-pad@1.3.0").exists()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_only_files_in_the_cache_are_let_through(tmp_path):
+    (tmp_path / "pkg@1" / "dist").mkdir(parents=True)
+    (tmp_path / "pkg@1" / "dist" / "a.js").write_text("")
+    (tmp_path / "solo@2").mkdir()
+    (tmp_path / "solo@2" / "__main.js").write_text("")
+    assert cached_file(tmp_path, "/_solara/cdn/pkg@1/dist/a.js")
+    assert cached_file(tmp_path, "/_solara/cdn/solo@2")  # a bare name means its __main.js
+    for path in ("pkg@1/dist", "pkg@1", "../../etc/passwd", "pkg@1/../../x", "missing@1/a.js"):
+        assert not cached_file(tmp_path, "/_solara/cdn/" + path)

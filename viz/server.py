@@ -35,6 +35,14 @@ Starlette's own style:
   those; what it stops is a script sending anything to another site.
 - **Diagnostics are off unless asked for**: `/resourcez` (`?verbose` lists
   the host's CPU, memory and threads) answers 404 without `--diagnostics`.
+- **The asset cache is read-only to the world.** Solara serves its front end
+  from a cache folder (`/_solara/cdn/...`, `StaticCdn` and `cdn_helper.get_path`
+  in solara/server): a request for a path that is a *folder* there deletes the
+  folder (`shutil.rmtree`, meant to clean an old layout), so one GET such as
+  `/_solara/cdn/@widgetti/solara-vuetify-app@10.1.1` wiped the app's front end
+  for everyone; a path that is not there is fetched from the internet and
+  written into the cache. The guard lets through only requests for files the
+  cache already holds, and answers 404 to anything else.
 - **Sessions are bounded.** Solara makes a session (a kernel, and a thread
   for its websocket) for any new kernel id a client connects to, and keeps
   it until the session timeout: a script opening connections in a loop
@@ -55,6 +63,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -114,6 +123,22 @@ def same_origin(origin: str | None, host: str | None) -> bool:
     return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
 
 
+CDN = "/_solara/cdn/"
+
+
+def cached_file(cache: Path, path: str) -> bool:
+    """Whether a `/_solara/cdn/` path names a file already in Solara's asset cache.
+
+    The same mapping as Solara's `cdn_helper.get_path` (a bare package name
+    means its `__main.js`), and never outside the cache folder.
+    """
+    relative = path[len(CDN):]
+    parts = relative.replace("\\", "/").split("/")
+    stored = relative if len(parts) != 1 else f"{relative}/__main.js"
+    target = Path(os.path.normpath(cache / stored))
+    return target.is_relative_to(os.path.normpath(cache)) and target.is_file()
+
+
 def _live_sessions() -> dict:
     from solara.server.kernel_context import contexts  # Solara's live sessions, by kernel id
 
@@ -123,10 +148,12 @@ def _live_sessions() -> dict:
 class Guard:
     """ASGI middleware: websocket origins checked, security headers added, diagnostics off."""
 
-    def __init__(self, app: ASGIApp, diagnostics: bool = False, max_kernels: int = 1000):
+    def __init__(self, app: ASGIApp, diagnostics: bool = False, max_kernels: int = 1000,
+                 asset_cache: Path | None = None):
         self.app = app
         self.diagnostics = diagnostics
         self.max_kernels = max_kernels
+        self.asset_cache = asset_cache
         #: Kernel ids with a websocket open now (Solara lists a session a moment later).
         self.connected: Counter[str] = Counter()
 
@@ -159,7 +186,10 @@ class Guard:
                         del self.connected[kernel]
                 return
         elif scope["type"] == "http":
-            if not self.diagnostics and scope["path"].rstrip("/") in DIAGNOSTIC_PATHS:
+            path = scope["path"]
+            if ((not self.diagnostics and path.rstrip("/") in DIAGNOSTIC_PATHS) or
+                    (path.startswith(CDN) and not (self.asset_cache and
+                                                   cached_file(self.asset_cache, path)))):
                 await send({"type": "http.response.start", "status": 404,
                             "headers": [(b"content-type", b"text/plain"), *SECURITY_HEADERS]})
                 await send({"type": "http.response.body", "body": b"Not found"})
@@ -184,11 +214,13 @@ def build_app(diagnostics: bool = False) -> ASGIApp:
     Reads Solara's settings from the environment: call after setting them.
     """
     os.environ.setdefault("SOLARA_APP", APP_MODULE)
+    from solara.server import settings
     from solara.server.starlette import app  # Solara reads its settings on import
 
     from .sessions import max_sessions
 
-    return Guard(app, diagnostics, max_kernels=2 * max_sessions() + 20)
+    return Guard(app, diagnostics, max_kernels=2 * max_sessions() + 20,
+                 asset_cache=Path(settings.assets.proxy_cache_dir))
 
 
 def serve(host: str, port: int) -> None:
