@@ -22,11 +22,13 @@ from commissioning.cli.main import main
 from commissioning.model import CommissioningModel, ScenarioError, load_scenario
 from commissioning.viz import lesson_check
 from commissioning.viz.lesson_material import experiments, info_text, parse_experiment
+from commissioning.viz.layout import DEFAULT, Layout
+from commissioning.viz.pictures import frame, picture_names, sheet_of, width_of
 from commissioning.viz.runs import Runs
-from commissioning.viz.scenario_files import load_upload, shipped_files
+from commissioning.viz.scenario_files import load_upload, shipped_files, title_of
 from commissioning.viz.settings import KNOB, KNOBS, Settings
 from commissioning.viz.state import settings_for
-from commissioning.viz.views import charts_view, follow_sentence, network_view
+from commissioning.viz.views import follow_sentence
 
 
 def settings(name: str = "two_tier", **changes) -> Settings:
@@ -147,18 +149,18 @@ def test_what_the_lesson_says_students_will_see_is_what_the_model_shows(lesson_r
 def test_the_lesson_plans_numbers_are_the_models_numbers_now(lesson_runs):
     """Refresh with `python -m commissioning.viz.lesson_check --write docs/teaching.md`."""
     text = TEACHING.read_text(encoding="utf-8")
-    assert lesson_check.marked_names(text) == ["e1", "e2", "e3", "e4", "e5", "e6"]
+    assert lesson_check.marked_names(text) == ["e1", "e2", "e3", "e4", "e5", "e6", "glossary"]
     assert lesson_check.fill(text, lesson_check.blocks(lesson_runs)) == text
 
 
 def test_the_lesson_plan_has_the_lesson_pages_experiments_in_order():
     text = TEACHING.read_text(encoding="utf-8")
-    headings = re.findall(r"^### (\d)\. (.+?) \((Explore|Compare), (.*)\)$", text, re.M)
+    headings = re.findall(r"^### (\d)\. (.+?) \((Explore|Compare): (.*)\)$", text, re.M)
     assert [(int(n), title, page.lower()) for n, title, page, _ in headings
             ] == [(e.number, e.title, e.page) for e in experiments()]
     for (*_, details), e in zip(headings, experiments(), strict=True):
         assert f"{e.minutes} minutes" in details
-        assert all(f"`{scenario}`" in details for scenario in e.scenarios)
+        assert all(f"*{title_of(scenario)}*" in details for scenario in e.scenarios)
     for part in ("## Learning goals", "## Timeline", "## Discussion questions", "## Glossary",
                  "## Worksheet"):
         assert part in text
@@ -182,7 +184,7 @@ def test_a_run_that_cannot_start_says_why_instead_of_raising():
     broken = settings()
     object.__setattr__(broken, "claimants", -1)  # past the sliders' checks
     runs = Runs([broken])
-    assert not runs.running and runs.models == []
+    assert not runs.running and runs.timelines == []
     assert runs.error.startswith("Could not start the run: ")
     assert "area.claimants" in runs.error
     assert runs.step() == 0
@@ -191,25 +193,25 @@ def test_a_run_that_cannot_start_says_why_instead_of_raising():
 def test_runs_step_together_and_tables_name_them():
     runs = Runs([settings(claimants=300), settings("locality", claimants=300)])
     assert runs.step(3) == 3
-    assert [m.week for m in runs.models] == [3, 3]
+    assert runs.week == 3 and [t.done for t in runs.timelines] == [3, 3]
     table = runs.weekly_table()
     assert list(table.columns[:3]) == ["scenario", "seed", "claimants"]
     assert table.groupby("scenario").size().to_dict() == {"two_tier": 4, "locality": 4}
+    assert runs.titles == ["Two-tier (Work Programme)", "Locality partnerships"]
 
 
 def test_pictures_are_drawn_without_pyplot_and_follow_the_weeks():
     import matplotlib.pyplot as plt
 
     before = plt.get_fignums()
-    runs = Runs([settings(claimants=300)])
-    network, charts = network_view(runs), charts_view(runs)
-    first = network.png(), charts.png()
+    runs = Runs([settings(claimants=300, seed=11)])
+    first = frame(runs, 0, DEFAULT)
     runs.step(20)
-    later = network.png(), charts.png()
-    assert all(p[:8] == b"\x89PNG\r\n\x1a\n" for p in (*first, *later))
-    assert first != later
-    assert network_view(runs) is network  # built once per run
-    assert charts.full_png()[:8] == b"\x89PNG\r\n\x1a\n"
+    later = frame(runs, runs.week, DEFAULT)
+    assert [p.name for p in first] == ["network:0", "key", "added", "barriers", "groups",
+                                       "big_cash", "small_cash", "busts", "money"]
+    assert all(p.png[:8] == b"\x89PNG\r\n\x1a\n" for p in (*first, *later))
+    assert [a.png != b.png for a, b in zip(first, later, strict=True)].count(True) >= 7
     assert plt.get_fignums() == before  # nothing kept by pyplot
     assert matplotlib.get_backend()  # (drawn on Agg canvases of their own)
 
@@ -225,46 +227,58 @@ def clashes(picture) -> list[str]:
             boxes += [(f"axes '{name}'", ax.get_window_extent(renderer)),
                       (f"y label of '{name}'", ax.yaxis.label.get_window_extent(renderer)),
                       (f"x label of '{name}'", ax.xaxis.label.get_window_extent(renderer))]
-        boxes.append((f"title '{name}'", ax._left_title.get_window_extent(renderer)))
-    found = []
-    for ax in fig.axes:  # a key drawn inside its axes must stay inside them
-        key = ax.get_legend()
-        if key is None:
-            continue
-        room, used = ax.get_window_extent(renderer), key.get_window_extent(renderer)
-        if not (room.contains(*used.p0) and room.contains(*used.p1)):
-            found.append(f"the key of '{ax.get_title(loc='left')}' runs out of its axes")
-    for holder in (fig, *fig.subfigs):
-        for key in holder.legends:
-            boxes.append((f"a key ({key.texts[0].get_text()}, ...)",
-                          key.get_window_extent(renderer)))
+            lo, hi = ax.get_ylim()
+            ticks = [t.get_window_extent(renderer) for t, y in
+                     zip(ax.get_yticklabels(), ax.get_yticks(), strict=True)
+                     if t.get_text() and lo <= y <= hi]  # those drawn
+            boxes += [(f"a y tick label of '{name}'", b) for b in ticks[:1] + ticks[-1:]]
+        if name:
+            boxes.append((f"title '{name}'", ax._left_title.get_window_extent(renderer)))
+    for text in fig.texts:
+        boxes.append((f"text '{text.get_text()[:20]}'", text.get_window_extent(renderer)))
+    for key in fig.legends:
+        boxes.append((f"a key ({key.texts[0].get_text()}, ...)",
+                      key.get_window_extent(renderer)))
     page = fig.bbox
-    found += [f"{name} leaves the picture" for name, b in boxes
+    found = [f"{name} leaves the picture" for name, b in boxes
              if b.x0 < page.x0 - 1 or b.x1 > page.x1 + 1 or b.y0 < page.y0 - 1
              or b.y1 > page.y1 + 1]
-    for i, (first, a) in enumerate(boxes):
-        found += [f"{first} overlaps {second}" for second, b in boxes[i + 1:] if a.overlaps(b)]
+    solid = [(n, b) for n, b in boxes if not n.startswith(("a y tick", "text"))]
+    for i, (first, a) in enumerate(solid):
+        found += [f"{first} overlaps {second}" for second, b in solid[i + 1:] if a.overlaps(b)]
     return found
 
 
-@pytest.mark.parametrize("names", [("two_tier",), ("locality",), ("two_tier", "locality")])
-def test_no_title_key_or_label_overlaps_another_or_leaves_the_picture(names):
-    """Readable on a projector: every panel's title, key and axis labels stand clear."""
-    runs = Runs([settings(name, claimants=300) for name in names])
+@pytest.mark.parametrize("layout", [Layout(880, 1.0, 18.0), Layout(520, 1.5, 18.0),
+                                    Layout(1440, 1.0, 24.0)], ids=["1280", "150%", "1920"])
+@pytest.mark.parametrize("names", [("two_tier_recession",), ("locality",),
+                                   ("two_tier", "locality")])
+def test_no_title_key_or_label_overlaps_another_or_leaves_the_picture(names, layout):
+    """Readable on a projector: every picture's title, key and axis labels stand clear, and
+    no text in it is smaller than the page's text at the width it is drawn for."""
+    runs = Runs([settings(name, claimants=300, seed=3) for name in names])
     runs.step(120)
-    for view in (charts_view(runs), network_view(runs)):
-        view.png()
-        assert clashes(view) == []
-    charts = charts_view(runs)
-    for ax in charts.axes:
-        assert ax.get_xlabel() and ax.get_ylabel()  # a unit on every axis
+    sheet = sheet_of(runs)
+    for name in picture_names(runs):
+        sheet.draw(name, runs.week, layout, width_of(name, layout, runs), runs.timelines)
+        picture = sheet.figures[(name, layout, width_of(name, layout, runs))]
+        assert clashes(picture) == [], name
+        assert picture.smallest_text() >= layout.text, name
+        for ax in picture.fig.axes:
+            if ax.axison:
+                assert ax.get_xlabel() and ax.get_ylabel(), name  # a unit on every axis
+        assert picture.fig.get_size_inches()[0] * 72 == pytest.approx(
+            width_of(name, layout, runs)), name
 
 
 def test_a_followed_claimant_is_told_in_words():
     runs = Runs([settings(claimants=300)])
+    assert follow_sentence(runs.timelines[0], 0, 0).endswith("To be referred this week, "
+                                                             "at the next step.")
     runs.step(30)
-    text = follow_sentence(runs.models[0], 0)
+    text = follow_sentence(runs.timelines[0], 0, 30)
     assert text.startswith("Claimant 0: ") and "barrier" in text and "locality" in text
+    assert "referred in week 0" in text
 
 
 def test_shipped_scenarios_are_offered():

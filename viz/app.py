@@ -15,9 +15,12 @@ Navigating between tabs keeps the session (and its runs); the state itself
 lives in `state.py` (and the Mesa view's model in `mesa_page.py`), one copy
 per browser tab.
 
-The style sheet makes the text large enough for a projector and gives the
-number tiles and captions their look; colours in the pictures come from the
-Okabe-Ito palette (see `network_plot.py`, `weekly_charts.py`).
+The style sheet (`style.py`) makes every piece of text at least 18 px on a
+1280x720 projector, growing with the screen; the layout reporter tells the
+server how wide the page's pictures are shown, so they are drawn for that
+width with text of the same size (`layout.py`, `panels.py`). Colours in the
+pictures come from the Okabe-Ito palette (see `network_plot.py`,
+`weekly_charts.py`).
 """
 
 from __future__ import annotations
@@ -27,10 +30,12 @@ import solara.lab
 
 from .compare_page import Compare
 from .explore_page import Explore
+from .layout import from_browser
 from .lesson_page import Lesson
 from .mesa_page import MesaView, forget
 from .sessions import admit, full_message
-from .state import COMPARE, EXPLORE
+from .state import COMPARE, EXPLORE, LAYOUT
+from .style import CSS
 from .ui import ErrorBoundary
 from .widget_guard import REFUSED, install
 
@@ -38,47 +43,15 @@ install()  # every value a browser sends is checked before a control sees it
 
 TITLE = "Who should buy employment support?"
 
-CSS = """
-.v-application { font-size: 17px; }
-.v-application .v-label, .v-application .v-select__selection,
-.v-application .v-input input { font-size: 16px; }
-.v-application .v-card__title { font-size: 1.25rem; padding-bottom: 6px; }
-.v-application .v-btn { font-size: 15px; letter-spacing: 0.02em; }
-.v-tab { font-size: 16px !important; }
-.controls .help { font-size: 13.5px; color: #555; line-height: 1.3; margin: -6px 0 10px 0;
-                  display: block; }
-.controls .v-input--selection-controls, .controls .v-slider { margin-top: 0; }
-.run-week { font-size: 18px; font-weight: 600; display: block; margin-top: 8px; }
-.scenario-name { font-weight: 600; display: block; margin: -8px 0 2px 0; }
-.this-run { color: #333; font-size: 15px; display: block; margin-bottom: 6px; }
-.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(7.4rem, 1fr));
-         gap: 8px; margin-bottom: 8px; }
-.stat { border: 1px solid #ccc; border-radius: 6px; padding: 4px 12px; }
-.stat .stat-value { font-size: 28px; font-weight: 700; display: block; line-height: 1.2; }
-.stat .stat-label { font-size: 15px; display: block; }
-.stat .stat-detail { font-size: 13px; color: #555; display: block; }
-.follow { margin: 4px 0 8px 0; }
-.follow-text { font-size: 15.5px; }
-.caption { font-size: 15px; color: #333; display: block; margin: 0 0 10px 0; }
-.picture img { max-width: 100%; height: auto; display: block; }
-.downloads { margin: 10px 0 24px 0; }
-/* Solara's Column carries Vuetify's ma-0 (margin 0 !important): centring must outrank it. */
-.v-application .lesson.ma-0 { max-width: 60rem; width: 100%; margin-left: auto !important;
-                             margin-right: auto !important; padding: 0 24px; }
-.v-application .lesson .prose p, .v-application .lesson .prose li {
-    font-size: 18px !important; line-height: 1.55; }
-.lesson .lesson-title { font-size: 28px; font-weight: 700; display: block; margin: 8px 0; }
-.lesson .prose h2 { font-size: 24px; margin-top: 24px; }
-.lesson .experiment { margin: 12px 0; }
-.lesson .question { background: #fff8e1; padding: 4px 10px; border-radius: 4px; }
-.comparison table { font-size: 16px; border-collapse: collapse; margin-bottom: 12px; }
-.comparison td, .comparison th { padding: 4px 12px; border-bottom: 1px solid #ddd; }
-.pending { margin-bottom: 10px; }
-.knob-label { font-size: 16px; font-weight: 500; display: block; margin-top: 6px; }
-.knob .v-input__slot { margin-bottom: 0; }
-.upload-scenario { margin: 4px 0 8px 0; }
-.upload-scenario .v-btn { width: 100%; text-transform: none; }
-"""
+@solara.component_vue("layout_reporter.vue")
+def LayoutReporter(event_report) -> None:
+    """Reports the page's main column width, pixel ratio and text size (see `layout.py`)."""
+
+
+def _reported(data) -> None:
+    layout = from_browser(data)
+    if layout is not None and layout != LAYOUT.peek():
+        LAYOUT.set(layout)
 
 
 @solara.component
@@ -87,6 +60,7 @@ def Layout(children: list = []) -> None:  # noqa: B006 (Solara passes children t
     _, routes = solara.use_route(peek=True)
     solara.Style(CSS)
     solara.Title(TITLE)
+    LayoutReporter(event_report=_reported)
     if not admit():  # the server's limit on tabs: say so, build nothing
         with solara.Column(classes=["lesson"]):
             solara.Text(TITLE, classes=["lesson-title"])

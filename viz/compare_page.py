@@ -1,82 +1,50 @@
-"""The Compare page: two scenario files on the same claimants and seed, stepped together.
+"""The Compare page: two scenarios on the same claimants and seed, stepped together.
 
 Both runs are built with the same number of claimants and the same seed, so
 the people, their barriers, the local labour markets and every weekly chance
 are identical: a difference between the two columns comes from how the
 service is commissioned and paid, not from luck. The table shows this week's
-numbers side by side with the difference; the pictures overlay the same
-charts in two colours (the first run blue, the second vermillion).
+numbers side by side with the difference, in the lesson's words
+(`measures.py`); the pictures overlay the same charts in two colours (the
+first run blue, the second orange).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import solara
 
-from commissioning.model import CommissioningModel
-
-from .controls import CompareScenarios, RunControls
+from .controls import CompareScenarios, RunControls, RunOptions
+from .measures import MEASURES, extra_cost_per_extra_job, money, shown
 from .runs import Runs
 from .scenario_files import file_stem
 from .state import ensure_compare
-from .ui import Prose, markdown_text
-from .views import ChartsPicture, Downloads, NetworkPicture, latest, money, share
+from .views import Downloads, Pictures, table_html
+
+#: The measures of the Compare table, in reading order.
+ROWS = tuple(m.key for m in MEASURES)
 
 
-def _routes_used(model: CommissioningModel) -> float:
-    graph = model.referral_network()
-    routes = [d["referrals"] for a, b, d in graph.edges(data=True)
-              if graph.nodes[b]["role"] == "specialist"]
-    return sum(r > 0 for r in routes) / len(routes) if routes else float("nan")
+def comparison_rows(runs: Runs, week: int | None = None) -> list[tuple]:
+    """This week's numbers for both runs and the difference (header row first)."""
+    a_title, b_title = runs.titles
+    a, b = runs.timelines
+    w = runs.week if week is None else week
+    rows: list[tuple] = [(f"week {w}", a_title, b_title, f"{b_title} − {a_title}")]
+    for m in MEASURES:
+        va, vb = m.value(a, w), m.value(b, w)
+        rows.append((m.name, shown(m.key, a, w), shown(m.key, b, w), m.change(va, vb), m.help))
+    per = extra_cost_per_extra_job(a, b, w)
+    rows.append((f"Cost of each extra lasting job, {b_title} against {a_title}", "", "",
+                 money(per) if per == per else "– (no more lasting jobs)",
+                 "How much more the second run paid, divided by how many more lasting jobs "
+                 "it added than the first (blank where it added none)."))
+    return rows
 
 
-def _points(a: float, b: float) -> str:
-    return "–" if a != a or b != b else f"{100 * (b - a):+.1f} points"
-
-
-def _pounds(a: float, b: float) -> str:
-    return "–" if a != a or b != b else ("+" if b >= a else "−") + money(abs(b - a))
-
-
-def share1(value: float) -> str:
-    return share(value, 1)
-
-
-def _count(a: float, b: float) -> str:
-    return f"{b - a:+,.0f}"
-
-
-ROWS: tuple[tuple[str, Callable[[CommissioningModel], float], Callable, Callable], ...] = (
-    ("Job outcomes per referral", lambda m: latest(m, "job_outcome_rate"), share1, _points),
-    ("… for claimants with 0-1 barriers",
-     lambda m: latest(m, "job_outcome_rate_low_barrier"), share1, _points),
-    ("… for claimants with 3+ barriers",
-     lambda m: latest(m, "job_outcome_rate_high_barrier"), share1, _points),
-    ("Extra job outcomes the programme made (per referral)",
-     lambda m: latest(m, "additional_job_outcome_rate"), share1, _points),
-    ("Weeks looking for work spent parked", lambda m: latest(m, "parked_share"), share1,
-     _points),
-    ("Routes to specialists used", _routes_used, share1, _points),
-    ("Providers gone bust", lambda m: latest(m, "providers_insolvent"),
-     lambda v: f"{v:,.0f}", _count),
-    ("Paid by the commissioner", lambda m: latest(m, "total_spend"), money, _pounds),
-    ("Cost per job outcome", lambda m: latest(m, "cost_per_job_outcome"), money, _pounds),
-    ("Charities' share of the money", lambda m: latest(m, "third_sector_share_of_spend"),
-     share1, _points),
-)
-
-
-def comparison_markdown(runs: Runs) -> str:
-    """This week's numbers for both runs and the difference, as a Markdown table."""
-    a_label, b_label = (markdown_text(label) for label in runs.labels)  # a file's name
-    a, b = runs.models
-    lines = [f"| week {runs.week} | {a_label} | {b_label} | {b_label} − {a_label} |",
-             "|:---|---:|---:|---:|"]
-    for name, value, fmt, diff in ROWS:
-        va, vb = value(a), value(b)
-        lines.append(f"| {name} | {fmt(va)} | {fmt(vb)} | {diff(va, vb)} |")
-    return "\n".join(lines)
+@solara.component
+def ComparisonTable(runs: Runs, tick: int) -> None:
+    solara.HTML(tag="div", unsafe_innerHTML=table_html(comparison_rows(runs)),
+                classes=["comparison"])
 
 
 @solara.component
@@ -85,23 +53,25 @@ def Compare() -> None:
     state = ensure_compare()
     runs = state.runs.value
     tick = state.tick.value
-    with solara.Sidebar():
-        with solara.Card("Run both", classes=["controls"]):
-            RunControls(state).key("compare-run-controls")
-        with solara.Card("Scenarios", classes=["controls"]):
-            CompareScenarios(state)
-    if state.message.value:
-        solara.Error(state.message.value)
-    if runs.error:
-        solara.Error(runs.error)
-    if len(runs.models) != 2:
-        return
-    first, second = runs.settings
-    solara.Text(f"Blue: {runs.labels[0]}, {first.scenario.name}. Vermillion: "
-                f"{runs.labels[1]}, {second.scenario.name}. Both: {first.claimants:,} "
-                f"claimants and seed {first.seed}, so the same people with the same luck.",
-                classes=["this-run"])
-    Prose(comparison_markdown(runs), classes=("comparison",))
-    NetworkPicture(runs, tick)
-    ChartsPicture(runs, tick)
-    Downloads(runs, tick, file_stem(f"compare_{runs.labels[0]}_{runs.labels[1]}"))
+    with solara.Div(classes=["page"]):
+        with solara.Div(classes=["page-side"]):
+            with solara.Card("Run both", classes=["controls", "run-card"]):
+                RunControls(state).key("compare-run-controls")
+            with solara.Card("Step and play speed", classes=["controls", "page-settings"]):
+                RunOptions(state)
+            with solara.Card("Scenarios", classes=["controls", "page-settings"]):
+                CompareScenarios(state)
+        with solara.Div(classes=["page-main"]):
+            if state.message.value:
+                solara.Error(state.message.value)
+            if runs.error:
+                solara.Error(runs.error)
+            if len(runs.timelines) != 2:
+                return
+            first = runs.settings[0]
+            solara.Text(f"Blue: {runs.titles[0]}. Orange: {runs.titles[1]}. Both: "
+                        f"{first.claimants:,} claimants and seed {first.seed}, so the same "
+                        "people with the same luck.", classes=["this-run"])
+            ComparisonTable(runs, tick)
+            Pictures(runs, state, tick)
+            Downloads(runs, tick, file_stem(f"compare_{'_'.join(runs.stems)}"))

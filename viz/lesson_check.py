@@ -30,60 +30,35 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
-from commissioning.model import CommissioningModel
-
-from .lesson_material import experiments
+from .compare_page import comparison_rows
+from .lesson_material import experiments, glossary_text
+from .measures import (
+    MEASURE,
+    extra_cost_per_extra_job,
+    extra_jobs,
+    first_week,
+    money,
+    routes_to_specialists,
+    share,
+    with_programme,
+)
 from .runs import Runs
 from .settings import FOLLOWED_AT_FIRST as FOLLOWED
 from .settings import Settings
 from .state import settings_for
+from .timeline import STORY_FIELDS, Timeline
 
 Measurements = dict[str, float]
 MARKED = re.compile(r"(<!-- run:(\w+) -->\n)(.*?)(<!-- /run -->)", re.S)
 
 
-def _series(model: CommissioningModel, key: str) -> np.ndarray:
-    return np.asarray(model.datacollector.model_vars[key], dtype=float)
-
-
-def _first_week(model: CommissioningModel, key: str) -> float:
-    """The first week a cumulative count is above zero (NaN if it never is)."""
-    above = np.flatnonzero(_series(model, key) > 0)
-    return float(above[0]) if above.size else float("nan")
-
-
-def _routes_to_specialists(model: CommissioningModel) -> tuple[int, int]:
-    graph = model.referral_network()
-    routes = [d["referrals"] for _, b, d in graph.edges(data=True)
-              if graph.nodes[b]["role"] == "specialist"]
-    return sum(r > 0 for r in routes), len(routes)
-
-
-def _run(settings: tuple[Settings, ...], weeks: int, snapshot: int | None = None
-         ) -> tuple[Runs, list[Measurements]]:
-    """Runs to `weeks`; and, for each run, what week `snapshot` showed that is not weekly data:
-    routes to specialists used, and the followed claimant's weeks parked."""
+def _run(settings: tuple[Settings, ...], weeks: int) -> Runs:
+    """The runs of an experiment's settings, to `weeks` (as its button loads them)."""
     runs = Runs(settings)
-    seen: list[Measurements] = []
-    if snapshot:
-        runs.step(snapshot)
-        for model in runs.models:
-            used, total = _routes_to_specialists(model)
-            followed = model.claimant(FOLLOWED)
-            seen.append({"routes_used": used, "routes": total,
-                         "followed_parked": followed.weeks_parked,
-                         "followed_searching": followed.weeks_searching,
-                         "followed_barriers": len(followed.barriers)})
-    runs.step(weeks - runs.week)
+    runs.go_to(weeks)
     if runs.error:
         raise RuntimeError(runs.error)
-    return runs, seen
-
-
-def _at(model: CommissioningModel, key: str, week: int) -> float:
-    return float(_series(model, key)[week])
+    return runs
 
 
 def measure() -> Measurements:
@@ -93,55 +68,56 @@ def measure() -> Measurements:
     out: Measurements = {}
 
     # 1 and 2: the Work Programme as it is (the same settings: one run serves both).
-    runs, seen = _run(built[1], 156, snapshot=52)
-    m = runs.models[0]
+    t = _run(built[1], 156).timelines[0]
+    used, total = routes_to_specialists(t, 52)
+    story = dict(zip(STORY_FIELDS, t.story(FOLLOWED, 52), strict=True))
     out.update({
-        "e1.first_job_outcome_week": _first_week(m, "job_outcomes"),
-        "e1.first_outcome_payment_week": _first_week(m, "paid_outcome"),
-        "e1.paid_52": _at(m, "total_spend", 52),
-        "e1.attachment_52": _at(m, "paid_attachment", 52),
-        **{f"e1.{k}_52" if k != "followed_barriers" else f"e1.{k}": v
-           for k, v in seen[0].items()},
+        "e1.first_job_outcome_week": first_week(t, "job_outcomes", 156),
+        "e1.first_outcome_payment_week": first_week(t, "paid_outcome", 156),
+        "e1.paid_52": t.at("total_spend", 52),
+        "e1.attachment_52": t.at("paid_attachment", 52),
+        "e1.routes_used_52": used, "e1.routes_52": total,
+        "e1.followed_barriers": len(t.claimant(FOLLOWED).barriers),
+        "e1.followed_parked_52": story["weeks_parked"],
+        "e1.followed_searching_52": story["weeks_searching"],
     })
-    if built[2] != built[1]:
-        runs, _ = _run(built[2], 156)
-        m = runs.models[0]
-    out.update(_outcomes("e2", m, 156))
-    out["e2.first_bust_week"] = _first_week(m, "providers_insolvent")
+    runs2 = _run(built[2], 156)
+    t2 = runs2.timelines[0]
+    out.update(_outcomes("e2", t2, 156))
+    out["e2.first_bust_week"] = first_week(t2, "providers_insolvent", 156)
 
-    # 3: the job outcome fee doubled.
-    m3 = _run(built[3], 156)[0].models[0]
-    out.update(_outcomes("e3", m3, 156))
-    extra_jobs = (out["e3.additional_rate"] - out["e2.additional_rate"]) * out["e2.referrals"]
-    out["e3.extra_jobs"] = extra_jobs
+    # 3: the job outcome fee doubled, against experiment 2 (as "Against the run before").
+    t3 = _run(built[3], 156).timelines[0]
+    out.update(_outcomes("e3", t3, 156))
+    out["e3.extra_jobs"] = extra_jobs(t3, 156) - extra_jobs(t2, 156)
     out["e3.extra_spend"] = out["e3.spend"] - out["e2.spend"]
-    out["e3.cost_per_extra_job"] = (out["e3.extra_spend"] / extra_jobs if extra_jobs > 0
-                                    else float("nan"))
+    out["e3.cost_per_extra_job"] = extra_cost_per_extra_job(t2, t3, 156)
 
     # 4: no attachment fee, then also thin charity reserves.
-    m4 = _run(built[4], 156)[0].models[0]
-    out.update(_outcomes("e4", m4, 156))
-    out["e4.first_subcontractor_bust_week"] = _first_week(m4, "insolvent_subcontractor")
-    out["e4.first_charity_bust_week"] = _first_week(m4, "insolvent_third_sector")
-    out["e4.first_bust_week"] = _first_week(m4, "providers_insolvent")
+    t4 = _run(built[4], 156).timelines[0]
+    out.update(_outcomes("e4", t4, 156))
+    out["e4.first_subcontractor_bust_week"] = first_week(t4, "insolvent_subcontractor", 156)
+    out["e4.first_charity_bust_week"] = first_week(t4, "insolvent_third_sector", 156)
+    out["e4.first_bust_week"] = first_week(t4, "providers_insolvent", 156)
     thin = tuple(s.changed(third_sector_reserves=4) for s in built[4])
-    m4r = _run(thin, 156)[0].models[0]
-    out["e4r.first_bust_week"] = _first_week(m4r, "providers_insolvent")
-    out["e4r.charities_bust"] = _at(m4r, "insolvent_third_sector", 156)
-    out["e4.charities"] = sum(o.kind == "third_sector" for o in m4r.providers)
+    t4r = _run(thin, 156).timelines[0]
+    out["e4r.first_bust_week"] = first_week(t4r, "providers_insolvent", 156)
+    out["e4r.charities_bust"] = t4r.at("insolvent_third_sector", 156)
+    out["e4.charities"] = sum(o.kind == "third_sector" for o in t4r.model.providers)
 
     # 5 and 6: the two regimes, without and with a recession, to the end.
     for number in (5, 6):
-        runs, seen = _run(built[number], 260, snapshot=260)
-        for model, side, at_end in zip(runs.models, ("a", "b"), seen, strict=True):
+        runs = _run(built[number], 260)
+        for t, side in zip(runs.timelines, "ab", strict=True):
             name = f"e{number}{side}"
-            out.update(_outcomes(name, model, 260))
-            out[f"{name}.routes_used"], out[f"{name}.routes"] = (at_end["routes_used"],
-                                                                 at_end["routes"])
+            out.update(_outcomes(name, t, 260))
+            out[f"{name}.routes_used"], out[f"{name}.routes"] = routes_to_specialists(t, 260)
+        if number == 5:
+            out["e5.table"] = comparison_rows(runs, 260)  # type: ignore[assignment]
     return out
 
 
-def _outcomes(name: str, m: CommissioningModel, week: int) -> Measurements:
+def _outcomes(name: str, t: Timeline, week: int) -> Measurements:
     keys = {"rate": "job_outcome_rate", "low": "job_outcome_rate_low_barrier",
             "high": "job_outcome_rate_high_barrier", "parked": "parked_share",
             "no_programme": "no_programme_outcome_rate",
@@ -151,8 +127,11 @@ def _outcomes(name: str, m: CommissioningModel, week: int) -> Measurements:
             "subcontractors_bust": "insolvent_subcontractor",
             "charity_share": "third_sector_share_of_spend", "referrals": "referrals",
             "job_outcomes": "job_outcomes", "paid_outcome": "paid_outcome",
-            "paid_service_fee": "paid_service_fee", "paid_specialists": "paid_specialist_fee"}
-    return {f"{name}.{short}": _at(m, key, week) for short, key in keys.items()}
+            "paid_service_fee": "paid_service_fee", "paid_attachment": "paid_attachment"}
+    out = {f"{name}.{short}": t.at(key, week) for short, key in keys.items()}
+    out[f"{name}.paid_specialists"] = MEASURE["specialists"].value(t, week)
+    out[f"{name}.with_programme"] = with_programme(t, week)
+    return out
 
 
 #: The lesson plan's statements about what students will see, each with its test.
@@ -215,19 +194,22 @@ CLAIMS: tuple[tuple[str, Callable[[Measurements], bool]], ...] = (
 )
 
 
+#: The rows of the Compare table the lesson plan quotes for experiment 5, in its order.
+E5_ROWS = ("job_outcome_rate", "low", "high", "parked", "routes", "specialists",
+           "charity_share", "busts", "spend", "with", "without", "added")
+
+
 def failed_claims(o: Measurements) -> list[str]:
     """The statements the model does not bear out now."""
     return [text for text, holds in CLAIMS if not holds(o)]
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
+    return share(x)
 
 
 def _money(x: float) -> str:
-    if abs(x) >= 1e6:
-        return f"£{x / 1e6:.2f}m"
-    return f"£{x / 1e3:,.0f}k" if abs(x) >= 1e4 else f"£{x:,.0f}"
+    return money(x)
 
 
 def _week(x: float) -> str:
@@ -237,19 +219,12 @@ def _week(x: float) -> str:
 def blocks(o: Measurements) -> dict[str, str]:
     """The numbers the lesson plan quotes, by marker name, as Markdown."""
     regimes = ("two-tier", "locality")
+    _, *rows = o["e5.table"]  # the Compare page's own table at week 260
+    shown = {row[0]: row for row in rows}
     table5 = ["| at week 260 | two-tier | locality |", "|---|---|---|"]
-    rows = (("job outcomes per referral", lambda s: _pct(o[f"e5{s}.rate"])),
-            ("0-1 barriers / 3+ barriers",
-             lambda s: f"{_pct(o[f'e5{s}.low'])} / {_pct(o[f'e5{s}.high'])}"),
-            ("weeks looking for work spent parked", lambda s: _pct(o[f"e5{s}.parked"])),
-            ("routes to specialists used",
-             lambda s: f"{o[f'e5{s}.routes_used']:.0f} of {o[f'e5{s}.routes']:.0f}"),
-            ("paid to specialists", lambda s: _money(o[f"e5{s}.paid_specialists"])),
-            ("charities' share of the money", lambda s: _pct(o[f"e5{s}.charity_share"])),
-            ("providers gone bust", lambda s: f"{o[f'e5{s}.busts']:.0f}"),
-            ("paid by the commissioner", lambda s: _money(o[f"e5{s}.spend"])),
-            ("the same people, no programme", lambda s: _pct(o[f"e5{s}.no_programme"])))
-    table5 += [f"| {name} | {cell('a')} | {cell('b')} |" for name, cell in rows]
+    for key in E5_ROWS:
+        name, a, b = shown[MEASURE[key].name][:3]
+        table5.append(f"| {name} | {a} | {b} |")
     return {
         "e1": (f"In our run the first job outcome comes in {_week(o['e1.first_job_outcome_week'])}"
                f" and is first paid in {_week(o['e1.first_outcome_payment_week'])}; by week 52 "
@@ -262,14 +237,17 @@ def blocks(o: Measurements) -> dict[str, str]:
                "looking for work."),
         "e2": (f"In our run, at week 156: job outcomes {_pct(o['e2.low'])} for claimants with "
                f"0-1 barriers against {_pct(o['e2.high'])} for those with 3 or more; "
-               f"{_pct(o['e2.parked'])} of all weeks spent looking for work were parked."),
+               f"{_pct(o['e2.parked'])} of all weeks spent looking for work were parked. "
+               f"Lasting jobs: {_pct(o['e2.with_programme'])} of everyone referred with the "
+               f"programme, {_pct(o['e2.no_programme'])} for the same people with no programme: "
+               f"added by the programme, {100 * o['e2.additional_rate']:+.1f} points."),
         "e3": (f"In our run, at week 156, against experiment 2: parked weeks "
                f"{_pct(o['e2.parked'])} to {_pct(o['e3.parked'])}; job outcomes for 3+ barriers "
                f"{_pct(o['e2.high'])} to {_pct(o['e3.high'])}; the commissioner pays "
-               f"{_money(o['e3.extra_spend'])} more for about {o['e3.extra_jobs']:.0f} extra job "
-               f"outcomes the programme added (over the no-programme line), about "
-               f"{_money(o['e3.cost_per_extra_job'])} each, against "
-               f"{_money(o['e2.cost_per_job_outcome'])} per job outcome on average."),
+               f"{_money(o['e3.extra_spend'])} more for {o['e3.extra_jobs']:.0f} more lasting "
+               f"jobs added by the programme, about {_money(o['e3.cost_per_extra_job'])} each "
+               f"(*Against the run before*), against {_money(o['e2.cost_per_job_outcome'])} per "
+               "job outcome on average."),
         "e4": (f"In our run the first provider goes bust in {_week(o['e4.first_bust_week'])} "
                f"(a charity; in experiment 2, {_week(o['e2.first_bust_week'])}); by week 156 "
                f"{o['e4.busts']:.0f} providers have gone ({o['e4.charities_bust']:.0f} of them "
@@ -286,6 +264,7 @@ def blocks(o: Measurements) -> dict[str, str]:
                f" (two-tier) and {_money(o['e5b.paid_outcome'] - o['e6b.paid_outcome'])} "
                f"(locality), while locality's service fees stay at "
                f"{_money(o['e6b.paid_service_fee'])}."),
+        "glossary": glossary_text().strip(),
     }
 
 

@@ -12,6 +12,7 @@ checks that every experiment loads.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -90,3 +91,21 @@ def experiments() -> list[Experiment]:
     files = sorted((f for f in _folder().iterdir() if f.name.startswith("experiment_")
                     and f.name.endswith(".md")), key=lambda f: f.name)
     return [parse_experiment(f.name, f.read_text(encoding="utf-8")) for f in files]
+
+
+GLOSSARY_ENTRY = re.compile(r"^- \*\*(.+?)\*\*: (.+)$")
+
+
+def glossary_text() -> str:
+    """The glossary as Markdown (a list of "- **Term**: meaning." lines)."""
+    return (_folder() / "glossary.md").read_text(encoding="utf-8")
+
+
+def glossary() -> dict[str, str]:
+    """Every term of the glossary and its meaning (hover text uses them)."""
+    found = {}
+    for line in glossary_text().splitlines():
+        match = GLOSSARY_ENTRY.match(line.strip())
+        if match:
+            found[match[1]] = match[2]
+    return found

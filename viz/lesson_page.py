@@ -9,9 +9,12 @@ settings into the Explore or Compare page of this session and goes there.
 
 from __future__ import annotations
 
+import html
+
 import solara
 
-from .lesson_material import EXPERIMENTS_MARKER, Experiment, experiments, info_text
+from .lesson_material import EXPERIMENTS_MARKER, Experiment, experiments, glossary, info_text
+from .scenario_files import title_of
 from .settings import KNOB
 from .state import COMPARE, EXPLORE, settings_for
 from .ui import Prose, guarded
@@ -20,9 +23,23 @@ lesson_message = solara.reactive(None)
 
 
 def _settings_line(experiment: Experiment) -> str:
-    files = " and ".join(f"`{s}`" for s in experiment.scenarios)
+    """Where the experiment runs, with what, in words (scenarios by their titles)."""
+    scenarios = " against ".join(f"**{title_of(s)}**" for s in experiment.scenarios)
     shown = [KNOB[k].phrase(v) for k, v in experiment.settings.items()]
-    return f"**{experiment.page.title()}** · {files} · {', '.join(shown)}"
+    return f"{experiment.page.title()} page · {scenarios} · {', '.join(shown)}"
+
+
+@solara.component_vue("scroll_keeper.vue")
+def ScrollKeeper(name: str) -> None:
+    """Keeps the page's scroll position while a pupil visits another tab and comes back."""
+
+
+@solara.component
+def Glossary() -> None:
+    """The words used in the app, each with its meaning."""
+    items = "".join(f"<dt>{html.escape(term)}</dt><dd>{html.escape(meaning)}</dd>"
+                    for term, meaning in glossary().items())
+    solara.HTML(tag="dl", unsafe_innerHTML=items, classes=["glossary", "prose"])
 
 
 @solara.component
@@ -56,7 +73,10 @@ def Lesson() -> None:
                     classes=["lesson-title"])
         if lesson_message.value:
             solara.Error(lesson_message.value)
+        ScrollKeeper(name="lesson")
         Prose(before)
         for experiment in experiments():
             ExperimentCard(experiment)
         Prose(after)
+        Prose("## Words used here")
+        Glossary()

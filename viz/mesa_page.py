@@ -57,12 +57,15 @@ from mesa.visualization.utils import update_counter
 from commissioning.model import CommissioningModel
 from commissioning.model.parameters import REGIMES
 
+from .layout import DEFAULT
 from .limits import check_app_limits
-from .network_plot import NetworkFigure, describe
+from .network_plot import NetworkKey, NetworkPicture, describe
 from .scenario_files import shown
 from .settings import CLASSROOM_CLAIMANTS, REFERENCE_GROUP
+from .state import LAYOUT
+from .timeline import LiveTimeline
 from .ui import Picture, Prose, draw_safely
-from .weekly_charts import Run, WeeklyCharts
+from .weekly_charts import build_chart, chart_names
 
 #: The parameters the sliders start at (the model's defaults at a classroom's scale).
 DEFAULTS: dict[str, Any] = {
@@ -194,31 +197,54 @@ def summary(values: dict[str, Any]) -> str:
             f"recession depth {values['recession_depth']:g}")
 
 
+def _live(model: SessionModel) -> LiveTimeline:
+    """The record of this model's weeks (kept on the model, made once)."""
+    timeline = getattr(model, "timeline", None)
+    if timeline is None:
+        timeline = model.timeline = LiveTimeline(model)
+    return timeline
+
+
 @solara.component
 def NetworkComponent(model: SessionModel) -> None:
     """SolaraViz component: the referral network this week (its layout computed once per model)."""
     update_counter.get()  # redraw after every step, as Mesa's own components do
-    figure = solara.use_memo(
-        lambda: NetworkFigure([model], ["Who refers claimants to whom (a step is one week)"]),
-        [model])
+    layout = LAYOUT.value or DEFAULT
+    timeline = _live(model)
+    pictures = solara.use_memo(
+        lambda: (NetworkPicture(layout, timeline, "Who sends claimants to whom (a step is "
+                                "one week)"), NetworkKey(layout, [timeline])),
+        [model, layout])
 
     with model.lock:  # never half-way through a week
-        png, failure = draw_safely(figure.png, "the referral network")
-        caption = describe(model)
-    Picture(png, "The referral network: organisations, and the claimants referred between them",
-            failure)
-    solara.Text(caption, classes=["caption"])
+        timeline.sync()
+        week = timeline.done
+        drawn = [draw_safely(lambda p=p: p.png(week), "the referral network") for p in pictures]
+        caption = describe(timeline, week)
+    for (png, failure), picture in zip(drawn, pictures, strict=True):
+        Picture(png, "The referral network: organisations, and the claimants sent between them",
+                failure, picture.smallest_text(), int(picture.width))
+    solara.Text(caption, classes=["picture-caption"])
 
 
 @solara.component
 def ChartsComponent(model: SessionModel) -> None:
     """SolaraViz component: the weekly charts (job outcomes, parking, cash, money)."""
     update_counter.get()
-    figure = solara.use_memo(lambda: WeeklyCharts([Run(model, model.p["regime"])]), [model])
+    layout = LAYOUT.value or DEFAULT
+    timeline = _live(model)
+    charts = solara.use_memo(
+        lambda: [build_chart(name, layout, [timeline], [model.p["regime"]])
+                 for name in chart_names(False)], [model, layout])
 
     with model.lock:
-        png, failure = draw_safely(figure.png, "the charts")
-    Picture(png, "Charts over weeks: job outcomes, parking, providers' cash, money", failure)
+        timeline.sync()
+        week = timeline.done
+        drawn = [draw_safely(lambda c=c: c.png(week), "the charts") for c in charts]
+    with solara.Div(classes=["pictures"],
+                    style={"grid-template-columns": f"repeat({layout.columns}, minmax(0, 1fr))"}):
+        for (png, failure), chart in zip(drawn, charts, strict=True):
+            Picture(png, "A chart over weeks", failure, chart.smallest_text(), int(chart.width))
 
 
 @solara.component
@@ -254,14 +280,20 @@ CSS = """
     display: none !important; }
 /* One page of components: its lone "Page 0" tab says nothing. */
 .mesa-view .v-tabs { display: none; }
-/* Show every slider's value, not only while it is dragged. */
+/* Show every slider's value, not only while it is dragged, as large as the page's text. */
 .v-navigation-drawer .v-slider__thumb-label-container { display: block !important; }
-.v-navigation-drawer .v-slider__thumb-label { font-size: 12px; }
-.v-navigation-drawer .v-slider--horizontal { margin-top: 22px; }
+.v-navigation-drawer .v-slider__thumb-label { font-size: 1rem; width: 3.2rem !important;
+                                              height: 2rem !important; border-radius: 6px;
+                                              transform: translateY(-20%) translateX(-50%)
+                                              !important; left: 0; }
+.v-navigation-drawer .v-slider__thumb-label > * { transform: none !important; }
+.v-navigation-drawer .v-slider--horizontal { margin-top: 2.4rem; }
+/* Mesa's play and render intervals and its threads switch are for developers, not pupils. */
+.v-navigation-drawer .v-card:first-child .v-input { display: none !important; }
 /* SolaraViz's light/dark toggle in the app bar (the app is drawn for a light page). */
 header .v-btn:has(.mdi-weather-night), header .v-btn:has(.mdi-weather-sunny),
 header .v-btn:has(.mdi-brightness-auto) { display: none; }
-.mesa-now { font-size: 15.5px; margin: 0 0 8px 0; }
+.mesa-now { font-size: 1rem; margin: 0 0 8px 0; }
 .mesa-week { font-weight: 600; }
 """
 
@@ -292,7 +324,7 @@ def MesaView() -> None:
     if solara.lab.theme.dark is not False:
         solara.lab.theme.dark = False
     solara.Style(CSS)
-    with solara.Column(classes=["mesa-view"], gap="0px"):
+    with solara.Column(classes=["mesa-view", "page-main"], gap="0px"):
         Prose(INTRO)
         if model.refused:
             solara.Warning("Not used (the model keeps what it had): "

@@ -1,32 +1,36 @@
-"""The referral network drawn for the app: who holds contracts, who refers claimants to whom.
+"""The referral network drawn for the app: who holds contracts, who sends claimants to whom.
 
-The picture is laid out in rows by role, not by a force layout: the
-commissioner at the top, then contract holders (primes or partnerships), case
-holders, and specialists at the bottom, with each locality in its own column
-and organisations serving the whole area in a column of their own. A vertical
-prime/subcontractor chain and a horizontal local network then look like what
-they are, and the same organisation sits in the same place in every week and
-in both regimes. The layout depends only on the organisations, so it is
-computed once per model and every redraw only changes sizes, widths and
-colours of artists that already exist (a Figure reused, never pyplot: see
-STACK.md "Speed of a redraw").
+Laid out in rows by role, not by a force layout: the commissioner at the
+top, then the contract holders (primes or partnerships), the organisations
+that work with claimants (case holders), and the specialists at the bottom
+(in two staggered rows where a locality has many), each locality in a column
+of its own. A vertical prime/subcontractor chain and local partnerships then
+look like what they are, and an organisation sits in the same place every
+week and in both regimes.
 
-Colour is the kind of organisation (Okabe-Ito palette, safe for colour-blind
-viewers); area is the number of claimants it is working with now (caseload,
-or claimants in a specialist episode); an insolvent organisation is drawn
-hollow with a cross; a line's width is the number of claimants referred along
-it so far, and routes that carried nobody yet are thin dotted lines (a
-starved tier-2 supply chain shows as a fan of dotted lines).
+A provider that works across the whole area for several partnerships (the
+large providers under locality commissioning) is drawn as a *branch* in each
+locality's column, sized by the claimants it holds there, with its routes to
+that locality's specialists. Drawn once at the side it made a dark fan of
+routes across the picture that hid the point: each partnership sends its
+claimants to local services (issue 16).
+
+Colour is the kind of organisation (Okabe-Ito palette); a dot's area is the
+number of claimants it works with now; one that has gone bust is hollow with
+a cross; a line's width is the number of claimants sent along it so far, and
+a route nobody has used yet is a thin dotted line. Sizes are in CSS pixels
+for the layout the picture is drawn for (`layout.py`), and the text is the
+page's own size. The key is a picture of its own (`NetworkKey`), shared by
+the two networks of Compare.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
@@ -35,6 +39,18 @@ from matplotlib.lines import Line2D
 from commissioning.model import CommissioningModel
 
 from .blit import BlitFigure
+from .layout import Layout
+from .panels import (
+    KEY_COLUMN_GAP,
+    KEY_GAP,
+    KEY_HANDLE,
+    KEY_ROW,
+    TITLE_SIZE,
+    best_key,
+    text_width,
+    wrap,
+)
+from .timeline import LiveTimeline, Timeline
 from .ui import plain_title
 
 #: Okabe-Ito colours by kind of organisation (the `kind` node attribute).
@@ -48,212 +64,328 @@ KIND_COLOURS: dict[str, str] = {
     "third sector": "#009E73",
 }
 KIND_LABELS: dict[str, str] = {
-    "commissioner": "Commissioner (DWP)",
-    "prime": "Prime contractor",
-    "large provider": "Large provider (lead partner)",
-    "partnership": "Local partnership",
-    "tier 1": "Subcontractor, tier 1 (holds cases)",
-    "tier 2": "Subcontractor, tier 2 (specialist)",
-    "third sector": "Third sector (charity)",
+    "commissioner": "Commissioner (DWP): pays",
+    "prime": "Prime contractor (whole area)",
+    "large provider": "Large provider (whole area)",
+    "partnership": "Local partnership (its locality)",
+    "tier 1": "Subcontractor: works with claimants",
+    "tier 2": "Specialist: housing, debt, health, ...",
+    "third sector": "Charity (third sector)",
 }
-ROWS = {"commissioner": 3, "contract holder": 2, "case holder": 1, "specialist": 0}
-ROW_LABELS = {3: "Commissioner", 2: "Contract\nholders", 1: "Case\nholders", 0: "Specialists"}
-KEY_COLUMNS = 3
+BRANCH_LABEL = "Large provider (whole area): a square in each locality"
+ROW_Y = {"commissioner": 3.15, "contract holder": 2.3, "case holder": 1.4, "specialist": 0.55}
+SPECIALIST_ROWS = (0.7, 0.25)  # two staggered rows when a locality has many specialists
+ROW_LABELS = {3.15: "Commissioner", 2.3: "Hold the\ncontract", 1.4: "Work with\nclaimants",
+              0.5: "Specialists"}
 UNUSED = "#9a9a9a"
 USED = "#3b3b3b"
 
 
 def edge_width(referrals: np.ndarray | float, claimants: int) -> np.ndarray:
-    """Line width (points) for a number of referrals: area-like, on a scale fixed per model."""
-    return 0.5 + 9.0 * np.sqrt(np.asarray(referrals, float) / max(claimants, 1))
+    """Line width (CSS px) for a number of referrals: area-like, on a scale fixed per model."""
+    return 0.6 + 7.0 * np.sqrt(np.asarray(referrals, float) / max(claimants, 1))
 
 
-def node_area(load: np.ndarray | float, claimants: int) -> np.ndarray:
-    """Marker area (points²) for the claimants an organisation works with now."""
-    reference = max(claimants / 10, 1)
-    return np.minimum(40 + 900 * np.asarray(load, float) / reference, 2500)
+@dataclass(frozen=True)
+class Spot:
+    """A dot in the picture: an organisation, or one locality's branch of a whole-area one."""
+
+    node: int
+    locality: int  # the column it is drawn in (-1: the whole area)
+    branch: bool = False
 
 
-def role_layout(graph: nx.DiGraph) -> dict[int, tuple[float, float]]:
-    """Positions by row (role) and column (whole area first, then each locality).
+def place(t: Timeline) -> tuple[dict[Spot, tuple[float, float]], dict[int, float]]:
+    """Positions of every spot (x in columns, y by role), and each locality column's centre."""
+    data = t.record.node_data
+    split = set(t.record.whole_area)
+    localities = t.record.localities
+    rows: dict[tuple[str, int], list[Spot]] = {}
+    for node in t.record.nodes:
+        d = data[node]
+        if d["kind"] == "commissioner":
+            continue
+        if node in split:
+            for loc in range(localities):
+                rows.setdefault((d["role"], loc), []).append(Spot(node, loc, True))
+        else:
+            rows.setdefault((d["role"], d["locality"]), []).append(Spot(node, d["locality"]))
+    local_roles = {role for role, loc in rows if loc >= 0}
+    # A role with no local organisations (primes) spreads over the whole width; any other
+    # whole-area organisation gets a column of its own at the left.
+    spread = {k: v for k, v in rows.items() if k[1] < 0 and k[0] not in local_roles}
+    columns = {k: v for k, v in rows.items() if k not in spread}
 
-    Organisations serving the whole area share a column of their own, except
-    in a row with no local organisations at all (primes under two-tier), where
-    they spread over the full width, as a contract for the whole area does.
-    """
-    rows: dict[tuple[int, int], list[int]] = {}
-    for node, data in graph.nodes(data=True):
-        if data["kind"] != "commissioner":
-            rows.setdefault((ROWS[data["role"]], data["locality"]), []).append(node)
-    local_rows = {row for row, loc in rows if loc >= 0}
-    spread = {key: nodes for key, nodes in rows.items() if key[1] < 0 and key[0] not in local_rows}
-    columns = {key: nodes for key, nodes in rows.items() if key not in spread}
+    def width_of(role: str, spots: list[Spot]) -> float:
+        n = len(spots)
+        return math.ceil(n / 2) if role == "specialist" and n > 6 else n
+
     blocks = sorted({loc for _, loc in columns})
-    gap = {b: 2.0 if b < 0 else 1.0 for b in blocks}  # the big area-wide providers get room
-    width = {b: gap[b] * max(len(v) for (_, loc), v in columns.items() if loc == b)
+    width = {b: max(width_of(r, v) for (r, loc), v in columns.items() if loc == b)
              for b in blocks}
     start, x = {}, 0.0
     for b in blocks:
         start[b] = x
-        x += width[b] + 1.0  # a gap between columns
-    total = x - 1.0
-    pos: dict[int, tuple[float, float]] = {}
-    for (row, loc), nodes in columns.items():
-        nodes.sort(key=lambda n: (graph.nodes[n]["kind"], n))
-        offset = (width[loc] - gap[loc] * len(nodes)) / 2
-        for i, node in enumerate(nodes):
-            pos[node] = (start[loc] + offset + gap[loc] * (i + 0.5), float(row))
-    for (row, _), nodes in spread.items():
-        for i, node in enumerate(sorted(nodes)):
-            pos[node] = (total * (i + 0.5) / len(nodes), float(row))
-    for node, data in graph.nodes(data=True):
-        if data["kind"] == "commissioner":
-            pos[node] = (total / 2, 3.0)
-    return pos
+        x += width[b] + 0.8
+    total = max(x - 0.8, 1.0)
+    pos: dict[Spot, tuple[float, float]] = {}
+    for (role, loc), spots in columns.items():
+        spots.sort(key=lambda s: (data[s.node]["kind"], s.node))
+        if role == "specialist" and len(spots) > 6:
+            per_row = math.ceil(len(spots) / 2)
+            for i, spot in enumerate(spots):
+                row, k = divmod(i, per_row)
+                shift = 0.25 if row else -0.25
+                offset = (width[loc] - per_row) / 2
+                pos[spot] = (start[loc] + offset + k + 0.5 + shift * 0.5, SPECIALIST_ROWS[row])
+        else:
+            offset = (width[loc] - len(spots)) / 2
+            for i, spot in enumerate(spots):
+                pos[spot] = (start[loc] + offset + i + 0.5, ROW_Y[role])
+    for (role, _), spots in spread.items():
+        for i, spot in enumerate(sorted(spots, key=lambda s: s.node)):
+            pos[spot] = (total * (i + 0.5) / len(spots), ROW_Y[role])
+    for node in t.record.nodes:
+        if data[node]["kind"] == "commissioner":
+            pos[Spot(node, -1)] = (total / 2, ROW_Y["commissioner"])
+    centres = {b: start[b] + width[b] / 2 for b in blocks}
+    return pos, centres
 
 
-def column_centres(graph: nx.DiGraph, pos: dict[int, tuple[float, float]]) -> dict[int, float]:
-    """The middle of each locality's column (and of the whole-area column, if any)."""
-    xs: dict[int, list[float]] = {}
-    for node, data in graph.nodes(data=True):
-        if data["kind"] != "commissioner" and (data["locality"] >= 0 or data["role"] ==
-                                                "case holder"):
-            xs.setdefault(data["locality"], []).append(pos[node][0])
-    return {loc: (min(v) + max(v)) / 2 for loc, v in xs.items()}
+class NetworkPicture:
+    """One run's referral network, for a layout; `png(week)` draws the network of that week."""
 
-
-class NetworkDrawing:
-    """One model's referral network on one Axes; `update` restyles it for the current week."""
-
-    def __init__(self, ax: Axes, model: CommissioningModel, title: str, blit: BlitFigure,
-                 label_space: float, dot_scale: float = 1.0):
-        self.ax, self.model, self.dot_scale = ax, model, dot_scale
-        self.claimants = int(model.p["claimants"])
-        graph = model.referral_network()
-        self.nodes = list(graph.nodes)
-        self.edges = list(graph.edges)
-        self.pos = role_layout(graph)
-        xy = np.array([self.pos[n] for n in self.nodes])
+    def __init__(self, layout: Layout, timeline: Timeline, title: str,
+                 width: float | None = None):
+        self.layout, self.t = layout, timeline
+        s = self.size = layout.text
+        w = self.width = float(width or layout.width)
+        self.claimants = int(timeline.p["claimants"])
+        self.pos, centres = place(timeline)
+        self.spots = list(self.pos)
+        self.index = {spot: k for k, spot in enumerate(self.spots)}
+        data = timeline.record.node_data
+        self.node_row = {n: k for k, n in enumerate(timeline.record.nodes)}
+        self.branch_row = {n: k for k, n in enumerate(timeline.record.whole_area)}
+        self.kinds = [data[spot.node]["kind"] for spot in self.spots]
+        xy = np.array([self.pos[spot] for spot in self.spots])
         self.xy = xy
-        self.kinds = [graph.nodes[n]["kind"] for n in self.nodes]
-        self.colours = np.array([to_rgba(KIND_COLOURS[k]) for k in self.kinds])
-        self.unused = blit.add_dynamic(LineCollection(
-            [], colors=UNUSED, linewidths=0.7, linestyles=(0, (2, 3)), zorder=1))
-        self.used = blit.add_dynamic(LineCollection([], colors=USED, alpha=0.5, zorder=2))
+        labels_w = max(text_width(line, s) for label in ROW_LABELS.values()
+                       for line in label.split("\n")) + 0.6 * s
+        title = plain_title(title, 70)
+        if text_width(title, TITLE_SIZE * s, bold=True) > w - 0.6 * s:
+            title = wrap(title, w - 0.6 * s - 4, TITLE_SIZE * s * 1.07)
+        title_h = (1.6 + 1.2 * title.count("\n")) * TITLE_SIZE * s + 0.3 * s
+        area_h = float(np.clip(0.5 * w, 15 * s, 26 * s))
+        names_h = 2.8 * s if any(loc < 0 for loc in centres) else 1.8 * s
+        h = self.height = title_h + area_h + names_h
+        self.fig = Figure(figsize=(w / 72, h / 72), dpi=72 * layout.scale)
+        self.blit = BlitFigure(self.fig)
+        ax = self.ax = self.fig.add_axes([labels_w / w, names_h / h, 1 - labels_w / w - 0.01,
+                                          area_h / h])
+        left, right = xy[:, 0].min() - 0.6, xy[:, 0].max() + 0.6
+        ax.set_xlim(left, right)
+        ax.set_ylim(-0.05, 3.45)
+        ax.set_axis_off()
+        # The biggest dot fits the tightest gap between two neighbours in a row.
+        px_per_unit = (1 - labels_w / w - 0.01) * w / (right - left)
+        self.biggest = float(np.clip(0.8 * px_per_unit * self._tightest(), 8, 30)) ** 2
+        self.unused = self._moving(LineCollection([], colors=UNUSED, linewidths=0.8,
+                                                  linestyles=(0, (2, 3)), alpha=0.7, zorder=1))
+        self.used = self._moving(LineCollection([], colors=USED, alpha=0.45, zorder=2))
         ax.add_collection(self.unused)
         ax.add_collection(self.used)
-        self.dots = blit.add_dynamic(ax.scatter(xy[:, 0], xy[:, 1], s=40, c=self.colours,
-                                                edgecolors=self.colours, linewidths=1.5,
-                                                zorder=3))
-        self.crosses = blit.add_dynamic(ax.scatter([], [], marker="x", s=110, c="black",
-                                                   linewidths=2.2, zorder=4))
-        left, right = xy[:, 0].min() - 0.8, xy[:, 0].max() + 0.8
-        ax.set_xlim(left - label_space / (1 - label_space) * (right - left), right)
-        ax.set_ylim(-0.95, 3.45)
-        for row, label in ROW_LABELS.items():
-            ax.text(0.0, row, label, ha="left", va="center", fontsize=12.5,
-                    transform=ax.get_yaxis_transform())
-        for loc, centre in column_centres(graph, self.pos).items():
-            name = "whole\narea" if loc < 0 else f"locality {loc + 1}"
-            ax.text(centre, -0.5, name, ha="center", va="top", fontsize=12.5, color="#333333")
-        ax.set_axis_off()
-        ax.set_title(plain_title(title), fontsize=15, loc="left", fontweight="bold",
-                     parse_math=False)  # a scenario's name: never mathematics
-        self.update()
+        self.colours = np.array([to_rgba(KIND_COLOURS[k]) for k in self.kinds])
+        branch = np.array([spot.branch for spot in self.spots])
+        self.is_branch = branch
+        self.dots = self._moving(ax.scatter(xy[~branch, 0], xy[~branch, 1], s=30,
+                                            c=self.colours[~branch], linewidths=1.5,
+                                            edgecolors=self.colours[~branch], zorder=3))
+        self.branch_dots = self._moving(ax.scatter(
+            xy[branch, 0], xy[branch, 1], s=30, marker="s", c=self.colours[branch],
+            linewidths=1.5, edgecolors=self.colours[branch], zorder=3)) if branch.any() else None
+        self.crosses = self._moving(ax.scatter([], [], marker="x", c="black", zorder=4,
+                                               linewidths=1.6))
+        for y, label in ROW_LABELS.items():
+            self.fig.text(0.25 * s / w, (names_h + (y + 0.05) / 3.5 * area_h) / h, label,
+                          ha="left", va="center", fontsize=s, linespacing=1.05)
+        for loc, centre in centres.items():
+            name = "whole area" if loc < 0 else f"locality {loc + 1}"
+            ax.annotate(name, (centre, -0.05), xycoords="data", xytext=(0, -0.3 * s),
+                        textcoords="offset points", ha="center", va="top", fontsize=s,
+                        color="#333333", annotation_clip=False)
+        self.fig.text(0.25 * s / w, 1 - 0.3 * s / h, title, ha="left",
+                      va="top", fontsize=TITLE_SIZE * s, fontweight="bold", parse_math=False)
 
-    def update(self) -> None:
-        """Copy this week's referrals, loads and exits onto the artists."""
-        graph = self.model.referral_network()
-        if len(graph.edges) != len(self.edges):  # an exit handed claimants to someone new
-            self.edges = list(graph.edges)
-        refs = np.array([graph.edges[e]["referrals"] for e in self.edges], float)
-        segments = np.array([(self.pos[a], self.pos[b]) for a, b in self.edges])
+    def _moving(self, artist):
+        return self.blit.add_dynamic(artist)
+
+    def _tightest(self) -> float:
+        by_row: dict[float, list[float]] = {}
+        for x, y in self.xy:
+            by_row.setdefault(round(y, 2), []).append(x)
+        gaps = [np.diff(sorted(xs)).min() for xs in by_row.values() if len(xs) > 1]
+        return float(min(gaps)) if gaps else 1.0
+
+    def _area(self, load: np.ndarray) -> np.ndarray:
+        reference = max(self.claimants / 10, 1)
+        smallest = 40.0
+        return np.minimum(smallest + (self.biggest - smallest) * np.sqrt(load / reference),
+                          self.biggest)
+
+    def show(self, week: int) -> None:
+        """Copy a week's referrals, loads and exits onto the artists."""
+        net = self.t.network(week)
+        row, branch_row = self.node_row, self.branch_row
+        data = self.t.record.node_data
+        segments, widths = [], []
+        relation = self.t.record.relation
+        for (a, b), refs in zip(net.edges, net.referrals, strict=True):
+            if relation.get((a, b)) == "pays for episodes" and not refs:
+                continue  # money, not a route claimants take
+            sa, sb = self._spot(a, data[b]["locality"]), self._spot(b, data[a]["locality"])
+            if sa is None or sb is None:
+                continue
+            segments.append((self.pos[sa], self.pos[sb]))
+            widths.append(refs)
+        segments = np.array(segments).reshape(-1, 2, 2)
+        refs = np.array(widths, float)
         used = refs > 0
         self.used.set_segments(segments[used])
         self.used.set_linewidths(edge_width(refs[used], self.claimants))
         self.unused.set_segments(segments[~used])
-        nodes = graph.nodes
-        load = np.array([max(nodes[n].get("caseload", 0), nodes[n].get("in_episode", 0))
-                         for n in self.nodes], float)
-        area = np.maximum(node_area(load, self.claimants) * self.dot_scale, 30)
-        area[[k == "commissioner" for k in self.kinds]] = 260 * self.dot_scale
-        self.dots.set_sizes(area)
-        gone = np.array([nodes[n].get("insolvent_week") is not None for n in self.nodes])
+        load = np.array([net.branch_load[branch_row[spot.node], spot.locality] if spot.branch
+                         else net.load[row[spot.node]] for spot in self.spots], float)
+        area = self._area(load)
+        area[[k == "commissioner" for k in self.kinds]] = min(self.biggest, 300)
+        holders = [self.t.record.node_data[spot.node]["role"] == "contract holder"
+                   for spot in self.spots]
+        area[holders] = np.maximum(area[holders], 0.55 * self.biggest)  # who holds the money
+        gone = np.array([net.gone[row[spot.node]] for spot in self.spots])
+        insolvent = np.array([net.insolvent[row[spot.node]] for spot in self.spots])
         face = self.colours.copy()
         face[gone] = (1, 1, 1, 1)
-        self.dots.set_facecolors(face)
-        self.crosses.set_offsets(self.xy[gone] if gone.any() else np.empty((0, 2)))
+        plain = ~self.is_branch
+        self.dots.set_sizes(area[plain])
+        self.dots.set_facecolors(face[plain])
+        if self.branch_dots is not None:
+            self.branch_dots.set_sizes(area[self.is_branch])
+            self.branch_dots.set_facecolors(face[self.is_branch])
+        self.crosses.set_offsets(self.xy[insolvent] if insolvent.any() else np.empty((0, 2)))
+        self.crosses.set_sizes(np.full(int(insolvent.sum()), 0.5 * self.biggest))
 
+    def _spot(self, node: int, other_locality: int) -> Spot | None:
+        """Where an edge's end is drawn: the organisation, or its branch in the other's locality."""
+        if node in self.branch_row:
+            loc = other_locality if other_locality >= 0 else 0
+            return Spot(node, loc, True)
+        data = self.t.record.node_data[node]
+        return Spot(node, data["locality"] if data["kind"] != "commissioner" else -1)
 
-def _legend(fig: Figure, kinds: set[str], claimants: int, ncol: int) -> None:
-    handles = [Line2D([], [], ls="", marker="o", ms=11, color=KIND_COLOURS[k], label=KIND_LABELS[k])
-               for k in KIND_COLOURS if k in kinds]
-    handles.append(Line2D([], [], ls="", marker="x", ms=10, mew=2.2, color="black",
-                          label="Insolvent (exited)"))
-    handles.append(Line2D([], [], ls="", marker="o", ms=7, mfc="white", mec="#555555",
-                          label="Dot area: claimants worked with now"))
-    for n in (10, 100, 1000):
-        handles.append(Line2D([], [], color=USED, alpha=0.5, lw=float(edge_width(n, claimants)),
-                              label=f"{n:,} claimants referred"))
-    handles.append(Line2D([], [], color=UNUSED, lw=0.7, ls=(0, (2, 3)),
-                          label="Route not used yet"))
-    fig.legend(handles=handles, loc="lower center", ncol=ncol, fontsize=12, frameon=False,
-               handlelength=2.4, columnspacing=1.2)
-
-
-class NetworkFigure:
-    """The network of one model (Explore) or two side by side (Compare), as a PNG each week.
-
-    Built once per set of models (the layout never changes); `png` restyles the
-    dynamic artists for the current week and pastes them over the cached
-    background (`BlitFigure`).
-    """
-
-    def __init__(self, models: list[CommissioningModel], titles: list[str],
-                 width: float = 11.0, dpi: int = 90):
-        pair = len(models) > 1
-        kinds = {d["kind"] for m in models for _, d in m.referral_network().nodes(data=True)}
-        key_rows = math.ceil((len(kinds) + 6) / KEY_COLUMNS)  # kinds, then 6 more entries
-        key = 0.35 + 0.26 * key_rows  # inches kept for the key below the networks
-        height = (4.2 if pair else 3.9) + key
-        self.fig = Figure(figsize=(width, height), dpi=dpi)
-        self.blit = BlitFigure(self.fig)
-        axes = self.fig.subplots(1, len(models), squeeze=False)[0]
-        self.fig.subplots_adjust(left=0.005, right=0.995, top=1 - 0.42 / height,
-                                 bottom=key / height, wspace=0.03)
-        self.drawings = [NetworkDrawing(ax, m, t, self.blit, 0.2 if pair else 0.11,
-                                        0.45 if pair else 1.0)
-                         for ax, m, t in zip(axes, models, titles, strict=True)]
-        _legend(self.fig, kinds, max(int(m.p["claimants"]) for m in models), KEY_COLUMNS)
-
-    def png(self) -> bytes:
-        """This week's picture."""
-        for d in self.drawings:
-            d.update()
+    def png(self, week: int) -> bytes:
+        self.show(week)
         return self.blit.png()
 
-    def full_png(self) -> bytes:
-        """This week's picture, drawn in full at print quality (for a download)."""
-        for d in self.drawings:
-            d.update()
-        return self.blit.full_png(dpi=150)
+    def full_png(self, week: int) -> bytes:
+        self.show(week)
+        return self.blit.full_png()
+
+    def smallest_text(self) -> float:
+        from matplotlib.text import Text
+
+        return float(min(t.get_fontsize() for t in self.fig.findobj(Text)
+                         if t.get_visible() and t.get_text().strip()))
+
+
+class NetworkKey:
+    """The network's key, as a picture of its own (one for both networks of Compare)."""
+
+    def __init__(self, layout: Layout, timelines: list[Timeline], width: float | None = None):
+        s = self.size = layout.text
+        w = self.width = float(width or layout.width)
+        kinds = {t.record.node_data[n]["kind"] for t in timelines for n in t.record.nodes}
+        branches = any(t.record.whole_area for t in timelines)
+        claimants = max(int(t.p["claimants"]) for t in timelines)
+        handles = [Line2D([], [], ls="", marker="o", ms=12, color=KIND_COLOURS[k],
+                          label=KIND_LABELS[k]) for k in KIND_COLOURS
+                   if k in kinds and not (branches and k == "large provider")]
+        if branches:
+            handles.append(Line2D([], [], ls="", marker="s", ms=11,
+                                  color=KIND_COLOURS["large provider"],
+                                  label=BRANCH_LABEL))
+        handles += [
+            Line2D([], [], ls="", marker="x", ms=10, mew=2.0, color="black",
+                   label="Gone bust (hollow, with a cross)"),
+            Line2D([], [], ls="", marker="o", ms=7, mfc="white", mec="#555555",
+                   label="Bigger dot: more claimants now"),
+            *(Line2D([], [], color=USED, alpha=0.45, lw=float(edge_width(n, claimants)),
+                     label=f"{n:,} claimants sent along it") for n in (10, 100, 1000)),
+            Line2D([], [], color=UNUSED, lw=0.8, ls=(0, (2, 3)), label="Route not used yet"),
+        ]
+        labels, plan = best_key([h.get_label() for h in handles], w - 0.5 * s, s)
+        for handle, label in zip(handles, labels, strict=True):
+            handle.set_label(label)
+        h = self.height = plan.height + 0.6 * s
+        self.fig = Figure(figsize=(w / 72, h / 72), dpi=72 * layout.scale)
+        key = self.fig.legend(handles=handles, loc="upper left", ncols=plan.columns,
+                              bbox_to_anchor=(0.25 * s / w, 1 - 0.3 * s / h), fontsize=s,
+                              frameon=False, borderaxespad=0, borderpad=0,
+                              handlelength=KEY_HANDLE, handletextpad=KEY_GAP,
+                              columnspacing=KEY_COLUMN_GAP, labelspacing=KEY_ROW - 1.0)
+        for text in key.get_texts():
+            text.set_parse_math(False)
+        self.blit = BlitFigure(self.fig)
+
+    def png(self, week: int = 0) -> bytes:
+        return self.blit.png()
+
+    def full_png(self, week: int = 0) -> bytes:
+        return self.blit.full_png()
+
+    def smallest_text(self) -> float:
+        return self.size
 
 
 PLURALS = {"prime": "primes", "large provider": "large providers",
-           "partnership": "local partnerships", "tier 1": "tier-1 subcontractors",
-           "tier 2": "tier-2 specialists", "third sector": "charities (third sector)"}
+           "partnership": "local partnerships", "tier 1": "subcontractors working with claimants",
+           "tier 2": "specialists", "third sector": "charities"}
 
 
-def describe(model: CommissioningModel) -> str:
-    """A sentence about the network: organisations of each kind, routes to specialists used."""
-    graph = model.referral_network()
-    counts = Counter(d["kind"] for _, d in graph.nodes(data=True) if d["kind"] != "commissioner")
+def describe(t: Timeline, week: int) -> str:
+    """A sentence about the network in a week: organisations of each kind, routes, closures."""
+    data = t.record.node_data
+    counts = Counter(data[n]["kind"] for n in t.record.nodes if data[n]["kind"] != "commissioner")
     parts = [f"{n} {PLURALS[k]}" for k, n in
              sorted(counts.items(), key=lambda kv: list(KIND_COLOURS).index(kv[0]))]
-    to_specialists = [(a, b) for a, b, d in graph.edges(data=True)
-                      if graph.nodes[b]["role"] == "specialist"]
-    used = sum(graph.edges[e]["referrals"] > 0 for e in to_specialists)
-    insolvent = sum(d.get("insolvent_week") is not None for _, d in graph.nodes(data=True))
+    net = t.network(week)
+    to_specialists = [k for k, (_, b) in enumerate(net.edges) if data[b]["role"] == "specialist"]
+    used = int(sum(net.referrals[k] > 0 for k in to_specialists))
     return (f"{sum(counts.values())} organisations: {', '.join(parts)}. "
             f"Routes to specialists used so far: {used} of {len(to_specialists)}. "
-            f"Insolvent so far: {insolvent}.")
+            f"Gone bust so far: {int(net.insolvent.sum())}.")
+
+
+class NetworkFigure:
+    """The network of live models (the Mesa view's, a game's) as one picture, week by week.
+
+    Kept for pages that step a model of their own: `png()` draws the current week.
+    """
+
+    def __init__(self, models: list[CommissioningModel], titles: list[str],
+                 width: float = 11.0, dpi: int = 90, text: float = 16.0):
+        self.timelines = [LiveTimeline(m) for m in models]
+        self.layout = Layout(width=int(width * dpi), scale=1.0, text=text)
+        per = self.layout.width if len(models) == 1 else self.layout.panel_width(2)
+        self.pictures = [NetworkPicture(self.layout, t, title, per)
+                         for t, title in zip(self.timelines, titles, strict=True)]
+        self.key = NetworkKey(self.layout, self.timelines)
+
+    def png(self) -> bytes:
+        from .pictures import stitch
+
+        for t in self.timelines:
+            t.sync()
+        return stitch([[p.png(p.t.done) for p in self.pictures], [self.key.png()]])
+
+    def full_png(self) -> bytes:
+        return self.png()

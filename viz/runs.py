@@ -1,102 +1,117 @@
-"""The model runs a page steps: one on Explore, two on Compare, always stepped together.
+"""The runs a page shows: one on Explore, two on Compare, always at the same week.
 
 A `Runs` is built from settings (one `Settings` per run; on Compare both share
 claimants and seed, so the two regimes meet the same people and the same
 luck) and rebuilt from them on Reset, as Mesa's SolaraViz rebuilds a model
-from its parameters. It also keeps the pictures drawn of its models, so a
-page left and revisited does not rebuild them.
+from its parameters. It holds the server's shared `Timeline` of each run
+(`timeline.py`) and this tab's own week: stepping moves the week on (running
+a timeline further only if no tab has been there yet), and a tab may go back
+to any week it has already run.
 
 Nothing in here may raise into a page: Solara replaces the whole page with a
 traceback when an event handler raises. A model that cannot be built, or a
-week that fails, stops the run and leaves a plain message in `error` (the
-traceback goes to the server log).
+week that fails, stops the run and leaves a plain message in `error`.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
-from typing import Any
+from datetime import date
 
 import pandas as pd
 
-from commissioning.model import CommissioningModel, ScenarioError
-
-from .scenario_files import short_name
+from .scenario_files import short_name, title_of
 from .settings import Settings
+from .timeline import Timeline, plain_message, timeline_for
 
 log = logging.getLogger(__name__)
 
-
-def plain_message(exc: BaseException) -> str:
-    """An exception as one sentence for the page (a ScenarioError already is one)."""
-    if isinstance(exc, ScenarioError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+__all__ = ["Runs", "plain_message"]
 
 
 class Runs:
-    """One or more models built from settings and stepped a week at a time, together."""
+    """One or more runs (shared timelines) seen by one tab at one week, stepped together."""
 
     def __init__(self, settings: Sequence[Settings] = ()):
         self.settings = tuple(settings)
-        self.models: list[CommissioningModel] = []
+        self.timelines: list[Timeline] = []
         self.error: str | None = None
-        self.views: dict[str, Any] = {}  # pictures of these models, built once
-        self.lock = threading.Lock()  # one week at a time, whoever asks
+        self.week = 0
         try:
-            self.models = [CommissioningModel(**s.model_kwargs()) for s in self.settings]
+            self.timelines = [timeline_for(s.model_kwargs()) for s in self.settings]
         except Exception as exc:
             log.exception("could not build the model")
             self.error = f"Could not start the run: {plain_message(exc)}"
+            self.timelines = []
+        for timeline in self.timelines:
+            if timeline.error and timeline.error_week == 0:
+                self.error, self.timelines = timeline.error, []
+                break
 
     @property
-    def labels(self) -> list[str]:
-        """Short names of the runs, for legends and file names."""
-        names = [short_name(s.scenario_label) for s in self.settings]
-        if len(set(names)) < len(names):  # the same file twice: say which is which
+    def titles(self) -> list[str]:
+        """The runs' names in words, for legends and captions (never a file name)."""
+        names = [title_of(s.scenario_label, s.scenario) for s in self.settings]
+        if len(set(names)) < len(names):  # the same scenario twice: say which is which
             names = [f"{n} ({i + 1})" for i, n in enumerate(names)]
         return names
 
     @property
-    def running(self) -> bool:
-        """Whether another week can be run."""
-        return self.error is None and any(m.running for m in self.models)
+    def stems(self) -> list[str]:
+        """Short names of the runs' files, for downloaded files' names."""
+        return [short_name(s.scenario_label) for s in self.settings]
 
     @property
-    def week(self) -> int:
-        """Weeks run so far."""
-        return max((m.week for m in self.models), default=0)
+    def running(self) -> bool:
+        """Whether another week can be run."""
+        return self.error is None and bool(self.timelines) and self.week < self.weeks
 
     @property
     def weeks(self) -> int:
-        """Weeks in the whole run."""
-        return max((int(m.p["weeks"]) for m in self.models), default=0)
+        """Weeks in the whole run (the longest run's)."""
+        return max((t.weeks for t in self.timelines), default=0)
+
+    def date(self, week: int | None = None) -> date | None:
+        """The date of a week (this tab's week by default) if the model has a calendar."""
+        if not self.timelines:
+            return None
+        return self.timelines[0].date(self.week if week is None else week)
 
     def step(self, weeks: int = 1) -> int:
-        """Run up to `weeks` weeks (fewer at the end of the run); returns the weeks run."""
-        done = 0
-        with self.lock:
-            try:
-                for _ in range(weeks):
-                    if not self.running:
-                        break
-                    for model in self.models:
-                        if model.running:
-                            model.step()
-                    done += 1
-            except Exception as exc:
-                log.exception("a week of the run failed")
-                self.error = f"The run stopped in week {self.week}: {plain_message(exc)}"
-        return done
+        """Run up to `weeks` weeks on (fewer at the end of the run); returns the weeks run."""
+        if not self.running or weeks <= 0:
+            return 0
+        return self._forward(weeks)
+
+    def _forward(self, weeks: int) -> int:
+        before = self.week
+        target = min(self.week + int(weeks), self.weeks)
+        reached = min(t.reach(target) for t in self.timelines)
+        for timeline in self.timelines:
+            if timeline.error and timeline.error_week is not None and \
+                    timeline.error_week <= target:
+                self.error = timeline.error
+        self.week = reached
+        return self.week - before
+
+    def go_to(self, week: int) -> int:
+        """Go to a week: back at once (it has been run), or on as far as the run goes."""
+        week = max(0, min(int(week), self.weeks))
+        if week <= self.week:
+            self.week = week
+        elif self.error is None:
+            self._forward(week - self.week)
+        return self.week
 
     def weekly_table(self) -> pd.DataFrame:
-        """Every run's weekly data (as collected by Mesa's DataCollector), one row a week."""
+        """Every run's weekly data (as collected by Mesa's DataCollector) to this week."""
         frames = []
-        for label, settings, model in zip(self.labels, self.settings, self.models, strict=True):
-            df = model.datacollector.get_model_vars_dataframe()
-            df.insert(0, "scenario", label)
+        for stem, settings, timeline in zip(self.stems, self.settings, self.timelines,
+                                            strict=True):
+            df = timeline.model.datacollector.get_model_vars_dataframe().iloc[:self.week + 1]
+            df = df.copy()
+            df.insert(0, "scenario", stem)
             df.insert(1, "seed", settings.seed)
             df.insert(2, "claimants", settings.claimants)
             frames.append(df)

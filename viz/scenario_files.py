@@ -64,8 +64,35 @@ def load_shipped(name: str) -> Scenario:
 
 
 def short_name(label: str) -> str:
-    """A label for charts and file names: `two_tier.toml (uploaded)` -> `two_tier`."""
+    """A label for file names: `two_tier.toml (uploaded)` -> `two_tier`."""
     return label.removesuffix(UPLOADED).removesuffix(".toml")
+
+
+#: What the shipped scenarios are called on screen (a class never needs the file's name).
+SHORT_TITLES = {
+    "two_tier.toml": "Two-tier (Work Programme)",
+    "two_tier_blended.toml": "Two-tier, 30% service fee",
+    "two_tier_recession.toml": "Two-tier in a recession",
+    "locality.toml": "Locality partnerships",
+    "locality_outcomes_only.toml": "Locality, paid by results only",
+    "locality_recession.toml": "Locality in a recession",
+}
+#: Characters of an uploaded scenario's own name shown as its title.
+TITLE_CHARACTERS = 40
+
+
+def title_of(label: str, scenario: Scenario | None = None) -> str:
+    """A scenario as a class sees it named: a short title, never a file name.
+
+    A shipped file has a title of its own; an upload is called by the name
+    written in it (plain text, at most TITLE_CHARACTERS), marked as uploaded.
+    """
+    if label in SHORT_TITLES:
+        return SHORT_TITLES[label]
+    name = " ".join(str(getattr(scenario, "name", "") or short_name(label)).split())
+    if len(name) > TITLE_CHARACTERS:
+        name = name[:TITLE_CHARACTERS - 1] + "…"
+    return f"{name} (uploaded)" if label.endswith(UPLOADED) else name
 
 
 def file_stem(text: str) -> str:

@@ -30,6 +30,7 @@ from commissioning.model.parameters import PAYMENT_GROUPS
 from commissioning.model.scenario import Scenario, ScenarioError, validate_params
 
 from .limits import check_app_limits
+from .scenario_files import title_of
 
 #: The payment group whose price the fee sliders show (the largest referral group).
 REFERENCE_GROUP = "jsa_25_plus"
@@ -91,8 +92,9 @@ _RULE_NAMES = {v: k for k, v in _RULES.items()}
 KNOBS: tuple[Knob, ...] = (
     Knob("claimants", "Number of claimants", "claimants", 200, 20_000, 100,
          "People referred over the first three years. 2,000 keeps each week quick."),
-    Knob("seed", "Random seed", "", 0, 99, 1,
-         "The same seed gives the same claimants and the same luck in every run."),
+    Knob("seed", "Seed (the people and their luck)", "", 0, 99, 1,
+         "The same seed gives the same claimants and the same luck in every run; another "
+         "seed is another draw of both."),
     Knob("attachment_fee", "Attachment fee", "£", 0, 2000, 25,
          "Paid when a claimant starts with a provider (JSA 25+ price; other groups in "
          "proportion; it tapers to nothing by year 4)."),
@@ -228,7 +230,8 @@ class Settings:
         return {k.name: getattr(self, k.name) for k in KNOBS}
 
     def describe(self) -> str:
-        """One line for captions and file names' companions: what this run is."""
+        """One line for captions: what this run is, in words (the scenario by its title)."""
         shown = ", ".join(KNOB[k].phrase(v) for k, v in self.values().items()
                           if k != "referral_rule")
-        return f"{self.scenario_label}: {shown}; specialist help bought {self.referral_rule}"
+        return (f"{title_of(self.scenario_label, self.scenario)}: {shown}; specialist help "
+                f"bought {self.referral_rule}")

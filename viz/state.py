@@ -18,8 +18,9 @@ import solara
 
 from commissioning.model import Scenario, ScenarioError
 
+from .layout import Layout
 from .runs import Runs
-from .scenario_files import load_shipped, shipped_files, shown
+from .scenario_files import load_shipped, shipped_files, shown, title_of
 from .settings import Settings
 
 DEFAULT_EXPLORE = "two_tier.toml"
@@ -35,15 +36,30 @@ class PageState:
     settings: solara.Reactive[tuple[Settings, ...] | None] = field(
         default_factory=lambda: solara.reactive(None))
     playing: solara.Reactive[bool] = field(default_factory=lambda: solara.reactive(False))
-    #: Bumped after every step: the pictures read it, so they redraw.
+    #: Bumped after every step: the pictures and numbers read it, so they redraw.
     tick: solara.Reactive[int] = field(default_factory=lambda: solara.reactive(0))
     step_weeks: solara.Reactive[int] = field(default_factory=lambda: solara.reactive(1))
+    #: How fast Play goes (a name of `controls.SPEEDS`).
+    speed: solara.Reactive[str] = field(default_factory=lambda: solara.reactive("normal"))
+    #: The week "Run to week" stops at (None: Play runs to the end).
+    target: solara.Reactive[int | None] = field(default_factory=lambda: solara.reactive(None))
+    #: The week whose pictures are on screen: Play waits for them before the next week.
+    shown_week: solara.Reactive[int] = field(default_factory=lambda: solara.reactive(-1))
+    #: The run before this one (Explore compares with it: what a change of settings did).
+    previous: solara.Reactive[Runs | None] = field(default_factory=lambda: solara.reactive(None))
     #: A message about the last thing a person did (a bad upload, a failed run).
     message: solara.Reactive[str | None] = field(default_factory=lambda: solara.reactive(None))
 
     def start(self, settings: tuple[Settings, ...]) -> None:
-        """Show these settings and start a fresh run with them (at week 0, paused)."""
+        """Show these settings and start a fresh run with them (at week 0, paused).
+
+        The run on screen becomes the previous run, unless it had the same settings.
+        """
         self.playing.set(False)
+        self.target.set(None)
+        current = self.runs.peek()
+        if current is not None and current.settings != tuple(settings) and current.timelines:
+            self.previous.set(current)
         self.settings.set(settings)
         self.runs.set(Runs(settings))
         self.tick.set(self.tick.peek() + 1)
@@ -55,11 +71,25 @@ COMPARE = PageState()
 UPLOADS: solara.Reactive[dict[str, Scenario]] = solara.reactive({})
 #: Uploads one session may keep (each a few kilobytes; a script could send thousands).
 MAX_UPLOADS = 20
+#: How this tab's page is laid out, as its browser says (None until it has; see layout.py).
+LAYOUT: solara.Reactive[Layout | None] = solara.reactive(None)
 
 
 def scenario_labels() -> list[str]:
     """Every scenario a person can pick: the shipped files, then this session's uploads."""
     return [*shipped_files(), *UPLOADS.value]
+
+
+def scenario_items() -> list[dict[str, str]]:
+    """The picker's choices: each scenario by its title in words, its file name behind it."""
+    items = []
+    for label in scenario_labels():
+        try:
+            scenario = scenario_by_label(label)
+        except ScenarioError:
+            continue
+        items.append({"text": title_of(label, scenario), "value": label})
+    return items
 
 
 def scenario_by_label(label: str) -> Scenario:

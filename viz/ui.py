@@ -16,6 +16,7 @@ length).
 from __future__ import annotations
 
 import functools
+import html
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -80,19 +81,35 @@ def Prose(text: str, classes: tuple[str, ...] = ()) -> None:
 
 
 @solara.component
-def Picture(png: bytes | None, alt: str, failure: str | None = None) -> None:
-    """A PNG at the full width of its column (or the reason there is none)."""
+def Picture(png: bytes | None, alt: str, failure: str | None = None, text: float = 0.0,
+            width: int = 0) -> None:
+    """A PNG at the full width of its cell (or the reason there is none).
+
+    `text` and `width` are the smallest font in the picture and the width it
+    was drawn for (CSS pixels), for the browser tests that measure the text a
+    class reads.
+    """
     if failure:
         solara.Error(failure)
     elif png:
-        with solara.Div(attributes={"aria-label": alt, "role": "img"}, classes=["picture"]):
+        attributes = {"aria-label": alt, "role": "img", "title": alt}
+        if text:
+            attributes.update({"data-text-px": f"{text:g}", "data-drawn-width": str(width)})
+        with solara.Div(attributes=attributes, classes=["picture"]):
             solara.Image(png, width="100%")
 
 
 @solara.component
-def Stat(label: str, value: str, detail: str = "") -> None:
-    """A big number with its name, readable from the back of a classroom."""
-    with solara.Div(classes=["stat"]):
+def Help(label: str, help: str, classes: list[str] | None = None) -> None:
+    """A label with its meaning as hover text (every term on screen explains itself)."""
+    solara.HTML(tag="span", unsafe_innerHTML=html.escape(label),
+                attributes={"title": help}, classes=["term", *(classes or ["control-label"])])
+
+
+@solara.component
+def Stat(label: str, value: str, detail: str = "", help: str = "") -> None:
+    """A big number with its name, readable from the back of a classroom (hover: its meaning)."""
+    with solara.Div(classes=["stat"], attributes={"title": help} if help else {}):
         solara.Text(value, classes=["stat-value"])
         solara.Text(label, classes=["stat-label"])
         if detail:

@@ -1,10 +1,14 @@
-"""What the Explore and Compare pages show of their runs: pictures, numbers, downloads.
+"""What the Explore and Compare pages show of their runs: numbers, pictures, a story, downloads.
 
-Each picture is drawn by an object kept with the runs (`Runs.views`), built
-the first time it is needed and redrawn only when the week changes (the
-`tick` a page passes in), under the runs' lock so a week never changes
-half-way through a picture. A failure to draw shows a sentence where the
-picture would be.
+The numbers are read from the runs' timelines at the tab's own week
+(`measures.py`), so they answer the worksheet in its own words: a tile for
+each quantity the lesson asks for, on one stated basis, rounded so the
+changes it talks about show.
+
+The pictures are drawn in the background (`solara.lab.use_task`): the page
+keeps showing the last pictures, with a thin bar while the next are drawn,
+so a click always gets an answer at once, and Play waits for the pictures of
+each week before the next (`PageState.shown_week`).
 
 Every component here takes the page's `tick` as an argument even where it
 does not use it: Solara does not re-render a child whose arguments are
@@ -14,142 +18,144 @@ week it was first drawn.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import html
 
 import solara
+import solara.lab
 
-from commissioning.model import CommissioningModel
+from commissioning.agents.claimant import STATUS_NAMES, SUPPORT_NAMES
 
-from .network_plot import NetworkFigure, describe
+from .downloads import pictures_png, readable_table
+from .layout import DEFAULT, Layout
+from .measures import (
+    MEASURE,
+    MEASURES,
+    count,
+    extra_cost_per_extra_job,
+    extra_jobs,
+    first_week,
+    money,
+    providers_held_contracts,
+    routes_text,
+    share,
+    shown,
+    with_programme,
+)
+from .pictures import Shown, frame
 from .runs import Runs
-from .ui import Picture, Stat, download_bytes, draw_safely
-from .weekly_charts import GROUPS, Run, WeeklyCharts
-
-
-def _view(runs: Runs, name: str, build: Callable[[], object]):
-    view = runs.views.get(name)
-    if view is None:
-        view = runs.views[name] = build()
-    return view
-
-
-def network_view(runs: Runs) -> NetworkFigure:
-    """The network picture of these runs (built once)."""
-    if len(runs.models) == 1:
-        titles = [f"Who refers claimants to whom: {runs.settings[0].scenario.name}"]
-    else:  # the charts' colours for the runs, so the class can match the two pictures
-        titles = [f"{label} ({colour} in the charts)"
-                  for label, colour in zip(runs.labels, ("blue", "vermillion"), strict=False)]
-    return _view(runs, "network", lambda: NetworkFigure(runs.models, titles))
-
-
-def charts_view(runs: Runs) -> WeeklyCharts:
-    """The weekly charts of these runs (built once)."""
-    return _view(runs, "charts", lambda: WeeklyCharts(
-        [Run(m, label) for m, label in zip(runs.models, runs.labels, strict=True)]))
-
-
-@solara.component
-def NetworkPicture(runs: Runs, tick: int) -> None:
-    """The referral network this week, and a sentence about it per run."""
-
-    def draw() -> bytes:
-        with runs.lock:
-            return network_view(runs).png()
-
-    png, failure = solara.use_memo(lambda: draw_safely(draw, "the referral network"),
-                                   [runs, tick])
-    Picture(png, "The referral network: organisations, and the claimants referred between "
-            "them", failure)
-    for label, model in zip(runs.labels, runs.models, strict=True):
-        prefix = f"{label}: " if len(runs.models) > 1 else ""
-        solara.Text(prefix + describe(model), classes=["caption"])
-
-
-@solara.component
-def ChartsPicture(runs: Runs, tick: int) -> None:
-    """The four panels of weekly charts this week."""
-
-    def draw() -> bytes:
-        with runs.lock:
-            return charts_view(runs).png()
-
-    png, failure = solara.use_memo(lambda: draw_safely(draw, "the charts"), [runs, tick])
-    Picture(png, "Charts over weeks: job outcomes, parking, providers' cash, money", failure)
-
-
-@solara.component
-def Downloads(runs: Runs, tick: int, stem: str) -> None:
-    """This run's weekly data as CSV, and the pictures as PNG, named by scenario and week.
-
-    `tick` is only there to re-render the buttons (their file names) each week.
-    """
-    name = f"{stem}_seed{runs.settings[0].seed}_week{runs.week}" if runs.settings else stem
-
-    def picture(view: Callable[[Runs], object]) -> Callable[[], bytes]:
-        def make() -> bytes:
-            with runs.lock:
-                return view(runs).full_png()
-        return make
-
-    def table() -> str:
-        with runs.lock:
-            return runs.weekly_table().to_csv(index=False)
-
-    with solara.Row(classes=["downloads"], gap="12px"):
-        solara.FileDownload(download_bytes(table, "the weekly data"), filename=f"{name}.csv",
-                            label="Weekly data (CSV)", mime_type="text/csv")
-        solara.FileDownload(download_bytes(picture(network_view), "the network picture"),
-                            filename=f"{name}_network.png", label="Network picture (PNG)",
-                            mime_type="image/png")
-        solara.FileDownload(download_bytes(picture(charts_view), "the charts"),
-                            filename=f"{name}_charts.png", label="Charts (PNG)",
-                            mime_type="image/png")
-
-
-def latest(model: CommissioningModel, key: str) -> float:
-    """This week's value of a weekly measure."""
-    return float(model.datacollector.model_vars[key][-1])
-
-
-def money(value: float) -> str:
-    """Pounds, rounded for a class: £950, £12.3k, £2.56m."""
-    if value != value:  # NaN: nothing to divide by yet
-        return "–"
-    if abs(value) >= 1e6:
-        return f"£{value / 1e6:.2f}m"
-    if abs(value) >= 1e4:
-        return f"£{value / 1e3:.0f}k"
-    return f"£{value:,.0f}"
-
-
-def share(value: float, decimals: int = 0) -> str:
-    """A share as a percentage ("–" when there is nothing to divide by yet)."""
-    return "–" if value != value else f"{100 * value:.{decimals}f}%"
+from .settings import KNOBS
+from .state import LAYOUT, PageState
+from .timeline import STORY_FIELDS, Timeline
+from .ui import Picture, Stat, download_bytes
+from .weekly_charts import GROUPS
 
 
 @solara.component
 def Summary(runs: Runs, tick: int) -> None:
-    """This week of the Explore run in seven numbers."""
-    model = runs.models[0]
-    jo = latest(model, "job_outcomes")
-    spend = latest(model, "total_spend")
+    """The Explore run at this week: a tile for every number the worksheet asks for."""
+    t, w = runs.timelines[0], runs.week
+    at = t.at
+    when = runs.date()
+    date = f" ({when:%B %Y})" if when is not None else ""
+    help_ = {m.key: m.help for m in MEASURES}
     with solara.Div(classes=["stats"]):
-        Stat("week", f"{runs.week}", f"of {runs.weeks}; {latest(model, 'referrals'):,.0f} of "
-             f"{model.p['claimants']:,} claimants referred")
-        Stat("job outcomes", f"{jo:,.0f}", f"{share(latest(model, 'job_outcome_rate'))} "
-             "of referrals")
-        Stat("job outcomes, 0-1 barriers", share(latest(model, "job_outcome_rate_low_barrier")),
-             "of referrals with few barriers")
-        Stat("job outcomes, 3+ barriers", share(latest(model, "job_outcome_rate_high_barrier")),
-             "of referrals with many barriers")
-        Stat("parked this week", share(latest(model, "parked_this_week")),
-             f"of those looking for work; {share(latest(model, 'parked_share'))} of all "
-             "weeks so far")
-        Stat("insolvent providers", f"{latest(model, 'providers_insolvent'):,.0f}",
-             "gone bust so far")
-        Stat("paid by the commissioner", money(spend),
-             f"{money(spend / jo) if jo else '–'} a job outcome")
+        Stat("week", f"{w}", f"of {runs.weeks}{date}; {at('referrals', w):,.0f} of "
+             f"{t.p['claimants']:,} claimants referred",
+             "Weeks run so far. One step is one week.")
+        first, paid = first_week(t, "job_outcomes", w), first_week(t, "paid_outcome", w)
+        Stat("job outcomes", count(at("job_outcomes", w)),
+             f"{share(at('job_outcome_rate', w))} of referrals; "
+             + ("none yet" if first != first else f"the first in week {first:.0f}, "
+                + ("not paid yet" if paid != paid else f"first paid in week {paid:.0f}")),
+             help_["job_outcome_rate"])
+        Stat("job outcomes, 0-1 barriers", share(at("job_outcome_rate_low_barrier", w)),
+             "of referrals with few barriers", help_["low"])
+        Stat("job outcomes, 3+ barriers", share(at("job_outcome_rate_high_barrier", w)),
+             "of referrals with many barriers", help_["high"])
+        Stat("weeks looking for work spent parked", share(at("parked_share", w)),
+             f"so far; this week {share(at('parked_this_week', w))}", help_["parked"])
+        Stat("the same people, no programme", share(at("no_programme_outcome_rate", w)),
+             "reached a lasting job anyway (per referral)", help_["without"])
+        Stat("added by the programme", MEASURE["added"].text(t, w),
+             f"with it {share(with_programme(t, w))} of everyone referred: "
+             f"{count(extra_jobs(t, w))} extra lasting jobs", help_["added"])
+        Stat("paid by the commissioner", money(at("total_spend", w)),
+             f"attachment fees {money(at('paid_attachment', w))}; service fees "
+             f"{money(at('paid_service_fee', w))}; outcome payments "
+             f"{money(at('paid_outcome', w))}", help_["spend"])
+        Stat("paid to specialists", shown("specialists", t, w),
+             f"routes to specialists used: {routes_text(t, w)}", help_["specialists"])
+        bust = first_week(t, "providers_insolvent", w)
+        Stat("providers gone bust", count(at("providers_insolvent", w)),
+             f"of {providers_held_contracts(t)} with a contract"
+             + ("" if bust != bust else f"; the first in week {bust:.0f}; charities: "
+                f"{count(at('insolvent_third_sector', w))}"), help_["busts"])
+        Stat("cost per job outcome", money(at("cost_per_job_outcome", w)),
+             f"per extra lasting job: {shown('cost_per_extra', t, w)}", help_["cost_per_job"])
+
+
+def _changed_settings(before: Runs, now: Runs) -> str:
+    """What differs between two runs' settings, in words ("job outcome fee £2,400, was £1,200")."""
+    a, b = before.settings[0], now.settings[0]
+    parts = []
+    if a.scenario_label != b.scenario_label:
+        parts.append(f"scenario {now.titles[0]}, was {before.titles[0]}")
+    for knob in KNOBS:
+        va, vb = getattr(a, knob.name), getattr(b, knob.name)
+        if va != vb:
+            parts.append(f"{knob.phrase(vb)}, was {knob.format(va)}")
+    return "; ".join(parts) or "the same settings"
+
+
+#: What the comparison with the previous run shows, by measure.
+AGAINST_BEFORE = ("job_outcome_rate", "low", "high", "parked", "with", "without", "added",
+                  "extra_jobs", "spend", "busts", "cost_per_job")
+
+
+@solara.component
+def AgainstBefore(runs: Runs, before: Runs | None, tick: int) -> None:
+    """This run against the one before, at the same week: what the change of settings did."""
+    if before is None or not before.timelines or not runs.timelines:
+        return
+    w = runs.week
+    a, b = before.timelines[0], runs.timelines[0]
+    a.reach(w)
+    w = min(w, a.done)
+    rows = [("", "the run before", "this run", "change")]
+    for key in AGAINST_BEFORE:
+        m = MEASURE[key]
+        va, vb = m.value(a, w), m.value(b, w)
+        rows.append((m.name, m.shown(va), m.shown(vb), m.change(va, vb), m.help))
+    per = extra_cost_per_extra_job(a, b, w)
+    jobs = extra_jobs(b, w) - extra_jobs(a, w)
+    spend = b.at("total_spend", w) - a.at("total_spend", w)
+    if per == per:
+        verdict = (f"Each extra lasting job this run added over the run before cost about "
+                   f"{money(per)}: {money(spend)} more paid for {jobs:,.0f} more lasting jobs "
+                   f"(against {money(b.at('cost_per_job_outcome', w))} per job outcome on "
+                   "average).")
+    else:
+        verdict = (f"This run added {jobs:+,.0f} lasting jobs against the run before, for "
+                   f"{'+' if spend >= 0 else '−'}{money(abs(spend))} paid: no extra job to "
+                   "put a price on.")
+    with solara.Details(f"Against the run before, at week {w}: {_changed_settings(before, runs)}",
+                        expand=True):
+        solara.HTML(tag="div", unsafe_innerHTML=table_html(rows), classes=["against"])
+        solara.Text(verdict, classes=["verdict"])
+
+
+def table_html(rows: list[tuple]) -> str:
+    """A table: the first row is the header; a row's fifth cell (if any) is its hover text."""
+    head, *body = rows
+    cells = "".join(f"<th>{html.escape(str(c))}</th>" for c in head)
+    out = [f"<table><thead><tr>{cells}</tr></thead><tbody>"]
+    for row in body:
+        name, *values = row[:4]
+        hover = f' title="{html.escape(row[4])}"' if len(row) > 4 else ""
+        out.append(f"<tr><th scope='row'{hover}>{html.escape(str(name))}</th>"
+                   + "".join(f"<td>{html.escape(str(v))}</td>" for v in values) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
 
 
 PLAIN_STATUS = {"not yet referred": "not referred yet", "not attached": "referred, did not start",
@@ -158,38 +164,123 @@ PLAIN_STATUS = {"not yet referred": "not referred yet", "not attached": "referre
                 "left the programme": "left the programme"}
 
 
-def follow_sentence(model: CommissioningModel, i: int) -> str:
-    """One claimant's story so far, in a sentence or two."""
-    c = model.claimant(i)
+def follow_sentence(t: Timeline, i: int, week: int) -> str:
+    """One claimant's story up to a week, in a sentence or two."""
+    c = t.claimant(i)
+    row = dict(zip(STORY_FIELDS, t.story(i, week), strict=True))
     group = GROUPS[c.payment_group][0]
     barriers = ", ".join(c.barriers) or "none"
-    text = (f"Claimant {i}: {group}, {len(c.barriers)} barrier(s) to work ({barriers}), "
-            f"locality {c.locality + 1}, referred in week {c.referral_week}. "
-            f"Now {PLAIN_STATUS[c.status]}")
-    if c.status == "not yet referred":
-        return text + "."
-    if c.status == "searching":
-        text += f", getting {c.support_level} support"
-    if c.case_holder >= 0 and c.status in ("searching", "in work"):
-        text += f"; case held by {model.orgs[c.case_holder].name}"
-    text += f". Parked {c.weeks_parked} of {c.weeks_searching} weeks looking for work"
-    if c.treated_barriers:
-        text += f"; a specialist helped with {', '.join(c.treated_barriers)}"
-    text += (f". Job outcome in week {c.job_outcome_week}." if c.job_outcome
-             else ". No job outcome yet.")
+    text = (f"Claimant {i}: {group.lower()}, {len(c.barriers)} barrier(s) to work "
+            f"({barriers}), locality {c.locality + 1}")
+    status = STATUS_NAMES[row["status"]]
+    if status == "not yet referred":
+        when = ("this week, at the next step" if c.referral_week <= week
+                else f"in week {c.referral_week}")
+        return f"{text}. To be referred {when}."
+    text += f", referred in week {c.referral_week}. Now {PLAIN_STATUS[status]}"
+    if status == "searching":
+        text += f", getting {SUPPORT_NAMES[row['support']]} support"
+    if row["case_holder"] >= 0 and status in ("searching", "in work"):
+        text += f"; case held by {t.record.node_data[row['case_holder']]['name']}"
+    text += f". Parked {row['weeks_parked']} of {row['weeks_searching']} weeks looking for work"
+    treated = [b for k, b in enumerate(_barrier_names()) if row["mitigated"] >> k & 1]
+    if treated:
+        text += f"; a specialist helped with {', '.join(treated)}"
+    outcome = row["job_outcome_week"]
+    over = status in ("left the programme", "in work after programme")
+    text += (f". Job outcome in week {outcome}." if 0 <= outcome <= week
+             else ". No job outcome." if over else ". No job outcome yet.")
     return text
+
+
+def _barrier_names() -> tuple[str, ...]:
+    from commissioning.model.parameters import BARRIERS
+
+    return tuple(BARRIERS)
 
 
 @solara.component
 def FollowClaimant(runs: Runs, tick: int, number: solara.Reactive[int]) -> None:
     """One claimant to follow week by week (a class can pick a person and watch them)."""
-    model = runs.models[0]
-    n = int(model.p["claimants"])
-    with solara.Row(classes=["follow"], gap="12px", style={"align-items": "center"}):
-        solara.InputInt("Follow claimant", value=number, dense=True,
-                        style={"max-width": "9rem", "min-width": "9rem"})
+    t = runs.timelines[0]
+    n = int(t.p["claimants"])
+    with solara.Div(classes=["follow"]):
+        with solara.Row(gap="12px", style={"align-items": "center"}):
+            solara.HTML(tag="span", unsafe_innerHTML="Follow claimant number",
+                        classes=["control-label"],
+                        attributes={"title": "Type a claimant's number to read their story "
+                                             "week by week."})
+            solara.InputInt("", value=number, dense=True, classes=["follow-number"],
+                            style={"max-width": "7rem", "min-width": "7rem"})
         i = number.value
         if 0 <= i < n:
-            solara.Text(follow_sentence(model, i), classes=["follow-text"])
+            solara.Text(follow_sentence(t, i, runs.week), classes=["follow-text"])
         else:
             solara.Text(f"Claimants are numbered 0 to {n - 1:,}.", classes=["follow-text"])
+
+
+@solara.component
+def Pictures(runs: Runs, state: PageState, tick: int) -> None:
+    """The network(s), their key and the charts at this week, drawn in the background."""
+    layout: Layout = LAYOUT.value or DEFAULT
+
+    def draw() -> tuple[int, list[Shown]]:
+        week = runs.week
+        try:
+            return week, frame(runs, week, layout)
+        finally:
+            if state.runs.peek() is runs:
+                state.shown_week.set(week)
+
+    task = solara.lab.use_task(draw, dependencies=[id(runs), tick, layout],
+                               prefer_threaded=True, raise_error=False)
+    result = task.value if task.finished else task.latest
+    if task.pending:
+        solara.ProgressLinear(True, classes=["drawing"])
+        if result is None:
+            solara.Text("Drawing the pictures…", classes=["help"])
+    if task.error:
+        solara.Error(f"Could not draw the pictures: {task.exception}")
+    if not result:
+        return
+    _, pictures = result
+    networks = [p for p in pictures if p.name.startswith("network:")]
+    others = [p for p in pictures if not p.name.startswith("network:") and p.name != "key"]
+    key = [p for p in pictures if p.name == "key"]
+    columns = layout.network_columns if len(networks) > 1 else 1
+    with solara.Div(classes=["pictures"],
+                    style={"grid-template-columns": f"repeat({columns}, minmax(0, 1fr))"}):
+        for p in networks:
+            with solara.Div(classes=["picture-cell"]):
+                Picture(p.png, p.alt, p.failure, p.text, p.width)
+                solara.Text(p.caption, classes=["picture-caption"])
+    for p in key:
+        Picture(p.png, p.alt, p.failure, p.text, p.width)
+    with solara.Div(classes=["pictures"],
+                    style={"grid-template-columns": f"repeat({layout.columns}, minmax(0, 1fr))"}):
+        for p in others:
+            with solara.Div(classes=["picture-cell"]):
+                Picture(p.png, p.alt, p.failure, p.text, p.width)
+
+
+@solara.component
+def Downloads(runs: Runs, tick: int, stem: str) -> None:
+    """The weekly numbers as CSV (in words, or every column) and the pictures as one PNG.
+
+    `tick` is only there to re-render the buttons (their file names) each week.
+    """
+    name = f"{stem}_seed{runs.settings[0].seed}_week{runs.week}" if runs.settings else stem
+
+    with solara.Row(classes=["downloads"], gap="12px", style={"flex-wrap": "wrap"}):
+        solara.FileDownload(download_bytes(lambda: readable_table(runs).to_csv(index=False),
+                                           "the weekly numbers"),
+                            filename=f"{name}.csv", label="Weekly numbers (CSV)",
+                            mime_type="text/csv")
+        solara.FileDownload(download_bytes(lambda: runs.weekly_table().to_csv(index=False),
+                                           "every weekly column"),
+                            filename=f"{name}_all_columns.csv",
+                            label="Every weekly column (CSV, for programmers)",
+                            mime_type="text/csv")
+        solara.FileDownload(download_bytes(lambda: pictures_png(runs), "the pictures"),
+                            filename=f"{name}_pictures.png", label="Pictures (PNG)",
+                            mime_type="image/png")
