@@ -1,4 +1,4 @@
-"""The browser app: Explore, Compare, Lesson and Mesa view pages in one offline Solara server.
+"""The browser app: Explore, Compare, Spread, Lesson and Mesa view pages in one offline server.
 
 Start it with `commissioning app` (see `cli/app.py`), which runs
 `solara run commissioning.viz.app --production` with Solara's front end served
@@ -33,8 +33,9 @@ from .explore_page import Explore
 from .layout import from_browser
 from .lesson_page import Lesson
 from .mesa_page import MesaView, forget
-from .sessions import admit, full_message
-from .state import COMPARE, EXPLORE, LAYOUT
+from .sessions import admit, full_message, on_session_close
+from .spread_page import Spread
+from .state import COMPARE, EXPLORE, LAYOUT, UPLOADS
 from .style import CSS
 from .ui import ErrorBoundary
 from .widget_guard import REFUSED, install
@@ -86,6 +87,22 @@ def Refused() -> None:
             solara.Button("OK", text=True, on_click=lambda: REFUSED.set(None))
 
 
+def forget_session() -> None:
+    """A closed tab's runs, uploads and models, let go (see `sessions.on_session_close`)."""
+    for state in (EXPLORE, COMPARE):
+        state.playing.set(False)
+        for held in (state.runs.peek(), state.previous.peek()):
+            if held is not None:
+                held.close()
+        state.runs.set(None)
+        state.previous.set(None)
+    UPLOADS.set({})
+    forget()  # the Mesa view's model
+
+
+on_session_close(forget_session)
+
+
 def start_afresh() -> None:
     """Forget this session's runs (after a page failed to draw): each page starts again."""
     for state in (EXPLORE, COMPARE):
@@ -99,6 +116,7 @@ def start_afresh() -> None:
 routes = [
     solara.Route(path="/", component=Explore, label="Explore", layout=Layout),
     solara.Route(path="compare", component=Compare, label="Compare"),
+    solara.Route(path="spread", component=Spread, label="Spread"),
     solara.Route(path="lesson", component=Lesson, label="Lesson"),
     solara.Route(path="mesa", component=MesaView, label="Mesa view"),
 ]

@@ -50,7 +50,7 @@ def money(x: float) -> str:
         return "–"
     sign, x = ("−" if x < 0 else ""), abs(x)
     if x >= 9.995e5:
-        return f"{sign}£{x / 1e6:.3g}m" if x < 9.995e6 else f"{sign}£{x / 1e6:,.1f}m"
+        return f"{sign}£{x / 1e6:.2f}m" if x < 9.995e6 else f"{sign}£{x / 1e6:,.1f}m"
     if x >= 9.995e4:
         return f"{sign}£{x / 1e3:.0f}k"
     if x >= 1e4:

@@ -142,6 +142,8 @@ class Panel:
     title = ""
     ylabel = ""
     xlabel = "week of the programme"
+    #: The axes' height: a share of the width, within a least and a most (in text sizes).
+    axes_height = (0.42, 10.0, 21.0)
 
     def __init__(self, layout: Layout, width: float | None = None, weeks: int = 260,
                  xlabel: str | None = None):
@@ -194,7 +196,8 @@ class Panel:
         """Place title, axes, labels and key by measuring them (no layout engine)."""
         s, w = self.size, self.width
         ax = self.ax
-        ax.set_xlim(0, self.weeks)
+        if self.weeks:
+            ax.set_xlim(0, self.weeks)
         ax.tick_params(labelsize=s, length=4)
         ax.grid(alpha=0.3)
         ax.set_ylabel(self.ylabel, fontsize=s)
@@ -212,7 +215,8 @@ class Panel:
         for entry, label in zip(entries, labels, strict=True):
             entry.set_label(label)
         title_h = (1.6 + 1.2 * (title_lines - 1)) * TITLE_SIZE * s + 0.2 * s
-        axes_h = float(np.clip(0.42 * w, 10 * s, 21 * s))
+        share_, least, most = self.axes_height
+        axes_h = float(np.clip(share_ * w, least * s, most * s))
         below = 2.5 * s + 16  # ticks, tick labels, the axis's label and their gaps
         key_gap = 0.55 * s if entries else 0.0
         h = title_h + axes_h + below + key_gap + plan.height + 0.25 * s

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -66,6 +67,9 @@ class Sheet:
         self.pngs: OrderedDict[tuple, tuple[bytes, float]] = OrderedDict()
 
     def _build(self, name: str, layout: Layout, width: int, timelines: Sequence[Timeline]):
+        # A figure kept here must not keep its runs alive: the runs go when no tab holds
+        # them, and their pictures with them (`_release`).
+        timelines = [weakref.proxy(t) for t in timelines]
         if name == "key":
             return NetworkKey(layout, list(timelines), width)
         if name.startswith("network:"):

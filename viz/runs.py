@@ -104,6 +104,11 @@ class Runs:
             self._forward(week - self.week)
         return self.week
 
+    def close(self) -> None:
+        """Let go of the runs (the tab has gone): their timelines go unless another tab has them."""
+        self.timelines = []
+        self.error = "This run was closed."
+
     def weekly_table(self) -> pd.DataFrame:
         """Every run's weekly data (as collected by Mesa's DataCollector) to this week."""
         frames = []
