@@ -35,8 +35,11 @@ from .weekly_charts import ALT, build_chart, chart_names
 
 log = logging.getLogger(__name__)
 
-#: Sets of figures (one sheet at one layout) kept at once, server-wide.
-FIGURE_SETS = 16
+#: Sets of figures (one sheet at one layout) kept at once, server-wide: about 50 MB each at
+#: a 1280x720 layout (benchmarks/classroom_load.py). Fewer than a class's distinct runs and
+#: every step would draw them all from scratch (a second a set), so as many as the tabs a
+#: server serves by default (`commissioning app --max-sessions`).
+FIGURE_SETS = 40
 #: PNGs one sheet keeps (the last weeks drawn, at every layout).
 PNGS_PER_SHEET = 120
 
@@ -83,7 +86,7 @@ class Sheet:
     def draw(self, name: str, week: int, layout: Layout, width: int,
              timelines: Sequence[Timeline]) -> tuple[bytes, float]:
         """The picture's PNG at a week (drawn now, or as drawn before), and its smallest text."""
-        key = (name, week, layout, width)
+        key = (name, 0 if name == "key" else week, layout, width)  # the key never changes
         with self.lock:
             done = self.pngs.get(key)
             if done is not None:
