@@ -23,7 +23,7 @@ import pytest
 from commissioning.cli.main import main
 from commissioning.model import load_scenario
 from commissioning.viz.lesson_material import experiments
-from commissioning.viz.scenario_files import short_name
+from commissioning.viz.scenario_files import title_of
 from commissioning.viz.settings import KNOB, KNOBS, Settings
 from commissioning.viz.state import settings_for
 
@@ -106,10 +106,13 @@ def session(browser, app_url) -> Iterator[Watched]:
     watched.check_and_close()
 
 
+PICTURES = 9  # Explore: the network, its key and seven charts
+
+
 def explore(session: Watched):
     page = session.open()
     expect(page.get_by_role("button", name="Step", exact=True)).to_be_enabled(timeout=LOAD)
-    expect(page.locator(".picture img")).to_have_count(2, timeout=LOAD)
+    expect(page.locator(".picture img")).to_have_count(PICTURES, timeout=LOAD)
     return page
 
 
@@ -121,9 +124,9 @@ def picture_sources(page) -> list[str]:
     return page.eval_on_selector_all(".picture img", "imgs => imgs.map(i => i.src)")
 
 
-def choose(page, label: str, option: str) -> None:
-    """Pick an option of a Vuetify select by its label."""
-    page.get_by_label(label).click(force=True)  # the select's own text covers its input
+def choose(page, index: int, option: str) -> None:
+    """Pick a scenario by its title in the page's `index`-th scenario picker."""
+    page.locator(".scenario-picker").nth(index).click()
     page.get_by_role("option", name=option, exact=True).click()
 
 
@@ -138,23 +141,28 @@ def test_explore_loads_offline_steps_and_downloads(session):
     expect(page.get_by_role("banner").get_by_text("Who should buy employment support?")
            ).to_be_visible()
     week(page, 0)
-    expect(page.get_by_text("47 organisations: 3 primes")).to_be_visible()
+    expect(page.get_by_text("organisations: 3 primes")).to_be_visible()
+    expect(page.get_by_text("two_tier.toml")).to_have_count(0)  # titles, not file names
     before = picture_sources(page)
     page.get_by_role("button", name="Step", exact=True).click()
     week(page, 1)
     page.wait_for_function("before => [...document.querySelectorAll('.picture img')]"
-                           ".every((img, k) => img.src !== before[k])", arg=before, timeout=ACT)
+                           ".filter((img, k) => img.src !== before[k]).length >= 7",
+                           arg=before, timeout=ACT)
     with page.expect_download() as download:
-        page.get_by_role("button", name="Weekly data (CSV)").click()
-    csv = Path(download.value.path()).read_text()
-    header, *rows = csv.strip().splitlines()
+        page.get_by_role("button", name="Weekly numbers (CSV)").click()
+    header, *rows = Path(download.value.path()).read_text().strip().splitlines()
     assert download.value.suggested_filename == "explore_two_tier_seed1_week1.csv"
-    assert header.startswith("scenario,seed,claimants,weeks,referrals,job_outcome_rate")
+    assert header.startswith("Scenario,Week,Seed,Claimants,Claimants referred so far,"
+                             "Job outcomes so far,Job outcomes per referral (%)")
     assert len(rows) == 2  # week 0 and week 1
-    for name in ("Network picture (PNG)", "Charts (PNG)"):
-        with page.expect_download() as download:
-            page.get_by_role("button", name=name).click()
-        assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile("Every weekly column")).click()
+    assert Path(download.value.path()).read_text().startswith(
+        "scenario,seed,claimants,weeks,referrals,job_outcome_rate")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Pictures (PNG)").click()
+    assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page.get_by_role("button", name="13 weeks").click()
     page.get_by_role("button", name="Step", exact=True).click()
     week(page, 14)
@@ -163,12 +171,13 @@ def test_explore_loads_offline_steps_and_downloads(session):
 def test_changing_the_scenario_changes_the_network(session):
     page = explore(session)
     before = picture_sources(page)[0]
-    choose(page, "Scenario file", "locality.toml")
+    choose(page, 0, "Locality partnerships")
     expect(page.get_by_text("51 organisations: 3 large providers, 4 local partnerships")
            ).to_be_visible(timeout=ACT)
     expect(page.get_by_text("Locality commissioning (partnerships, blended payments)").first
            ).to_be_visible()
-    assert picture_sources(page)[0] != before
+    page.wait_for_function("before => document.querySelector('.picture img').src !== before",
+                           arg=before, timeout=ACT)
     week(page, 0)
 
 
@@ -176,18 +185,22 @@ def test_compare_shows_both_regimes_stepped_together(session):
     page = session.open("compare")
     expect(page.get_by_role("button", name="Step", exact=True)).to_be_enabled(timeout=LOAD)
     table = page.locator(".comparison table")
-    expect(table).to_contain_text("two_tier", timeout=LOAD)
-    expect(table).to_contain_text("locality")
-    expect(page.get_by_text("two_tier: 47 organisations")).to_be_visible()
-    expect(page.get_by_text("locality: 51 organisations")).to_be_visible()
+    expect(table).to_contain_text("Two-tier (Work Programme)", timeout=LOAD)
+    expect(table).to_contain_text("Locality partnerships")
+    for row in ("The same people, no programme", "Paid to specialists", "… of which service fees",
+                "Routes to specialists used", "Cost of each extra lasting job"):
+        expect(table).to_contain_text(row)
+    expect(page.get_by_text("Two-tier (Work Programme): 47 organisations")).to_be_visible()
+    expect(page.get_by_text("Locality partnerships: 51 organisations")).to_be_visible()
     expect(page.get_by_text("2,000 claimants and seed 1, so the same people")).to_be_visible()
     page.get_by_role("button", name="4 weeks").click()
     page.get_by_role("button", name="Step", exact=True).click()
     week(page, 4)
     expect(table).to_contain_text("week 4")
     with page.expect_download() as download:
-        page.get_by_role("button", name="Weekly data (CSV)").click()
-    assert download.value.suggested_filename == "compare_two_tier_locality_seed1_week4.csv"
+        page.get_by_role("button", name=re.compile("Every weekly column")).click()
+    assert download.value.suggested_filename == \
+        "compare_two_tier_locality_seed1_week4_all_columns.csv"
     rows = Path(download.value.path()).read_text().strip().splitlines()[1:]
     runs = {}
     for row in rows:
@@ -220,10 +233,10 @@ def test_lesson_renders_and_each_experiment_loads_exactly_its_settings(session):
         else:
             (second,) = other
             expect(page.get_by_text(
-                f"Blue: {short_name(first.scenario_label)}, {first.scenario.name}. "
-                f"Vermillion: {short_name(second.scenario_label)}, {second.scenario.name}. "
-                f"Both: {first.claimants:,} claimants and seed {first.seed}, so the same "
-                "people with the same luck.", exact=True)).to_be_visible(timeout=LOAD)
+                f"Blue: {title_of(first.scenario_label)}. Orange: "
+                f"{title_of(second.scenario_label)}. Both: {first.claimants:,} claimants and "
+                f"seed {first.seed}, so the same people with the same luck.", exact=True)
+            ).to_be_visible(timeout=LOAD)
             assert page.url.endswith("/compare")
         for name in ("claimants", "seed"):  # the sidebar shows the run's own settings
             knob = KNOB[name]
@@ -250,11 +263,12 @@ def test_a_bad_uploaded_scenario_shows_its_error_and_a_good_one_runs(session, tm
     expect(page.get_by_text(f"That scenario file was not loaded. {said}", exact=True)
            ).to_be_visible(timeout=ACT)
     week(page, 1)  # the run on screen is untouched
-    expect(page.get_by_text("This run: two_tier.toml")).to_be_visible()
+    expect(page.get_by_text("This run: Two-tier (Work Programme)")).to_be_visible()
     good = tmp_path / "deep.toml"
     good.write_text(GOOD_SCENARIO)
     upload(page, good)
-    expect(page.get_by_text("Locality, deep recession")).to_be_visible(timeout=ACT)
+    expect(page.get_by_text("This run: Locality, deep recession (uploaded: deep.toml)")
+           ).to_be_visible(timeout=ACT)
     expect(page.get_by_text("recession 60%").first).to_be_visible()
     expect(page.get_by_text("typo.toml")).to_have_count(0)
 
@@ -286,7 +300,7 @@ def test_the_run_survives_moving_between_pages_and_leaving_pauses_play(session):
     expect(page.locator(".comparison table")).to_be_visible(timeout=LOAD)
     page.get_by_role("tab", name="Explore").click()
     expect(page.locator(".comparison table")).to_have_count(0, timeout=ACT)
-    expect(page.get_by_text("This run: two_tier.toml")).to_be_visible(timeout=ACT)
+    expect(page.get_by_text("This run: Two-tier (Work Programme)")).to_be_visible(timeout=ACT)
     # Explore's week, not Compare's (still at 0, and its sidebar may linger a moment).
     status = page.get_by_text(re.compile(r"Week [1-9]\d* of 260 \(paused\)"))
     expect(status).to_be_visible(timeout=ACT)
@@ -309,7 +323,8 @@ def test_play_runs_and_pause_stops(session):
     week(page, n + 1)
     page.get_by_role("button", name="Reset").click()  # a new run with the same settings
     week(page, 0)
-    expect(page.get_by_text("This run: two_tier.toml: 2,000 claimants, seed 1,")).to_be_visible()
+    expect(page.get_by_text("This run: Two-tier (Work Programme): 2,000 claimants, seed 1,")
+           ).to_be_visible()
 
 
 def test_a_slider_waits_for_reset_and_its_rounding_is_no_change(session, tmp_path):
@@ -331,24 +346,26 @@ def test_a_slider_waits_for_reset_and_its_rounding_is_no_change(session, tmp_pat
     off_grid = tmp_path / "between.toml"
     off_grid.write_text(OFF_GRID_SCENARIO)
     upload(page, off_grid)
-    expect(page.get_by_text("Between the steps")).to_be_visible(timeout=ACT)
+    expect(page.get_by_text("Between the steps", exact=True)).to_be_visible(timeout=ACT)
     expect(page.get_by_text("Management fee: 34.57%", exact=True)).to_be_visible()
     expect(page.get_by_text("Charities' cash reserves: 12.5 weeks", exact=True)).to_be_visible()
     page.get_by_role("button", name="Step", exact=True).click()
     week(page, 1)
     expect(page.get_by_text(PENDING)).to_have_count(0)
-    expect(page.get_by_text("This run: between.toml (uploaded): 2,000 claimants, seed 1, "
-                            "attachment fee £400, job outcome fee £1,200, management fee "
-                            "34.57%")).to_be_visible()
+    expect(page.get_by_text("This run: Between the steps (uploaded: between.toml): 2,000 "
+                            "claimants, seed 1, attachment fee £400, job outcome fee £1,200, "
+                            "management fee 34.57%")).to_be_visible()
     seed = page.get_by_role("slider").nth(1)  # claimants, then seed
     seed.focus()
     seed.press("ArrowRight")
-    expect(page.get_by_text("Random seed: 2")).to_be_visible(timeout=ACT)
+    expect(page.get_by_text("Seed (the people and their luck): 2")).to_be_visible(timeout=ACT)
     expect(page.get_by_text(PENDING)).to_be_visible()
-    expect(page.get_by_text("This run: between.toml (uploaded): 2,000 claimants, seed 1,")
-           ).to_be_visible()
+    expect(page.get_by_text("This run: Between the steps (uploaded: between.toml): 2,000 "
+                            "claimants, seed 1,")).to_be_visible()
     page.get_by_role("button", name="Start a new run with them").click()
-    expect(page.get_by_text("This run: between.toml (uploaded): 2,000 claimants, seed 2, "
-                            "attachment fee £400, job outcome fee £1,200, management fee "
-                            "34.57%")).to_be_visible(timeout=ACT)
+    expect(page.get_by_text("This run: Between the steps (uploaded: between.toml): 2,000 "
+                            "claimants, seed 2, attachment fee £400, job outcome fee £1,200, "
+                            "management fee 34.57%")).to_be_visible(timeout=ACT)
+    expect(page.get_by_text(re.compile("^Against the run before, at week 0: seed 2, was 1"))
+           ).to_be_visible()
     expect(page.get_by_text(PENDING)).to_have_count(0)

@@ -65,10 +65,13 @@ def session(browser, app_url) -> Iterator[Session]:
     s.check_and_close()
 
 
+PICTURES = 9  # the network, its key (drawn once) and seven charts
+
+
 def mesa_view(session: Session, path: str = "mesa"):
     page = session.open(path)
     expect(step_button(page)).to_be_enabled(timeout=LOAD)
-    expect(page.locator(".mesa-view .picture img")).to_have_count(2, timeout=LOAD)
+    expect(page.locator(".mesa-view .picture img")).to_have_count(PICTURES, timeout=LOAD)
     return page
 
 
@@ -116,23 +119,23 @@ def test_mesa_view_loads_offline_in_mesas_interface_and_steps(session):
         expect(page.locator(".v-card__title", has_text=card)).to_be_visible()
     for button in ("Reset", "▶"):
         expect(page.get_by_role("button", name=button, exact=True)).to_be_enabled()
-    for label in ("Claimants", "Random seed", "Attachment fee (£)", "Job outcome fee (£)",
-                  "Service fee share", "Recession depth"):
+    for label in ("Claimants", "Seed (the people and their luck)", "Attachment fee (£)",
+                  "Job outcome fee (£)", "Service fee share", "Recession depth"):
         expect(page.get_by_text(label, exact=True)).to_be_visible()
-    for label, value in (("Claimants", "2000"), ("Random seed", "1"),
+    for label, value in (("Claimants", "2000"), ("Seed (the people and their luck)", "1"),
                          ("Attachment fee (£)", "400"), ("Job outcome fee (£)", "1200")):
         expect(page.get_by_role("slider", name=label)).to_have_attribute("aria-valuenow", value)
     expect(page.get_by_label("Commissioning regime")).to_be_attached()
     counter(page, 0)
     expect(model_line(page)).to_contain_text("two_tier, 2,000 claimants, seed 1")
     expect(page.get_by_text("47 organisations: 3 primes")).to_be_visible()
-    for n in (1, 2):  # Step advances the counter and redraws both pictures
+    for n in (1, 2):  # Step advances the counter and redraws the network and the charts
         before = picture_sources(page)
         step_button(page).click()
         page.wait_for_function(
             "([before, n]) => document.body.innerText.includes(`Step: ${n}`) && "
-            "[...document.querySelectorAll('.mesa-view .picture img')].every((img, k) => "
-            "img.src !== before[k])", arg=[before, n], timeout=ACT)
+            "[...document.querySelectorAll('.mesa-view .picture img')].filter((img, k) => "
+            "img.src !== before[k]).length >= 7", arg=[before, n], timeout=ACT)
         counter(page, n)
 
 
@@ -140,7 +143,7 @@ def test_reset_after_a_slider_change_rebuilds_the_model(session):
     page = mesa_view(session)
     step_button(page).click()
     counter(page, 1)
-    seed = page.get_by_role("slider", name="Random seed")
+    seed = page.get_by_role("slider", name="Seed (the people and their luck)")
     seed.focus()
     seed.press("ArrowRight")
     expect(seed).to_have_attribute("aria-valuenow", "2")
@@ -169,7 +172,7 @@ def test_two_sessions_have_their_own_models(browser, app_url):
         step_button(a).click()
         counter(a, 2)
         counter(b, 0)
-        seed = b.get_by_role("slider", name="Random seed")
+        seed = b.get_by_role("slider", name="Seed (the people and their luck)")
         seed.focus()
         seed.press("ArrowRight")
         b.get_by_role("button", name="Reset", exact=True).click()
@@ -191,25 +194,26 @@ def test_play_pauses_and_leaving_the_page_stops_it(session):
     expect(page.get_by_text("This run:")).to_be_visible(timeout=LOAD)
     page.get_by_role("tab", name="Mesa view").click()
     expect(step_button(page)).to_be_enabled(timeout=LOAD)
-    expect(page.locator(".mesa-view .picture img")).to_have_count(2, timeout=LOAD)
+    expect(page.locator(".mesa-view .picture img")).to_have_count(PICTURES, timeout=LOAD)
     counter(page, 0)
     page.get_by_role("button", name="▶", exact=True).click()
-    expect(page.get_by_text(re.compile(r"^Step: ([3-9]|\d\d+)$"))).to_be_visible(timeout=ACT)
+    # Nine pictures a week on a shared 2-core machine: Play may be slow, so wait long.
+    expect(page.get_by_text(re.compile(r"^Step: ([3-9]|\d\d+)$"))).to_be_visible(timeout=LOAD)
     page.get_by_role("button", name="❚❚", exact=True).click()
-    expect(step_button(page)).to_be_enabled(timeout=ACT)
+    expect(step_button(page)).to_be_enabled(timeout=LOAD)
     paused_at = settled(page)  # a week already under way when paused still finishes
     page.wait_for_timeout(700)  # several weeks of Play
     assert steps_shown(page) == paused_at
     page.get_by_role("button", name="▶", exact=True).click()
     expect(page.get_by_text(re.compile(rf"^Step: ({paused_at + 2}|{paused_at + 3}|"
-                                       rf"{paused_at + 4})$"))).to_be_visible(timeout=ACT)
+                                       rf"{paused_at + 4})$"))).to_be_visible(timeout=LOAD)
     page.get_by_role("tab", name="Explore").click()
     expect(page.get_by_text("This run:")).to_be_visible(timeout=LOAD)
     expect(page.locator(".mesa-view")).to_have_count(0, timeout=ACT)
     page.wait_for_timeout(1500)  # a Play loop left running would step ~15 weeks meanwhile
     page.get_by_role("tab", name="Mesa view").click()
     expect(step_button(page)).to_be_enabled(timeout=LOAD)
-    expect(page.locator(".mesa-view .picture img")).to_have_count(2, timeout=LOAD)
+    expect(page.locator(".mesa-view .picture img")).to_have_count(PICTURES, timeout=LOAD)
     left_at = settled(page)
     page.wait_for_timeout(700)
     assert steps_shown(page) == left_at, "the model went on stepping after the page was left"

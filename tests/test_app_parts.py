@@ -21,8 +21,8 @@ import pytest
 from commissioning.cli.main import main
 from commissioning.model import CommissioningModel, ScenarioError, load_scenario
 from commissioning.viz import lesson_check
-from commissioning.viz.lesson_material import experiments, info_text, parse_experiment
 from commissioning.viz.layout import DEFAULT, Layout
+from commissioning.viz.lesson_material import experiments, info_text, parse_experiment
 from commissioning.viz.pictures import frame, picture_names, sheet_of, width_of
 from commissioning.viz.runs import Runs
 from commissioning.viz.scenario_files import load_upload, shipped_files, title_of

@@ -126,7 +126,7 @@ def test_the_picker_takes_only_what_it_offers(pupil, secret_file):
     rewrite(page, "Scenario file", v_model=str(secret_file))
     page.get_by_role("button", name="Step", exact=True).click()
     expect(page.get_by_text("Week 1 of 260")).to_be_visible(timeout=ACT)
-    expect(page.get_by_text("This run: two_tier.toml")).to_be_visible()
+    expect(page.get_by_text("This run: Two-tier (Work Programme)")).to_be_visible()
 
 
 def test_a_tab_bar_takes_only_its_tabs(pupil):
@@ -166,7 +166,7 @@ def test_a_file_named_like_a_script_is_just_its_name_on_compare(pupil, tmp_path)
     hostile.write_text('[scenario]\nname = "$x+x$ <b>bold</b>"\ninherits = "locality"\n')
     page = pupil.open("compare")
     table = page.locator(".comparison table")
-    expect(table).to_contain_text("two_tier", timeout=LOAD)
+    expect(table).to_contain_text("Two-tier (Work Programme)", timeout=LOAD)
     upload(page, hostile)
     expect(table).to_contain_text(SCRIPT_NAME, timeout=ACT)
     expect(page.locator(".comparison img, .comparison b")).to_have_count(0)
@@ -196,7 +196,7 @@ def test_odd_uploads_get_one_plain_sentence(pupil, tmp_path):
     expect(refused).to_contain_text("child.toml: scenario.inherits: expected a shipped "
                                     "scenario", timeout=ACT)
     assert "/tmp" not in page.inner_text("body")
-    expect(page.get_by_text("This run: two_tier.toml")).to_be_visible()
+    expect(page.get_by_text("This run: Two-tier (Work Programme)")).to_be_visible()
 
 
 @pytest.fixture

@@ -243,12 +243,16 @@ def ScenarioDescription(label: str) -> None:
 
 @solara.component
 def ScenarioPicker(label: str, value: str, on_value: Callable[[str], None],
-                   help: str = "") -> None:
-    """A scenario chosen by its title in words (the file's name is only its value)."""
+                   help: str = "", name: str = "Scenario file") -> None:
+    """A scenario chosen by its title in words (the file's name is only its value).
+
+    The control's own label (`name`, for screen readers) is not shown: the
+    label above it says the same in larger text.
+    """
     Help(label, help or "A scenario: who holds the contract and how the commissioner pays.")
     v.Select.element(v_model=value, items=scenario_items(), item_text="text",
                      item_value="value", on_v_model=on_value, dense=True, hide_details=True,
-                     class_="scenario-picker")
+                     label=name, class_="scenario-picker")
 
 
 @solara.component
@@ -346,7 +350,7 @@ def CompareScenarios(state: PageState) -> None:
         ScenarioPicker(f"Scenario {index + 1} ({colour} in the charts)",
                        settings.scenario_label,
                        guarded(lambda v_, i=index: pick(i, v_), state.message,
-                               "load that scenario"))
+                               "load that scenario"), name=f"Scenario {index + 1}")
         ScenarioDescription(settings.scenario_label)
     UploadScenario(state, guarded(lambda label: pick(1, label), state.message,
                                   "load that scenario"))

@@ -140,7 +140,7 @@ def model_params(values: dict[str, Any]) -> dict[str, Any]:
         "regime": {"type": "Select", "label": "Commissioning regime", "value": values["regime"],
                    "values": list(REGIMES)},
         "claimants": Slider("Claimants", values["claimants"], 200, 20_000, 100),
-        "seed": Slider("Random seed", values["seed"], 0, 99, 1),
+        "seed": Slider("Seed (the people and their luck)", values["seed"], 0, 99, 1),
         "attachment_fee": Slider("Attachment fee (£)", values["attachment_fee"], 0, 2000, 25),
         "job_outcome_fee": Slider("Job outcome fee (£)", values["job_outcome_fee"], 0, 6000,
                                   100),

@@ -82,17 +82,21 @@ TITLE_CHARACTERS = 40
 
 
 def title_of(label: str, scenario: Scenario | None = None) -> str:
-    """A scenario as a class sees it named: a short title, never a file name.
+    """A scenario as a class sees it named: a short title, never a shipped file's name.
 
-    A shipped file has a title of its own; an upload is called by the name
-    written in it (plain text, at most TITLE_CHARACTERS), marked as uploaded.
+    A shipped file has a title of its own. An upload is called by the name
+    written in it (plain text, at most TITLE_CHARACTERS) and by its file's
+    name, which the pupil who uploaded it chose and knows.
     """
     if label in SHORT_TITLES:
         return SHORT_TITLES[label]
-    name = " ".join(str(getattr(scenario, "name", "") or short_name(label)).split())
+    name = " ".join(str(getattr(scenario, "name", "") or "").split())
     if len(name) > TITLE_CHARACTERS:
         name = name[:TITLE_CHARACTERS - 1] + "…"
-    return f"{name} (uploaded)" if label.endswith(UPLOADED) else name
+    if label.endswith(UPLOADED):
+        file = label.removesuffix(UPLOADED)
+        return f"{name} (uploaded: {file})" if name else f"{file} (uploaded)"
+    return name or short_name(label)
 
 
 def file_stem(text: str) -> str:

@@ -70,6 +70,7 @@ html:root { font-size: max(18px, calc(6px + 0.9375vw)) !important; }
 .week-input { max-width: 6rem; }
 .scenario-name { font-weight: 600; display: block; margin: 0.3rem 0 0.1rem 0; }
 .scenario-picker, .knob-choice { margin-top: 0; padding-top: 0.2rem; }
+.scenario-picker .v-label { display: none; }  /* the label above says it, larger */
 .this-run { color: #222; font-size: 1rem; display: block; margin-bottom: 0.5rem; }
 .stats { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr));
          gap: 0.55rem; margin-bottom: 0.7rem; }
