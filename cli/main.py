@@ -229,11 +229,13 @@ def build_parser() -> argparse.ArgumentParser:
     from .app import register as register_app
     from .calibration import register as register_calibration
     from .decompose import register as register_decompose
+    from .plausibility import register as register_plausibility
     from .sweeps import register as register_sweeps
 
     register_sweeps(sub)  # sweep, analyse
     register_calibration(sub)  # calibrate, adopt-fit, check-fit
     register_decompose(sub)  # decompose
+    register_plausibility(sub)  # plausibility
     register_app(sub)  # app
     return parser
 

@@ -29,6 +29,7 @@ import numpy as np
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER
 
 from .accounts import SERVICES
+from .job_retention import hazard_at
 from .support_decisions import Prospects
 
 if TYPE_CHECKING:
@@ -90,10 +91,10 @@ def review(model: CommissioningModel, week: int, searching: np.ndarray,
     # chance of losing the job this week by (1 - effect) * job-loss hazard.
     status = c.status[model._lo:model._hi]
     working = np.flatnonzero((status == IN_WORK) | (status == IN_WORK_AFTER)) + model._lo
+    working = working[(c.status[working] == IN_WORK) | model.payments.still_earning(c, working)]
     w_holder = c.contract_holder[working].astype(np.int64)
     supported = c.job_weeks[working] < p["in_work_support_weeks"]
-    loss = np.where(c.job_weeks[working] < 26, p["job_loss_hazard_early"],
-                    p["job_loss_hazard_late"])
+    loss = hazard_at(model.job_loss, c.group[working], c.job_weeks[working])
     stay_value = loss * _kept_share(model, working, w_holder) * supported
     n = len(model.orgs)
     gain_per_effect = np.bincount(holder, weights=start_value, minlength=n)
@@ -118,7 +119,7 @@ def _kept_share(model: CommissioningModel, ids: np.ndarray, holder: np.ndarray) 
     c = model.claimants
     in_house = c.case_holder[ids] == holder
     share = np.where(in_house, 1.0, 1.0 - model.outcome_pass_through[holder])
-    return share * model.outcome_stream_value[c.group[ids]]
+    return share * model.outcome_stream(ids)
 
 
 def charge(model: CommissioningModel, searching: np.ndarray, lo: int, hi: int) -> None:
