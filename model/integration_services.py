@@ -115,11 +115,16 @@ def review(model: CommissioningModel, week: int, searching: np.ndarray,
 
 
 def _kept_share(model: CommissioningModel, ids: np.ndarray, holder: np.ndarray) -> np.ndarray:
-    """£ of outcome payments the contract holder keeps per job outcome of each claimant."""
-    c = model.claimants
+    """£ of outcome payments still to come that the contract holder would keep, per claimant:
+    the whole expected stream before a job outcome (or a first stage), the payments left
+    after."""
+    c, pay = model.claimants, model.payments
     in_house = c.case_holder[ids] == holder
     share = np.where(in_house, 1.0, 1.0 - model.outcome_pass_through[holder])
-    return share * model.outcome_stream(ids)
+    g, k = c.group[ids], c.milestones_paid[ids].astype(np.int64)
+    left = np.where(k == 0, model.outcome_stream(ids),
+                    pay.amount_left[g, k] * pay.need_multiplier[c.barrier_class[ids]])
+    return share * left
 
 
 def charge(model: CommissioningModel, searching: np.ndarray, lo: int, hi: int) -> None:

@@ -111,6 +111,9 @@ class PaymentSchedule:
             self.windows = np.zeros(n_max, np.int32)
             self.first_outcome_weeks = self.job_outcome_weeks
         self.job_outcome = self.milestone_amount[:, 0].copy()  # the first payment, per group
+        # £ still to come after k milestones: [group, k] (k up to the last milestone)
+        rest = np.cumsum(self.milestone_amount[:, ::-1], axis=1)[:, ::-1]
+        self.amount_left = np.concatenate([rest, np.zeros((G, 1))], axis=1)
 
     def still_earning(self, claimants, ids: np.ndarray) -> np.ndarray:
         """Which of these claimants could still earn a payment after their programme ends."""

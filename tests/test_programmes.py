@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from commissioning.agents.claimant import IN_WORK, ClaimantPopulation
+from commissioning.agents.claimant import ClaimantPopulation
 from commissioning.cli.main import main
 from commissioning.experiments.plausibility import FIGURES, PROGRAMMES
 from commissioning.model import PAYMENT_GROUPS, CommissioningModel
@@ -42,7 +42,7 @@ def test_a_path_is_linear_between_its_points_and_flat_outside():
     values = cal.path([["2011-08", 1.0], ["2011-10", 3.0]], 30)
     at_aug, at_oct = cal.week("2011-08"), cal.week("2011-10")
     assert values[0] == 1.0 and values[-1] == 3.0
-    mid = int(round((at_aug + at_oct) / 2))
+    mid = round((at_aug + at_oct) / 2)
     assert values[mid] == pytest.approx(1.0 + 2.0 * (mid - at_aug) / (at_oct - at_aug))
 
 
