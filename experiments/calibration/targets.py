@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 # The months the dated targets refer to.
 JANUARY_2012, JULY_2012, AUTUMN_2012 = "2012-01", "2012-07", "2012-09"  # NCVO: ~15 months in
-JUNE_2013, MARCH_2014, JULY_2014 = "2013-06", "2014-03", "2014-07"
+JUNE_2013, MARCH_2014 = "2013-06", "2014-03"
 DECEMBER_2014, DECEMBER_2015, DECEMBER_2017 = "2014-12", "2015-12", "2017-12"
 #: The Work Programme's calendar (for figures drawn against it).
 WORK_PROGRAMME = Calendar(2011, 6)
@@ -262,9 +262,9 @@ TARGETS: tuple[Target, ...] = (
            "NCVO 2012 [S14]", _weekly("third_sector_at_risk", AUTUMN_2012)),
     Target("C23", "net fall in subcontractors, January-July 2012", 0.03, 0.02, 0.05, "share",
            "DWP supply-chain list [S27]", _subcontractor_churn),
-    Target("C24", "subcontractors' income / what priced outcomes would pay (to July 2014)",
-           0.75, 0.70, 0.80, "share", "NAO 2014 via NCVO [S51]",
-           _weekly("subcontractor_income_vs_expected", JULY_2014)),
+    Target("C24", "subcontractors' income / what priced outcomes would pay", 0.75, 0.70,
+           0.80, "share", "NAO 2014 via NCVO [S51]",
+           _weekly("subcontractor_income_vs_expected")),
     Target("C25", "commissioner funding per ESA participant (referrals to 2014)", 690, 550,
            700, "£", "Inclusion 2014 [S13]", _esa_funding_per_participant),
 )
