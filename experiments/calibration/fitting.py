@@ -207,7 +207,9 @@ class Evaluator:
         losses = []
         for i, u in enumerate(units):
             rows = outputs[i * len(self.seeds):(i + 1) * len(self.seeds)]
-            mean = np.nanmean(np.array(rows, float), axis=0)
+            values = np.array(rows, float)
+            seen = (~np.isnan(values)).sum(axis=0)  # a target a short run cannot read is NaN
+            mean = np.where(seen > 0, np.nansum(values, axis=0) / np.maximum(seen, 1), np.nan)
             value = float(np.mean([loss(r, self.targets) for r in rows]))
             losses.append(value)
             self.records.append({
