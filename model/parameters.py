@@ -175,12 +175,13 @@ PARAMETERS: tuple[Param, ...] = (
           "scenario lever", "int", 1, 2000),
     # --- claimants -----------------------------------------------------------
     Param("referral_share", "claimants", per_group(
-        0.17, 0.42, 0.15, 0.01, 0.0484, 0.1452, 0.0264, 0.005, 0.025), "share",
+        0.17, 0.40, 0.17, 0.01, 0.0484, 0.1452, 0.0264, 0.005, 0.025), "share",
           "Referral mix by payment group (sums to 1). The ESA groups' total follows "
           "esa_share_path over time; within the ESA groups, and within the others, the "
           "shares keep these proportions.",
           "ESA groups: new ESA 66%, volunteers 22%, ex-IB 12% of ESA referrals to July 2012 "
-          "[S12, S45]; the others set by hand to C10 (docs/calibration.md)",
+          "[S12, S45]; the others set by hand to C10 (docs/calibration.md: JSA 25+ 0.42 and "
+          "early access 0.15 until the whole-programme fit)",
           "per_group", 0.0, 1.0),
     Param("esa_share_path", "claimants", [
         ["2011-06", 0.055], ["2011-11", 0.055], ["2012-08", 0.17], ["2012-10", 0.18],
