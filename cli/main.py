@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+from commissioning.model.decisions import check_schedule
 from commissioning.model.parameters import PARAMETERS, PAYMENT_GROUPS
 from commissioning.model.scenario import Scenario, ScenarioError, load_scenario
 
@@ -76,7 +77,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = dict(scenario.params)
     if args.seed is not None:
         params["seed"] = args.seed
-    result = run_one(params, scenario.name, keep=None)
+    decisions = check_schedule(list(scenario.decisions), str(scenario.path))
+    result = run_one(params, scenario.name, keep=None, decisions=decisions)
     if args.weekly:
         result.weekly.to_csv(args.weekly)
     if args.json:
@@ -158,6 +160,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for path in args.scenarios:
         try:
             sc = load_scenario(path)
+            if sc.decisions:  # a game's decisions: their organisations exist in this scenario
+                from commissioning.model import CommissioningModel
+
+                CommissioningModel(sc, weeks=1)
             print(f"ok    {path}: {sc.name}")
         except ScenarioError as exc:
             print(f"error: {exc}", file=sys.stderr)

@@ -71,7 +71,8 @@ def review_contracts(model: CommissioningModel, week: int) -> None:
         tolerance = p["third_sector_loss_tolerance" if org.third_sector else
                       "subcontractor_loss_tolerance"]
         i = org.index
-        if costs[i] > 0 and income[i] < (1.0 - tolerance) * costs[i]:
+        losing = costs[i] > 0 and income[i] < (1.0 - tolerance) * costs[i]
+        if model.decisions.leaves(i, losing):  # the rule's answer, or a player's
             withdraw(model, org, week)
 
 

@@ -43,10 +43,13 @@ class Scenario:
     description: str = ""
     path: Path | None = None
     params: dict[str, Any] = field(default_factory=defaults)
+    #: `[[decisions]]` tables taken in place of organisations' rules (model/decisions.py
+    #: checks them): the Commissioning Game's decisions, run again.
+    decisions: tuple[dict[str, Any], ...] = ()
 
     def with_overrides(self, assignments: list[str], source: str = "--set") -> Scenario:
         params = apply_overrides(self.params, assignments, source)
-        return Scenario(self.name, self.description, self.path, params)
+        return Scenario(self.name, self.description, self.path, params, self.decisions)
 
 
 # --- value checking ----------------------------------------------------------
@@ -178,6 +181,9 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
     source = str(path)
     data = _read_toml(path)
     meta = data.pop(SCENARIO_TABLE, {})
+    decisions = data.pop("decisions", [])
+    if not isinstance(decisions, list):
+        raise ScenarioError(source, "decisions", "[[decisions]] tables", decisions)
     if not isinstance(meta, dict):
         raise ScenarioError(source, SCENARIO_TABLE, "a table with name, description, inherits")
     for key in meta:
@@ -200,7 +206,8 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
             raise ScenarioError(source, "scenario.inherits",
                                 "a scenario file next to this one or a shipped scenario",
                                 meta["inherits"])
-        params = load_scenario(parent_path, (), (*_seen, path.resolve())).params
+        parent = load_scenario(parent_path, (), (*_seen, path.resolve()))
+        params, decisions = parent.params, [*parent.decisions, *decisions]
     else:
         params = defaults()
 
@@ -219,7 +226,8 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
             params[name] = check_value(p, value, source, p.key, params[name])
     check_consistency(params, source)
 
-    scenario = Scenario(meta.get("name", path.stem), meta.get("description", ""), path, params)
+    scenario = Scenario(meta.get("name", path.stem), meta.get("description", ""), path, params,
+                        tuple(decisions))
     return scenario.with_overrides(list(overrides)) if overrides else scenario
 
 
