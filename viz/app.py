@@ -26,6 +26,7 @@ import solara.lab
 
 from .compare_page import Compare
 from .explore_page import Explore
+from .game.game_page import Game
 from .lesson_page import Lesson
 from .mesa_page import MesaView, forget
 from .state import COMPARE, EXPLORE
@@ -108,5 +109,6 @@ routes = [
     solara.Route(path="/", component=Explore, label="Explore", layout=Layout),
     solara.Route(path="compare", component=Compare, label="Compare"),
     solara.Route(path="lesson", component=Lesson, label="Lesson"),
+    solara.Route(path="game", component=Game, label="Game"),
     solara.Route(path="mesa", component=MesaView, label="Mesa view"),
 ]

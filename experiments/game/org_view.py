@@ -62,7 +62,7 @@ class OrgView:
     active: bool
     status: str
     cash: float
-    facts: tuple[tuple[str, str], ...]
+    facts: tuple[tuple[str, str, str], ...]  # (what, value, a sentence more)
     claimants: tuple[ClaimantRow, ...] = field(default=())
 
 
@@ -106,37 +106,41 @@ def views(model: CommissioningModel, roles: list[Role], marks: Marks,
         room = org.cash + org.overdraft_limit
         weeks = int(room / max(org.operating_cost, 1e-9))
         facts = [
-            ("Cash", money(org.cash)),
-            ("Before you go bust", f"{money(room)}: about {plural(weeks, 'week')} of running "
-             f"costs (your overdraft limit is {money(org.overdraft_limit)})"),
-            ("Paid to you this quarter", money(acc.revenue[i] - marks.revenue[i])),
-            ("Spent this quarter", money(acc.costs[i].sum() - marks.costs[i])),
-            ("Owed to you, still to come", money(acc.receivable[i])),
-            ("You owe others", money(acc.payable[i])),
+            ("Cash", money(org.cash), "below zero is your overdraft"),
+            ("Before you go bust", money(room), f"about {plural(weeks, 'week')} of running "
+             f"costs; your overdraft limit is {money(org.overdraft_limit)}"),
+            ("Paid to you this quarter", money(acc.revenue[i] - marks.revenue[i]), ""),
+            ("Spent this quarter", money(acc.costs[i].sum() - marks.costs[i]), ""),
+            ("Owed to you", money(acc.receivable[i]), "earned, still to be paid"),
+            ("You owe others", money(acc.payable[i]), ""),
         ]
         rows: tuple[ClaimantRow, ...] = ()
         if org.role == HOLDER:
             from_commissioner = model.referrals_matrix[0, i]
-            facts.append(("Claimants referred to you so far", f"{int(from_commissioner):,}"))
+            facts.append(("Claimants referred to you so far", f"{int(from_commissioner):,}",
+                          ""))
             passed = model.referrals_matrix[i].sum() - model.referrals_matrix[i, i]
             facts.append(("Passed to your case holders this quarter",
-                          f"{int(passed - marks.passed_on[i]):,}"))
+                          f"{int(passed - marks.passed_on[i]):,}", ""))
         if org.role == CASE_HOLDER or (org.role == HOLDER and org.capacity > 0):
             facts.append(("New claimants this quarter",
-                          f"{int(model.cases_received[i] - marks.received[i]):,}"))
-            facts.append(("Job outcomes of your claimants so far", f"{int(outcomes[i]):,}"))
+                          f"{int(model.cases_received[i] - marks.received[i]):,}", ""))
+            facts.append(("Job outcomes so far", f"{int(outcomes[i]):,}",
+                          "claimants of yours who kept a job long enough to be paid for"))
             rows = tuple(ClaimantRow(CLASSES[k], *map(int, table[i, k])) for k in range(3))
         if org.role == SPECIALIST:
             waiting = int(((model.claimants.episode_provider == i)
                            & (model.claimants.episode_end < 0)).sum())
-            facts.append(("Places staffed", f"{model.staffed[i]:.1f} of {model.capacity[i]:.1f}"
-                          " contracted"))
-            facts.append(("In treatment now / waiting", f"{int(model.in_episode[i])} / {waiting}"))
+            facts.append(("Places staffed", f"{model.staffed[i]:.1f}",
+                          f"of {model.capacity[i]:.1f} contracted"))
+            facts.append(("In treatment now / waiting", f"{int(model.in_episode[i])} / {waiting}",
+                          ""))
             facts.append(("Referrals to you this quarter",
-                          f"{int(model.referrals_matrix[:, i].sum() - marks.referred_in[i]):,}"))
-            facts.append(("Episodes started this quarter / so far",
-                          f"{int(model.episodes_started[i] - marks.episodes[i])} / "
-                          f"{int(model.episodes_started[i])}"))
+                          f"{int(model.referrals_matrix[:, i].sum() - marks.referred_in[i]):,}",
+                          ""))
+            facts.append(("Episodes started this quarter",
+                          f"{int(model.episodes_started[i] - marks.episodes[i])}",
+                          f"{int(model.episodes_started[i])} so far"))
         out[i] = OrgView(role, model.week, active, status, org.cash, tuple(facts), rows)
     return out
 
@@ -145,12 +149,12 @@ def _commissioner(model: CommissioningModel, role: Role, marks: Marks) -> OrgVie
     acc, t = model.accounts, model.tally
     jo = int(t.jo_group.sum())
     facts = (
-        ("Paid so far", money(acc.commissioner_paid)),
-        ("Paid this quarter", money(acc.commissioner_paid - marks.paid)),
-        ("Claimants referred so far", f"{t.referrals:,} of {model.claimants.n:,}"),
-        ("Job outcomes so far", f"{jo:,} ({jo - marks.job_outcomes:,} this quarter)"),
-        ("Cost per job outcome so far", money(acc.commissioner_paid / jo) if jo else "–"),
+        ("Paid so far", money(acc.commissioner_paid), ""),
+        ("Paid this quarter", money(acc.commissioner_paid - marks.paid), ""),
+        ("Claimants referred so far", f"{t.referrals:,}", f"of {model.claimants.n:,}"),
+        ("Job outcomes so far", f"{jo:,}", f"{jo - marks.job_outcomes:,} this quarter"),
+        ("Cost per job outcome so far", money(acc.commissioner_paid / jo) if jo else "–", ""),
         ("Providers gone bust / left their contracts",
-         f"{len(model.exits)} / {len(model.withdrawals)}"),
+         f"{len(model.exits)} / {len(model.withdrawals)}", ""),
     )
     return OrgView(role, model.week, True, "Paying for the programme", 0.0, facts)

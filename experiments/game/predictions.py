@@ -22,6 +22,7 @@ class Question:
     low: int
     high: int
     unit: str  # what the number counts
+    short: str = ""  # a title for a small chart
 
     def check(self, raw: Any) -> int:
         """A typed answer as a whole number in range, or DecisionError for the screen."""
@@ -40,11 +41,13 @@ def questions(charities: int) -> tuple[Question, ...]:
     """The questions, for an area with this many charities holding contracts."""
     return (
         Question("charities_bust", f"How many of the {charities} charities will run out of "
-                 "cash?", 0, charities, "charities"),
+                 "cash?", 0, charities, "charities", "Charities that run out of cash"),
         Question("job_outcome_rate", "Out of every 100 people referred, how many will get a "
-                 "job that lasts (a job outcome)?", 0, 100, "people out of 100"),
+                 "job that lasts (a job outcome)?", 0, 100, "people out of 100",
+                 "Lasting jobs per 100 referred"),
         Question("anyway", "Out of every 10 of those lasting jobs, how many would people have "
-                 "found anyway, with no programme?", 0, 10, "out of 10"),
+                 "found anyway, with no programme?", 0, 10, "out of 10",
+                 "Of 10 lasting jobs: found anyway"),
     )
 
 

@@ -97,7 +97,8 @@ class Room:
                                              f"{claimants:,} claimants, seed {seed}.")]
         self.waiting: list[tuple[str, Decision]] = []  # saved this turn, in order
         self.lock = threading.RLock()
-        self.version = 0  # bumped on every change: screens poll it
+        self.version = 0  # bumped on every change: the teacher's screen polls it
+        self.stage = 0  # bumped when the week or the phase changes: pupils' screens poll it
         self.touched = time.time()
         self.error: str | None = None
         self.debrief: debriefs.Debrief | None = None
@@ -154,8 +155,9 @@ class Room:
 
     # --- changing -----------------------------------------------------------------------
 
-    def _changed(self) -> None:
+    def _changed(self, stage: bool = False) -> None:
         self.version += 1
+        self.stage += stage
         self.touched = time.time()
 
     def join(self, name: str) -> Player:
@@ -242,7 +244,7 @@ class Room:
             self.events.append(Event(0, f"Week 0: the game starts with {len(self.players)} "
                                         f"pupils; the model plays the other "
                                         f"{len(self.roles) - played} organisations.", "turn"))
-            self._changed()
+            self._changed(stage=True)
 
     def next_turn(self) -> None:
         """Apply the decisions saved this turn, then run the next 13 weeks."""
@@ -278,7 +280,7 @@ class Room:
         self.events += self.observer.events
         self.observer.events = []
         self.views = views(self.model, self.roles, self.marks, self.observer.fate)
-        self._changed()
+        self._changed(stage=True)
 
     def end_game(self) -> None:
         """Run the rest of the contract with the last decisions, and build the debrief.
@@ -292,7 +294,7 @@ class Room:
             self.phase = ENDING
             self._apply_waiting()
             self.marks = Marks(self.model)
-            self._changed()
+            self._changed(stage=True)
         try:
             with self.lock:
                 left = self.weeks - self.week
@@ -312,13 +314,13 @@ class Room:
             with self.lock:
                 self.debrief = debrief
                 self.phase = DEBRIEF
-                self._changed()
+                self._changed(stage=True)
         except Exception as exc:
             log.exception("the debrief of room %s failed", self.code)
             with self.lock:
                 self.error = f"The debrief could not be prepared: {type(exc).__name__}: {exc}"
                 self.phase = DEBRIEF
-                self._changed()
+                self._changed(stage=True)
 
     def _must_have(self, name: str) -> Player:
         player = self.player(name)
