@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 
 def check_solvency(model: CommissioningModel, week: int) -> None:
     """Exit every provider past its overdraft limit (holders last: they inherit)."""
-    failing = [org for org in model.providers if org.active and org.is_insolvent()]
+    # Withdrawn organisations are still trading out their accounts: they can fail too.
+    failing = [org for org in model.providers if model.accounts.active[org.index]
+               and org.insolvent_week is None and org.is_insolvent()]
     failing.sort(key=lambda org: org.role == HOLDER)
     for org in failing:
         exit_provider(model, org, week)
@@ -49,20 +51,27 @@ def exit_provider(model: CommissioningModel, org: Provider, week: int) -> None:
     _hand_on(model, org)
 
 
-def review_contracts(model: CommissioningModel, week: int) -> None:
-    """Every half-year from the end of contract year 1, subcontractors whose contract
-    income fell short of its costs by more than they tolerate leave the contract.
+HALF_YEAR = 26
 
-    Income is what they earned over the half-year (paid, or booked to them); costs are
-    what they spent. A third-sector organisation tolerates a larger shortfall for its
-    mission (it subsidises delivery from its reserves). One that leaves stops its costs
-    and hands on its work, but is still paid what it is owed (DOMAIN C23's churn).
+
+def review_contracts(model: CommissioningModel, week: int) -> None:
+    """Every half-year from the end of contract year 1, subcontractors whose contract lost
+    them more than they tolerate leave it.
+
+    The loss is what they spent over the half-year (costs, and payments they committed
+    to others, such as specialist fees) less what they earned (paid, or booked to them),
+    against their own size (a half-year of their operating cost at
+    capacity): an organisation listed but hardly used, which has stood its staff down,
+    loses little and stays on the list, as most of NCVO's unreferred charities did. A
+    third-sector organisation tolerates a larger loss for its mission (it subsidises
+    delivery from its reserves). One that leaves stops its costs and hands on its work,
+    but is still paid what it is owed (DOMAIN C23's churn).
     """
-    if week + 1 < 52 or (week + 1) % 26:
+    if week + 1 < 52 or (week + 1) % HALF_YEAR:
         return
     acc, p = model.accounts, model.p
     earned = acc.revenue + acc.receivable
-    spent = acc.costs.sum(axis=1)
+    spent = acc.costs.sum(axis=1) + acc.booked_out.sum(axis=1)  # costs and payments it owes
     income, costs = earned - model.earned_mark, spent - model.spent_mark
     model.earned_mark, model.spent_mark = earned.copy(), spent.copy()
     for org in model.providers:
@@ -71,7 +80,7 @@ def review_contracts(model: CommissioningModel, week: int) -> None:
         tolerance = p["third_sector_loss_tolerance" if org.third_sector else
                       "subcontractor_loss_tolerance"]
         i = org.index
-        losing = costs[i] > 0 and income[i] < (1.0 - tolerance) * costs[i]
+        losing = costs[i] - income[i] > tolerance * HALF_YEAR * model.operating_cost[i]
         if model.decisions.leaves(i, losing):  # the rule's answer, or a player's
             withdraw(model, org, week)
 

@@ -115,11 +115,15 @@ def review(model: CommissioningModel, week: int, searching: np.ndarray,
 
 
 def _kept_share(model: CommissioningModel, ids: np.ndarray, holder: np.ndarray) -> np.ndarray:
-    """£ of outcome payments the contract holder keeps per job outcome of each claimant."""
-    c = model.claimants
+    """£ of outcome payments still to come that the contract holder would keep, per claimant:
+    the whole expected stream before a job outcome, the sustainment payments left after."""
+    c, pay = model.claimants, model.payments
     in_house = c.case_holder[ids] == holder
     share = np.where(in_house, 1.0, 1.0 - model.outcome_pass_through[holder])
-    return share * model.outcome_stream_value[c.group[ids]]
+    g, k = c.group[ids], c.milestones_paid[ids].astype(np.int64)
+    left = np.where(k == 0, model.outcome_stream_value[g],
+                    pay.sustainment[g] * np.maximum(pay.milestones[g] - k, 0))
+    return share * left
 
 
 def charge(model: CommissioningModel, searching: np.ndarray, lo: int, hi: int) -> None:

@@ -43,6 +43,7 @@ from commissioning.agents.provider import CASE_HOLDER
 
 from .accounts import PAYMENT_KINDS, SPECIALIST_FEE
 from .parameters import PAYMENT_GROUPS
+from .payment_rules import PROGRAMME_WEEKS
 
 if TYPE_CHECKING:
     from .model import CommissioningModel
@@ -172,8 +173,11 @@ def _weekly_extras(model: CommissioningModel, out: dict) -> None:
     searching = status == SEARCHING
     out["caseload"] = int((searching | (status == IN_WORK)).sum())
     out["searching"] = int(searching.sum())
-    out["parked_this_week"] = _ratio((searching & (c.support[active] == 0)).sum(),
-                                     searching.sum())
+    # As parked_share: minimal support, no specialist, while an outcome can still be earned.
+    earnable = searching & (c.weeks_on_programme[active] + model.payments.job_outcome_weeks[
+        c.group[active]] < PROGRAMME_WEEKS)
+    parked = earnable & (c.support[active] == 0) & (c.episode_provider[active] < 0)
+    out["parked_this_week"] = _ratio(parked.sum(), earnable.sum())
     out["queued_for_specialist"] = int(((c.episode_provider[active] >= 0)
                                         & (c.episode_end[active] < 0)).sum())
     out["in_specialist_episode"] = int(model.in_episode.sum())
@@ -186,7 +190,8 @@ def _weekly_extras(model: CommissioningModel, out: dict) -> None:
         cash = [o.cash for o in model.providers if o.kind == kind and o.active]
         out[f"cash_median_{kind}"] = float(np.median(cash)) if cash else NAN
         out[f"cash_min_{kind}"] = float(np.min(cash)) if cash else NAN
-        out[f"insolvent_{kind}"] = sum(not o.active for o in model.providers if o.kind == kind)
+        out[f"insolvent_{kind}"] = sum(o.insolvent_week is not None for o in model.providers
+                                       if o.kind == kind)
 
 
 def snapshot(model: CommissioningModel) -> dict[str, float]:

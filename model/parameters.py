@@ -304,11 +304,11 @@ PARAMETERS: tuple[Param, ...] = (
           "Interest charged on a negative cash balance (financing cost of working capital).",
           "net receipts cut by 'financing' for small VCS subs [S40]; " + A,
           "float", 0.0, 5.0),
-    Param("subcontractor_loss_tolerance", "providers", 0.1, "share of costs",
-          "How far a private or public subcontractor's contract income may fall short of "
-          "its costs over half a year before it leaves the contract.",
+    Param("subcontractor_loss_tolerance", "providers", 0.1, "half-years of operating cost",
+          "Loss on its contract over half a year (costs less income), as a share of its "
+          "half-year operating cost, beyond which a private or public subcontractor leaves.",
           "C23 churn [S27]; " + A, "float", 0.0, 10.0),
-    Param("third_sector_loss_tolerance", "providers", 0.5, "share of costs",
+    Param("third_sector_loss_tolerance", "providers", 0.5, "half-years of operating cost",
           "The same for a third-sector organisation, which subsidises delivery from its "
           "reserves for its mission.", "48 of 98 subsidised [S14]; C23 [S27]; " + A,
           "float", 0.0, 10.0),

@@ -111,7 +111,9 @@ def _fundable(model: CommissioningModel, ids: np.ndarray, holder: np.ndarray,
     """Need-based referrals a holder can fund: its spending headroom less what it owes
     the claimants already waiting on its account, spent on those with most barriers."""
     c = model.claimants
-    waiting = (c.episode_provider >= 0) & (c.episode_end < 0)
+    sl = slice(model._lo, model._hi)  # everyone else is not referred yet, or done
+    waiting = np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + \
+        model._lo
     promised = np.bincount(c.episode_payer[waiting].astype(np.int64), weights=model.specialist_fee[
         c.contract_holder[waiting]], minlength=len(model.orgs))
     untreated = POPCOUNT[c.barriers[ids] & ~c.mitigated[ids]]

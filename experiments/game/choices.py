@@ -304,7 +304,7 @@ def choices_for(model: CommissioningModel, role: Role) -> list[Choice]:
     if takes(m, i, "contract"):
         acc = m.accounts
         earned = acc.revenue[i] + acc.receivable[i] - m.earned_mark[i]
-        spent = acc.costs[i].sum() - m.spent_mark[i]
+        spent = acc.costs[i].sum() + acc.booked_out[i].sum() - m.spent_mark[i]
         week = m.week
         review = max(51, week + (25 - week) % 26)
         out.append(_options_choice(
