@@ -9,6 +9,7 @@ default) or from a scenario file, then step it:
 
 One week, in order (the ODD "process overview"):
 
+ 0. decisions a game's players took in place of rules, if any (`decisions.py`);
  1. labour market: each locality's vacancies this week;
  2. providers read their cash: how freely each can spend this week;
  3. referral: this week's claimants are referred, attach, and are allocated
