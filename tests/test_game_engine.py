@@ -286,3 +286,22 @@ def test_a_scenario_name_with_markup_or_maths_is_drawn_as_text(store):
     assert summary.render(room.debrief, room.events, "png")[:4] == b"\x89PNG"
     text = scenario_file.decisions_file(room)
     assert "inherits" not in text and "[commissioning]" in text  # an upload is written whole
+
+
+def test_a_prime_weighs_only_case_holders_still_there(store):
+    """Found by benchmarks/game_turns.py: a share kept for a subcontractor that has left
+    the contract broke the next turn."""
+    room = new_room(store)
+    room.join("Sam")
+    charity = room.join("Jo")
+    room.start()
+    name = room.role_of[charity.role].name
+    room.submit("Sam", {"share:" + name: "2"})
+    room.submit("Jo", {"contract": "leave"})
+    for _ in range(4):
+        room.next_turn()
+    assert name in [n for _, n, _ in room.model.withdrawals]
+    assert not any(c.key == "share:" + name for c in room.choices("Sam"))
+    room.submit("Sam", {"share:Prime A": "0.5"})
+    room.next_turn()
+    assert room.model.decisions.current(1, "case_holder_shares") == {"Prime A": 0.5}

@@ -390,7 +390,9 @@ def check_form(model: CommissioningModel, role: Role, form: dict[str, Any]) -> l
             take(key, value)
     if shares:
         now = model.decisions.current(i, "case_holder_shares")
-        before = {} if now == RULE else dict(now)
+        # Case holders that have gone since are no longer anyone's to weigh.
+        before = {} if now == RULE else {k: w for k, w in now.items()
+                                         if SHARE_PREFIX + k in choices}
         after = {**before, **shares}
         if any(after.get(k, 1.0) != before.get(k, 1.0) for k in after):
             take("case_holder_shares", RULE if all(w == 1.0 for w in after.values())

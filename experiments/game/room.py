@@ -31,7 +31,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from commissioning.model import CommissioningModel, Scenario
+from commissioning.model import CommissioningModel, Scenario, ScenarioError
 from commissioning.model.decisions import Decision
 
 from . import debrief as debriefs
@@ -271,7 +271,11 @@ class Room:
     def _apply_waiting(self) -> None:
         for _, decision in self.waiting:
             d = Decision(self.week, decision.organisation, decision.name, decision.value)
-            self.model.decisions.schedule(d)
+            try:
+                self.model.decisions.schedule(d)
+            except ScenarioError:  # checked when saved; a turn never fails on one decision
+                log.exception("room %s: a saved decision could not be taken", self.code)
+                continue
             self.events.append(Event(self.week, f"Week {self.week}: {d.organisation}: "
                                      f"{describe_decision(self.model, d)}.", "decision"))
         self.waiting = []
