@@ -1,4 +1,4 @@
-"""The browser app: Explore, Compare, Lesson and Mesa view pages in one offline Solara server.
+"""The browser app: Explore, Compare, Lesson, Game and Mesa view pages in one offline Solara server.
 
 Start it with `commissioning app` (see `cli/app.py`), which runs
 `solara run commissioning.viz.app --production` with Solara's front end served
