@@ -41,13 +41,13 @@ def questions(charities: int) -> tuple[Question, ...]:
     """The questions, for an area with this many charities holding contracts."""
     return (
         Question("charities_bust", f"How many of the {charities} charities will run out of "
-                 "cash?", 0, charities, "charities", "Charities that run out of cash"),
+                 "cash?", 0, charities, "charities", "Charities run out of cash"),
         Question("job_outcome_rate", "Out of every 100 people referred, how many will get a "
                  "job that lasts (a job outcome)?", 0, 100, "people out of 100",
-                 "Lasting jobs per 100 referred"),
+                 "Lasting jobs per 100"),
         Question("anyway", "Out of every 10 of those lasting jobs, how many would people have "
                  "found anyway, with no programme?", 0, 10, "out of 10",
-                 "Of 10 lasting jobs: found anyway"),
+                 "Of 10, found anyway"),
     )
 
 

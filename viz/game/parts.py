@@ -107,8 +107,8 @@ def DebriefView(room: Room, tick: object) -> None:
         return
     solara.Text(f"Debrief: what your decisions did, on the same {d.claimants:,} claimants",
                 classes=["week-banner"])
-    solara.HTML(tag="ul", unsafe_innerHTML="".join(f"<li>{html.escape(s)}</li>"
-                                                  for s in d.headline), classes=["headline"])
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in d.headline)
+    solara.HTML(tag="ul", unsafe_innerHTML=items, classes=["debrief-headline"])
     solara.HTML(tag="div", unsafe_innerHTML=table_html(
         ("", *d.columns), [(label, *cells) for label, cells in d.rows], "comparison", first=1),
         classes=["table-scroll"])

@@ -57,17 +57,17 @@ def _png(fig: Figure) -> bytes:
 def predictions_png(room: Room) -> bytes:
     """The class's predictions so far, one small histogram a question."""
     answers = room.answers()
-    fig = Figure(figsize=(12, 3.2), dpi=90, layout="constrained")
+    fig = Figure(figsize=(10, 3.4), dpi=90, layout="constrained")  # text read from the back
     axes = fig.subplots(1, len(room.questions))
     for ax, q in zip(axes, room.questions, strict=True):
         starts, counts = histogram(q, answers[q.key])
         width = (starts[1] - starts[0]) if len(starts) > 1 else 1
         ax.bar(starts + width / 2, counts, width=width * 0.9, color="#0072B2")
         ax.set_xlim(q.low, q.high + width)
-        ax.set_title(q.short or textwrap.shorten(q.text, 40), fontsize=15)
+        ax.set_title(q.short or textwrap.shorten(q.text, 30), fontsize=17)
         ax.set_ylim(0, max(1, int(counts.max()) + 1))
-        ax.set_xlabel(f"{q.unit}  ({len(answers[q.key])} answers)", fontsize=13)
-        ax.tick_params(labelsize=12)
+        ax.set_xlabel(f"{len(answers[q.key])} answers", fontsize=16)
+        ax.tick_params(labelsize=15)
         ax.yaxis.get_major_locator().set_params(integer=True)
     return _png(fig)
 

@@ -46,7 +46,8 @@ CSS = """
 .game .claimants th:first-child, .game .claimants td:first-child { text-align: left; }
 .game .status { font-size: 18px; font-weight: 600; display: block; margin: 4px 0 8px 0; }
 .game .about { font-size: 16px; color: #333; display: block; margin-bottom: 8px; }
-.game .headline { font-size: 20px; line-height: 1.45; margin: 0 0 12px 0; padding-left: 1.1em; }
+.game .debrief-headline { font-size: 20px; line-height: 1.45; margin: 0 0 12px 0;
+                          padding-left: 1.1em; }
 .game .comparison { border-collapse: collapse; margin: 8px 0 16px 0; }
 .game .comparison th, .game .comparison td { padding: 5px 12px; border-bottom: 1px solid #ddd;
                                               text-align: right; }
@@ -54,7 +55,7 @@ CSS = """
 .game .comparison td.yours, .game .comparison th.yours { color: #b34700; font-weight: 700; }
 .game .story { font-size: 17px; line-height: 1.45; display: block; margin: 6px 0; }
 .game .table-scroll { overflow-x: auto; max-width: 100%; }
-.game .pupil .headline { font-size: 17px; }
+.game .pupil .debrief-headline { font-size: 17px; }
 .game .pupil .comparison { font-size: 14px; }
 .game .pupil .comparison th, .game .pupil .comparison td { padding: 4px 6px; }
 .game .pupil .week-banner { font-size: 26px; }
