@@ -84,8 +84,11 @@ class Context:
         self.held = np.bincount(c.barrier_class[mine], minlength=3)
         searching = mine[c.status[mine] == 2]
         self.searching = np.bincount(c.barrier_class[searching], minlength=3)
-        untreated = c.barriers[searching] & ~c.mitigated[searching]
-        self.untreated = int((untreated > 0).sum())
+        # Claimants with a barrier a specialist could still treat: those it holds, or (a
+        # contract holder deciding by need) every claimant on its contract.
+        whose = c.contract_holder if model.need_rule[index] else c.case_holder
+        looking = ids[(whose[lo:hi] == index) & (c.status[lo:hi] == 2)]
+        self.untreated = int(((c.barriers[looking] & ~c.mitigated[looking]) > 0).sum())
         g = c.group[mine] if len(mine) else np.array([1])
         holder = getattr(self.org, "contract_holder", None)
         share = 1.0 if holder is None or holder is self.org else \
@@ -207,8 +210,9 @@ def choices_for(model: CommissioningModel, role: Role) -> list[Choice]:
         return out
     if org.role == HOLDER:
         pct = 100 * (1 - m.outcome_pass_through[i])
-        out.append(Choice("management_fee", "Management fee: share of job outcome payments "
-                          "you keep", _fmt(pct), _holder_help(ctx, "management_fee"),
+        label = ("Management fee: share of job outcome payments you keep" if org.kind == "prime"
+                 else "Share of job outcome payments you keep")
+        out.append(Choice("management_fee", label, _fmt(pct), _holder_help(ctx, "management_fee"),
                           "number", "%", 0, 100))
         out.append(Choice("attachment_passed", "Share of attachment fees you pass on",
                           _fmt(100 * m.attachment_pass_through[i]),
@@ -246,8 +250,8 @@ def choices_for(model: CommissioningModel, role: Role) -> list[Choice]:
                                         ("yes", "buy"), ("no", "do not buy")),
                                        _holder_help(ctx, key)))
     if takes(m, i, "specialist_referrals"):
-        held = f"{plural(ctx.untreated, 'claimant')} you hold" if org.role != HOLDER or \
-            org.capacity > 0 else "claimants"
+        held = (f"{plural(ctx.untreated, 'claimant')} on your contract" if m.need_rule[i] else
+                f"{plural(ctx.untreated, 'claimant')} you hold")
         out.append(_options_choice(
             "specialist_referrals", "Who you refer to a specialist",
             current(i, "specialist_referrals"),
@@ -313,8 +317,9 @@ def choices_for(model: CommissioningModel, role: Role) -> list[Choice]:
              ("stay", "stay, whatever it costs"), ("leave", "leave the contract")),
             f"Reviews come every half-year from the end of the first contract year (next: "
             f"the end of week {review + 1}). Since the last one you earned {money(earned)} "
-            f"and spent {money(spent)}. Leaving stops your costs; your claimants are handed "
-            "on."))
+            f"and spent {money(spent)}. Leaving stops your costs; "
+            + ("people waiting for you lose their place." if org.role == SPECIALIST else
+               "your claimants are handed on.")))
     return out
 
 
