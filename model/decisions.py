@@ -40,6 +40,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from commissioning.agents.provider import CASE_HOLDER, HOLDER, SPECIALIST
+
 from .parameters import IN_HOUSE_SELECTION, REFERRAL_RULES, Param
 from .scenario import ScenarioError, check_value
 
@@ -54,10 +56,10 @@ CONTRACT_CHOICES = ("stay", "leave")
 SERVICES = ("key_worker", "employer_engagement", "in_work_support")
 MAX_SHARE_WEIGHT = 10.0
 
-# Who can take a decision (see `_takes`).
-COMMISSIONER, HOLDER, CASE_HOLDER, SPECIALIST, SMALL = ("commissioner", "contract holder",
-                                                         "case holder", "specialist",
-                                                         "small provider")
+# Who can take a decision (see `takes`).
+BY_COMMISSIONER, BY_HOLDER, BY_CASE_HOLDER, BY_SPECIALIST, BY_SMALL, BY_REFERRER = (
+    "commissioner", "contract holder", "case holder", "specialist", "small provider",
+    "referrer")
 _G = "the Commissioning Game (issue 17)"
 
 
@@ -71,49 +73,49 @@ DECISIONS: dict[str, tuple[Param, str]] = {
     "outcome_price": (_decision(
         "outcome_price", "multiple of the scenario's prices",
         "Job outcome and sustainment fees paid from this week on.", low=0.0, high=5.0),
-        COMMISSIONER),
+        BY_COMMISSIONER),
     "attachment_price": (_decision(
         "attachment_price", "multiple of the scenario's prices",
         "Attachment (and service) fees paid from this week on.", low=0.0, high=5.0),
-        COMMISSIONER),
+        BY_COMMISSIONER),
     "outcome_pass_through": (_decision(
         "outcome_pass_through", "share", "Share of outcome payments passed to the case "
-        "holder (one minus the management fee).", low=0.0, high=1.0), HOLDER),
+        "holder (one minus the management fee).", low=0.0, high=1.0), BY_HOLDER),
     "attachment_pass_through": (_decision(
         "attachment_pass_through", "share", "Share of attachment and service fees passed "
-        "to the case holder.", low=0.0, high=1.0), HOLDER),
+        "to the case holder.", low=0.0, high=1.0), BY_HOLDER),
     "specialist_fee": (_decision(
         "specialist_fee", "£ per episode", "What the holder's chain pays a specialist for "
-        "an episode.", low=0.0, high=100_000.0), HOLDER),
+        "an episode.", low=0.0, high=100_000.0), BY_HOLDER),
     "referral_rule": (_decision(
         "referral_rule", "-", "Who buys specialist episodes: case holders by expected "
-        "value, or the holder by assessed need.", "choice", choices=REFERRAL_RULES), HOLDER),
+        "value, or the holder by assessed need.", "choice", choices=REFERRAL_RULES), BY_HOLDER),
     "in_house_selection": (_decision(
         "in_house_selection", "-", "Which new claimants a prime keeps in house.", "choice",
-        choices=IN_HOUSE_SELECTION), HOLDER),
+        choices=IN_HOUSE_SELECTION), BY_HOLDER),
     "case_holder_shares": (_decision(
         "case_holder_shares", "weight", "New claimants sent to each case holder, relative "
-        "to its places (1 as planned, 0 none).", low=0.0, high=MAX_SHARE_WEIGHT), HOLDER),
+        "to its places (1 as planned, 0 none).", low=0.0, high=MAX_SHARE_WEIGHT), BY_HOLDER),
     **{name: (_decision(name, "-", f"Whether the holder buys {name.replace('_', ' ')} for "
-                        "its claimants.", "bool"), HOLDER) for name in SERVICES},
+                        "its claimants.", "bool"), BY_HOLDER) for name in SERVICES},
     "specialist_referrals": (_decision(
         "specialist_referrals", "-", "Which claimants with an untreated barrier are "
         "referred to a specialist (within what the payer can pay).", "choice",
-        choices=REFERRAL_CHOICES), "referrer"),
+        choices=REFERRAL_CHOICES), BY_REFERRER),
     **{f"support_{who}": (_decision(
         f"support_{who}", "-", f"Support for claimants with {bars} barriers.", "choice",
-        choices=SUPPORT_LEVELS), CASE_HOLDER)
+        choices=SUPPORT_LEVELS), BY_CASE_HOLDER)
        for who, bars in (("easy", "0-1"), ("middle", "2"), ("hard", "3 or more"))},
     "accept_referrals": (_decision(
         "accept_referrals", "-", "Which referrals a specialist takes: all, those whose "
         "income covers the episode's variable cost, or none.", "choice",
-        choices=ACCEPT_CHOICES), SPECIALIST),
+        choices=ACCEPT_CHOICES), BY_SPECIALIST),
     "staffed_share": (_decision(
         "staffed_share", "share", "Places staffed, as a share of those contracted (staff "
-        "follow over the adjustment weeks).", low=0.0, high=1.0), SPECIALIST),
+        "follow over the adjustment weeks).", low=0.0, high=1.0), BY_SPECIALIST),
     "contract": (_decision(
         "contract", "-", "At the half-yearly contract review: stay whatever the loss, or "
-        "leave.", "choice", choices=CONTRACT_CHOICES), SMALL),
+        "leave.", "choice", choices=CONTRACT_CHOICES), BY_SMALL),
 }
 
 
@@ -175,30 +177,26 @@ def check_schedule(raw: Any, source: str) -> tuple[Decision, ...]:
 
 def takes(model: CommissioningModel, index: int, name: str) -> bool:
     """Whether organisation `index` takes decision `name` (in this model, now)."""
-    from commissioning.agents.provider import CASE_HOLDER as CASE
-    from commissioning.agents.provider import HOLDER as HOLD
-    from commissioning.agents.provider import SPECIALIST as SPEC
-
     org = model.orgs[index]
     who = DECISIONS[name][1]
     role = getattr(org, "role", None)
-    holds_cases = role == CASE or (role == HOLD and org.capacity > 0)
-    if who == COMMISSIONER:
+    holds_cases = role == CASE_HOLDER or (role == HOLDER and org.capacity > 0)
+    if who == BY_COMMISSIONER:
         return index == 0
-    if who == HOLDER:
+    if who == BY_HOLDER:
         if name == "in_house_selection":
-            return role == HOLD and org.capacity > 0
-        return role == HOLD
-    if who == CASE_HOLDER:
+            return role == HOLDER and org.capacity > 0
+        return role == HOLDER
+    if who == BY_CASE_HOLDER:
         return holds_cases
-    if who == SPECIALIST:
-        return role == SPEC
-    if who == SMALL:
+    if who == BY_SPECIALIST:
+        return role == SPECIALIST
+    if who == BY_SMALL:
         return bool(model.small_provider[index])
-    # "referrer": whoever decides specialist referrals for some claimants.
-    if role == HOLD and model.need_rule[index]:
+    # BY_REFERRER: whoever decides specialist referrals for some claimants.
+    if role == HOLDER and model.need_rule[index]:
         return True
-    holders = [org.contract_holder] if role == CASE else [org] if role == HOLD else []
+    holders = [org.contract_holder] if role == CASE_HOLDER else [org] if role == HOLDER else []
     return holds_cases and any(h is not None and not model.need_rule[h.index]
                                for h in holders)
 

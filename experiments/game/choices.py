@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from commissioning.agents.claimant import IN_WORK, SEARCHING
 from commissioning.agents.provider import CASE_HOLDER, HOLDER, SPECIALIST
 from commissioning.model import CommissioningModel
 from commissioning.model.decisions import RULE, SERVICES, Decision, takes
@@ -80,14 +81,15 @@ class Context:
         c = model.claimants
         lo, hi = model._lo, model._hi
         ids = np.arange(lo, hi)
-        mine = ids[(c.case_holder[lo:hi] == index) & np.isin(c.status[lo:hi], (2, 3))]
+        mine = ids[(c.case_holder[lo:hi] == index) & np.isin(c.status[lo:hi],
+                                                              (SEARCHING, IN_WORK))]
         self.held = np.bincount(c.barrier_class[mine], minlength=3)
-        searching = mine[c.status[mine] == 2]
+        searching = mine[c.status[mine] == SEARCHING]
         self.searching = np.bincount(c.barrier_class[searching], minlength=3)
         # Claimants with a barrier a specialist could still treat: those it holds, or (a
         # contract holder deciding by need) every claimant on its contract.
         whose = c.contract_holder if model.need_rule[index] else c.case_holder
-        looking = ids[(whose[lo:hi] == index) & (c.status[lo:hi] == 2)]
+        looking = ids[(whose[lo:hi] == index) & (c.status[lo:hi] == SEARCHING)]
         self.untreated = int(((c.barriers[looking] & ~c.mitigated[looking]) > 0).sum())
         g = c.group[mine] if len(mine) else np.array([1])
         holder = getattr(self.org, "contract_holder", None)

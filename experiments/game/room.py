@@ -125,11 +125,13 @@ class Room:
         return self.players.get(clean_name(name).casefold())
 
     def players_of(self, index: int) -> list[str]:
-        return [p.name for p in self.players.values() if p.role == index]
+        with self.lock:  # (pupils join from other threads)
+            return [p.name for p in self.players.values() if p.role == index]
 
     def free_roles(self) -> list[Role]:
-        taken = {p.role for p in self.players.values()}
-        return [r for r in self.roles if r.index not in taken and self._alive(r.index)]
+        with self.lock:
+            taken = {p.role for p in self.players.values()}
+            return [r for r in self.roles if r.index not in taken and self._alive(r.index)]
 
     def _alive(self, index: int) -> bool:
         return index == 0 or self.model.orgs[index].active
@@ -144,14 +146,16 @@ class Room:
 
     def decided(self) -> tuple[int, int]:
         """Pupils who saved decisions this turn, of pupils with a role still delivering."""
-        playing = [p for p in self.players.values()
-                   if p.role is not None and self._alive(p.role)]
-        return sum(p.saved_week == self.week for p in playing), len(playing)
+        with self.lock:
+            playing = [p for p in self.players.values()
+                       if p.role is not None and self._alive(p.role)]
+            return sum(p.saved_week == self.week for p in playing), len(playing)
 
     def answers(self) -> dict[str, list[int]]:
         """The class's predictions, by question."""
-        return {q.key: [p.prediction[q.key] for p in self.players.values()
-                        if q.key in p.prediction] for q in self.questions}
+        with self.lock:
+            return {q.key: [p.prediction[q.key] for p in self.players.values()
+                            if q.key in p.prediction] for q in self.questions}
 
     # --- changing -----------------------------------------------------------------------
 
