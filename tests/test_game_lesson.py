@@ -8,6 +8,7 @@ are the ones the game gives now.
 
 from __future__ import annotations
 
+import itertools
 import re
 from importlib import resources
 from pathlib import Path
@@ -47,3 +48,14 @@ def test_the_game_lessons_numbers_are_the_games_numbers_now(measured):
     text = (ROOT / "docs" / "teaching.md").read_text(encoding="utf-8")
     assert lesson_check.marked_names(text) == ["fee", "support", "own"]
     assert lesson_check.fill(text, lesson_check.blocks(measured)) == text
+
+
+def test_the_game_lesson_fills_fifty_minutes():
+    plan = (ROOT / "docs" / "teaching.md").read_text(encoding="utf-8")
+    game = plan[plan.index("## The Commissioning Game"):plan.index("## Glossary")]
+    rows = re.findall(r"^\| (\d+)-(\d+) min \|", game, re.M)
+    assert rows[0][0] == "0" and rows[-1][1] == "50"
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(rows))
+    for part in ("### Before the lesson", "### Timeline", "### What students should notice",
+                 "### Debrief questions"):
+        assert part in game
