@@ -14,6 +14,7 @@ classroom) connect.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import socket
@@ -43,14 +44,29 @@ def server_env() -> dict[str, str]:
     return {**os.environ, **OFFLINE_ENV}
 
 
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def check_address(host: str, port: int) -> str | None:
+    """None if the app can listen on host:port; else one line saying which option is wrong."""
+    if not 1 <= port <= 65535:
+        return f"--port: expected a port number from 1 to 65535, got {port}"
+    try:
+        found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, socket.gaierror) else "not a host name"
+        return (f"--host: expected an address or name of this machine (127.0.0.1: this "
+                f"machine only; 0.0.0.0: the whole network), got {host!r} ({reason})")
+    family, kind, proto, _, address = found[0]
+    with socket.socket(family, kind, proto) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRNOTAVAIL:
+                return (f"--host: expected an address of this machine (127.0.0.1, 0.0.0.0 or "
+                        f"one of its network addresses), got {host!r} (not an address here)")
+            return (f"--port: expected a free port: {host}:{port} is in use or not available "
+                    f"here ({exc.strerror}); choose another with --port")
+    return None
 
 
 def wait_until_ready(url: str, process: subprocess.Popen, seconds: float) -> bool:
@@ -68,13 +84,9 @@ def wait_until_ready(url: str, process: subprocess.Popen, seconds: float) -> boo
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Start the server, say where to open the app, and serve until Ctrl+C."""
-    if not 1 <= args.port <= 65535:
-        print(f"error: --port: expected a port number from 1 to 65535, got {args.port}",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if not _port_free(args.host, args.port):
-        print(f"error: --port: {args.host}:{args.port} is in use or not available here; "
-              "choose another with --port", file=sys.stderr)
+    problem = check_address(args.host, args.port)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     local = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
     url = f"http://{local}:{args.port}/"
@@ -112,10 +124,12 @@ def _stop(signum: int, frame: object) -> None:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the app command to the `commissioning` parser."""
-    app = sub.add_parser("app", help="serve the browser app (Explore, Compare, Lesson) offline",
-                         description="Serve the browser app on this machine, offline.")
+    from .options import command
+
+    app = command(sub, "app", "serve the browser app (Explore, Compare, Lesson) offline",
+                  "Serve the browser app on this machine, offline; Ctrl+C stops it.")
     app.add_argument("--host", default="127.0.0.1",
                      help="address to listen on (default 127.0.0.1: this machine only; "
-                          "0.0.0.0: the whole network)")
-    app.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+                          "0.0.0.0: the whole network, e.g. a classroom)")
+    app.add_argument("--port", type=int, default=8765, help="port to listen on")
     app.set_defaults(func=cmd_app)

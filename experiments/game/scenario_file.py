@@ -6,7 +6,7 @@ gives the class's numbers exactly: the file names the scenario the class played 
 shipped file by `inherits`, or every value written out for an uploaded one), the
 class's claimants and seed, and each decision pupils took as `[[decisions]]` (week,
 organisation, decision, value in the model's own units; `model/decisions.py`). Change
-a decision and run it again to ask "what if Prime A had kept its fee at 15%?".
+a decision and run it again to ask "what if Prime A had kept the contract's fee?".
 
 Pupils' names are not written: the file is about organisations.
 """

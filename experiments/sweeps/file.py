@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from commissioning.model.metrics import WEEKLY_KEYS
+from commissioning.model.parameters import SECTIONS
 from commissioning.model.scenario import (
     Scenario,
     ScenarioError,
@@ -186,6 +187,11 @@ def read_sweep(path: str | Path, cli_set: list[str] | tuple[str, ...] = (),
     path = resolve_sweep_path(path)
     source = str(path)
     data = _read(path)
+    if "sweep" not in data and "vary" not in data and (
+            "scenario" in data or any(k in SECTIONS for k in data)):
+        raise ScenarioError(source, "", "a sweep file (with [sweep] and [vary] tables); this "
+                            "is a scenario file: run it with `commissioning run "
+                            f"{source}`, or compare it with `commissioning compare`")
     for key in data:
         if key not in ("sweep", "vary"):
             raise ScenarioError(source, key, "a table: sweep, vary")
