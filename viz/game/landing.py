@@ -7,14 +7,13 @@ creates a room. Below, the game's Info tab.
 
 from __future__ import annotations
 
-import ipywidgets
 import solara
 
 from commissioning.experiments.game.store import MAX_CLAIMANTS, STORE
 from commissioning.model import ScenarioError
 
-from ..scenario_files import load_upload
-from ..state import UPLOADS, scenario_by_label, scenario_labels
+from ..state import UPLOADS, keep_upload, scenario_by_label, scenario_labels
+from ..upload import UploadScenarioButton, upload_from_browser
 from .parts import Info, attempt
 from .seat import SEAT, Seat
 
@@ -72,24 +71,18 @@ def CreateCard() -> None:
 
         attempt(go, message, "create the room")
 
-    def uploaded(files) -> None:
-        if not files:
-            return
-        f = files[0] if isinstance(files, list | tuple) else next(iter(files.values()))
-
+    def uploaded(info, buffers=None) -> None:
+        """A scenario file from the upload button, checked as everywhere in the app."""
         def go() -> None:
-            name, scenario = load_upload(f.get("name", "uploaded.toml"), bytes(f["content"]))
-            UPLOADS.set({**UPLOADS.value, name: scenario})
+            name, scenario = upload_from_browser(info, buffers, UPLOADS.peek())
+            keep_upload(name, scenario)
             label.set(name)
 
         attempt(go, message, "read that file")
 
     with solara.Card("Teacher: create a room"):
         solara.Select("Scenario", values=labels, value=label)
-        with solara.Div(classes=["upload-scenario"]):
-            ipywidgets.FileUpload.element(accept=".toml", multiple=False, on_value=uploaded,
-                                          description="Upload a scenario file",
-                                          layout=ipywidgets.Layout(width="100%"))
+        UploadScenarioButton(uploaded)
         solara.Select("Claimants (fewer: faster turns)", values=list(CLAIMANT_CHOICES),
                       value=claimants)
         solara.InputText("Seed (the same seed: the same claimants and luck)", value=seed,
