@@ -56,7 +56,10 @@ class PaymentSchedule:
     for the need groups); without it every group and need group counts alike.
     """
 
-    def __init__(self, p: dict, mix: np.ndarray | None = None):
+    def __init__(self, p: dict, mix: np.ndarray | None = None, outcome_scale: float = 1.0,
+                 attachment_scale: float = 1.0):
+        """`outcome_scale` and `attachment_scale` multiply the prices after any budget (a
+        commissioner's decision to pay more or less than the contract's prices)."""
         self.p = p
         G = len(PAYMENT_GROUPS)
         mix = np.full((G, len(NEED_GROUPS)), 1.0 / (G * len(NEED_GROUPS))) if mix is None \
@@ -86,6 +89,9 @@ class PaymentSchedule:
             self.attachment_list *= self.budget_scale
             self.job_outcome_list *= self.budget_scale
             self.sustainment_list *= self.budget_scale
+        self.attachment_list = self.attachment_list * attachment_scale
+        self.job_outcome_list = self.job_outcome_list * outcome_scale
+        self.sustainment_list = self.sustainment_list * outcome_scale
         kept = 1.0 - self.fee_share  # the share still paid on attachment and results
         if self.staged:
             weeks = np.array(p["staged_outcome_weeks"], np.int32)
