@@ -20,44 +20,40 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .options import add_set, add_workers, command, positive, scenario, seed, seeds_fit, workers
+
 DEFAULT_DOC = Path("docs/programmes.md")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "plausibility", help="run the real programmes (Fair Start Scotland, the Work and "
-                             "Health Programme, Working Well) and set their published "
-                             "figures beside the model's",
-        description="Run each real-programme scenario with replicates and print, for every "
-                    "management-information figure DOMAIN section 5 gives, the model's "
-                    "mean and 95%% interval and the caveat that applies. Nothing is tuned.")
+    """Add plausibility to the `commissioning` parser."""
+    p = command(sub, "plausibility", "run the real programmes (Fair Start Scotland, the Work "
+                "and Health Programme, Working Well) and set their published figures beside "
+                "the model's",
+                "Run each real-programme scenario with replicates and print, for every "
+                "management-information figure DOMAIN section 5 gives, the model's mean and "
+                "95%% interval and the caveat that applies. Nothing is tuned to these figures.")
     p.add_argument("programmes", nargs="*", metavar="PROGRAMME",
-                   help="scenario files or shipped names (default: all three)")
-    p.add_argument("--replicates", type=int, default=5,
-                   help="seeds per programme (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=1, help="first seed (default: %(default)s)")
-    p.add_argument("--workers", type=int, default=1,
-                   help="worker processes (default: %(default)s)")
+                   help="real-programme scenario files or shipped names (default: all three)")
+    p.add_argument("--replicates", type=positive, default=5, metavar="N",
+                   help="seeds per programme")
+    p.add_argument("--seed", type=seed, default=1, help="the first seed")
     p.add_argument("--doc", nargs="?", const=str(DEFAULT_DOC), metavar="PATH",
-                   help=f"also write the table as Markdown (default path: {DEFAULT_DOC})")
-    p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                   help="override a value in every programme (checked like the file); "
-                        "repeatable")
+                   help=f"also write the table as Markdown, to {DEFAULT_DOC} if no PATH is "
+                        "given (default: not written)")
+    add_workers(p, "1")
+    add_set(p, " in every programme")
     p.set_defaults(func=cmd_plausibility)
 
 
 def cmd_plausibility(args: argparse.Namespace) -> int:
     from commissioning.experiments.plausibility import PROGRAMMES
-    from commissioning.model.scenario import ScenarioError, load_scenario
+    from commissioning.model.scenario import ScenarioError
 
-    if args.replicates < 1:
-        raise ScenarioError("--replicates", "", "a whole number of at least 1", args.replicates)
-    if args.workers < 1:
-        raise ScenarioError("--workers", "", "a whole number of at least 1", args.workers)
     names = args.programmes or list(PROGRAMMES)
     scenarios = {}
     for name in names:
-        sc = load_scenario(name, args.set)
+        sc = scenario(name, args.set)
         stem = Path(sc.path).stem if sc.path else name
         if stem not in PROGRAMMES:
             raise ScenarioError(str(name), "", "a real-programme scenario: "
@@ -70,12 +66,17 @@ def cmd_plausibility(args: argparse.Namespace) -> int:
             raise ScenarioError(str(doc), "--doc", "a writable Markdown file in an existing "
                                 "folder")
 
+    seeds_fit(args.seed, args.replicates)
+    n, scheduler = workers(args, len(scenarios) * args.replicates, default=1)
     from commissioning.experiments.comparison import console_progress
+    from commissioning.experiments.executor import describe
     from commissioning.experiments.plausibility import console_table, plausibility
 
+    print(f"plausibility: {len(scenarios) * args.replicates} runs on {describe(n, scheduler)}",
+          file=sys.stderr, flush=True)
     start = time.perf_counter()
-    rows = plausibility(scenarios, args.replicates, args.seed, args.workers,
-                        progress=console_progress("plausibility"))
+    rows = plausibility(scenarios, args.replicates, args.seed, n,
+                        progress=console_progress("plausibility"), scheduler=scheduler)
     print(f"{args.replicates} replicates per programme, seeds {args.seed}-"
           f"{args.seed + args.replicates - 1}" + (f", {' '.join(args.set)}" if args.set else "")
           + f" ({time.perf_counter() - start:.0f}s); nothing here was fitted to these figures")

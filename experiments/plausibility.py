@@ -13,7 +13,6 @@ counterfactual). A miss is reported, never fixed by retuning.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -214,23 +213,16 @@ class Row:
 
 
 def plausibility(scenarios: dict[str, Scenario], replicates: int, seed: int = 1,
-                 workers: int = 1, progress: Callable[[int, int], None] | None = None
-                 ) -> list[Row]:
-    """Every figure of every programme in `scenarios` (stem -> scenario), over replicates."""
+                 workers: int = 1, progress: Callable[[int, int], None] | None = None,
+                 scheduler: str | None = None) -> list[Row]:
+    """Every figure of every programme in `scenarios` (stem -> scenario), over replicates;
+    the runs go where `workers` and `scheduler` say (`executor.open_executor`)."""
+    from .executor import open_executor, run_all
+
     tasks = [({**sc.params, "seed": seed + r}, name)
              for name, sc in scenarios.items() for r in range(replicates)]
-    results: list[list[float]] = []
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            for i, res in enumerate(pool.map(run_figures, tasks)):
-                results.append(res)
-                if progress:
-                    progress(i + 1, len(tasks))
-    else:
-        for i, task in enumerate(tasks):
-            results.append(run_figures(task))
-            if progress:
-                progress(i + 1, len(tasks))
+    with open_executor(workers, scheduler) as pool:
+        results: list[list[float]] = run_all(pool, run_figures, tasks, progress)
     rows = []
     for name in scenarios:
         mine = [f for f in FIGURES if f.programme == name]

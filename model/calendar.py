@@ -15,11 +15,14 @@ vacancies per unemployed person, the referral flow, the ESA share of referrals.
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
-DAYS_PER_WEEK = 7
+DAYS_PER_WEEK = 7  # numpy is imported where needed: the scenario checker uses this module
 
 
 def parse_month(text: str) -> date:
@@ -54,15 +57,17 @@ class Calendar:
         """The last week that starts within `month` ("YYYY-MM")."""
         first = parse_month(month)
         following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        return int(np.ceil(self.week(following))) - 1
+        return math.ceil(self.week(following)) - 1
 
     def weeks_of_month(self, month: str) -> tuple[int, int]:
         """[first, last + 1) of the weeks that start within `month`."""
-        lo = int(np.ceil(self.week(parse_month(month))))
+        lo = math.ceil(self.week(parse_month(month)))
         return lo, self.week_of_month_end(month) + 1
 
     def years(self, weeks: np.ndarray) -> np.ndarray:
         """Calendar year of each week's first day."""
+        import numpy as np
+
         days = np.asarray(weeks, np.int64) * DAYS_PER_WEEK
         start = np.datetime64(self.start, "D")
         return (start + days.astype("timedelta64[D]")).astype("datetime64[Y]").astype(
@@ -71,6 +76,8 @@ class Calendar:
     def months(self, weeks: np.ndarray) -> np.ndarray:
         """Months since January of year 0 (year * 12 + month - 1) of each week's first day:
         weeks with the same number fall in the same calendar month."""
+        import numpy as np
+
         days = np.asarray(weeks, np.int64) * DAYS_PER_WEEK
         start = np.datetime64(self.start, "D")
         return (start + days.astype("timedelta64[D]")).astype("datetime64[M]").astype(
@@ -78,6 +85,8 @@ class Calendar:
 
     def path(self, points: list, weeks: int) -> np.ndarray:
         """A path's value in each of `weeks` weeks (linear between its points)."""
+        import numpy as np
+
         at = np.array([self.week(d) for d, _ in points], float)
         values = np.array([v for _, v in points], float)
         return np.interp(np.arange(weeks, dtype=float), at, values)
