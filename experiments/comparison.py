@@ -41,27 +41,29 @@ SERIES = (
 class RunResult:
     scenario: str
     seed: int
-    metrics: dict[str, float]
+    metrics: dict[str, Any]  # FINAL_KEYS (numbers), then MAPPING_KEYS (mappings)
     weekly: pd.DataFrame
     seconds: float
 
 
-def run_one(params: dict[str, Any], scenario: str = "", keep: Iterable[str] | None = SERIES
-            ) -> RunResult:
-    """Run one model to the end from validated parameters."""
+def run_one(params: dict[str, Any], scenario: str = "", keep: Iterable[str] | None = SERIES,
+            decisions: Iterable[Any] = ()) -> RunResult:
+    """Run one model to the end from validated parameters (and any decisions taken in
+    place of organisations' rules: a game's, `model/decisions.py`)."""
     from commissioning.model.model import (
         CommissioningModel,  # here, so worker processes import lazily
     )
 
     start = time.perf_counter()
-    model = CommissioningModel(**params)
+    model = CommissioningModel(decisions=tuple(decisions), **params)
     model.run_model()
     weekly = model.datacollector.get_model_vars_dataframe()
     if keep is not None:
         weekly = weekly[list(keep)]
     weekly.index.name = "week"
-    return RunResult(scenario, params["seed"], model.metrics(), weekly,
-                     time.perf_counter() - start)
+    # the numbers, then the mappings (`run --json` prints both; tables take the numbers)
+    return RunResult(scenario, params["seed"], {**model.metrics(), **model.metrics_by_year()},
+                     weekly, time.perf_counter() - start)
 
 
 def _run_task(task: tuple[dict, str]) -> RunResult:
@@ -115,7 +117,7 @@ def compare(scenarios: list[Scenario], replicates: int, base_seed: int = 1,
     for i, res in enumerate(results):
         replicate = i // len(scenarios)
         rows.append({"scenario": res.scenario, "replicate": replicate, "seed": res.seed,
-                     "seconds": res.seconds, **res.metrics})
+                     "seconds": res.seconds, **{k: res.metrics[k] for k in FINAL_KEYS}})
         w = res.weekly.reset_index()
         w.insert(0, "replicate", replicate)
         w.insert(0, "scenario", res.scenario)

@@ -40,6 +40,17 @@ CHROMIUM_ARGS = [
 START_SECONDS = 120
 
 
+def shipped_weeks(label: str = "two_tier.toml") -> int:
+    """The length of a shipped scenario's run, as the pages say it ("Week 1 of N")."""
+    from commissioning.viz.state import settings_for
+
+    return int(settings_for(label, 2_000).scenario.params["weeks"])
+
+
+#: The length of the app's first run (the whole Work Programme, June 2011 to June 2020).
+WEEKS = shipped_weeks()
+
+
 def free_port() -> int:
     """A TCP port nothing on this machine is listening on right now."""
     with socket.socket() as sock:

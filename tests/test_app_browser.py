@@ -27,7 +27,7 @@ from commissioning.viz.scenario_files import title_of
 from commissioning.viz.settings import KNOB, KNOBS, Settings
 from commissioning.viz.state import settings_for
 
-from .app_server import chromium_or_skip
+from .app_server import WEEKS, chromium_or_skip
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -116,7 +116,7 @@ def explore(session: Watched):
     return page
 
 
-def week(page, n: int, of: int = 260) -> None:
+def week(page, n: int, of: int = WEEKS) -> None:
     expect(page.get_by_text(f"Week {n} of {of}")).to_be_visible(timeout=ACT)
 
 
@@ -294,7 +294,7 @@ def test_the_run_survives_moving_between_pages_and_leaving_pauses_play(session):
     page.get_by_role("button", name="Step", exact=True).click()
     week(page, 1)
     page.get_by_role("button", name="▶ Play").click()
-    expect(page.get_by_text(re.compile(r"Week ([3-9]|\d\d+) of 260"))).to_be_visible(
+    expect(page.get_by_text(re.compile(rf"Week ([3-9]|\d\d+) of {WEEKS}"))).to_be_visible(
         timeout=ACT)
     page.get_by_role("tab", name="Compare").click()
     expect(page.locator(".comparison table")).to_be_visible(timeout=LOAD)
@@ -302,7 +302,7 @@ def test_the_run_survives_moving_between_pages_and_leaving_pauses_play(session):
     expect(page.locator(".comparison table")).to_have_count(0, timeout=ACT)
     expect(page.get_by_text("This run: Two-tier (Work Programme)")).to_be_visible(timeout=ACT)
     # Explore's week, not Compare's (still at 0, and its sidebar may linger a moment).
-    status = page.get_by_text(re.compile(r"Week [1-9]\d* of 260 \(paused\)"))
+    status = page.get_by_text(re.compile(rf"Week [1-9]\d* of {WEEKS}\b.*\(paused\)"))
     expect(status).to_be_visible(timeout=ACT)
     left_at = status.inner_text()
     page.wait_for_timeout(1000)  # a second of Play would be several weeks
@@ -312,11 +312,11 @@ def test_the_run_survives_moving_between_pages_and_leaving_pauses_play(session):
 def test_play_runs_and_pause_stops(session):
     page = explore(session)
     page.get_by_role("button", name="▶ Play").click()
-    expect(page.get_by_text(re.compile(r"Week ([3-9]|\d\d+) of 260"))).to_be_visible(
+    expect(page.get_by_text(re.compile(rf"Week ([3-9]|\d\d+) of {WEEKS}"))).to_be_visible(
         timeout=ACT)
     page.get_by_role("button", name="❚❚ Pause").click()
-    expect(page.get_by_text(re.compile(r"of 260 \(paused\)"))).to_be_visible(timeout=ACT)
-    paused_at = page.get_by_text(re.compile(r"Week \d+ of 260")).inner_text()
+    expect(page.get_by_text(re.compile(rf"of {WEEKS}\b.*\(paused\)"))).to_be_visible(timeout=ACT)
+    paused_at = page.get_by_text(re.compile(rf"Week \d+ of {WEEKS}")).inner_text()
     expect(page.get_by_role("button", name="Step", exact=True)).to_be_enabled()
     page.get_by_role("button", name="Step", exact=True).click()
     n = int(re.search(r"Week (\d+)", paused_at).group(1))

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .app_server import chromium_or_skip
+from .app_server import WEEKS, chromium_or_skip
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -82,7 +82,7 @@ def step_button(page):
 def counter(page, n: int) -> None:
     """SolaraViz's step counter (its Information card) shows n; a step is a week."""
     expect(page.get_by_text(f"Step: {n}", exact=True)).to_be_visible(timeout=ACT)
-    expect(page.get_by_text(re.compile(rf"^Week {n} of 260"))).to_be_visible()
+    expect(page.get_by_text(re.compile(rf"^Week {n} of {WEEKS}"))).to_be_visible()
 
 
 def steps_shown(page) -> int:
@@ -218,7 +218,7 @@ def test_play_pauses_and_leaving_the_page_stops_it(session):
     page.wait_for_timeout(700)
     assert steps_shown(page) == left_at, "the model went on stepping after the page was left"
     assert left_at <= paused_at + 8
-    expect(model_line(page)).to_contain_text(f"Week {left_at} of 260")
+    expect(model_line(page)).to_contain_text(f"Week {left_at} of {WEEKS}")
     step_button(page).click()
     counter(page, left_at + 1)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .app_server import chromium_or_skip, running_app
+from .app_server import WEEKS, chromium_or_skip, running_app
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -125,7 +125,7 @@ def test_the_picker_takes_only_what_it_offers(pupil, secret_file):
     rewrite(page, "Scenario file", items=["two_tier.toml", str(secret_file)])
     rewrite(page, "Scenario file", v_model=str(secret_file))
     page.get_by_role("button", name="Step", exact=True).click()
-    expect(page.get_by_text("Week 1 of 260")).to_be_visible(timeout=ACT)
+    expect(page.get_by_text(f"Week 1 of {WEEKS}")).to_be_visible(timeout=ACT)
     expect(page.get_by_text("This run: Two-tier (Work Programme)")).to_be_visible()
 
 
@@ -230,4 +230,4 @@ def test_a_page_cannot_make_controls_on_the_server(pupil):
     page = explore(pupil)
     assert page.evaluate(NEW_CONTROL) is True
     page.get_by_role("button", name="Step", exact=True).click()
-    expect(page.get_by_text("Week 1 of 260")).to_be_visible(timeout=ACT)
+    expect(page.get_by_text(f"Week 1 of {WEEKS}")).to_be_visible(timeout=ACT)

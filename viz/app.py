@@ -1,4 +1,4 @@
-"""The browser app: Explore, Compare, Spread, Lesson and Mesa view pages in one offline server.
+"""The browser app: Explore, Compare, Spread, Lesson, Game and Mesa view pages in one server.
 
 Start it with `commissioning app` (see `cli/app.py`), which runs
 `solara run commissioning.viz.app --production` with Solara's front end served
@@ -6,9 +6,10 @@ from the `solara-assets` package, telemetry off and no version check, so the
 app works on a school network with no internet and the page makes no request
 outside this server.
 
-The four pages are Solara routes sharing one `Layout`: an app bar with the
+The pages are Solara routes sharing one `Layout`: an app bar with the
 title and a tab per page. The Mesa view (`mesa_page.py`) shows the model in
-Mesa's own SolaraViz, for Mesa users; the other three are the classroom app.
+Mesa's own SolaraViz, for Mesa users; the others are the classroom app (the
+Game, `game/`, is a class's role-play on one shared run).
 Only the root route's layout is used by Solara, so it is set there; it is
 also where a tab beyond the server's limit is told so (`sessions.py`).
 Navigating between tabs keeps the session (and its runs); the state itself
@@ -30,6 +31,7 @@ import solara.lab
 
 from .compare_page import Compare
 from .explore_page import Explore
+from .game.game_page import Game
 from .layout import from_browser
 from .lesson_page import Lesson
 from .mesa_page import MesaView, forget
@@ -118,5 +120,6 @@ routes = [
     solara.Route(path="compare", component=Compare, label="Compare"),
     solara.Route(path="spread", component=Spread, label="Spread"),
     solara.Route(path="lesson", component=Lesson, label="Lesson"),
+    solara.Route(path="game", component=Game, label="Game"),
     solara.Route(path="mesa", component=MesaView, label="Mesa view"),
 ]

@@ -22,7 +22,8 @@ from matplotlib.figure import Figure
 from commissioning.model.parameters import PAYMENT_GROUPS
 
 from .layout import Layout
-from .pictures import frame, stitch
+from .panels import stitch
+from .pictures import frame
 from .runs import Runs
 from .timeline import Timeline
 from .weekly_charts import GROUPS

@@ -47,6 +47,7 @@ from .panels import (
     KEY_ROW,
     TITLE_SIZE,
     best_key,
+    stitch,
     text_width,
     wrap,
 )
@@ -381,8 +382,6 @@ class NetworkFigure:
         self.key = NetworkKey(self.layout, self.timelines)
 
     def png(self) -> bytes:
-        from .pictures import stitch
-
         for t in self.timelines:
             t.sync()
         return stitch([[p.png(p.t.done) for p in self.pictures], [self.key.png()]])

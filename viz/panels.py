@@ -22,6 +22,7 @@ drawn once, and the background is drawn again only when an axis grows.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
+from PIL import Image
 
 from .blit import BlitFigure
 from .layout import Layout
@@ -283,3 +285,23 @@ class Panel:
         sizes = [t.get_fontsize() for t in self.fig.findobj(Text)
                  if t.get_visible() and t.get_text().strip()]
         return float(min(sizes)) if sizes else self.size
+
+
+def stitch(rows: Sequence[Sequence[bytes]], header: bytes | None = None) -> bytes:
+    """PNGs put together: each row side by side, rows one under another (on white)."""
+    images = [[Image.open(io.BytesIO(png)).convert("RGB") for png in row] for row in rows]
+    if header is not None:
+        images.insert(0, [Image.open(io.BytesIO(header)).convert("RGB")])
+    width = max(sum(i.width for i in row) for row in images)
+    height = sum(max(i.height for i in row) for row in images)
+    sheet = Image.new("RGB", (width, height), "white")
+    y = 0
+    for row in images:
+        x = 0
+        for image in row:
+            sheet.paste(image, (x, y))
+            x += image.width
+        y += max(i.height for i in row)
+    out = io.BytesIO()
+    sheet.save(out, format="PNG", optimize=False, compress_level=6)
+    return out.getvalue()

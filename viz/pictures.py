@@ -17,15 +17,12 @@ words that go with it (alt text, the network's sentence).
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from PIL import Image
 
 from .layout import Layout
 from .network_plot import NetworkKey, NetworkPicture, describe
@@ -210,23 +207,3 @@ def frame(runs: Runs, week: int, layout: Layout,
                                f"Could not draw {alt_of(name, runs).lower()}: "
                                f"{type(exc).__name__}: {exc}"))
     return shown
-
-
-def stitch(rows: Sequence[Sequence[bytes]], header: bytes | None = None) -> bytes:
-    """PNGs put together: each row side by side, rows one under another (on white)."""
-    images = [[Image.open(io.BytesIO(png)).convert("RGB") for png in row] for row in rows]
-    if header is not None:
-        images.insert(0, [Image.open(io.BytesIO(header)).convert("RGB")])
-    width = max(sum(i.width for i in row) for row in images)
-    height = sum(max(i.height for i in row) for row in images)
-    sheet = Image.new("RGB", (width, height), "white")
-    y = 0
-    for row in images:
-        x = 0
-        for image in row:
-            sheet.paste(image, (x, y))
-            x += image.width
-        y += max(i.height for i in row)
-    out = io.BytesIO()
-    sheet.save(out, format="PNG", optimize=False, compress_level=6)
-    return out.getvalue()

@@ -23,8 +23,7 @@ import solara.lab
 
 from .layout import DEFAULT, Layout
 from .measures import money, share
-from .panels import Panel
-from .pictures import stitch
+from .panels import Panel, stitch
 from .scenario_files import title_of
 from .settings import Settings
 from .spread import SEED_CHOICES, SERVICE, seeds_for

@@ -40,7 +40,7 @@ from matplotlib.ticker import MaxNLocator
 from commissioning.model.parameters import PAYMENT_GROUPS
 
 from .layout import Layout
-from .panels import Panel, nice_ceiling
+from .panels import Panel, nice_ceiling, stitch
 from .timeline import Timeline
 from .ui import plain_title
 
@@ -602,8 +602,6 @@ class WeeklyCharts:
                                    self.layout.panel_width(2)) for n in names]
 
     def png(self) -> bytes:
-        from .pictures import stitch
-
         for t in self.timelines:
             t.sync()
         week = min(t.done for t in self.timelines)
