@@ -121,6 +121,8 @@ def week(page, n: int, of: int = WEEKS) -> None:
 
 
 def picture_sources(page) -> list[str]:
+    # Pictures are drawn again once the page has said how wide they are shown: wait for all.
+    expect(page.locator(".picture img")).to_have_count(PICTURES, timeout=ACT)
     return page.eval_on_selector_all(".picture img", "imgs => imgs.map(i => i.src)")
 
 
@@ -153,7 +155,7 @@ def test_explore_loads_offline_steps_and_downloads(session):
         page.get_by_role("button", name="Weekly numbers (CSV)").click()
     header, *rows = Path(download.value.path()).read_text().strip().splitlines()
     assert download.value.suggested_filename == "explore_two_tier_seed1_week1.csv"
-    assert header.startswith("Scenario,Week,Seed,Claimants,Claimants referred so far,"
+    assert header.startswith("Scenario,Week,Date,Seed,Claimants,Claimants referred so far,"
                              "Job outcomes so far,Job outcomes per referral (%)")
     assert len(rows) == 2  # week 0 and week 1
     with page.expect_download() as download:

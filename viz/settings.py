@@ -91,7 +91,7 @@ _RULE_NAMES = {v: k for k, v in _RULES.items()}
 
 KNOBS: tuple[Knob, ...] = (
     Knob("claimants", "Number of claimants", "claimants", 200, 20_000, 100,
-         "People referred over the first three years. 2,000 keeps each week quick."),
+         "People referred over the programme's referral years. 2,000 keeps each week quick."),
     Knob("seed", "Seed (the people and their luck)", "", 0, 99, 1,
          "The same seed gives the same claimants and the same luck in every run; another "
          "seed is another draw of both."),

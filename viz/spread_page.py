@@ -204,7 +204,8 @@ def Spread() -> None:
                              layout.panel_width()) for h in HEADLINES] if done else [],
         [done, layout, source, n, tuple(titles)])
 
-    with solara.Column(classes=["lesson"]):
+    # "picture-column": the pictures are drawn for this column's width (layout_reporter.vue).
+    with solara.Column(classes=["lesson", "picture-column"]):
         solara.Text("Spread: one run is one draw of luck", classes=["lesson-title"])
         Prose("The same settings, run again with other **seeds**: other people with other "
               "luck, drawn the same way. If a difference between two ways of buying is "
