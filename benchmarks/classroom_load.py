@@ -52,6 +52,7 @@ from commissioning.viz.layout import Layout  # noqa: E402
 from commissioning.viz.measures import MEASURES, shown  # noqa: E402
 from commissioning.viz.pictures import frame  # noqa: E402
 from commissioning.viz.runs import Runs  # noqa: E402
+from commissioning.viz.sessions import give_memory_back  # noqa: E402
 from commissioning.viz.settings import Settings  # noqa: E402
 from commissioning.viz.state import load_shipped  # noqa: E402
 from commissioning.viz.views import follow_sentence  # noqa: E402
@@ -125,6 +126,7 @@ def a_class(sessions: int, steps: int, weeks: int, seeds: list[int]) -> dict:
     busy = rss_mb()
     held.clear()
     gc.collect()
+    give_memory_back()  # as the server does when a tab closes (viz/sessions.py)
     median_step = statistics.median(latencies)
     return {"sessions": sessions, "steps": steps, "weeks_per_step": weeks,
             "open": quantiles(opened), "step": quantiles(latencies),
@@ -171,9 +173,14 @@ def browsers(n: int, steps: int) -> dict:
                                            timeout=60_000)
                     latencies.append(time.perf_counter() - t0)
             busy = server_mb(url)
+            for page in pages:  # the class leaves: each tab says so, as a closed tab does
+                page.close(run_before_unload=True)
+            time.sleep(30)
+            after = server_mb(url)
             browser.close()
     return {"tabs": n, "open": quantiles(opened), "step": quantiles(latencies),
-            "server_idle_mb": round(idle), "server_busy_mb": round(busy)}
+            "server_idle_mb": round(idle), "server_busy_mb": round(busy),
+            "server_after_mb": round(after)}
 
 
 def main() -> int:
@@ -199,13 +206,15 @@ def main() -> int:
               f"{'s' if spec['weeks'] > 1 else ''}) median {r['step']['median_s']:.2f} s, "
               f"90th percentile {r['step']['p90_s']:.2f} s, slowest {r['step']['max_s']:.2f} s "
               f"({r['weeks_per_second_per_pupil']} weeks a second each); memory "
-              f"{r['memory_before_mb']} -> {r['memory_busy_mb']} MB", flush=True)
+              f"{r['memory_before_mb']} -> {r['memory_busy_mb']} MB, "
+              f"{r['memory_after_mb']} MB after they left", flush=True)
     if args.browsers:
         results["browsers"] = b = browsers(args.browsers, min(args.steps, 10))
         print(f"{args.browsers} Chromium tabs: page open median {b['open']['median_s']:.2f} s, "
               f"last {b['open']['max_s']:.2f} s; a step median {b['step']['median_s']:.2f} s, "
               f"90th percentile {b['step']['p90_s']:.2f} s, slowest {b['step']['max_s']:.2f} s; "
-              f"server memory {b['server_idle_mb']} -> {b['server_busy_mb']} MB")
+              f"server memory {b['server_idle_mb']} -> {b['server_busy_mb']} MB, "
+              f"{b['server_after_mb']} MB 30 s after they closed")
     print(f"load average at the start: {results['load_average']}")
     out = ROOT / "benchmarks" / "results" / "classroom_load.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@
 One run is one draw of luck: the Spread page runs the settings on screen
 with 10 or 20 seeds, for both regimes, and shows how far the headline
 numbers move from draw to draw (the classroom's version of NetLogo's
-BehaviorSpace). Forty runs of 260 weeks are about a minute of one core, so
+BehaviorSpace). Forty runs of the whole programme (469 weeks) are a minute or more of one core, so
 they must not run in the server's own process, where they would hold
 Python's lock and slow every pupil's page: they run in **one worker process**
 (`concurrent.futures`, started the first time a class asks, at a lower
