@@ -168,6 +168,18 @@ def test_explore_loads_offline_steps_and_downloads(session):
     page.get_by_role("button", name="13 weeks").click()
     page.get_by_role("button", name="Step", exact=True).click()
     week(page, 14)
+    run_to = page.locator(".week-input input")  # straight there, on and back
+    for target in (156, 40):
+        run_to.fill(str(target))
+        page.get_by_role("button", name="Go", exact=True).click()
+        week(page, target)
+        expect(page.get_by_text(re.compile(rf"^of {WEEKS} \(\w+ \d{{4}}\); [\d,]+ of 2,000 "
+                                           "claimants referred$"))).to_be_visible()
+    run_to.fill("9999")
+    page.get_by_role("button", name="Go", exact=True).click()
+    expect(page.get_by_text(f"Run to week: expected a week from 0 to {WEEKS}")
+           ).to_be_visible(timeout=ACT)
+    week(page, 40)
 
 
 def test_changing_the_scenario_changes_the_network(session):

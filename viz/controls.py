@@ -11,8 +11,9 @@ on screen. The differences from SolaraViz's own controller are deliberate:
 - a speed control says how many weeks Play moves between pictures: with a
   class on one server, "fast" and "fastest" reach week 156 in a few dozen
   pictures instead of 156;
-- "Run to week N" plays to exactly that week and stops, so a whole class
-  reads its numbers at the same week; a week already run is shown at once;
+- "Run to week N" goes straight to that week (the run is computed on the
+  way, a few milliseconds a week; the pictures are drawn only there), so a
+  whole class reads its numbers at the same week without minutes of Play;
 - every handler is `guarded`: a failure shows a sentence, never a traceback;
 - each setting shows its value and unit in its label and explains itself
   below; a scenario is picked by its title, never by its file's name.
@@ -94,28 +95,22 @@ def RunControls(state: PageState) -> None:
     typed, set_typed = solara.use_state("156")
 
     def play_on() -> None:
-        """Move Play on once the week on screen has its pictures; stop at the target."""
+        """Move Play on once the week on screen has its pictures; stop at the end."""
         if not state.playing.peek():
             return
         current = state.runs.peek()
         if current is None or not current.running:
             state.playing.set(False)
-            state.target.set(None)
             return
         if state.shown_week.peek() != current.week:
             return  # the pictures of this week are still being drawn
         time.sleep(pause_for(state.speed.peek()))
         if not state.playing.peek() or state.runs.peek() is not current:
             return  # paused, reset or left the page meanwhile
-        weeks = weeks_for(state.speed.peek())
-        target = state.target.peek()
-        if target is not None:
-            weeks = max(0, min(weeks, target - current.week))
-        current.step(weeks)
+        current.step(weeks_for(state.speed.peek()))
         state.tick.set(state.tick.peek() + 1)
-        if not current.running or (target is not None and current.week >= target):
+        if not current.running:
             state.playing.set(False)
-            state.target.set(None)
 
     def advance() -> None:
         try:
@@ -146,12 +141,7 @@ def RunControls(state: PageState) -> None:
         state.start(state.settings.peek())
 
     def play_or_pause() -> None:
-        if state.playing.peek():
-            state.playing.set(False)
-            state.target.set(None)
-        else:
-            state.target.set(None)
-            state.playing.set(True)
+        state.playing.set(not state.playing.peek())
 
     def run_to() -> None:
         current = state.runs.peek()
@@ -159,14 +149,9 @@ def RunControls(state: PageState) -> None:
             return
         week = parse_week(typed, current.weeks)
         state.message.set(None)
-        if week <= current.week:  # a week already run: shown at once
-            state.playing.set(False)
-            state.target.set(None)
-            current.go_to(week)
-            state.tick.set(state.tick.peek() + 1)
-        else:
-            state.target.set(week)
-            state.playing.set(True)
+        state.playing.set(False)
+        current.go_to(week)  # back at once, or on without a picture of each week between
+        state.tick.set(state.tick.peek() + 1)
 
     message = state.message
     with solara.Div(classes=["run-bar"]):
@@ -185,9 +170,9 @@ def RunControls(state: PageState) -> None:
         with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"},
                         classes=["run-to"]):
             solara.HTML(tag="span", unsafe_innerHTML="Run to week", classes=["control-label"],
-                        attributes={"title": "Plays to exactly this week and stops (a week "
-                                             "already run is shown at once), so everyone reads "
-                                             "their numbers at the same week."})
+                        attributes={"title": "Goes straight to this week (forward or back), "
+                                             "so everyone reads their numbers at the same "
+                                             "week."})
             solara.InputText("", value=typed, on_value=set_typed, continuous_update=True,
                              classes=["week-input"])
             solara.Button("Go", color="primary", outlined=True,

@@ -41,8 +41,6 @@ class PageState:
     step_weeks: solara.Reactive[int] = field(default_factory=lambda: solara.reactive(1))
     #: How fast Play goes (a name of `controls.SPEEDS`).
     speed: solara.Reactive[str] = field(default_factory=lambda: solara.reactive("normal"))
-    #: The week "Run to week" stops at (None: Play runs to the end).
-    target: solara.Reactive[int | None] = field(default_factory=lambda: solara.reactive(None))
     #: The week whose pictures are on screen: Play waits for them before the next week.
     shown_week: solara.Reactive[int] = field(default_factory=lambda: solara.reactive(-1))
     #: The run before this one (Explore compares with it: what a change of settings did).
@@ -56,7 +54,6 @@ class PageState:
         The run on screen becomes the previous run, unless it had the same settings.
         """
         self.playing.set(False)
-        self.target.set(None)
         current = self.runs.peek()
         if current is not None and current.settings != tuple(settings) and current.timelines:
             self.previous.set(current)
