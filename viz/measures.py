@@ -58,13 +58,18 @@ def money(x: float) -> str:
     return f"{sign}£{x:,.0f}"
 
 
+def minus(text: str) -> str:
+    """A signed number as printed, with a minus sign rather than a hyphen (as money has)."""
+    return "−" + text[1:] if text.startswith("-") else text
+
+
 def count(x: float) -> str:
     return "–" if _isnan(x) else f"{x:,.0f}"
 
 
 def points(a: float, b: float) -> str:
     """The change from a to b in percentage points."""
-    return "–" if _isnan(a) or _isnan(b) else f"{100 * (b - a):+.1f} points"
+    return "–" if _isnan(a) or _isnan(b) else minus(f"{100 * (b - a):+.1f} points")
 
 
 def pounds(a: float, b: float) -> str:
@@ -72,7 +77,7 @@ def pounds(a: float, b: float) -> str:
 
 
 def more(a: float, b: float) -> str:
-    return "–" if _isnan(a) or _isnan(b) else f"{b - a:+,.0f}"
+    return "–" if _isnan(a) or _isnan(b) else minus(f"{b - a:+,.0f}")
 
 
 # --- reading a timeline at a week -------------------------------------------------------
@@ -169,7 +174,7 @@ MEASURES: tuple[Measure, ...] = (
     Measure("added", "Added by the programme",
             "Lasting jobs with the programme minus without it, per referral: what the "
             "programme really added.", _series("additional_job_outcome_rate"),
-            lambda x: "–" if _isnan(x) else f"{100 * x:+.1f} points", points),
+            lambda x: "–" if _isnan(x) else minus(f"{100 * x:+.1f} points"), points),
     Measure("extra_jobs", "Extra lasting jobs (a count)",
             "How many more people reached a lasting job than would have without the "
             "programme.", extra_jobs, count, more),
