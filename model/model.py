@@ -453,18 +453,33 @@ class CommissioningModel(mesa.Model):
 
     # --- checks ---------------------------------------------------------------
 
-    def check_conservation(self) -> None:
-        """Raise AccountingError if money or claimants appeared or vanished."""
+    def check_conservation(self, everyone: bool | None = None) -> None:
+        """Raise AccountingError if money or claimants appeared or vanished.
+
+        Claimants outside the active window are not yet referred, or done (their
+        status checked as they left it), and no weekly process touches them: the
+        window is checked every week, every claimant each contract year and in the
+        last week (`everyone`, by default then).
+        """
         self.accounts.check()
         c = self.claimants
-        counts = np.bincount(c.status, minlength=6)
-        if counts.sum() != c.n:
-            raise AccountingError("claimant states do not add up to the population")
-        referred = int(np.searchsorted(c.referral_week, self.steps - 1, side="right"))
-        if c.n - counts[NOT_YET_REFERRED] != min(referred, c.n) or \
-                self.tally.referrals != c.n - counts[NOT_YET_REFERRED]:
+        week = self.steps - 1
+        if everyone is None:
+            everyone = (week + 1) % 52 == 0 or week + 1 >= self.p["weeks"]
+        referred = min(int(np.searchsorted(c.referral_week, week, side="right")), c.n)
+        if self.tally.referrals != referred:
             raise AccountingError("referred claimants not all accounted for")
-        on = np.isin(c.status, (SEARCHING, IN_WORK, IN_WORK_AFTER))
+        lo, hi = (0, c.n) if everyone else (self._lo, self._hi)
+        status = c.status[lo:hi]
+        counts = np.bincount(status, minlength=6)
+        if len(counts) > 6 or counts.sum() != hi - lo:
+            raise AccountingError("claimant states do not add up to the population")
+        # Ids follow referral order: the referred are ids below `referred`, the rest wait.
+        waiting = counts[NOT_YET_REFERRED]
+        if waiting != max(hi - max(lo, referred), 0) or (
+                waiting and (status[max(referred - lo, 0):] != NOT_YET_REFERRED).any()):
+            raise AccountingError("referred claimants not all accounted for")
+        on = np.flatnonzero((status >= SEARCHING) & (status <= IN_WORK_AFTER)) + lo
         holders = c.case_holder[on]
         if (holders < 0).any() or not self.accounts.active[holders].all():
             raise AccountingError("a claimant on programme has no active case holder")
