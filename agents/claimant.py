@@ -164,6 +164,9 @@ class ClaimantPopulation:
         for name, values in people.items():
             setattr(self, name, values)
         self.n_barriers = POPCOUNT[self.barriers]
+        # The weekly hazard before barriers, vacancies and support: fixed for each person,
+        # so computed once (in float32, as it always was), not every week.
+        self.ready_hazard = np.exp(self.log_base_hazard + self.readiness)
         # 0: easy (0-1 barriers), 1: middle (2), 2: hard (3+): the metrics' classes, and
         # the need groups a programme may price by (Core, Advanced, Intense).
         self.barrier_class = np.minimum(np.maximum(self.n_barriers - 1, 0), 2).astype(np.int8)

@@ -85,8 +85,10 @@ from .random_streams import RandomStreams
 from .referral_network import build_network, sync_network
 from .scenario import Scenario, load_scenario, validate_params
 from .support_decisions import (
+    barrier_factors,
     choose_support,
     hazard,
+    seen_factors,
     seen_hazard,
     support_costs,
     support_multipliers,
@@ -165,6 +167,8 @@ class CommissioningModel(mesa.Model):
         self._index_organisations()
 
         self.support_multiplier = support_multipliers(p)
+        self.barrier_factor = barrier_factors(p)  # [barriers, treated]
+        self.seen_factor = seen_factors(p, self.claimants.readiness)
         self.support_cost = support_costs(p)
         # £ expected per job outcome: [payment group, need group]
         self.outcome_stream_value = self.payments.outcome_stream_value(self.job_survival)

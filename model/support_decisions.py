@@ -49,28 +49,40 @@ def support_costs(p: dict) -> np.ndarray:
                      p["intensive_support_cost"]])
 
 
+def barrier_factors(p: dict) -> np.ndarray:
+    """`barrier_penalty ** (barriers - reduction * treated)` for every count of barriers
+    and of treated barriers: a table [barriers, treated], so the weekly hazards gather a
+    power instead of computing one per claimant (the same numbers to the last bit)."""
+    n = np.arange(9, dtype=np.int8)
+    return p["barrier_penalty"] ** (n[:, None] - p["specialist_barrier_reduction"] * n[None, :])
+
+
+def seen_factors(p: dict, readiness: np.ndarray) -> np.ndarray:
+    """How far each claimant's hazard as providers see it differs from the true one: the
+    part of their readiness providers cannot see (fixed per claimant, computed once)."""
+    hidden = (p["assessment_accuracy"] - 1.0) * readiness
+    return np.exp(hidden)
+
+
 def hazard(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
     """Each claimant's true weekly job-finding hazard this week, before support."""
-    c, p = model.claimants, model.p
+    c = model.claimants
     n_treated = POPCOUNT[c.barriers[ids] & c.mitigated[ids]]
-    exponent = c.n_barriers[ids] - p["specialist_barrier_reduction"] * n_treated
+    penalty = model.barrier_factor[c.n_barriers[ids], n_treated]
     services = model.service_hazard[c.contract_holder[ids]]  # key worker, employer links
-    return (np.exp(c.log_base_hazard[ids] + c.readiness[ids])
-            * p["barrier_penalty"] ** exponent * model.vacancy_factor[c.locality[ids]] * services)
+    return c.ready_hazard[ids] * penalty * model.vacancy_factor[c.locality[ids]] * services
 
 
 def seen_hazard(model: CommissioningModel, ids: np.ndarray, true: np.ndarray) -> np.ndarray:
     """The hazard as a provider judges it: part of the readiness it cannot see, and optimism."""
-    c, p = model.claimants, model.p
-    hidden = (p["assessment_accuracy"] - 1.0) * c.readiness[ids]
-    return true * np.exp(hidden) * p["provider_optimism"]
+    return true * model.seen_factor[ids] * model.p["provider_optimism"]
 
 
 def no_programme_hazard(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
     """The same claimant's hazard with no programme at all (the counterfactual)."""
-    c, p = model.claimants, model.p
-    return (np.exp(c.log_base_hazard[ids] + c.readiness[ids])
-            * p["barrier_penalty"] ** c.n_barriers[ids] * model.vacancy_factor[c.locality[ids]])
+    c = model.claimants
+    return (c.ready_hazard[ids] * model.barrier_factor[c.n_barriers[ids], 0]
+            * model.vacancy_factor[c.locality[ids]])
 
 
 def _p_start(h: np.ndarray, weeks: np.ndarray) -> np.ndarray:
