@@ -56,6 +56,7 @@ from commissioning.agents.provider import CASE_HOLDER, HOLDER, SPECIALIST, Provi
 
 from . import (
     calendar,
+    claimant_kernels,
     employment,
     insolvency,
     integration_services,
@@ -87,9 +88,7 @@ from .scenario import Scenario, load_scenario, validate_params
 from .support_decisions import (
     barrier_factors,
     choose_support,
-    hazard,
     seen_factors,
-    seen_hazard,
     support_costs,
     support_multipliers,
 )
@@ -169,6 +168,7 @@ class CommissioningModel(mesa.Model):
         self.support_multiplier = support_multipliers(p)
         self.barrier_factor = barrier_factors(p)  # [barriers, treated]
         self.seen_factor = seen_factors(p, self.claimants.readiness)
+        self.fused = claimant_kernels.use_numba(p["claimants"])  # numba, or numpy passes
         self.support_cost = support_costs(p)
         # £ expected per job outcome: [payment group, need group]
         self.outcome_stream_value = self.payments.outcome_stream_value(self.job_survival)
@@ -324,10 +324,11 @@ class CommissioningModel(mesa.Model):
         specialist_services.run_episodes(self, week, lo, hi)  # 4
         c = self.claimants
         searching = np.flatnonzero(c.status[lo:hi] == SEARCHING) + lo
-        true = hazard(self, searching)
-        seen = seen_hazard(self, searching, true)
+        # Hazards and the support rule's levels in one pass (the levels read nothing
+        # that specialist referrals change; budgets and players' choices come after).
+        true, seen, level, best = claimant_kernels.searching_week(self, searching)
         specialist_services.refer(self, week, searching, seen)  # 5
-        c.support[searching] = choose_support(self, searching, seen)  # 6
+        c.support[searching] = choose_support(self, searching, seen, (level, best))  # 6
         integration_services.review(self, week, searching, seen)
         self._count_parking(searching)
         self._charge_weekly_costs(week, lo, hi)  # 7

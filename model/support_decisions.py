@@ -135,8 +135,10 @@ def outcome_value(model: CommissioningModel, ids: np.ndarray, decider: np.ndarra
     return share * model.outcome_stream(ids) + model.mission_value[decider]
 
 
-def choose_support(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray) -> np.ndarray:
-    """Support level for each searching claimant, chosen by their case holder."""
+def support_levels(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The support level each searching claimant's case holder would choose by the rule,
+    and its net value over minimal support (before a player's choice and budgets)."""
     decider = model.claimants.case_holder[ids]
     pr = Prospects(model, ids, seen)
     value = outcome_value(model, ids, decider)
@@ -152,6 +154,18 @@ def choose_support(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray)
         net = extra_gain - extra_cost
         ok = (extra_gain >= (1.0 + hurdle) * extra_cost) & (net > best)
         level[ok], best[ok] = s, net[ok]
+    return level, best
+
+
+def choose_support(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray,
+                   levels: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Support level for each searching claimant, chosen by their case holder.
+
+    `levels` are the rule's levels and net values if already computed (the fused
+    weekly pass of `claimant_kernels` computes them with the hazards).
+    """
+    decider = model.claimants.case_holder[ids]
+    level, best = levels if levels is not None else support_levels(model, ids, seen)
     level = model.decisions.support(ids, decider, level)  # a player's choice, if any
     return _within_budget(model, decider, level, best)
 

@@ -11,6 +11,8 @@ import json
 
 import pytest
 
+from commissioning.model.claimant_kernels import ENVIRONMENT, use_numba
+
 from .reference_metrics import CASES, REFERENCE, REGENERATE, case_results, differences
 
 
@@ -19,11 +21,18 @@ def stored() -> dict:
     return json.loads(REFERENCE.read_text())
 
 
+@pytest.mark.parametrize("kernels", ["numpy", "numba"])
 @pytest.mark.parametrize("name,scenario,seed,claimants", CASES, ids=[c[0] for c in CASES])
-def test_results_unchanged(stored, name, scenario, seed, claimants):
+def test_results_unchanged(stored, name, scenario, seed, claimants, kernels, monkeypatch):
+    """Both ways of computing the searching claimants' week (`claimant_kernels`): the
+    numpy passes and the fused numba loops give the stored results."""
+    if kernels == "numba":
+        pytest.importorskip("numba")
+    monkeypatch.setenv(ENVIRONMENT, kernels)
     case = stored[name]
     assert (case["scenario"], case["seed"], case["claimants"]) == (scenario, seed, claimants), (
         f"the reference case {name} was stored for other settings; run `{REGENERATE}`")
+    assert use_numba(claimants) == (kernels == "numba")
     diff = differences(case["results"], case_results(scenario, seed, claimants))
     assert not diff, (
         f"{name} (seed {seed}, {claimants} claimants) differs from {REFERENCE.name} in "
@@ -46,3 +55,15 @@ def test_comparison_catches_a_change(stored):
     assert len(differences(stored["two_tier"]["results"], results)) == 1
     assert not differences({"x": "nan"}, {"x": "nan"})
     assert differences({"x": "nan"}, {"x": 0.1})
+
+
+def test_kernel_choice(monkeypatch):
+    """`auto` uses numba only for large runs; a misspelt choice is one clear error."""
+    pytest.importorskip("numba")
+    monkeypatch.setenv(ENVIRONMENT, "auto")
+    assert not use_numba(1500) and use_numba(1_800_000)
+    monkeypatch.setenv(ENVIRONMENT, "numpy")
+    assert not use_numba(1_800_000)
+    monkeypatch.setenv(ENVIRONMENT, "nmuba")
+    with pytest.raises(ValueError, match="COMMISSIONING_KERNELS='nmuba': expected one of"):
+        use_numba(1500)

@@ -1,0 +1,76 @@
+"""numba versions of `claimant_kernels`' passes (imported only when numba is chosen).
+
+Each line mirrors a numpy expression of `support_decisions`, in the same order of
+operations and the same types (float32 where numpy keeps float32), so that the
+fused loops compute what the array passes compute. The one transcendental,
+`expm1`, is left to numpy between the two loops: its vectorised version is both
+faster than a scalar call per claimant and the one the array passes use.
+"""
+
+from __future__ import annotations
+
+import numba
+
+
+@numba.njit(cache=True, nogil=True)
+def searching_prepare(ids, ready_hazard, seen_factor, barriers, mitigated, n_barriers,
+                      locality, contract_holder, case_holder, group, barrier_class,
+                      weeks_on_programme, popcount, barrier_factor, vacancy_factor,
+                      service_hazard, optimism, first_outcome_weeks, within_programme,
+                      programme_weeks, survival, outcome_stream_value, outcome_pass_through,
+                      mission_value, rationing_hurdle, multiplier, true_out, seen_out,
+                      exponent, facts):
+    """Hazards, and the arguments of every expm1 the support rule takes (`exponent`:
+    rows 0-2 the chance of an outcome at each level, 3-5 the weeks of support); `facts`:
+    rows keep_job, value, hurdle, remaining weeks."""
+    last = survival.shape[1] - 1
+    for k in range(ids.shape[0]):
+        i = ids[k]
+        holder = contract_holder[i]
+        decider = case_holder[i]
+        # hazard() and seen_hazard()
+        treated = popcount[barriers[i] & mitigated[i]]
+        true = (numba.float64(ready_hazard[i]) * barrier_factor[n_barriers[i], treated]
+                * vacancy_factor[locality[i]] * service_hazard[holder])
+        h = true * numba.float64(seen_factor[i]) * optimism
+        true_out[k] = true
+        seen_out[k] = h
+        # Prospects(model, ids, seen)
+        g = group[i]
+        threshold = first_outcome_weeks[g]
+        left = programme_weeks - numba.int32(weeks_on_programme[i])
+        remaining = numba.float64(max(left, 0))
+        window = numba.float64(max(left - threshold * within_programme, 0))
+        facts[0, k] = survival[g, min(threshold, last)]
+        # outcome_value(), the rationing hurdle
+        share = 1.0 if decider == holder else outcome_pass_through[holder]
+        facts[1, k] = share * outcome_stream_value[g, barrier_class[i]] + mission_value[decider]
+        facts[2, k] = rationing_hurdle[decider]
+        facts[3, k] = remaining
+        for s in range(3):
+            hm = h * multiplier[s]
+            exponent[s, k] = -hm * window  # _p_start(h * m, window)
+            exponent[3 + s, k] = -max(hm, 1e-12) * remaining  # _expected_weeks(h * m, ...)
+
+
+@numba.njit(cache=True, nogil=True)
+def searching_choose(seen, multiplier, cost, expm1, facts, level_out, best_out):
+    """choose_support()'s rule from the expm1 of `searching_prepare`'s arguments."""
+    for k in range(seen.shape[0]):
+        h = seen[k]
+        keep_job, value, hurdle, remaining = facts[0, k], facts[1, k], facts[2, k], facts[3, k]
+        base_gain = -expm1[0, k] * keep_job * value
+        hw = max(h * multiplier[0], 1e-12)
+        base_cost = cost[0] * min(-expm1[3, k] / hw, remaining)
+        best = 0.0
+        level = 0
+        for s in range(1, 3):
+            extra_gain = -expm1[s, k] * keep_job * value - base_gain
+            hw = max(h * multiplier[s], 1e-12)
+            extra_cost = cost[s] * min(-expm1[3 + s, k] / hw, remaining) - base_cost
+            net = extra_gain - extra_cost
+            if extra_gain >= (1.0 + hurdle) * extra_cost and net > best:
+                level = s
+                best = net
+        level_out[k] = level
+        best_out[k] = best

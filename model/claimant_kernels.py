@@ -1,0 +1,95 @@
+"""The searching claimants' week in one pass: hazards and the support decision, fused.
+
+Each week every searching claimant's true hazard, the hazard their case holder
+sees, and the case holder's choice of support (`support_decisions`) take some
+forty array passes in numpy, most of the model's time at national scale. With
+numba they are one loop over the claimants that reads each claimant's row once
+(`_fused_numba.py`); the arithmetic is the same, operation for operation, so the
+results are the same (to the last bit where the machine's `expm1` agrees with
+numpy's, within 1e-12 otherwise).
+
+Which is used is chosen per model by the environment variable
+`COMMISSIONING_KERNELS`:
+
+- `auto` (the default): numba for runs of at least `NUMBA_FROM` claimants, when
+  numba is installed; numpy for smaller runs, which then start without loading
+  or compiling anything;
+- `numba`: always (an error if numba is missing);
+- `numpy`: never (the plain numpy functions of `support_decisions`).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from commissioning.agents.claimant import POPCOUNT
+
+from .support_decisions import hazard, seen_hazard, support_levels
+
+if TYPE_CHECKING:
+    from .model import CommissioningModel
+
+ENVIRONMENT = "COMMISSIONING_KERNELS"
+CHOICES = ("auto", "numba", "numpy")
+NUMBA_FROM = 20_000  # claimants: below this, compiling costs more than it saves
+
+
+def use_numba(claimants: int) -> bool:
+    """Whether a model of this many claimants runs the fused numba pass."""
+    choice = os.environ.get(ENVIRONMENT, "auto").strip().lower() or "auto"
+    if choice not in CHOICES:
+        raise ValueError(f"{ENVIRONMENT}={os.environ[ENVIRONMENT]!r}: expected one of "
+                         f"{', '.join(CHOICES)}")
+    if choice == "numpy" or (choice == "auto" and claimants < NUMBA_FROM):
+        return False
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        if choice == "numba":
+            raise ImportError(f"{ENVIRONMENT}=numba, but numba is not installed "
+                              "(pip install numba)") from None
+        return False
+    return True
+
+
+def searching_week(model: CommissioningModel, ids: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For searching claimants `ids`: true hazard, hazard as seen, the support level the
+    case holder's rule chooses and its net value (before a player's choice and budgets)."""
+    if not model.fused:
+        true = hazard(model, ids)
+        seen = seen_hazard(model, ids, true)
+        level, best = support_levels(model, ids, seen)
+        return true, seen, level, best
+    from ._fused_numba import searching_choose, searching_prepare
+
+    c, p, pay = model.claimants, model.p, model.payments
+    n = len(ids)
+    true, seen, best = np.empty(n), np.empty(n), np.empty(n)
+    level = np.empty(n, np.int8)
+    exponent, facts = _buffer(model, "exponent", 6, n), _buffer(model, "facts", 4, n)
+    searching_prepare(
+        ids, c.ready_hazard, model.seen_factor, c.barriers, c.mitigated, c.n_barriers,
+        c.locality, c.contract_holder, c.case_holder, c.group, c.barrier_class,
+        c.weeks_on_programme, POPCOUNT, model.barrier_factor, model.vacancy_factor,
+        model.service_hazard, float(p["provider_optimism"]), pay.first_outcome_weeks,
+        int(bool(pay.within_programme)), int(model.programme_weeks), model.job_survival,
+        model.outcome_stream_value, model.outcome_pass_through, model.mission_value,
+        model.rationing_hurdle, model.support_multiplier, true, seen, exponent, facts)
+    np.expm1(exponent, out=exponent)  # numpy's vectorised expm1, as the array passes use
+    searching_choose(seen, model.support_multiplier, model.support_cost, exponent, facts,
+                     level, best)
+    return true, seen, level, best
+
+
+def _buffer(model: CommissioningModel, name: str, rows: int, n: int) -> np.ndarray:
+    """A [rows, n] scratch array kept on the model and grown as needed, so the weekly
+    passes do not map and unmap tens of megabytes at national scale."""
+    buffers = model.__dict__.setdefault("_scratch", {})
+    held = buffers.get(name)
+    if held is None or held.shape[1] < n:
+        held = buffers[name] = np.empty((rows, max(n, 1024, int(1.25 * n))))
+    return held[:, :n]
