@@ -10,6 +10,7 @@ faster than a scalar call per claimant and the one the array passes use.
 from __future__ import annotations
 
 import numba
+import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
@@ -74,3 +75,65 @@ def searching_choose(seen, multiplier, cost, expm1, facts, level_out, best_out):
                 best = net
         level_out[k] = level
         best_out[k] = best
+
+
+@numba.njit(cache=True, nogil=True)
+def count_parking(ids, weeks_on_programme, group, first_outcome_weeks, within_programme,
+                  programme_weeks, episode_provider, episode_end, support, weeks_searching,
+                  weeks_parked, weeks_queued):
+    """`CommissioningModel._count_parking`: returns the week's (searching, parked, queued)
+    weeks in which a job outcome can still be earned."""
+    searching = parked = queued = 0
+    for k in range(ids.shape[0]):
+        i = ids[k]
+        if weeks_on_programme[i] + first_outcome_weeks[group[i]] * within_programme \
+                >= programme_weeks:
+            continue
+        searching += 1
+        weeks_searching[i] += 1
+        if episode_provider[i] >= 0:
+            if episode_end[i] < 0:
+                queued += 1
+                weeks_queued[i] += 1
+        elif support[i] == 0:
+            parked += 1
+            weeks_parked[i] += 1
+    return searching, parked, queued
+
+
+@numba.njit(cache=True, nogil=True)
+def support_costs(lo, hi, status, support, case_holder, barrier_class, support_cost,
+                  searching_status, in_work_status, support_spend, total, spend_class):
+    """The week's support costs of claimants lo..hi-1 searching or in work (in work:
+    minimal contact), added in claimant order to each case holder's `total`, to each
+    claimant's spend and to the spend by barrier class (as the bincounts add them)."""
+    for i in range(lo, hi):
+        s = status[i]
+        if s == searching_status:
+            cost = support_cost[support[i]]
+        elif s == in_work_status:
+            cost = support_cost[0]
+        else:
+            continue
+        total[case_holder[i]] += cost
+        support_spend[i] += cost
+        spend_class[barrier_class[i]] += cost
+
+
+@numba.njit(cache=True, nogil=True)
+def claimant_census(lo, hi, status, case_holder, active, on_from, on_to):
+    """Claimants lo..hi-1 by status (index 6: a status out of range) and the number on
+    programme (status on_from..on_to) without an active case holder."""
+    counts = np.zeros(7, np.int64)
+    orphans = 0
+    for i in range(lo, hi):
+        s = status[i]
+        if 0 <= s < 6:
+            counts[s] += 1
+        else:
+            counts[6] += 1
+        if on_from <= s <= on_to:
+            h = case_holder[i]
+            if h < 0 or not active[h]:
+                orphans += 1
+    return counts, orphans

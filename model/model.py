@@ -390,6 +390,16 @@ class CommissioningModel(mesa.Model):
         staffing = np.where(self.staffed_to_plan, self.staffing_path[min(week, len(
             self.staffing_path) - 1)], 1.0)
         acc.charge(np.flatnonzero(live), (self.fixed_cost * staffing)[live], FIXED)
+        if self.fused:
+            from ._fused_numba import support_costs
+
+            total, spend_class = np.zeros(len(acc.cash)), np.zeros(3)
+            support_costs(lo, hi, c.status, c.support, c.case_holder, c.barrier_class,
+                          self.support_cost, SEARCHING, IN_WORK, c.support_spend, total,
+                          spend_class)
+            acc.charge_totals(total, SUPPORT)
+            self.tally.spend_class += spend_class
+            return
         status = c.status[lo:hi]
         on = np.flatnonzero((status == SEARCHING) | (status == IN_WORK)) + lo
         level = np.where(c.status[on] == SEARCHING, c.support[on], 0)
@@ -401,6 +411,19 @@ class CommissioningModel(mesa.Model):
         """Parked: minimal support from the case holder, no specialist episode running or
         awaited, while a job outcome can still be earned. Queued: waiting for a specialist."""
         c = self.claimants
+        if self.fused:
+            from ._fused_numba import count_parking
+
+            pay = self.payments
+            counts = count_parking(searching, c.weeks_on_programme, c.group,
+                                   pay.first_outcome_weeks, int(bool(pay.within_programme)),
+                                   int(self.programme_weeks), c.episode_provider,
+                                   c.episode_end, c.support, c.weeks_searching,
+                                   c.weeks_parked, c.weeks_queued)
+            self.tally.weeks_searching += counts[0]
+            self.tally.weeks_parked += counts[1]
+            self.tally.weeks_queued += counts[2]
+            return
         earnable = (c.weeks_on_programme[searching] + self.payments.first_outcome_weeks[
             c.group[searching]] * self.payments.within_programme) < self.programme_weeks
         with_specialist = c.episode_provider[searching] >= 0
@@ -476,7 +499,17 @@ class CommissioningModel(mesa.Model):
             raise AccountingError("referred claimants not all accounted for")
         lo, hi = (0, c.n) if everyone else (self._lo, self._hi)
         status = c.status[lo:hi]
-        counts = np.bincount(status, minlength=6)
+        if self.fused:
+            from ._fused_numba import claimant_census
+
+            counts, orphans = claimant_census(lo, hi, c.status, c.case_holder,
+                                              self.accounts.active, SEARCHING, IN_WORK_AFTER)
+            counts = counts[:6] if not counts[6] else counts
+        else:
+            counts = np.bincount(status, minlength=6)
+            on = np.flatnonzero((status >= SEARCHING) & (status <= IN_WORK_AFTER)) + lo
+            holders = c.case_holder[on]
+            orphans = (holders < 0).any() or not self.accounts.active[holders].all()
         if len(counts) > 6 or counts.sum() != hi - lo:
             raise AccountingError("claimant states do not add up to the population")
         # Ids follow referral order: the referred are ids below `referred`, the rest wait.
@@ -484,9 +517,7 @@ class CommissioningModel(mesa.Model):
         if waiting != max(hi - max(lo, referred), 0) or (
                 waiting and (status[max(referred - lo, 0):] != NOT_YET_REFERRED).any()):
             raise AccountingError("referred claimants not all accounted for")
-        on = np.flatnonzero((status >= SEARCHING) & (status <= IN_WORK_AFTER)) + lo
-        holders = c.case_holder[on]
-        if (holders < 0).any() or not self.accounts.active[holders].all():
+        if orphans:
             raise AccountingError("a claimant on programme has no active case holder")
 
     # --- reading the model ----------------------------------------------------
