@@ -137,3 +137,46 @@ def claimant_census(lo, hi, status, case_holder, active, on_from, on_to):
             if h < 0 or not active[h]:
                 orphans += 1
     return counts, orphans
+
+
+@numba.njit(cache=True, nogil=True)
+def referral_candidates(searching, seen, episode_provider, weeks_on_programme, episode_weeks,
+                        programme_weeks, barriers, mitigated, reachable_barriers,
+                        contract_holder, case_holder, locality, first_bit, group,
+                        barrier_class, first_outcome_weeks, within_programme, survival,
+                        outcome_stream_value, outcome_pass_through, mission_value,
+                        support_multiplier, support, lift, ids_out, seen_out, barrier_out,
+                        exponent, facts):
+    """`specialist_services.refer`'s first steps: searching claimants with no episode,
+    time for one, and an untreated barrier a specialist on their network treats; for each,
+    the expm1 arguments and facts of `specialist_gain` with the case holder deciding.
+    Returns how many there are."""
+    last = survival.shape[1] - 1
+    n = 0
+    for k in range(searching.shape[0]):
+        i = searching[k]
+        if episode_provider[i] >= 0 or weeks_on_programme[i] + episode_weeks >= programme_weeks:
+            continue
+        holder = contract_holder[i]
+        barrier = first_bit[barriers[i] & ~mitigated[i]
+                            & reachable_barriers[holder, locality[i]]]
+        if barrier < 0:
+            continue
+        h = seen[k]
+        ids_out[n] = i
+        seen_out[n] = h
+        barrier_out[n] = barrier
+        # Prospects(model, ids, seen, weeks_ahead=episode_weeks)
+        g = group[i]
+        threshold = first_outcome_weeks[g]
+        left = programme_weeks - numba.int32(weeks_on_programme[i]) - episode_weeks
+        window = numba.float64(max(left - threshold * within_programme, 0))
+        facts[0, n] = survival[g, min(threshold, last)]
+        decider = case_holder[i]
+        share = 1.0 if decider == holder else outcome_pass_through[holder]
+        facts[1, n] = share * outcome_stream_value[g, barrier_class[i]] + mission_value[decider]
+        m = support_multiplier[support[i]]
+        exponent[0, n] = -(h * (m * lift)) * window
+        exponent[1, n] = -(h * m) * window
+        n += 1
+    return n

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from commissioning.agents.claimant import POPCOUNT
+from commissioning.agents.claimant import FIRST_BIT, POPCOUNT
 
 from .support_decisions import hazard, seen_hazard, support_levels
 
@@ -83,6 +83,33 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     searching_choose(seen, model.support_multiplier, model.support_cost, exponent, facts,
                      level, best)
     return true, seen, level, best
+
+
+def referral_candidates(model: CommissioningModel, searching: np.ndarray, seen: np.ndarray
+                        ) -> tuple[np.ndarray, ...]:
+    """Fused: the searching claimants a specialist could be referred for (no episode, time
+    for one, an untreated barrier a specialist on their network treats), their seen
+    hazard, that barrier, and `specialist_gain` with their case holder deciding (the
+    decider under the expected-value rule)."""
+    from ._fused_numba import referral_candidates as kernel
+
+    c, p, pay = model.claimants, model.p, model.payments
+    m = len(searching)
+    ids, seen_out, barrier = np.empty(m, np.int64), np.empty(m), np.empty(m, np.int8)
+    exponent, facts = _buffer(model, "gain_exponent", 2, m), _buffer(model, "gain_facts", 2, m)
+    lift = p["barrier_penalty"] ** (-p["specialist_barrier_reduction"])
+    n = kernel(searching, seen, c.episode_provider, c.weeks_on_programme,
+               int(p["specialist_episode_weeks"]), int(model.programme_weeks), c.barriers,
+               c.mitigated, model.reachable_barriers, c.contract_holder, c.case_holder,
+               c.locality, FIRST_BIT, c.group, c.barrier_class, pay.first_outcome_weeks,
+               int(bool(pay.within_programme)), model.job_survival,
+               model.outcome_stream_value, model.outcome_pass_through, model.mission_value,
+               model.support_multiplier, c.support, float(lift), ids, seen_out, barrier,
+               exponent, facts)
+    e = np.expm1(exponent[:, :n])
+    keep, value = facts[0, :n], facts[1, :n]
+    gain = (-e[0] * keep - -e[1] * keep) * value
+    return ids[:n], seen_out[:n], barrier[:n], gain
 
 
 def _buffer(model: CommissioningModel, name: str, rows: int, n: int) -> np.ndarray:

@@ -35,6 +35,7 @@ import numpy as np
 from commissioning.agents.claimant import POPCOUNT, SEARCHING
 
 from .accounts import EPISODE, REFERRAL, SPECIALIST_FEE
+from .claimant_kernels import referral_candidates
 from .referrals import mark_third_sector_support
 from .support_decisions import Prospects, next_barrier, specialist_gain
 
@@ -49,13 +50,18 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.
     `seen` is the providers' view of each searching claimant's hazard.
     """
     c, p = model.claimants, model.p
-    free = (c.episode_provider[searching] < 0) & (
-        c.weeks_on_programme[searching] + p["specialist_episode_weeks"] < model.programme_weeks)
-    ids, seen = searching[free], seen[free]
-    if not len(ids):
-        return
-    barrier = next_barrier(model, ids)
-    ids, seen, barrier = ids[barrier >= 0], seen[barrier >= 0], barrier[barrier >= 0]
+    if model.fused:  # the same steps in one pass (claimant_kernels)
+        ids, seen, barrier, case_holder_gain = referral_candidates(model, searching, seen)
+    else:
+        free = (c.episode_provider[searching] < 0) & (c.weeks_on_programme[searching]
+                                                      + p["specialist_episode_weeks"]
+                                                      < model.programme_weeks)
+        ids, seen = searching[free], seen[free]
+        if not len(ids):
+            return
+        barrier = next_barrier(model, ids)
+        ids, seen, barrier = ids[barrier >= 0], seen[barrier >= 0], barrier[barrier >= 0]
+        case_holder_gain = None
     if not len(ids):
         return
     holder = c.contract_holder[ids]
@@ -70,7 +76,8 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.
         chosen[by_need] = _fundable(model, ids[by_need], holder[by_need], price[by_need])
     value_rule = ~by_need
     if value_rule.any():
-        gain = specialist_gain(model, ids[value_rule], decider[value_rule], seen[value_rule])
+        gain = (case_holder_gain[value_rule] if case_holder_gain is not None else
+                specialist_gain(model, ids[value_rule], decider[value_rule], seen[value_rule]))
         hurdle = model.rationing_hurdle[decider[value_rule]]
         chosen[value_rule] = gain >= (1.0 + hurdle) * price[value_rule]
     chosen = model.decisions.specialist_referrals(ids, decider, chosen)  # a player's, if any
