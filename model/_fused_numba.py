@@ -180,3 +180,64 @@ def referral_candidates(searching, seen, episode_provider, weeks_on_programme, e
         exponent[1, n] = -(h * m) * window
         n += 1
     return n
+
+
+@numba.njit(cache=True, nogil=True)
+def ids_between(values, lo, hi, low, high, out):
+    """Ids i in lo..hi-1 with low <= values[i] <= high, in order; returns how many."""
+    n = 0
+    for i in range(lo, hi):
+        v = values[i]
+        if low <= v <= high:
+            out[n] = i
+            n += 1
+    return n
+
+
+@numba.njit(cache=True, nogil=True)
+def waiting_ids(episode_provider, episode_end, lo, hi, out):
+    """Ids in lo..hi-1 waiting in a specialist's queue (a provider, no episode end yet)."""
+    n = 0
+    for i in range(lo, hi):
+        if episode_provider[i] >= 0 and episode_end[i] < 0:
+            out[n] = i
+            n += 1
+    return n
+
+
+@numba.njit(cache=True, nogil=True)
+def no_programme_world(week, lo, hi, u_find, u_loss, cf_outcome, cut_off, referral_week,
+                       programme_weeks, extended, cf_in_work, cf_job_weeks, group, job_loss,
+                       first_outcome_weeks, cf_outcome_week, attach_week, ready_hazard,
+                       n_barriers, barrier_factor, vacancy_factor, locality, cf_first_start):
+    """`employment._no_programme_world` claimant by claimant; returns the week's
+    (outcomes, outcomes of attached claimants)."""
+    last = job_loss.shape[1] - 1
+    outcomes = attached = 0
+    for i in range(lo, hi):
+        if cf_outcome[i] or cut_off[i]:
+            continue
+        window = referral_week[i] + programme_weeks > week
+        if cf_in_work[i]:
+            if not (window or extended):
+                continue
+            if u_loss[i - lo] < job_loss[group[i], min(cf_job_weeks[i], last)]:
+                cf_in_work[i] = False
+                cf_job_weeks[i] = 0
+                continue
+            cf_job_weeks[i] += 1
+            if cf_job_weeks[i] >= first_outcome_weeks[group[i]]:
+                cf_outcome[i] = True
+                cf_outcome_week[i] = week
+                outcomes += 1
+                if attach_week[i] >= 0:
+                    attached += 1
+        elif window:
+            h = (numba.float64(ready_hazard[i]) * barrier_factor[n_barriers[i], 0]
+                 * vacancy_factor[locality[i]])
+            if u_find[i - lo] < h:
+                cf_in_work[i] = True
+                cf_job_weeks[i] = 0
+                if cf_first_start[i] < 0:
+                    cf_first_start[i] = week
+    return outcomes, attached

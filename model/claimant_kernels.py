@@ -112,6 +112,32 @@ def referral_candidates(model: CommissioningModel, searching: np.ndarray, seen: 
     return ids[:n], seen_out[:n], barrier[:n], gain
 
 
+def ids_between(model: CommissioningModel, values: np.ndarray, lo: int, hi: int,
+                low: int, high: int) -> np.ndarray:
+    """Ids i in lo..hi-1 with low <= values[i] <= high, in order (a status or a week in
+    a range): `np.flatnonzero` of the test, in one pass when fused."""
+    if not model.fused:
+        v = values[lo:hi]
+        test = v == low if low == high else (v >= low) & (v <= high)
+        return np.flatnonzero(test) + lo
+    from ._fused_numba import ids_between as kernel
+
+    out = np.empty(max(hi - lo, 0), np.int64)
+    return out[:kernel(values, lo, hi, low, high, out)]
+
+
+def waiting_ids(model: CommissioningModel, lo: int, hi: int) -> np.ndarray:
+    """Claimants in lo..hi-1 waiting in a specialist's queue, in order."""
+    c = model.claimants
+    if not model.fused:
+        sl = slice(lo, hi)
+        return np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + lo
+    from ._fused_numba import waiting_ids as kernel
+
+    out = np.empty(max(hi - lo, 0), np.int64)
+    return out[:kernel(c.episode_provider, c.episode_end, lo, hi, out)]
+
+
 def _buffer(model: CommissioningModel, name: str, rows: int, n: int) -> np.ndarray:
     """A [rows, n] scratch array kept on the model and grown as needed, so the weekly
     passes do not map and unmap tens of megabytes at national scale."""

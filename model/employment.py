@@ -35,6 +35,7 @@ import numpy as np
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, SEARCHING
 
 from .accounts import OUTCOME, SERVICE_FEE, SPECIALIST_OUTCOME
+from .claimant_kernels import ids_between
 from .integration_services import in_work_supported
 from .job_retention import hazard_at
 from .payment_rules import SERVICE_FEE_PERIOD, pay_down_the_chain
@@ -65,10 +66,9 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
     c, pay = model.claimants, model.payments
     u_find = model.streams.weekly_uniform("job_finding", week, lo, hi)
     u_loss = model.streams.weekly_uniform("job_loss", week, lo, hi)
-    status = c.status[lo:hi]
 
     # 1-2. Claimants in work: keep the job or lose it; count towards milestones.
-    working = np.flatnonzero((status == IN_WORK) | (status == IN_WORK_AFTER)) + lo
+    working = ids_between(model, c.status, lo, hi, IN_WORK, IN_WORK_AFTER)
     loss = hazard_at(model.job_loss, c.group[working], c.job_weeks[working])
     supported = in_work_supported(model, working)
     loss[supported] *= model.service_job_loss[c.contract_holder[working[supported]]]
@@ -182,6 +182,18 @@ def _no_programme_world(model: CommissioningModel, week: int, lo: int, hi: int,
     the programme's own outcomes may come after it, jobs started in them run on).
     As with the programme, a job lost this week cannot be replaced until next week."""
     c, pay = model.claimants, model.payments
+    if model.fused:  # claimant by claimant in one pass (claimant_kernels)
+        from ._fused_numba import no_programme_world
+
+        outcomes, attached = no_programme_world(
+            week, lo, hi, u_find, u_loss, c.cf_outcome, c.cut_off, c.referral_week,
+            int(model.programme_weeks), cf_extended(model), c.cf_in_work, c.cf_job_weeks,
+            c.group, model.job_loss, pay.first_outcome_weeks, c.cf_outcome_week,
+            c.attach_week, c.ready_hazard, c.n_barriers, model.barrier_factor,
+            model.vacancy_factor, c.locality, c.cf_first_start)
+        model.tally.cf_outcomes += outcomes
+        model.tally.cf_attached += attached
+        return
     sl = slice(lo, hi)
     followed = ~c.cf_outcome[sl] & ~c.cut_off[sl]
     window = (c.referral_week[sl] + model.programme_weeks > week) & followed
@@ -234,8 +246,7 @@ def _pay_milestones(model: CommissioningModel, week: int, ids: np.ndarray,
 def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
     """Count weeks on programme, pay service fees, and end the programme after its weeks."""
     c, pay = model.claimants, model.payments
-    status = c.status[lo:hi]
-    on = np.flatnonzero((status == SEARCHING) | (status == IN_WORK)) + lo
+    on = ids_between(model, c.status, lo, hi, SEARCHING, IN_WORK)
     c.weeks_on_programme[on] += 1
     weeks = c.weeks_on_programme[on]
 

@@ -323,7 +323,7 @@ class CommissioningModel(mesa.Model):
         referrals.intake(self, week, new_lo, hi)  # 3
         specialist_services.run_episodes(self, week, lo, hi)  # 4
         c = self.claimants
-        searching = np.flatnonzero(c.status[lo:hi] == SEARCHING) + lo
+        searching = claimant_kernels.ids_between(self, c.status, lo, hi, SEARCHING, SEARCHING)
         # Hazards and the support rule's levels in one pass (the levels read nothing
         # that specialist referrals change; budgets and players' choices come after).
         true, seen, level, best = claimant_kernels.searching_week(self, searching)

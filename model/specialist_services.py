@@ -35,7 +35,7 @@ import numpy as np
 from commissioning.agents.claimant import POPCOUNT, SEARCHING
 
 from .accounts import EPISODE, REFERRAL, SPECIALIST_FEE
-from .claimant_kernels import referral_candidates
+from .claimant_kernels import ids_between, referral_candidates, waiting_ids
 from .referrals import mark_third_sector_support
 from .support_decisions import Prospects, next_barrier, specialist_gain
 
@@ -132,9 +132,7 @@ def _fundable(model: CommissioningModel, ids: np.ndarray, holder: np.ndarray,
     """Need-based referrals a holder can fund: its spending headroom less what it owes
     the claimants already waiting on its account, spent on those with most barriers."""
     c = model.claimants
-    sl = slice(model._lo, model._hi)  # everyone else is not referred yet, or done
-    waiting = np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + \
-        model._lo
+    waiting = waiting_ids(model, model._lo, model._hi)  # the rest: not referred, or done
     promised = np.bincount(c.episode_payer[waiting].astype(np.int64), weights=model.specialist_fee[
         c.contract_holder[waiting]], minlength=len(model.orgs))
     untreated = POPCOUNT[c.barriers[ids] & ~c.mitigated[ids]]
@@ -180,9 +178,8 @@ def accepts(model: CommissioningModel, ids: np.ndarray, provider: np.ndarray,
 def leave_queues(model: CommissioningModel, lo: int, hi: int) -> None:
     """Claimants who stopped searching (work, end of programme) leave any queue."""
     c = model.claimants
-    sl = slice(lo, hi)
-    gone = (c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0) & (c.status[sl] != SEARCHING)
-    idx = np.flatnonzero(gone) + lo
+    waiting = waiting_ids(model, lo, hi)
+    idx = waiting[c.status[waiting] != SEARCHING]
     c.episode_provider[idx] = -1
     c.episode_barrier[idx] = -1
     c.queued_at[idx] = -1
@@ -191,9 +188,8 @@ def leave_queues(model: CommissioningModel, lo: int, hi: int) -> None:
 def run_episodes(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
     """End finished episodes, admit from queues within capacity, and charge their costs."""
     c, p = model.claimants, model.p
-    sl = slice(lo, hi)
     # Episodes ending this week: the barrier is (partly) treated.
-    done = np.flatnonzero((c.episode_end[sl] >= 0) & (c.episode_end[sl] <= week)) + lo
+    done = ids_between(model, c.episode_end, lo, hi, 0, week)
     if len(done):
         c.mitigated[done] |= (1 << c.episode_barrier[done].astype(np.uint8)).astype(np.uint8)
         c.treated_by[done] = c.episode_provider[done]
@@ -205,7 +201,7 @@ def run_episodes(model: CommissioningModel, week: int, lo: int, hi: int) -> None
         c.queued_at[done] = -1
 
     # Admit the longest-waiting first, up to each specialist's free places.
-    queued = np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + lo
+    queued = waiting_ids(model, lo, hi)
     if len(queued):
         provider = c.episode_provider[queued].astype(np.int64)
         order = np.lexsort((queued, c.queued_at[queued], provider))
@@ -228,7 +224,7 @@ def run_episodes(model: CommissioningModel, week: int, lo: int, hi: int) -> None
                                 provider, model.specialist_fee[holder], SPECIALIST_FEE)
 
     # Every running episode costs its specialist its variable share this week.
-    running = np.flatnonzero(c.episode_end[sl] > week) + lo
+    running = ids_between(model, c.episode_end, lo, hi, week + 1, np.iinfo(np.int32).max)
     if len(running):
         weekly = p["specialist_episode_cost"] / p["specialist_episode_weeks"]
         variable = weekly * (1.0 - p["specialist_fixed_share"])
@@ -256,8 +252,7 @@ def _affordable(model: CommissioningModel, ids: np.ndarray, provider: np.ndarray
 def _adjust_staffing(model: CommissioningModel, lo: int, hi: int) -> None:
     """Specialists move their staffed places towards the demand they see (funded work)."""
     c, p = model.claimants, model.p
-    sl = slice(lo, hi)
-    queued = np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + lo
+    queued = waiting_ids(model, lo, hi)
     # Waiting claimants count as demand as far as someone can pay for them.
     funded = model.funding_room[c.episode_payer[queued]]
     waiting = np.bincount(c.episode_provider[queued], weights=funded,
