@@ -241,3 +241,66 @@ def no_programme_world(week, lo, hi, u_find, u_loss, cf_outcome, cut_off, referr
                 if cf_first_start[i] < 0:
                     cf_first_start[i] = week
     return outcomes, attached
+
+
+@numba.njit(cache=True, nogil=True)
+def in_work_week(lo, working, u_loss, status, group, job_weeks, job_loss, in_work_support,
+                 contract_holder, in_work_support_weeks, service_job_loss, support,
+                 milestone_weeks, milestones_paid, milestones, milestone_gap, within_programme,
+                 sustained_weeks, follow_up_weeks, searching_status, in_work_status,
+                 after_status, left_status, sustained, earned_out, follow_out):
+    """`employment.work_and_search` steps 1-2 under the sustainment schedule: jobs lost or
+    kept, tenure counted (`sustained`: jobs reaching each of `sustained_weeks`), and the
+    claimants due a milestone (`earned_out`) or past the follow-up (`follow_out`, still
+    to be checked for payments to come); returns how many of each."""
+    last = job_loss.shape[1] - 1
+    gap_last = milestone_gap.shape[1] - 1
+    n_earned = n_follow = 0
+    for k in range(working.shape[0]):
+        i = working[k]
+        g = group[i]
+        holder = contract_holder[i]
+        loss = job_loss[g, min(job_weeks[i], last)]
+        if in_work_support[holder] and job_weeks[i] < in_work_support_weeks:
+            loss *= service_job_loss[holder]
+        if u_loss[i - lo] < loss:
+            status[i] = searching_status if status[i] == in_work_status else left_status
+            support[i] = 0
+            job_weeks[i] = 0
+            milestone_weeks[i] = 0
+            continue
+        job_weeks[i] += 1
+        milestone_weeks[i] += 1
+        tenure = job_weeks[i]
+        for j in range(sustained_weeks.shape[0]):
+            if tenure == sustained_weeks[j]:
+                sustained[j] += 1
+        paid = milestones_paid[i]
+        if paid < milestones[g] and milestone_weeks[i] >= milestone_gap[g, min(paid, gap_last)] \
+                and (not within_programme or paid > 0 or status[i] == in_work_status):
+            earned_out[n_earned] = i
+            n_earned += 1
+        if status[i] == after_status and tenure >= follow_up_weeks:
+            follow_out[n_follow] = i
+            n_follow += 1
+    return n_earned, n_follow
+
+
+@numba.njit(cache=True, nogil=True)
+def job_finding(week, lo, searching, true_hazard, support_multiplier, support, u_find, status,
+                job_weeks, milestone_weeks, job_starts, first_start_week, in_work_status):
+    """`employment.work_and_search` step 3 under the sustainment schedule: returns the
+    week's (job starts, first job starts)."""
+    found = first = 0
+    for k in range(searching.shape[0]):
+        i = searching[k]
+        if u_find[i - lo] < true_hazard[k] * support_multiplier[support[i]]:
+            status[i] = in_work_status
+            job_weeks[i] = 0
+            milestone_weeks[i] = 0
+            if job_starts[i] == 0:
+                first_start_week[i] = week
+                first += 1
+            job_starts[i] += 1
+            found += 1
+    return found, first

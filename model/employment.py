@@ -36,7 +36,7 @@ from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, SEARCHIN
 
 from .accounts import OUTCOME, SERVICE_FEE, SPECIALIST_OUTCOME
 from .claimant_kernels import ids_between
-from .integration_services import in_work_supported
+from .integration_services import IN_WORK_SUPPORT, in_work_supported
 from .job_retention import hazard_at
 from .payment_rules import SERVICE_FEE_PERIOD, pay_down_the_chain
 from .support_decisions import no_programme_hazard
@@ -69,6 +69,11 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
 
     # 1-2. Claimants in work: keep the job or lose it; count towards milestones.
     working = ids_between(model, c.status, lo, hi, IN_WORK, IN_WORK_AFTER)
+    if model.fused and not pay.staged:  # the same, claimant by claimant
+        _fused_work_and_search(model, week, lo, working, searching, true_hazard, u_find,
+                               u_loss)
+        _no_programme_world(model, week, lo, hi, u_find, u_loss)
+        return
     loss = hazard_at(model.job_loss, c.group[working], c.job_weeks[working])
     supported = in_work_supported(model, working)
     loss[supported] *= model.service_job_loss[c.contract_holder[working[supported]]]
@@ -106,6 +111,40 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
     model.tally.starts_by_week[week] += len(found)
 
     _no_programme_world(model, week, lo, hi, u_find, u_loss)
+
+
+def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, working: np.ndarray,
+                           searching: np.ndarray, true_hazard: np.ndarray, u_find: np.ndarray,
+                           u_loss: np.ndarray) -> None:
+    """Steps 1-3 of `work_and_search` (sustainment schedule) in numba's loops: the same
+    updates in the same order; the few claimants due a payment are paid here."""
+    from ._fused_numba import in_work_week, job_finding
+
+    c, pay, tally = model.claimants, model.payments, model.tally
+    sustained = np.zeros(len(SUSTAINED_WEEKS), np.int64)
+    earned, follow = np.empty(len(working), np.int64), np.empty(len(working), np.int64)
+    n_earned, n_follow = in_work_week(
+        lo, working, u_loss, c.status, c.group, c.job_weeks, model.job_loss,
+        np.ascontiguousarray(model.buys[:, IN_WORK_SUPPORT]), c.contract_holder,
+        int(model.p["in_work_support_weeks"]), model.service_job_loss, c.support,
+        c.milestone_weeks, c.milestones_paid, pay.milestones, pay.milestone_gap,
+        bool(pay.within_programme), np.array(SUSTAINED_WEEKS), FOLLOW_UP_WEEKS, SEARCHING,
+        IN_WORK, IN_WORK_AFTER, LEFT, sustained, earned, follow)
+    for i, weeks in enumerate(SUSTAINED_WEEKS):
+        if sustained[i] and week - weeks >= 0:
+            tally.sustained_by_week[i, week - weeks] += sustained[i]
+    earned = earned[:n_earned]
+    if len(earned):
+        _pay_milestones(model, week, earned, c.milestones_paid[earned].astype(np.int64))
+        c.milestone_weeks[earned] = 0
+    after = follow[:n_follow]
+    c.status[after[~pay.still_earning(c, after)]] = LEFT
+    found, first = job_finding(week, lo, searching, true_hazard, model.support_multiplier,
+                               c.support, u_find, c.status, c.job_weeks, c.milestone_weeks,
+                               c.job_starts, c.first_start_week, IN_WORK)
+    tally.ever_started += first
+    tally.job_starts += found
+    tally.starts_by_week[week] += found
 
 
 def _count_sustained(model: CommissioningModel, week: int, kept: np.ndarray) -> None:
