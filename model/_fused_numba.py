@@ -304,3 +304,28 @@ def job_finding(week, lo, searching, true_hazard, support_multiplier, support, u
             job_starts[i] += 1
             found += 1
     return found, first
+
+
+@numba.njit(cache=True, nogil=True)
+def weekly_census(lo, hi, status, weeks_on_programme, group, first_outcome_weeks,
+                  within_programme, programme_weeks, support, episode_provider, episode_end,
+                  searching_status, in_work_status):
+    """`metrics._weekly_extras`' counts over lo..hi-1: (caseload, searching, searching
+    while an outcome can be earned, of those parked, waiting for a specialist)."""
+    caseload = searching = earnable = parked = queued = 0
+    for i in range(lo, hi):
+        s = status[i]
+        with_specialist = episode_provider[i] >= 0
+        if with_specialist and episode_end[i] < 0:
+            queued += 1
+        if s == in_work_status:
+            caseload += 1
+        elif s == searching_status:
+            caseload += 1
+            searching += 1
+            if weeks_on_programme[i] + first_outcome_weeks[group[i]] * within_programme \
+                    < programme_weeks:
+                earnable += 1
+                if support[i] == 0 and not with_specialist:
+                    parked += 1
+    return caseload, searching, earnable, parked, queued
