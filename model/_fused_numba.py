@@ -329,3 +329,21 @@ def weekly_census(lo, hi, status, weeks_on_programme, group, first_outcome_weeks
                 if support[i] == 0 and not with_specialist:
                     parked += 1
     return caseload, searching, earnable, parked, queued
+
+
+@numba.njit(cache=True, nogil=True)
+def first_in_play(lo, hi, week, status, episode_provider, cf_outcome, referral_week,
+                  programme_weeks, cf_in_work, extended, not_attached_status, left_status):
+    """The first id from lo on that is still in play in either world (hi if none): the
+    claimants before it have finished, with and without the programme."""
+    for i in range(lo, hi):
+        s = status[i]
+        if s != not_attached_status and s != left_status:
+            return i
+        if episode_provider[i] >= 0:
+            return i
+        cf_done = cf_outcome[i] or (referral_week[i] + programme_weeks <= week
+                                    and not (cf_in_work[i] and extended))
+        if not cf_done:
+            return i
+    return hi

@@ -352,7 +352,14 @@ class CommissioningModel(mesa.Model):
         """Claimant ids still in play: referred, and not yet finished in either world."""
         c = self.claimants
         hi = int(np.searchsorted(c.referral_week, week, side="right"))
-        if week % 4 == 0 and self._lo < self._hi:
+        if week % 4 == 0 and self._lo < self._hi and self.fused:  # the same, in one scan
+            from ._fused_numba import first_in_play
+
+            self._lo = int(first_in_play(
+                self._lo, self._hi, week, c.status, c.episode_provider, c.cf_outcome,
+                c.referral_week, int(self.programme_weeks), c.cf_in_work,
+                employment.cf_extended(self), NOT_ATTACHED, LEFT))
+        elif week % 4 == 0 and self._lo < self._hi:
             sl = slice(self._lo, self._hi)
             cf_done = c.cf_outcome[sl] | ((c.referral_week[sl] + self.programme_weeks <= week)
                                           & ~(c.cf_in_work[sl] & employment.cf_extended(self)))

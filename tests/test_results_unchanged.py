@@ -57,6 +57,18 @@ def test_comparison_catches_a_change(stored):
     assert differences({"x": "nan"}, {"x": 0.1})
 
 
+def test_fused_blocks_give_the_same_results(stored, monkeypatch):
+    """The fused support pass takes claimants in blocks: many small blocks give the
+    stored results too."""
+    pytest.importorskip("numba")
+    from commissioning.model import claimant_kernels
+
+    monkeypatch.setenv(ENVIRONMENT, "numba")
+    monkeypatch.setattr(claimant_kernels, "BLOCK", 37)
+    name, scenario, seed, claimants = CASES[0]
+    assert not differences(stored[name]["results"], case_results(scenario, seed, claimants))
+
+
 def test_kernel_choice(monkeypatch):
     """`auto` uses numba only for large runs; a misspelt choice is one clear error."""
     pytest.importorskip("numba")
