@@ -121,25 +121,6 @@ def support_costs(lo, hi, status, support, case_holder, barrier_class, support_c
 
 
 @numba.njit(cache=True, nogil=True)
-def claimant_census(lo, hi, status, case_holder, active, on_from, on_to):
-    """Claimants lo..hi-1 by status (index 6: a status out of range) and the number on
-    programme (status on_from..on_to) without an active case holder."""
-    counts = np.zeros(7, np.int64)
-    orphans = 0
-    for i in range(lo, hi):
-        s = status[i]
-        if 0 <= s < 6:
-            counts[s] += 1
-        else:
-            counts[6] += 1
-        if on_from <= s <= on_to:
-            h = case_holder[i]
-            if h < 0 or not active[h]:
-                orphans += 1
-    return counts, orphans
-
-
-@numba.njit(cache=True, nogil=True)
 def referral_candidates(searching, seen, episode_provider, weeks_on_programme, episode_weeks,
                         programme_weeks, barriers, mitigated, reachable_barriers,
                         contract_holder, case_holder, locality, first_bit, group,
@@ -307,28 +288,38 @@ def job_finding(week, lo, searching, true_hazard, support_multiplier, support, u
 
 
 @numba.njit(cache=True, nogil=True)
-def weekly_census(lo, hi, status, weeks_on_programme, group, first_outcome_weeks,
-                  within_programme, programme_weeks, support, episode_provider, episode_end,
-                  searching_status, in_work_status):
-    """`metrics._weekly_extras`' counts over lo..hi-1: (caseload, searching, searching
-    while an outcome can be earned, of those parked, waiting for a specialist)."""
-    caseload = searching = earnable = parked = queued = 0
+def claimant_census(lo, hi, status, case_holder, active, weeks_on_programme, group,
+                    first_outcome_weeks, within_programme, programme_weeks, support,
+                    episode_provider, episode_end):
+    """Claimants lo..hi-1 in one pass: by status (index 6: a status out of range), and
+    then: on programme without an active case holder; caseload (searching or in work);
+    searching; searching while an outcome can be earned; of those parked (minimal support,
+    no specialist); waiting for a specialist. Statuses: `agents.claimant`'s numbers."""
+    counts = np.zeros(13, np.int64)
     for i in range(lo, hi):
         s = status[i]
+        if 0 <= s < 6:
+            counts[s] += 1
+        else:
+            counts[6] += 1
         with_specialist = episode_provider[i] >= 0
         if with_specialist and episode_end[i] < 0:
-            queued += 1
-        if s == in_work_status:
-            caseload += 1
-        elif s == searching_status:
-            caseload += 1
-            searching += 1
+            counts[12] += 1
+        if 2 <= s <= 4:  # searching, in work, in work after the programme
+            h = case_holder[i]
+            if h < 0 or not active[h]:
+                counts[7] += 1
+        if s == 3:
+            counts[8] += 1
+        elif s == 2:
+            counts[8] += 1
+            counts[9] += 1
             if weeks_on_programme[i] + first_outcome_weeks[group[i]] * within_programme \
                     < programme_weeks:
-                earnable += 1
+                counts[10] += 1
                 if support[i] == 0 and not with_specialist:
-                    parked += 1
-    return caseload, searching, earnable, parked, queued
+                    counts[11] += 1
+    return counts
 
 
 @numba.njit(cache=True, nogil=True)

@@ -145,6 +145,25 @@ def waiting_ids(model: CommissioningModel, lo: int, hi: int) -> np.ndarray:
     return out[:kernel(c.episode_provider, c.episode_end, lo, hi, out)]
 
 
+def census(model: CommissioningModel, lo: int, hi: int, fresh: bool = True) -> np.ndarray:
+    """Fused: claimants lo..hi-1 counted once for the conservation check and the weekly
+    metrics (see `_fused_numba.claimant_census` for the 13 counts). The last census of the
+    week is kept: a weekly metric may reuse it (`fresh=False`) if it covered the window."""
+    held = model.__dict__.get("_census")
+    if not fresh and held is not None and held[0] == model.steps and held[1] <= lo \
+            and held[2] >= hi:
+        return held[3]
+    from ._fused_numba import claimant_census
+
+    c, pay = model.claimants, model.payments
+    counts = claimant_census(lo, hi, c.status, c.case_holder, model.accounts.active,
+                             c.weeks_on_programme, c.group, pay.first_outcome_weeks,
+                             int(bool(pay.within_programme)), int(model.programme_weeks),
+                             c.support, c.episode_provider, c.episode_end)
+    model._census = (model.steps, lo, hi, counts)
+    return counts
+
+
 def _buffer(model: CommissioningModel, name: str, rows: int, n: int) -> np.ndarray:
     """A [rows, n] scratch array kept on the model and grown as needed, so the weekly
     passes do not map and unmap tens of megabytes at national scale."""

@@ -196,14 +196,11 @@ def _third_sector_finances(model: CommissioningModel, vcs: list, got: np.ndarray
 
 def _weekly_extras(model: CommissioningModel, out: dict) -> None:
     c, acc, pay = model.claimants, model.accounts, model.payments
-    if model.fused:  # the same counts in one pass
-        from ._fused_numba import weekly_census
+    if model.fused:  # the same counts in one pass (the conservation check's, if it ran)
+        from .claimant_kernels import census
 
-        caseload, searching, earnable, parked, queued = weekly_census(
-            model._lo, model._hi, c.status, c.weeks_on_programme, c.group,
-            pay.first_outcome_weeks, int(bool(pay.within_programme)),
-            int(model.programme_weeks), c.support, c.episode_provider, c.episode_end,
-            SEARCHING, IN_WORK)
+        caseload, searching, earnable, parked, queued = census(
+            model, model._lo, model._hi, fresh=False)[8:13]
         out["caseload"], out["searching"] = int(caseload), int(searching)
         out["parked_this_week"] = _ratio(parked, earnable)
         out["queued_for_specialist"] = int(queued)

@@ -506,12 +506,9 @@ class CommissioningModel(mesa.Model):
             raise AccountingError("referred claimants not all accounted for")
         lo, hi = (0, c.n) if everyone else (self._lo, self._hi)
         status = c.status[lo:hi]
-        if self.fused:
-            from ._fused_numba import claimant_census
-
-            counts, orphans = claimant_census(lo, hi, c.status, c.case_holder,
-                                              self.accounts.active, SEARCHING, IN_WORK_AFTER)
-            counts = counts[:6] if not counts[6] else counts
+        if self.fused:  # one pass, kept for the week's metrics
+            counts = claimant_kernels.census(self, lo, hi)
+            counts, orphans = counts[:7] if counts[6] else counts[:6], counts[7]
         else:
             counts = np.bincount(status, minlength=6)
             on = np.flatnonzero((status >= SEARCHING) & (status <= IN_WORK_AFTER)) + lo
