@@ -23,7 +23,9 @@ machine whose speed drifts.
 
 **Start-up**: a whole `commissioning run --set area.claimants=1500` as a process,
 less the same run's time inside a warm process (its median over repeats), against
-`python -c "import mesa"` as a whole process.
+`python -c "import mesa"` as a whole process; in wall seconds and in CPU seconds (the
+process's own user and system time, which other processes on a shared machine disturb
+less).
 
 Claimant-weeks per second are claimants x calendar weeks / run seconds (the build
 of the population and the organisations is reported apart). Targets (issue 15):
@@ -38,6 +40,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -77,13 +80,15 @@ WARM = """
 import contextlib, io, json, statistics, sys, time
 from commissioning.cli.main import main
 args = ["run", sys.argv[1], "--set", "area.claimants=" + sys.argv[2]]
-times = []
+times, cpu = [], []
 for _ in range(int(sys.argv[3]) + 1):  # the first warms the process up
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(args) == 0
     times.append(time.perf_counter() - start)
-print(json.dumps({"warm_s": statistics.median(times[1:]), "times": times}))
+    cpu.append(time.process_time() - start_cpu)
+print(json.dumps({"warm_s": statistics.median(times[1:]), "times": times,
+                  "warm_cpu_s": statistics.median(cpu[1:])}))
 """
 
 
@@ -186,27 +191,36 @@ def child(code: str, *args) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def wall(cmd: list[str], repeats: int) -> list[float]:
-    times = []
+def wall(cmd: list[str], repeats: int) -> tuple[list[float], list[float]]:
+    """Whole-process wall and CPU (user + system) seconds of each run of `cmd`."""
+    walls, cpus = [], []
     for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(cmd, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return times
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return walls, cpus
 
 
 def startup(repeats: int) -> dict:
-    """Whole-process start-up of `commissioning run` against importing mesa."""
+    """Whole-process start-up of `commissioning run` against importing mesa: wall seconds,
+    and CPU seconds (what the process itself used, steadier on a shared machine)."""
     cli = [sys.executable, "-c", "import sys; from commissioning.cli.main import main; "
            "sys.exit(main())", "run", SCENARIO, "--set", f"area.claimants={STARTUP_CLAIMANTS}"]
     wall([sys.executable, "-c", "import mesa"], 1)  # warm the file cache
-    whole = wall(cli, repeats + 1)[1:]
-    mesa = wall([sys.executable, "-c", "import mesa"], repeats)
-    python = wall([sys.executable, "-c", "pass"], repeats)
+    whole, whole_cpu = (x[1:] for x in wall(cli, repeats + 1))
+    mesa, mesa_cpu = wall([sys.executable, "-c", "import mesa"], repeats)
+    python, python_cpu = wall([sys.executable, "-c", "pass"], repeats)
     warm = child(WARM, SCENARIO, STARTUP_CLAIMANTS, repeats)
-    out = {"whole_s": statistics.median(whole), "warm_s": warm["warm_s"],
-           "mesa_import_s": statistics.median(mesa), "python_s": statistics.median(python)}
+    med = statistics.median
+    out = {"whole_s": med(whole), "warm_s": warm["warm_s"], "mesa_import_s": med(mesa),
+           "python_s": med(python), "whole_cpu_s": med(whole_cpu),
+           "warm_cpu_s": warm["warm_cpu_s"], "mesa_import_cpu_s": med(mesa_cpu),
+           "python_cpu_s": med(python_cpu)}
     out["startup_s"] = out["whole_s"] - out["warm_s"]
+    out["startup_cpu_s"] = out["whole_cpu_s"] - out["warm_cpu_s"]
     return out
 
 
@@ -248,12 +262,14 @@ def main() -> int:
     s = None
     if not args.no_startup:
         s = startup(args.repeats)
-        print(f"start-up: commissioning run at {STARTUP_CLAIMANTS:,} claimants "
-              f"{s['whole_s']:.2f} s whole, {s['warm_s']:.2f} s warm: start-up "
-              f"{s['startup_s']:.2f} s; python -c 'import mesa' {s['mesa_import_s']:.2f} s "
-              f"(ratio {s['startup_s'] / s['mesa_import_s']:.2f}, over by "
-              f"{s['startup_s'] - s['mesa_import_s']:+.2f} s; bare python "
-              f"{s['python_s']:.2f} s)", flush=True)
+        for unit, key in (("wall", ""), ("CPU", "_cpu")):
+            print(f"start-up ({unit}): commissioning run at {STARTUP_CLAIMANTS:,} claimants "
+                  f"{s[f'whole{key}_s']:.2f} s whole, {s[f'warm{key}_s']:.2f} s warm: start-up "
+                  f"{s[f'startup{key}_s']:.2f} s; python -c 'import mesa' "
+                  f"{s[f'mesa_import{key}_s']:.2f} s (start-up / mesa "
+                  f"{s[f'startup{key}_s'] / s[f'mesa_import{key}_s']:.2f}, beyond mesa "
+                  f"{s[f'startup{key}_s'] - s[f'mesa_import{key}_s']:+.2f} s; bare python "
+                  f"{s[f'python{key}_s']:.2f} s)", flush=True)
 
     print("\ntargets (issue 15):")
     national = next((r for r in rows if r["claimants"] == 1_800_000), None)
@@ -265,8 +281,9 @@ def main() -> int:
         print(f"  100,000: {small['claimant_weeks_per_s'] / 1e6:.1f}M claimant-weeks/s "
               "(target >= 25M)")
     if s:
-        print(f"  start-up {s['startup_s']:.2f} s against mesa's import + 0.25 s = "
-              f"{s['mesa_import_s'] + 0.25:.2f} s")
+        for unit, key in (("wall", ""), ("CPU", "_cpu")):
+            print(f"  start-up ({unit}) {s[f'startup{key}_s']:.2f} s against mesa's import "
+                  f"+ 0.25 s = {s[f'mesa_import{key}_s'] + 0.25:.2f} s")
     print(f"load average at end: {load()}")
 
     out = Path(__file__).parent / "results" / "claimant_throughput.json"
