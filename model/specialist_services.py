@@ -188,8 +188,12 @@ def leave_queues(model: CommissioningModel, lo: int, hi: int) -> None:
 def run_episodes(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
     """End finished episodes, admit from queues within capacity, and charge their costs."""
     c, p = model.claimants, model.p
+    # Claimants with a specialist (waiting or in an episode): one scan of the window, then
+    # each step below looks at these few only (nothing here gives anyone else one).
+    engaged = ids_between(model, c.episode_provider, lo, hi, 0, np.iinfo(np.int16).max)
+    end = c.episode_end[engaged]
     # Episodes ending this week: the barrier is (partly) treated.
-    done = ids_between(model, c.episode_end, lo, hi, 0, week)
+    done = engaged[(end >= 0) & (end <= week)]
     if len(done):
         c.mitigated[done] |= (1 << c.episode_barrier[done].astype(np.uint8)).astype(np.uint8)
         c.treated_by[done] = c.episode_provider[done]
@@ -201,7 +205,7 @@ def run_episodes(model: CommissioningModel, week: int, lo: int, hi: int) -> None
         c.queued_at[done] = -1
 
     # Admit the longest-waiting first, up to each specialist's free places.
-    queued = waiting_ids(model, lo, hi)
+    queued = _waiting(c, engaged)
     if len(queued):
         provider = c.episode_provider[queued].astype(np.int64)
         order = np.lexsort((queued, c.queued_at[queued], provider))
@@ -224,13 +228,18 @@ def run_episodes(model: CommissioningModel, week: int, lo: int, hi: int) -> None
                                 provider, model.specialist_fee[holder], SPECIALIST_FEE)
 
     # Every running episode costs its specialist its variable share this week.
-    running = ids_between(model, c.episode_end, lo, hi, week + 1, np.iinfo(np.int32).max)
+    running = engaged[c.episode_end[engaged] > week]
     if len(running):
         weekly = p["specialist_episode_cost"] / p["specialist_episode_weeks"]
         variable = weekly * (1.0 - p["specialist_fixed_share"])
         model.accounts.charge(c.episode_provider[running], variable, EPISODE)
         model.add_support_spend(running, weekly)
-    _adjust_staffing(model, lo, hi)
+    _adjust_staffing(model, _waiting(c, engaged))
+
+
+def _waiting(c, engaged: np.ndarray) -> np.ndarray:
+    """Those of `engaged` still waiting in a queue (a specialist, no episode yet)."""
+    return engaged[(c.episode_provider[engaged] >= 0) & (c.episode_end[engaged] < 0)]
 
 
 def _affordable(model: CommissioningModel, ids: np.ndarray, provider: np.ndarray
@@ -249,10 +258,10 @@ def _affordable(model: CommissioningModel, ids: np.ndarray, provider: np.ndarray
     return ids[ok], provider[ok]
 
 
-def _adjust_staffing(model: CommissioningModel, lo: int, hi: int) -> None:
-    """Specialists move their staffed places towards the demand they see (funded work)."""
+def _adjust_staffing(model: CommissioningModel, queued: np.ndarray) -> None:
+    """Specialists move their staffed places towards the demand they see (funded work):
+    the episodes running and the claimants `queued` for them."""
     c, p = model.claimants, model.p
-    queued = waiting_ids(model, lo, hi)
     # Waiting claimants count as demand as far as someone can pay for them.
     funded = model.funding_room[c.episode_payer[queued]]
     waiting = np.bincount(c.episode_provider[queued], weights=funded,
