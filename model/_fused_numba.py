@@ -338,3 +338,26 @@ def first_in_play(lo, hi, week, status, episode_provider, cf_outcome, referral_w
         if not cf_done:
             return i
     return hi
+
+
+@numba.njit(cache=True, nogil=True)
+def programme_clock(lo, hi, status, weeks_on_programme, programme_weeks, fee_period,
+                    service_periods, bill, searching_status, in_work_status, billed_out,
+                    ending_out):
+    """`employment.programme_clock`'s scan: a week more on programme for those searching
+    or in work; those due a service fee (when `bill`) and those whose weeks are up, in
+    order. Returns how many of each."""
+    n_billed = n_ending = 0
+    for i in range(lo, hi):
+        s = status[i]
+        if s != searching_status and s != in_work_status:
+            continue
+        weeks_on_programme[i] += 1
+        weeks = weeks_on_programme[i]
+        if bill and weeks % fee_period == 0 and weeks // fee_period <= service_periods:
+            billed_out[n_billed] = i
+            n_billed += 1
+        if weeks >= programme_weeks:
+            ending_out[n_ending] = i
+            n_ending += 1
+    return n_billed, n_ending

@@ -285,17 +285,27 @@ def _pay_milestones(model: CommissioningModel, week: int, ids: np.ndarray,
 def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
     """Count weeks on programme, pay service fees, and end the programme after its weeks."""
     c, pay = model.claimants, model.payments
-    on = ids_between(model, c.status, lo, hi, SEARCHING, IN_WORK)
-    c.weeks_on_programme[on] += 1
-    weeks = c.weeks_on_programme[on]
+    if model.fused:  # the same scan in one pass
+        from ._fused_numba import programme_clock as scan
 
-    if pay.fee_share > 0:
-        periods = weeks // SERVICE_FEE_PERIOD
-        billed = on[(weeks % SERVICE_FEE_PERIOD == 0) & (periods <= pay.service_periods)]
+        billed, ending = np.empty(hi - lo, np.int64), np.empty(hi - lo, np.int64)
+        n_billed, n_ending = scan(lo, hi, c.status, c.weeks_on_programme,
+                                  int(model.programme_weeks), SERVICE_FEE_PERIOD,
+                                  int(pay.service_periods), pay.fee_share > 0, SEARCHING,
+                                  IN_WORK, billed, ending)
+        billed, ending = billed[:n_billed], ending[:n_ending]
         if len(billed):
             _pay_service_fees(model, week, billed)
-
-    ending = on[weeks >= model.programme_weeks]
+    else:
+        on = ids_between(model, c.status, lo, hi, SEARCHING, IN_WORK)
+        c.weeks_on_programme[on] += 1
+        weeks = c.weeks_on_programme[on]
+        if pay.fee_share > 0:
+            periods = weeks // SERVICE_FEE_PERIOD
+            billed = on[(weeks % SERVICE_FEE_PERIOD == 0) & (periods <= pay.service_periods)]
+            if len(billed):
+                _pay_service_fees(model, week, billed)
+        ending = on[weeks >= model.programme_weeks]
     if len(ending):
         more = (c.status[ending] == IN_WORK) & (pay.still_earning(c, ending) | (
             c.job_weeks[ending] < FOLLOW_UP_WEEKS))
