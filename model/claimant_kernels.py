@@ -71,8 +71,8 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     n = len(ids)
     true, seen, best = np.empty(n), np.empty(n), np.empty(n)
     level = np.empty(n, np.int8)
-    exponent = _buffer(model, "exponent", 6, min(n, BLOCK))
-    facts = _buffer(model, "facts", 4, min(n, BLOCK))
+    exponent = scratch(model, "exponent", 6, min(n, BLOCK))
+    facts = scratch(model, "facts", 4, min(n, BLOCK))
     tables = (c.ready_hazard, model.seen_factor, c.barriers, c.mitigated, c.n_barriers,
               c.locality, c.contract_holder, c.case_holder, c.group, c.barrier_class,
               c.weeks_on_programme, POPCOUNT, model.barrier_factor, model.vacancy_factor,
@@ -103,7 +103,7 @@ def referral_candidates(model: CommissioningModel, searching: np.ndarray, seen: 
     c, p, pay = model.claimants, model.p, model.payments
     m = len(searching)
     ids, seen_out, barrier = np.empty(m, np.int64), np.empty(m), np.empty(m, np.int8)
-    exponent, facts = _buffer(model, "gain_exponent", 2, m), _buffer(model, "gain_facts", 2, m)
+    exponent, facts = scratch(model, "gain_exponent", 2, m), scratch(model, "gain_facts", 2, m)
     lift = p["barrier_penalty"] ** (-p["specialist_barrier_reduction"])
     n = kernel(searching, seen, c.episode_provider, c.weeks_on_programme,
                int(p["specialist_episode_weeks"]), int(model.programme_weeks), c.barriers,
@@ -164,7 +164,7 @@ def census(model: CommissioningModel, lo: int, hi: int, fresh: bool = True) -> n
     return counts
 
 
-def _buffer(model: CommissioningModel, name: str, rows: int, n: int) -> np.ndarray:
+def scratch(model: CommissioningModel, name: str, rows: int, n: int) -> np.ndarray:
     """A [rows, n] scratch array kept on the model and grown as needed, so the weekly
     passes do not map and unmap tens of megabytes at national scale."""
     buffers = model.__dict__.setdefault("_scratch", {})
