@@ -102,11 +102,15 @@ def _draw_people(p: dict, rng: np.random.Generator, referral_week: np.ndarray) -
     locality = np.minimum((u[:, 1] * p["localities"]).astype(np.int16), p["localities"] - 1)
     # Barriers: a Gaussian copula, so that barriers cluster in the same people.
     rho = p["barrier_correlation"]
-    latent = np.sqrt(rho) * rng.standard_normal(n)[:, None] + np.sqrt(1 - rho) * \
-        rng.standard_normal((n, len(BARRIERS)))
+    common = np.sqrt(rho) * rng.standard_normal(n)[:, None]
+    latent = rng.standard_normal((n, len(BARRIERS)))  # in place below: the largest array
+    latent *= np.sqrt(1 - rho)
+    latent += common
     threshold = ndtri(np.clip(barrier_prevalence(p), 1e-12, 1 - 1e-12))
-    has = latent < threshold[group]
-    barriers = (has * (1 << np.arange(len(BARRIERS)))).sum(axis=1).astype(np.uint8)
+    barriers = np.zeros(n, np.uint8)
+    for b in range(len(BARRIERS)):
+        barriers |= (latent[:, b] < threshold[group, b]).astype(np.uint8) << np.uint8(b)
+    del latent, common
     # Job readiness beyond barriers: mean one on the hazard scale.
     sd = p["heterogeneity_sd"]
     readiness = (sd * rng.standard_normal(n) - 0.5 * sd * sd).astype(np.float32)
