@@ -73,10 +73,14 @@ def _draw_groups(p: dict, referral_week: np.ndarray, u: np.ndarray) -> np.ndarra
         x = np.zeros_like(x)
     elif shares[~esa].sum() <= 0:
         x = np.ones_like(x)
-    weights = np.where(esa[None, :], x[:, None], 1.0 - x[:, None]) * inside
-    cumulative = np.cumsum(weights, axis=1)
-    cumulative /= cumulative[:, -1:]
-    return (u[:, None] >= cumulative).sum(axis=1).clip(0, len(shares) - 1).astype(np.int8)
+    group = np.empty(len(u), np.int8)
+    for start in range(0, len(u), 65_536):  # in slices: [n, groups] arrays at 1.8M are large
+        rows = slice(start, start + 65_536)
+        weights = np.where(esa[None, :], x[rows, None], 1.0 - x[rows, None]) * inside
+        cumulative = np.cumsum(weights, axis=1)
+        cumulative /= cumulative[:, -1:]
+        group[rows] = (u[rows, None] >= cumulative).sum(axis=1).clip(0, len(shares) - 1)
+    return group
 
 
 def barrier_prevalence(p: dict) -> np.ndarray:
