@@ -66,7 +66,7 @@ model.run_model()
 done, done_cpu = time.perf_counter(), time.process_time()
 print(json.dumps({"claimants": n, "weeks": model.p["weeks"], "build_s": built - start,
                   "run_s": done - built, "run_cpu_s": done_cpu - built_cpu,
-                  "fused": model.fused, "peak_mb": resource.getrusage(
+                  "fused": getattr(model, "fused", False), "peak_mb": resource.getrusage(
                       resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "job_outcome_rate": model.metrics()["job_outcome_rate"]}))
 """
