@@ -27,6 +27,7 @@ import numpy as np
 
 from commissioning.agents.claimant import FIRST_BIT, POPCOUNT
 
+from .scenario import ScenarioError
 from .support_decisions import hazard, seen_hazard, support_levels
 
 if TYPE_CHECKING:
@@ -41,17 +42,17 @@ BLOCK = 8192  # claimants a fused pass takes at a time (its scratch stays in cac
 def use_numba(claimants: int) -> bool:
     """Whether a model of this many claimants runs the fused numba pass."""
     choice = os.environ.get(ENVIRONMENT, "auto").strip().lower() or "auto"
-    if choice not in CHOICES:
-        raise ValueError(f"{ENVIRONMENT}={os.environ[ENVIRONMENT]!r}: expected one of "
-                         f"{', '.join(CHOICES)}")
+    if choice not in CHOICES:  # bad input: one clear message (exit status 2 from the CLI)
+        raise ScenarioError("the environment", ENVIRONMENT, f"one of {', '.join(CHOICES)}",
+                            os.environ[ENVIRONMENT])
     if choice == "numpy" or (choice == "auto" and claimants < NUMBA_FROM):
         return False
     try:
         import numba  # noqa: F401
     except ImportError:
         if choice == "numba":
-            raise ImportError(f"{ENVIRONMENT}=numba, but numba is not installed "
-                              "(pip install numba)") from None
+            raise ScenarioError("the environment", ENVIRONMENT, "numpy or auto when numba is "
+                                "not installed (pip install numba)", "numba") from None
         return False
     return True
 

@@ -12,6 +12,7 @@ import json
 import pytest
 
 from commissioning.model.claimant_kernels import ENVIRONMENT, use_numba
+from commissioning.model.scenario import ScenarioError
 
 from .reference_metrics import CASES, REFERENCE, REGENERATE, case_results, differences
 
@@ -77,5 +78,15 @@ def test_kernel_choice(monkeypatch):
     monkeypatch.setenv(ENVIRONMENT, "numpy")
     assert not use_numba(1_800_000)
     monkeypatch.setenv(ENVIRONMENT, "nmuba")
-    with pytest.raises(ValueError, match="COMMISSIONING_KERNELS='nmuba': expected one of"):
+    with pytest.raises(ScenarioError, match="COMMISSIONING_KERNELS: expected one of auto, "
+                       "numba, numpy, got 'nmuba'"):
         use_numba(1500)
+
+
+def test_a_misspelt_kernel_choice_is_one_line_from_the_command(monkeypatch, capsys):
+    from commissioning.cli.main import main
+
+    monkeypatch.setenv(ENVIRONMENT, "fast")
+    assert main(["run", "--set", "area.claimants=300", "--set", "run.weeks=3"]) == 2
+    err = capsys.readouterr().err
+    assert "COMMISSIONING_KERNELS" in err and "Traceback" not in err
