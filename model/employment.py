@@ -35,7 +35,7 @@ import numpy as np
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, SEARCHING
 
 from .accounts import OUTCOME, SERVICE_FEE, SPECIALIST_OUTCOME
-from .claimant_kernels import ids_between, scratch
+from .claimant_kernels import ids_between
 from .integration_services import IN_WORK_SUPPORT, in_work_supported
 from .job_retention import hazard_at
 from .payment_rules import SERVICE_FEE_PERIOD, pay_down_the_chain
@@ -64,10 +64,8 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
     hazard before support.
     """
     c, pay = model.claimants, model.payments
-    # (into scratch rows kept on the model: the largest arrays of the week)
-    u = scratch(model, "weekly_uniform", 2, hi - lo)
-    u_find = model.streams.weekly_uniform("job_finding", week, lo, hi, out=u[0])
-    u_loss = model.streams.weekly_uniform("job_loss", week, lo, hi, out=u[1])
+    u_find = model.streams.weekly_uniform("job_finding", week, lo, hi)
+    u_loss = model.streams.weekly_uniform("job_loss", week, lo, hi)
 
     # 1-2. Claimants in work: keep the job or lose it; count towards milestones.
     working = ids_between(model, c.status, lo, hi, IN_WORK, IN_WORK_AFTER)

@@ -35,16 +35,9 @@ class RandomStreams:
         entropy = [self.seed, stream_id(name), *(int(k) for k in keys)]
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
 
-    def weekly_uniform(self, name: str, week: int, lo: int, hi: int,
-                       out: np.ndarray | None = None) -> np.ndarray:
-        """Uniform(0,1) draws for claimants lo..hi-1 in `week`; element k is claimant lo+k.
-
-        `out`, if given, is filled (hi - lo float64s): the same numbers, without mapping
-        fresh memory each week for the largest draws.
-        """
+    def weekly_uniform(self, name: str, week: int, lo: int, hi: int) -> np.ndarray:
+        """Uniform(0,1) draws for claimants lo..hi-1 in `week`; element k is claimant lo+k."""
         bits = np.random.PCG64(np.random.SeedSequence([self.seed, stream_id(name), int(week)]))
         if lo:
             bits.advance(lo)
-        if out is not None:
-            return np.random.Generator(bits).random(out=out)
         return np.random.Generator(bits).random(hi - lo)
