@@ -1,12 +1,15 @@
-"""The searching claimants' week in one pass: hazards and the support decision, fused.
+"""Fused passes over claimants: the week's per-claimant arithmetic as numba loops.
 
-Each week every searching claimant's true hazard, the hazard their case holder
-sees, and the case holder's choice of support (`support_decisions`) take some
-forty array passes in numpy, most of the model's time at national scale. With
-numba they are one loop over the claimants that reads each claimant's row once
-(`_fused_numba.py`); the arithmetic is the same, operation for operation, so the
-results are the same (to the last bit where the machine's `expm1` agrees with
-numpy's, within 1e-12 otherwise).
+At national scale most of a week is many small numpy passes over the claimants in
+play: the searching claimants' hazards and the support rule (`support_decisions`),
+the specialist referral candidates, and the scans of the active window (who is
+searching, in work or waiting; the census the conservation check and the weekly
+metrics read; jobs kept, lost and found; the no-programme world; the programme clock).
+With numba each is one loop (`_fused_numba.py`) that does the same arithmetic in the
+same order and types; `expm1` stays numpy's own vectorised one, between loops. So the
+results are the same to the last bit (`tests/test_results_unchanged.py` runs both).
+The helpers here are those several modules share; the other fused steps are called
+where their numpy versions are, each beside it.
 
 Which is used is chosen per model by the environment variable
 `COMMISSIONING_KERNELS`:
@@ -15,7 +18,7 @@ Which is used is chosen per model by the environment variable
   numba is installed; numpy for smaller runs, which then start without loading
   numba (about 0.4 s and 100 MB) or its compiled loops;
 - `numba`: always (an error if numba is missing);
-- `numpy`: never (the plain numpy functions of `support_decisions`).
+- `numpy`: never (the numpy passes, as before the fused loops).
 """
 
 from __future__ import annotations
