@@ -14,13 +14,15 @@ import subprocess
 import sys
 
 import pytest
+from matplotlib.text import Text
 
 from commissioning.model import load_scenario
-from commissioning.viz.compare_page import comparison_markdown
+from commissioning.viz.compare_page import comparison_rows
+from commissioning.viz.layout import DEFAULT
+from commissioning.viz.pictures import frame, sheet_of
 from commissioning.viz.runs import Runs
 from commissioning.viz.settings import Settings
-from commissioning.viz.ui import markdown_html
-from commissioning.viz.views import charts_view, network_view
+from commissioning.viz.views import table_html
 
 SCRIPT = "<img src=x onerror=alert(document.cookie)>"
 MARKUP = "a|b *c* _d_ [x](javascript:alert(1)) `e` \\ <b>f</b> &amp;"
@@ -39,23 +41,27 @@ def runs_named(first: str, second: str, name: str = "A scenario") -> Runs:
 def test_a_file_name_in_the_comparison_table_is_text_not_markup(label):
     runs = runs_named(label, "plain")
     runs.step(1)
-    page = markdown_html(comparison_markdown(runs))
-    assert re.findall(r"<(\w+)", page) == re.findall(r"<(\w+)", markdown_html(
-        comparison_markdown(runs_named("plain", "plain2")))), "the label made markup"
+    page = table_html(comparison_rows(runs))
+    assert re.findall(r"<(\w+)", page) == re.findall(r"<(\w+)", table_html(
+        comparison_rows(runs_named("plain", "plain2")))), "the label made markup"
     header = page[:page.index("</tr>")]
     assert len(re.findall(r"<th[ >]", header)) == 4  # a | in a name splits no cell
-    assert label in html.unescape(re.sub(r"<[^>]+>", "", page))  # shown as typed
+    # shown as typed (the start of it: a title is at most 40 characters)
+    assert label[:30] in html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
 def test_a_name_of_maths_is_drawn_as_text_in_bounded_time():
     """In a child process, so that a regression is stopped instead of drawing for minutes."""
     code = """
 from tests.test_security_text import runs_named, MATHS
-from commissioning.viz.views import charts_view, network_view
+from commissioning.viz.downloads import pictures_png
+from commissioning.viz.layout import DEFAULT
+from commissioning.viz.pictures import frame
+from commissioning.viz.runs import Runs
 runs = runs_named(MATHS, "plain", MATHS)
-network_view(runs).png()
-charts_view(runs).png()
-network_view(runs).full_png()
+for shown in (*frame(runs, runs.week, DEFAULT), *frame(Runs(runs.settings[:1]), 0, DEFAULT)):
+    assert shown.failure is None, shown.failure
+pictures_png(runs)
 print("drawn")
 """
     try:
@@ -68,12 +74,12 @@ print("drawn")
 
 def test_a_persons_text_in_a_picture_is_one_short_plain_line():
     runs = runs_named(MATHS, "plain", MATHS)
-    explore = Runs(runs.settings[:1])  # one run: the title carries the scenario's own name
-    title = network_view(explore).drawings[0].ax._left_title
-    assert not title.get_parse_math()
-    assert len(title.get_text()) <= 80 and title.get_text().startswith("Who refers")
-    keys = [t for legend in charts_view(runs).fig.legends for t in legend.get_texts()]
-    keys += [t for sub in charts_view(runs).fig.subfigs for legend in sub.legends
-             for t in legend.get_texts()]
-    mine = [t for t in keys if t.get_text().startswith("$x+")]
-    assert mine and all(not t.get_parse_math() and len(t.get_text()) <= 40 for t in mine)
+    explore = Runs(runs.settings[:1])  # one run: the network's title carries its title
+    mine = []
+    for these in (runs, explore):
+        frame(these, 0, DEFAULT)
+        for figure in sheet_of(these).figures.values():
+            mine += [t for t in figure.fig.findobj(Text) if "x+x" in t.get_text()]
+    assert mine, "the scenario's name is in no picture"
+    assert all(not t.get_parse_math() and len(t.get_text()) <= 80 for t in mine), \
+        [t.get_text()[:100] for t in mine if t.get_parse_math() or len(t.get_text()) > 80]

@@ -90,11 +90,13 @@ def title_of(label: str, scenario: Scenario | None = None) -> str:
     """
     if label in SHORT_TITLES:
         return SHORT_TITLES[label]
-    name = " ".join(str(getattr(scenario, "name", "") or "").split())
-    if len(name) > TITLE_CHARACTERS:
-        name = name[:TITLE_CHARACTERS - 1] + "…"
+    def short(text: str) -> str:  # plain text, one line, at most TITLE_CHARACTERS
+        text = " ".join(str(text).split())
+        return text if len(text) <= TITLE_CHARACTERS else text[:TITLE_CHARACTERS - 1] + "…"
+
+    name = short(getattr(scenario, "name", "") or "")
     if label.endswith(UPLOADED):
-        file = label.removesuffix(UPLOADED)
+        file = short(label.removesuffix(UPLOADED))
         return f"{name} (uploaded: {file})" if name else f"{file} (uploaded)"
     return name or short_name(label)
 
