@@ -143,8 +143,10 @@ def test_every_text_is_large_enough_to_read_from_the_back(screen, path, width, h
 def test_at_150_percent_zoom_the_controls_leave_the_page_usable(screen, path):
     page = screen(path, 853, 480, scale=1.5)  # a 1280x720 screen, browser zoom 150%
     for picture in (0, PICTURES[path] - 1):  # at the top of the page and at its end
-        page.evaluate("k => document.querySelectorAll('.picture img')[k]"
-                      ".scrollIntoView({block: 'center'})", picture)
+        # (a picture drawn again for the new width replaces its element: wait for it)
+        page.wait_for_function("k => { const img = document.querySelectorAll('.picture img')[k];"
+                               " if (img) img.scrollIntoView({block: 'center'});"
+                               " return !!img; }", arg=picture, timeout=LOAD)
         cover = page.evaluate(MEASURE_COVER)
         assert cover["drawers"] == 0, "a drawer or an overlay lies over the page"
         kept = cover["kept"]
