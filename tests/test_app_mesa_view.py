@@ -135,7 +135,7 @@ def test_mesa_view_loads_offline_in_mesas_interface_and_steps(session):
         page.wait_for_function(
             "([before, n]) => document.body.innerText.includes(`Step: ${n}`) && "
             "[...document.querySelectorAll('.mesa-view .picture img')].filter((img, k) => "
-            "img.src !== before[k]).length >= 7", arg=[before, n], timeout=ACT)
+            "img.src !== before[k]).length >= 7", arg=[before, n], timeout=LOAD)
         counter(page, n)
 
 
