@@ -9,6 +9,15 @@ alone, and its spread across replicates gives a tight interval.
 The runs go through `experiments.executor` like a sweep's: in this process,
 on a local Dask cluster or on a running one, finishing in any order and
 reported as they finish.
+
+Over the posterior (`compare_posterior`, `compare --posterior`): K parameter
+sets are drawn from the fit's posterior by weight, and each draw is run under
+every scenario on the same seeds, so a draw's difference between scenarios is
+due to the scenarios alone in that plausible world. The table then gives each
+metric's mean and its 95% interval over draws and seeds (where the values lie,
+not how well the mean is known), the paired difference likewise, and
+`share_of_draws_higher`: in what share of draws the scenario's metric (its mean
+over the draw's seeds) is higher than the first scenario's.
 """
 
 from __future__ import annotations
@@ -140,6 +149,86 @@ def summarise(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
                 row["diff"], row["diff_low"], row["diff_high"] = mean_interval(diff)
             else:
                 row["diff"] = row["diff_low"] = row["diff_high"] = math.nan
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def compare_posterior(scenarios: list[Scenario], draws: list[dict[str, float]],
+                      replicates: int = 1, base_seed: int = 1, workers: int = 1,
+                      overrides: dict[str, Any] | None = None,
+                      progress: Callable[[int, int], None] | None = None,
+                      scheduler: str | None = None) -> Comparison:
+    """Run every scenario under each posterior draw on common seeds; summarise over draws.
+
+    Draw k's replicate r runs on seed `base_seed + k * replicates + r` in every
+    scenario, with the draw's fitted values set in each (`posterior.apply_draw`).
+    """
+    from .calibration.posterior import apply_draw
+    from .executor import open_executor, run_all
+
+    names = unique_names(scenarios)
+    tasks, places = [], []
+    for k, values in enumerate(draws):
+        for r in range(replicates):
+            for name, sc in zip(names, scenarios, strict=True):
+                params = apply_draw({**sc.params, **(overrides or {})}, values)
+                tasks.append(({**params, "seed": base_seed + k * replicates + r}, name))
+                places.append((k, r))
+    with open_executor(workers, scheduler) as pool:
+        results: list[RunResult] = run_all(pool, _run_task, tasks, progress)
+
+    rows, weekly = [], []
+    for (k, r), res in zip(places, results, strict=True):
+        run = k * replicates + r
+        rows.append({"scenario": res.scenario, "draw": k, "replicate": run, "seed": res.seed,
+                     "seconds": res.seconds, **draws[k], **res.metrics})
+        w = res.weekly.reset_index()
+        w.insert(0, "replicate", run)
+        w.insert(0, "scenario", res.scenario)
+        weekly.append(w)
+    runs = pd.DataFrame(rows)
+    return Comparison(names, runs, pd.concat(weekly, ignore_index=True),
+                      summarise_posterior(runs, names))
+
+
+def spread(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and the central `level` interval of the values themselves (NaN dropped)."""
+    values = np.asarray(values, float)
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return (math.nan, math.nan, math.nan)
+    tail = (1 - level) / 2
+    return (float(values.mean()), float(np.quantile(values, tail)),
+            float(np.quantile(values, 1 - tail)))
+
+
+def share_higher(mine: pd.DataFrame, first: pd.DataFrame, metric: str) -> float:
+    """Share of draws in which `mine`'s metric (mean over the draw's seeds) beats `first`'s."""
+    a = first.groupby("draw")[metric].mean()
+    b = mine.groupby("draw")[metric].mean()
+    valid = a.notna() & b.notna()
+    return float((b[valid] > a[valid]).mean()) if valid.any() else math.nan
+
+
+def summarise_posterior(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Per metric and scenario: mean and 95% interval over draws and seeds; the paired
+    difference from the first scenario likewise; the share of draws in which it is higher."""
+    rows = []
+    first = runs[runs.scenario == names[0]].set_index("replicate")
+    draws = runs["draw"].nunique()
+    for metric in FINAL_KEYS:
+        for name in names:
+            mine = runs[runs.scenario == name].set_index("replicate")
+            mean, low, high = spread(mine[metric].to_numpy(float))
+            row = {"metric": metric, "scenario": name, "mean": mean, "ci_low": low,
+                   "ci_high": high, "replicates": len(mine), "draws": draws}
+            if name != names[0]:
+                diff = (mine[metric] - first[metric]).to_numpy(float)
+                row["diff"], row["diff_low"], row["diff_high"] = spread(diff)
+                row["share_of_draws_higher"] = share_higher(mine, first, metric)
+            else:
+                row["diff"] = row["diff_low"] = row["diff_high"] = math.nan
+                row["share_of_draws_higher"] = math.nan
             rows.append(row)
     return pd.DataFrame(rows)
 

@@ -9,6 +9,13 @@ dated targets are read at the model week of that date.
 
 `primary` marks C1-C5, the targets the fit must reach; the others test early
 dynamics, the money flow and the supply chain (DOMAIN's notes to section 6).
+
+The deadweight lines N1 and N2 (`deadweight`) are DOMAIN's non-intervention
+figures (sections 2.4 and 7): the share of a group who would have reached a job
+outcome with no programme at all, read from the model's counterfactual (the same
+claimants, run alongside on the same random numbers with no programme). Without
+them nothing pins down how much of the programme's outcomes are additional. The
+fit must reach them as it must reach C1-C5 (`required`).
 """
 
 from __future__ import annotations
@@ -48,6 +55,17 @@ class Target:
     source: str
     read: Callable[[CommissioningModel, pd.DataFrame], float]
     primary: bool = False
+    deadweight: bool = False
+
+    @property
+    def key(self) -> str:
+        """The target's name in files (evaluations, logs): its ID and label."""
+        return f"{self.id} {self.label}"
+
+    @property
+    def required(self) -> bool:
+        """A target the fit must reach: C1-C5 and the deadweight lines."""
+        return self.primary or self.deadweight
 
     def inside(self, value: float) -> bool:
         return self.low <= value <= self.high
@@ -81,6 +99,8 @@ def _cohort_rate(start: int, weeks: int = 4) -> Callable:
         c = m.claimants
         cohort = (c.referral_week >= start) & (c.referral_week < start + weeks)
         jo = c.job_outcome_week[cohort]
+        if not len(jo):
+            return float("nan")  # no referrals that month (a short test run)
         return float(((jo >= 0) & (jo - c.referral_week[cohort] < 52)).mean())
     return read
 
@@ -148,6 +168,15 @@ def _subcontractor_churn(m: CommissioningModel, w: pd.DataFrame) -> float:
     alive_then = [o for o in subs if left(o) is None or left(o) > JANUARY_2012]
     gone = [o for o in alive_then if left(o) is not None and left(o) <= JULY_2012]
     return len(gone) / len(alive_then) if alive_then else float("nan")
+
+
+def _no_programme_rate(group: str) -> Callable:
+    """Share of a group's referrals who reach a job outcome with no programme (deadweight)."""
+    def read(m: CommissioningModel, w: pd.DataFrame) -> float:
+        c = m.claimants
+        mine = (c.group == PAYMENT_GROUPS.index(group)) & (c.referral_week < len(w) - 1)
+        return float(c.cf_outcome[mine].mean()) if mine.any() else float("nan")
+    return read
 
 
 def _weekly(column: str, week: int | None = None) -> Callable:
@@ -221,9 +250,17 @@ TARGETS: tuple[Target, ...] = (
            "share", "NAO 2014 via NCVO [S51]", _weekly("subcontractor_income_vs_expected")),
     Target("C25", "commissioner funding per ESA participant", 690, 550, 700, "£",
            "Inclusion 2014 [S13]", _esa_funding_per_participant),
+    Target("N1", "no-programme 2-yr job outcome rate, JSA 25+ (deadweight)", 0.15, 0.10,
+           0.26, "share", "PAC 2013 [S4] (9.2% in 14 months); FND comparator 26% [S6]",
+           _no_programme_rate("jsa_25_plus"), deadweight=True),
+    Target("N2", "no-programme 2-yr job outcome rate, new ESA (deadweight)", 0.11, 0.11,
+           0.15, "share", "Inclusion 11%, DWP 15% [S13]", _no_programme_rate("esa_new"),
+           deadweight=True),
 )
 
 PRIMARY = tuple(t for t in TARGETS if t.primary)
+DEADWEIGHT = tuple(t for t in TARGETS if t.deadweight)
+REQUIRED = tuple(t for t in TARGETS if t.required)
 
 
 def read_targets(model: CommissioningModel, targets: tuple[Target, ...] = TARGETS
