@@ -248,6 +248,22 @@ def _pyabc_quiet():
         logger.setLevel(level)
 
 
+def _interrupted(exc: BaseException | None) -> bool:
+    """True if a KeyboardInterrupt is anywhere in an exception's chain.
+
+    Ctrl-C in the middle of a generation raises in our sampler; pyabc's `run`
+    then closes its database session in a `finally`, which can itself fail (the
+    interrupted transaction) and hide the interrupt behind a database error.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 @dataclass
 class Generation:
     t: int
@@ -326,7 +342,12 @@ def run_generations(out: Path, store: EvaluationStore, runs: Runs,
             before = runs.new
             say(f"generation {t}: epsilon {eps:.3g}" if t else
                 "generation 0: the prior, every set accepted")
-            abc.run(max_nr_populations=1)
+            try:
+                abc.run(max_nr_populations=1)
+            except Exception as exc:
+                if _interrupted(exc):  # pyabc's clean-up failed on the way out of Ctrl-C
+                    raise KeyboardInterrupt from None
+                raise
             if history(out).max_t < t:
                 say(f"generation {t} not finished: the budget of {runs.budget} evaluations "
                     "is spent (a larger --budget goes on from here)")
