@@ -141,7 +141,7 @@ def fit_figure(table: pd.DataFrame, runs: list[dict]) -> Figure:
     from commissioning.viz.charts import OKABE_ITO
 
     fig = Figure(figsize=(15, 4.8), layout="constrained")
-    ax1, ax2, ax3 = fig.subplots(1, 3)
+    ax1, ax2, ax3 = fig.subplots(1, 3, width_ratios=[1.25, 1, 1])
     primary = table[table.required]  # C1-C5, then the deadweight lines N1-N2
     x = np.arange(len(primary))
     ax1.bar(x - 0.2, primary.figure * 100, 0.4, color=OKABE_ITO[1], label="published")
@@ -150,8 +150,9 @@ def fit_figure(table: pd.DataFrame, runs: list[dict]) -> Figure:
     ax1.bar(x + 0.2, primary.model_mean * 100, 0.4, color=OKABE_ITO[0], label="model")
     ax1.vlines(x + 0.2, primary.model_low.clip(lower=0) * 100, primary.model_high * 100,
                color="grey", lw=2, label="model 95% interval")
-    ax1.set_xticks(x, ["JSA 18-24\nC1", "JSA 25+\nC2", "new ESA\nC3", "ESA ex-IB\nC4",
-                       "all\nC5", "JSA 25+\nno prog.\nN1", "new ESA\nno prog.\nN2"])
+    ax1.set_xticks(x, ["JSA\n18-24\nC1", "JSA\n25+\nC2", "new\nESA\nC3", "ESA\nex-IB\nC4",
+                       "all\n\nC5", "JSA 25+\nno prog.\nN1", "new ESA\nno prog.\nN2"],
+                   fontsize=8)
     ax1.set_ylabel("job outcomes within two years per referral (%)")
     ax1.set_title("Two-year job outcome rates, and without the programme")
     ax1.legend(fontsize=8)
