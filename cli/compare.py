@@ -14,6 +14,7 @@ from .options import add_set, add_workers, command, positive, scenario, seed, se
 
 DEFAULT_COMPARISON = ("two_tier", "locality")
 FILES = ("comparison.csv", "runs.csv", "weekly.csv", "job_outcomes.png", "provider_cash.png")
+POSTERIOR_FIGURE = "posterior_differences.png"  # with --posterior
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "Run every scenario on the same seeds (replicate r uses seed SEED + r in "
                    "every scenario) and print each metric's mean and 95% interval, and the "
                    "paired difference from the first scenario. Writes " + ", ".join(FILES)
-                   + " to --out.")
+                   + f" to --out (and {POSTERIOR_FIGURE} with --posterior).")
     cmp_.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                       help="scenario files or shipped names; the first is the reference "
                            "(default: two_tier locality)")
@@ -84,7 +85,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     n, scheduler = workers(args, runs)
     with Outputs() as outputs:
         out = outputs.folder(args.out, "--out", "a folder for the comparison's files")
-        for name in FILES:
+        for name in FILES + ((POSTERIOR_FIGURE,) if draws is not None else ()):
             outputs.file(out / name, "--out")
         print(f"compare: {runs} runs on {describe(n, scheduler)}", file=sys.stderr,
               flush=True)
@@ -104,6 +105,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         result.weekly.to_csv(out / "weekly.csv", index=False)
         save(job_outcomes_figure(result.weekly, result.scenarios), out / "job_outcomes.png")
         save(provider_cash_figure(result.weekly, result.scenarios), out / "provider_cash.png")
+        if draws is not None:
+            from commissioning.experiments.comparison import posterior_figure
+
+            save(posterior_figure(result.runs, result.scenarios), out / POSTERIOR_FIGURE)
 
     took = time.perf_counter() - start
     if draws is None:
@@ -116,5 +121,5 @@ def cmd_compare(args: argparse.Namespace) -> int:
               f"in every scenario ({took:.0f}s)")
     print("\n".join(comparison_lines(result.table, result.scenarios)))
     print(f"\nwritten: {out / 'comparison.csv'}, runs.csv, weekly.csv, job_outcomes.png, "
-          "provider_cash.png")
+          "provider_cash.png" + (f", {POSTERIOR_FIGURE}" if draws is not None else ""))
     return 0

@@ -182,7 +182,8 @@ def compare_posterior(scenarios: list[Scenario], draws: list[dict[str, float]],
     for (k, r), res in zip(places, results, strict=True):
         run = k * replicates + r
         rows.append({"scenario": res.scenario, "draw": k, "replicate": run, "seed": res.seed,
-                     "seconds": res.seconds, **draws[k], **res.metrics})
+                     "seconds": res.seconds, **draws[k],
+                     **{key: res.metrics[key] for key in FINAL_KEYS}})
         w = res.weekly.reset_index()
         w.insert(0, "replicate", run)
         w.insert(0, "scenario", res.scenario)
@@ -232,6 +233,70 @@ def summarise_posterior(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
                 row["share_of_draws_higher"] = math.nan
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+#: Metrics drawn by `posterior_figure`: the headline of a comparison of regimes.
+POSTERIOR_FIGURE_METRICS = (
+    "job_outcome_rate", "additional_job_outcome_rate", "job_outcome_rate_high_barrier",
+    "parked_share", "providers_insolvent_share", "small_providers_lowest_cash",
+    "cost_per_additional_job_outcome", "resources_per_job_outcome",
+)
+
+
+def _tick(metric: str, value: float) -> str:
+    """A difference on a narrow axis: points for rates and shares, £ (k) for money."""
+    from commissioning.experiments.report import value_text
+
+    if metric.endswith(("_rate", "_share")) or "_rate_" in metric:
+        return f"{100 * value:+.1f}pp"
+    text = value_text(metric, value)
+    if "£" in text:
+        return f"{'-' if value < 0 else ''}£{abs(value) / 1000:,.0f}k" if abs(value) >= 10_000 \
+            else text
+    return f"{value:+.2g}"
+
+
+def posterior_figure(runs: pd.DataFrame, names: list[str],
+                     metrics: Iterable[str] = POSTERIOR_FIGURE_METRICS) -> Any:
+    """Each draw's paired difference (each scenario minus the first), one panel a metric.
+
+    One dot per draw (its mean over its seeds), so the spread is the uncertainty
+    the fit leaves; the title gives the share of draws in which it is higher.
+    """
+    from matplotlib.figure import Figure
+
+    from commissioning.viz.charts import OKABE_ITO
+
+    metrics = list(metrics)
+    cols = 4
+    rows = math.ceil(len(metrics) / cols)
+    fig = Figure(figsize=(4 * cols, 2.6 * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    reference = runs[runs.scenario == names[0]]
+    first = reference.groupby("draw")
+    rng = np.random.default_rng(0)  # vertical jitter only, to keep dots apart
+    for ax, metric in zip(axes, metrics, strict=False):
+        base = first[metric].mean()
+        shares = []
+        for k, name in enumerate(names[1:]):
+            mine = runs[runs.scenario == name]
+            diff = (mine.groupby("draw")[metric].mean() - base).dropna()
+            ax.scatter(diff, k + rng.uniform(-0.15, 0.15, len(diff)), s=14, alpha=0.7,
+                       color=OKABE_ITO[(k + 1) % len(OKABE_ITO)])
+            shares.append(f"{100 * share_higher(mine, reference, metric):.0f}%"
+                          if len(diff) else "n/a")
+        ax.axvline(0, color="black", lw=1)
+        ax.set_yticks(range(len(names) - 1), [n[:14] for n in names[1:]], fontsize=8)
+        ax.set_ylim(-0.6, len(names) - 1.4)
+        ax.set_title(f"{metric}\nhigher in {', '.join(shares)} of draws", fontsize=9)
+        ticks = ax.get_xticks()
+        ax.set_xticks(ticks, [_tick(metric, t) for t in ticks], fontsize=7)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(metrics):]:
+        ax.set_visible(False)
+    fig.suptitle(f"Paired difference from {names[0]} in each posterior draw "
+                 f"({runs['draw'].nunique()} draws)", fontsize=11)
+    return fig
 
 
 def unique_names(scenarios: list[Scenario] | tuple[Scenario, ...]) -> list[str]:

@@ -58,9 +58,9 @@ def test_abc_recovers_known_parameters_within_the_posterior_90_percent_interval(
         synthetic.append(replace(t, figure=v, low=v - 0.01, high=v + 0.01))
     with Outputs() as outputs:
         result = calibrate(sc, tmp_path / "fit", outputs, free, synthetic,
-                           Settings(population=12, generations=4, budget=200, seed=5,
+                           Settings(population=12, generations=3, budget=150, seed=5,
                                     select=1), workers=0, say=lambda _: None)
-    assert result.generations == 4
+    assert result.generations == 3
     post = result.posterior
     width = {}
     for fp, want in zip(free, truth, strict=True):
@@ -115,7 +115,7 @@ def test_a_fit_killed_with_kill_9_resumes_without_losing_or_repeating_an_evaluat
     for name in after:
         assert _content(killed / "evaluations" / f"{name}.json") == _content(
             reference / "evaluations" / f"{name}.json"), name
-    keys = [(tuple(d["unit"]), d["seed"]) for d in
+    keys = [(tuple(d["position"]), d["seed"]) for d in
             (_content(p) for p in (killed / "evaluations").glob("*.json"))]
     assert len(keys) == len(set(keys))
     for generation in ("g00", "g01"):

@@ -13,7 +13,7 @@ Why no evaluation is lost and none is done twice, whatever stops the fit
   disk and renamed over its final name, so a file under its final name is
   complete; a damaged one (a full disk) is named, deleted and run again;
 - the files are read back into a cache keyed by the evaluation's parameters
-  (their place in the prior's unit cube, exact to the last bit: JSON keeps
+  (their position in the fit's coordinates, exact to the last bit: JSON keeps
   every digit of a float) and its seed. The fit's proposals repeat exactly on
   a rerun (`smc.py` seeds each one by its generation and place), so a rerun
   finds every finished evaluation in the cache and runs only the rest;
@@ -45,7 +45,7 @@ MANIFEST = "calibration.json"
 FOLDER = "evaluations"
 LOCK = ".lock"
 #: Layout of the evaluation files; a folder written in another is refused.
-FORMAT = 1
+FORMAT = 2
 NAME = re.compile(r"^[A-Za-z0-9-]+$")
 
 
@@ -54,21 +54,21 @@ class Evaluation:
     """One model run of the fit: where in the prior it was, its seed, every target."""
 
     name: str  # the file's stem: g02-000117, pick-g05-03-1
-    unit: tuple[float, ...]  # the free parameters' places in their prior ranges, in [0, 1]
+    position: tuple[float, ...]  # each free parameter's place in its prior range, 0-1
     seed: int
     parameters: dict[str, float]  # the same, in the parameters' own units
     targets: dict[str, float]  # every target's value in this run, by Target.key
     seconds: float
 
     def text(self) -> str:
-        return json.dumps({"name": self.name, "seed": self.seed, "unit": list(self.unit),
+        return json.dumps({"name": self.name, "seed": self.seed, "position": list(self.position),
                            "parameters": self.parameters, "targets": self.targets,
                            "seconds": round(self.seconds, 3)}, indent=1)
 
     @classmethod
     def parse(cls, text: str) -> Evaluation:
         d = json.loads(text)
-        return cls(d["name"], tuple(float(u) for u in d["unit"]), int(d["seed"]),
+        return cls(d["name"], tuple(float(u) for u in d["position"]), int(d["seed"]),
                    {k: float(v) for k, v in d["parameters"].items()},
                    {k: float(v) for k, v in d["targets"].items()}, float(d["seconds"]))
 
@@ -156,17 +156,17 @@ class EvaluationStore:
                 self.damaged.append(path)
                 path.unlink(missing_ok=True)
                 continue
-            self._cache[(ev.unit, ev.seed)] = ev
+            self._cache[(ev.position, ev.seed)] = ev
         return len(self._cache)
 
-    def get(self, unit: tuple[float, ...], seed: int) -> Evaluation | None:
-        return self._cache.get((unit, seed))
+    def get(self, position: tuple[float, ...], seed: int) -> Evaluation | None:
+        return self._cache.get((position, seed))
 
     def write(self, ev: Evaluation) -> None:
         """Write one evaluation atomically and add it to the cache."""
         if not NAME.match(ev.name):
             raise ValueError(f"bad evaluation name {ev.name!r}")
-        if not all(math.isfinite(u) for u in ev.unit):
+        if not all(math.isfinite(u) for u in ev.position):
             raise ValueError("an evaluation's parameters must be finite")
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{ev.name}.json"
@@ -176,7 +176,7 @@ class EvaluationStore:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-        self._cache[(ev.unit, ev.seed)] = ev
+        self._cache[(ev.position, ev.seed)] = ev
 
     def __len__(self) -> int:
         return len(self._cache)

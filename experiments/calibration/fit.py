@@ -32,7 +32,14 @@ from .evaluations import EvaluationStore
 from .fitted_file import header, write_fitted
 from .fitting import FreeParameter, distance
 from .posterior import PICK_CENTRE, PICK_SEEDS, summary, vary_tables
-from .smc import Runs, generations_table, posterior_table, run_generations, seed_for
+from .smc import (
+    METHOD,
+    Runs,
+    generations_table,
+    posterior_table,
+    run_generations,
+    seed_for,
+)
 from .targets import TARGETS, Target
 
 FITTED_NAME = "two_tier_fitted.toml"
@@ -71,7 +78,7 @@ def fit_spec(scenario: Scenario, free: Sequence[FreeParameter], targets: Sequenc
     return {"scenario": params,
             "free": [[fp.key, fp.low, fp.high, fp.log, list(fp.linked)] for fp in free],
             "targets": [[t.key, t.low, t.high, t.required] for t in targets],
-            "population": settings.population, "seed": settings.seed}
+            "population": settings.population, "seed": settings.seed, "method": METHOD}
 
 
 def _write_csv(table: pd.DataFrame, path: Path) -> None:
@@ -105,13 +112,13 @@ def pick_point(runs: Runs, posterior: pd.DataFrame, free: Sequence[FreeParameter
     shipped point is the row with the smallest `mean_distance`.
     """
     t = int(posterior.generation.iloc[0])
-    keys = [f"unit {fp.key}" for fp in free]
+    keys = [f"position {fp.key}" for fp in free]
     candidates = posterior.sort_values("distance", kind="stable").head(settings.select)
     seeds = [seed_for(settings.seed, 2, r) for r in range(PICK_SEEDS)]
     wanted = []
     for i, (_, row) in enumerate(candidates.iterrows()):
-        unit = tuple(float(row[k]) for k in keys)
-        wanted += [(f"pick-g{t:02d}-{i:02d}-{r}", unit, s) for r, s in enumerate(seeds)]
+        position = tuple(float(row[k]) for k in keys)
+        wanted += [(f"pick-g{t:02d}-{i:02d}-{r}", position, s) for r, s in enumerate(seeds)]
     todo = [w for w in wanted if runs.store.get(w[1], w[2]) is None]
     while todo or runs.pending:
         while todo and len(runs.pending) < runs.pool.in_flight:
@@ -129,7 +136,7 @@ def pick_point(runs: Runs, posterior: pd.DataFrame, free: Sequence[FreeParameter
                      "inside_required": sum(t.inside(mean_targets[t.key]) for t in targets
                                             if t.required),
                      **{fp.key: float(row[fp.key]) for fp in free},
-                     **{f"unit {fp.key}": float(row[f"unit {fp.key}"]) for fp in free},
+                     **{k: float(row[k]) for k in keys},
                      **{t.key: mean_targets[t.key] for t in targets if t.required}})
     return pd.DataFrame(rows)
 

@@ -19,6 +19,8 @@ resumes at generation boundaries, STACK.md). So:
 - every evaluation is a file (`evaluations.py`) keyed by its parameters and seed;
 - each generation is run by a fresh `ABCSMC` loaded from the database, so a
   first run and a resumed one start every generation from the same state;
+- proposals are drawn inside the prior's range in batches (`_transition`),
+  where pyabc would redraw one at a time;
 - the sampler (`EvaluationSampler`) seeds numpy's global generator, which
   pyabc draws proposals from, by the generation and the proposal's place
   (t, j) before each proposal, and the evaluation's model seed likewise: a
@@ -56,6 +58,15 @@ from .targets import TARGETS, Target
 DATABASE = "abc.db"
 #: Quantile of the previous generation's distances that becomes the next epsilon.
 ALPHA = 0.5
+#: How proposals and thresholds are made; part of what a fit's folder is bound to.
+METHOD = ("pyabc ABC-SMC; kernel twice the weighted covariance, drawn inside the prior's "
+          "range; epsilon the weighted median")
+
+
+def values_at(free: Sequence[FreeParameter], position: Sequence[float]) -> list[float]:
+    """The free parameters' values at a position in the fit's coordinates: each one's
+    place in its prior range, 0 to 1 (`FreeParameter.to_value`)."""
+    return [fp.to_value(u) for fp, u in zip(free, position, strict=True)]
 
 
 def seed_for(base: int, *path: int) -> int:
@@ -95,27 +106,28 @@ class Runs:
         self.pending: dict[Future, tuple[str, tuple[float, ...], int]] = {}
         self.new = 0
 
-    def values(self, unit: Sequence[float]) -> list[float]:
-        return [fp.to_value(u) for fp, u in zip(self.free, unit, strict=True)]
+    def values(self, position: Sequence[float]) -> list[float]:
+        return values_at(self.free, position)
 
     @property
     def left(self) -> int:
         """Evaluations the budget still allows (those running count as done)."""
         return self.budget - len(self.store) - len(self.pending)
 
-    def submit(self, name: str, unit: tuple[float, ...], seed: int) -> None:
-        params = apply(self.base, self.free, self.values(unit))
+    def submit(self, name: str, position: tuple[float, ...], seed: int) -> None:
+        params = apply(self.base, self.free, self.values(position))
         future = self.pool.executor.submit(evaluate, {**params, "seed": seed})
-        self.pending[future] = (name, unit, seed)
+        self.pending[future] = (name, position, seed)
 
     def collect(self) -> None:
         """Wait for at least one running evaluation; file every finished one."""
         done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
         for future in done:
-            name, unit, seed = self.pending.pop(future)
+            name, position, seed = self.pending.pop(future)
             result = future.result()  # a run that raises stops the fit: a bug to fix
             self.store.write(Evaluation(
-                name, unit, seed, {fp.key: v for fp, v in zip(self.free, self.values(unit),
+                name, position, seed, {fp.key: v for fp, v in zip(self.free,
+                                                                   self.values(position),
                                                               strict=True)},
                 result["targets"], result["seconds"]))
             self.new += 1
@@ -129,8 +141,8 @@ class Runs:
 class _NotRunYet(Exception):
     """Raised inside pyabc's simulate_one when the proposal's evaluation is not on disk."""
 
-    def __init__(self, unit: tuple[float, ...]):
-        self.unit = unit
+    def __init__(self, position: tuple[float, ...]):
+        self.position = position
 
 
 class CachedModel:
@@ -142,14 +154,14 @@ class CachedModel:
         self.store, self.keys = store, tuple(keys)
         self.seed = 0  # set by the sampler before each call
 
-    def unit(self, parameter: Any) -> tuple[float, ...]:
+    def position(self, parameter: Any) -> tuple[float, ...]:
         return tuple(float(parameter[k]) for k in self.keys)
 
     def __call__(self, parameter: Any) -> dict[str, float]:
-        unit = self.unit(parameter)
-        found = self.store.get(unit, self.seed)
+        position = self.position(parameter)
+        found = self.store.get(position, self.seed)
         if found is None:
-            raise _NotRunYet(unit)
+            raise _NotRunYet(position)
         return found.targets
 
 
@@ -208,8 +220,8 @@ def _sampler_class() -> type:
                         except _NotRunYet as missing:
                             if runs.left <= 0:
                                 break  # the budget is spent: proposal j is not made
-                            waiting[j] = missing.unit
-                            runs.submit(f"g{t:02d}-{j:06d}", missing.unit,
+                            waiting[j] = missing.position
+                            runs.submit(f"g{t:02d}-{j:06d}", missing.position,
                                         self.model.seed)
                         proposed += 1
                         if j not in waiting:
@@ -246,6 +258,51 @@ def _pyabc_quiet():
         yield
     finally:
         logger.setLevel(level)
+
+
+def twice_the_covariance(effective_size: float, dimension: int) -> float:
+    """The proposal kernel's bandwidth factor: its covariance is twice the previous
+    generation's weighted covariance (Beaumont et al. 2009, Biometrika 96:983).
+
+    pyabc's default (Silverman's rule on the effective sample size) gives a narrow
+    kernel in many dimensions: with 19 free parameters, a trial fit's importance
+    weights piled onto a handful of sets (an effective sample of 4 of 60 after one
+    generation, 14 with this kernel), and the next kernel, built on their weighted
+    covariance, shrank around them.
+    """
+    return math.sqrt(2.0)
+
+
+#: Proposals drawn at once when looking for one inside the prior's range.
+BATCH = 256
+
+
+def _transition() -> Any:
+    """pyabc's multivariate normal kernel, its proposals drawn inside the unit cube.
+
+    pyabc redraws a proposal outside the prior's support one call at a time
+    (each call factorises the covariance again); with 19 parameters and a wide
+    kernel most proposals fall outside, and a trial fit spent over half a second
+    a proposal doing so. Drawing `BATCH` at once from the same numpy generator and
+    keeping the first inside is the same distribution (the truncated kernel;
+    its normalising constant is the same for every proposal, so the weights
+    are unchanged) at a fraction of the cost.
+    """
+    import pyabc
+
+    class BoundedNormalTransition(pyabc.MultivariateNormalTransition):
+        def rvs_single(self) -> Any:
+            d = self.cov.shape[0]
+            while True:
+                rows = np.random.choice(self._range, size=BATCH, p=self.w, replace=True)
+                x = self._X_arr[rows] + np.random.multivariate_normal(np.zeros(d), self.cov,
+                                                                      size=BATCH)
+                inside = np.flatnonzero(((x >= 0.0) & (x <= 1.0)).all(axis=1))
+                if len(inside):
+                    return pyabc.Parameter(dict(zip(self.X.columns, x[inside[0]],
+                                                    strict=True)))
+
+    return BoundedNormalTransition(bandwidth_selector=twice_the_covariance)
 
 
 def _interrupted(exc: BaseException | None) -> bool:
@@ -337,6 +394,7 @@ def run_generations(out: Path, store: EvaluationStore, runs: Runs,
                 eps = float(weighted_quantile(w.distance.to_numpy(), w.w.to_numpy(),
                                               alpha=ALPHA))
             abc = pyabc.ABCSMC(model, prior, distance_fn, population_size=population,
+                               transitions=_transition(),
                                eps=pyabc.ConstantEpsilon(eps), sampler=sampler)
             abc.load(db, 1)
             before = runs.new
@@ -389,16 +447,16 @@ def posterior_table(out: Path, store: EvaluationStore, free: Sequence[FreeParame
     t = done.max_t
     population = done.get_population(t)
     keys = [fp.key for fp in free]
-    by_unit = {ev.unit: ev for ev in store.all() if ev.name.startswith(f"g{t:02d}-")}
+    by_position = {ev.position: ev for ev in store.all() if ev.name.startswith(f"g{t:02d}-")}
     rows = []
     for particle in population.particles:
-        unit = tuple(float(particle.parameter[k]) for k in keys)
-        ev = by_unit.get(unit)
+        position = tuple(float(particle.parameter[k]) for k in keys)
+        ev = by_position.get(position)
         rows.append({"generation": t, "weight": float(particle.weight),
                      "distance": float(particle.distance),
-                     **{fp.key: fp.to_value(u) for fp, u in zip(free, unit, strict=True)},
+                     **dict(zip(keys, values_at(free, position), strict=True)),
                      "seed": ev.seed if ev else -1, "evaluation": ev.name if ev else "",
-                     **{f"unit {k}": u for k, u in zip(keys, unit, strict=True)},
+                     **{f"position {k}": z for k, z in zip(keys, position, strict=True)},
                      **{k: float(v) for k, v in particle.sum_stat.items()}})
     table = pd.DataFrame(rows)
     table["weight"] = table["weight"] / table["weight"].sum()
