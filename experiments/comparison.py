@@ -17,7 +17,8 @@ due to the scenarios alone in that plausible world. The table then gives each
 metric's mean and its 95% interval over draws and seeds (where the values lie,
 not how well the mean is known), the paired difference likewise, and
 `share_of_draws_higher`: in what share of draws the scenario's metric (its mean
-over the draw's seeds) is higher than the first scenario's.
+over the draw's seeds) is higher than the first scenario's, with the per-draw
+difference's median and 90% interval (`diff_median`, `diff_q05`, `diff_q95`).
 """
 
 from __future__ import annotations
@@ -213,6 +214,21 @@ def share_higher(mine: pd.DataFrame, first: pd.DataFrame, metric: str) -> float:
     return float((b[valid] > a[valid]).mean()) if valid.any() else math.nan
 
 
+#: Columns of the paired difference over draws: its median and central 90% interval.
+DRAW_QUANTILES = {"diff_median": 0.5, "diff_q05": 0.05, "diff_q95": 0.95}
+
+
+def draw_quantiles(mine: pd.DataFrame, first: pd.DataFrame, metric: str) -> dict[str, float]:
+    """Median and 5% and 95% points of the per-draw paired difference (each draw's mean
+    over its seeds): how much the second scenario differs in a typical plausible world,
+    and over nine in ten of them."""
+    diff = (mine.groupby("draw")[metric].mean() - first.groupby("draw")[metric].mean())
+    diff = diff.dropna().to_numpy(float)
+    if not len(diff):
+        return dict.fromkeys(DRAW_QUANTILES, math.nan)
+    return {k: float(np.quantile(diff, q)) for k, q in DRAW_QUANTILES.items()}
+
+
 def summarise_posterior(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     """Per metric and scenario: mean and 95% interval over draws and seeds; the paired
     difference from the first scenario likewise; the share of draws in which it is higher."""
@@ -229,9 +245,11 @@ def summarise_posterior(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
                 diff = (mine[metric] - first[metric]).to_numpy(float)
                 row["diff"], row["diff_low"], row["diff_high"] = spread(diff)
                 row["share_of_draws_higher"] = share_higher(mine, first, metric)
+                row.update(draw_quantiles(mine, first, metric))
             else:
                 row["diff"] = row["diff_low"] = row["diff_high"] = math.nan
                 row["share_of_draws_higher"] = math.nan
+                row.update(dict.fromkeys(DRAW_QUANTILES, math.nan))
             rows.append(row)
     return pd.DataFrame(rows)
 

@@ -160,7 +160,8 @@ def test_compare_over_the_posterior_pairs_draws_across_scenarios(tmp_path, capsy
     assert "3 draws from" in printed and "higher two_tier_2" in printed
     table = pd.read_csv(out / "comparison.csv")
     second = table[table.scenario == "two_tier_2"]
-    assert (second[["diff", "diff_low", "diff_high"]].abs().max() == 0).all()
+    assert (second[["diff", "diff_low", "diff_high", "diff_median", "diff_q05", "diff_q95"]]
+            .abs().max() == 0).all()
     assert (second.share_of_draws_higher.dropna() == 0).all()
     assert second.share_of_draws_higher.notna().sum() > 20
     runs = pd.read_csv(out / "runs.csv")
@@ -177,6 +178,18 @@ def test_share_of_draws_higher_counts_draws_whose_mean_is_strictly_higher():
     mine = pd.DataFrame({"draw": [0, 0, 1, 1, 2, 2], "m": [2.0, 3.0, 2.0, 2.0, 9.0, np.nan]})
     # draw 0: 2.5 against 2, higher; draw 1: a tie; draw 2: 9 against 3 (a NaN seed left out)
     assert share_higher(mine, first, "m") == pytest.approx(2 / 3)
+
+
+def test_the_difference_over_draws_is_summarised_per_draw_not_per_seed():
+    from commissioning.experiments.comparison import draw_quantiles
+
+    # 21 draws of two seeds: draw k's paired difference is k (its seeds differ by k - 5 and
+    # k + 5, so quantiles over seeds would be wider than those over draws)
+    draws = np.repeat(np.arange(21), 2)
+    first = pd.DataFrame({"draw": draws, "m": np.zeros(42)})
+    mine = pd.DataFrame({"draw": draws, "m": draws + np.tile([-5.0, 5.0], 21)})
+    q = draw_quantiles(mine, first, "m")
+    assert q == {"diff_median": 10.0, "diff_q05": 1.0, "diff_q95": 19.0}
 
 
 def test_a_draw_sets_only_what_a_scenario_inherits_from_the_fitted_baseline():
