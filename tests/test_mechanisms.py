@@ -141,13 +141,6 @@ def test_specialist_capacity_limits_make_queues():
     assert queued(tight) > queued(roomy)
 
 
-def test_market_share_moves_towards_better_primes():
-    model = run(seed=16, market_share_shift=0.1, market_share_shift_start_year=2, weeks=160)
-    shares = model.market_shares
-    assert not np.allclose(shares, shares[0, 0])
-    assert np.allclose(shares.sum(axis=0), 1.0)
-
-
 def test_specialists_on_no_primes_list_carry_no_costs_and_listed_ones_do():
     """A specialist named in no prime's supply chain staffs nothing, so it neither gets
     referrals nor draws on its reserves; every listed specialist staffs its places."""
