@@ -4,6 +4,7 @@ claimants are conserved and every metric stays in its range."""
 import math
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -50,11 +51,21 @@ def test_conservation_and_ranges_hold_for_any_scenario(p):
     for key in RATES:
         assert math.isnan(m[key]) or 0.0 <= m[key] <= 1.0, key
     assert -1.0 <= m["additional_job_outcome_rate"] <= 1.0
-    assert m["total_spend"] >= 0
-    assert m["providers_insolvent"] <= len(model.providers)
-    acc = model.accounts
+    acc, c, pay = model.accounts, model.claimants, model.payments
+    # The commissioner paid what providers received from it, and never more than the
+    # contract's most per participant (year-1 attachment fee, every service fee, the job
+    # outcome and every sustainment payment) for those attached.
+    assert m["total_spend"] == pytest.approx(acc.money[0].sum(), abs=1e-6)
+    most = (pay.attachment(1) + pay.service_fee(1) * pay.service_periods + pay.job_outcome
+            + pay.sustainment * pay.sustainment_count)
+    attached = c.attach_week >= 0
+    assert m["total_spend"] <= most[c.group[attached]].sum() + 1e-6
+    # Exits: every provider past its limit has gone, and only those.
+    gone = [o for o in model.providers if o.insolvent_week is not None]
+    assert m["providers_insolvent"] == len(gone) == len(model.exits)
+    for o in model.providers:
+        assert (o.cash < -o.overdraft_limit) == (o in gone), o.name
     assert np.isclose((acc.cash[1:] - acc.reserves[1:] + acc.costs[1:].sum(axis=1)).sum(),
                       acc.commissioner_paid, atol=1e-6 * max(1.0, acc.commissioner_paid))
     # Nobody gets a job outcome without being attached to a provider.
-    c = model.claimants
     assert not ((c.job_outcome_week >= 0) & (c.attach_week < 0)).any()
