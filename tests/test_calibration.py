@@ -1,6 +1,7 @@
 """Calibration: it recovers parameters from data the model made, and the shipped
 two-tier baseline reproduces the primary published figures."""
 
+import math
 import time
 from dataclasses import replace
 
@@ -9,16 +10,17 @@ import pytest
 
 from commissioning.experiments.calibration.check import check_fit, write_table
 from commissioning.experiments.calibration.fitting import (
+    CAP,
     FREE_PARAMETERS,
     FreeParameter,
     _positions,
     apply,
     calibrate,
     discrepancy,
-    run_all_targets,
 )
 from commissioning.experiments.calibration.targets import PRIMARY, TARGETS
-from commissioning.model.parameters import BY_NAME, defaults
+from commissioning.model import CommissioningModel
+from commissioning.model.parameters import BY_NAME, PAYMENT_GROUPS, defaults
 from commissioning.model.scenario import load_scenario
 
 from .interrupts import group_gone, press_ctrl_c, start_as_in_a_terminal
@@ -39,7 +41,11 @@ def test_discrepancy_is_zero_inside_a_range_and_grows_outside():
     assert discrepancy(c2, c2.low) < 0.1 and discrepancy(c2, c2.high) < 0.1
     assert discrepancy(c2, c2.high + 0.01) < discrepancy(c2, c2.high + 0.05)
     assert discrepancy(c2, float("nan")) > 1
-    assert discrepancy(c2, 10.0) < 10  # one unreachable target cannot dominate
+    # One unreachable target cannot dominate: its cost is bounded (the soft cap plus the
+    # pull to the middle), yet still grows, so the search is never on a flat.
+    bound = 1.05 * CAP
+    assert discrepancy(c2, c2.high + 1.0) < discrepancy(c2, 1e6) < bound
+    assert discrepancy(c2, 1e6) > 0.9 * bound
 
 
 def test_free_parameters_are_model_parameters_within_their_ranges():
@@ -53,28 +59,40 @@ def test_free_parameters_are_model_parameters_within_their_ranges():
         assert moved["base_hazard"][g] == pytest.approx(defaults()["base_hazard"][g] * ratio)
 
 
-def test_calibration_recovers_known_parameters_from_synthetic_data():
-    """Synthetic truth: targets made by the model at known values, then fitted blind."""
-    base = {**defaults(), **SMALL}
-    free = (FreeParameter("claimants.base_hazard.jsa_25_plus", 0.005, 0.025, log=True),
-            FreeParameter("claimants.job_loss_hazard_early", 0.008, 0.022))
-    truth = [0.015, 0.012]
-    chosen = [t for t in TARGETS if t.id in ("C2", "C5", "C11")]
+def run_group_rates(params: dict) -> list[float]:
+    """One run, read for C1 and C2 only (the other targets need longer runs)."""
+    model = CommissioningModel(**params)
+    model.run_model()
+    weekly = model.datacollector.get_model_vars_dataframe()
+    return [t.read(model, weekly) if t.id in ("C1", "C2") else math.nan for t in TARGETS]
+
+
+def test_calibration_recovers_true_values_far_from_where_it_starts():
+    """Synthetic truth: targets made by the model at known values far from the defaults,
+    then fitted blind, in this process (the same fit on Dask is checked below).
+
+    Two well-identified parameters (each group's base hazard sets its job outcome rate),
+    claimants split between the two groups, short runs; the published ranges are
+    replaced by +-10% around the synthetic figures."""
+    shares = dict.fromkeys(PAYMENT_GROUPS, 0.0) | {"jsa_18_24": 0.5, "jsa_25_plus": 0.5}
+    base = {**defaults(), "claimants": 3000, "weeks": 70, "referral_weeks": 15,
+            "referral_share": shares}
+    free = (FreeParameter("claimants.base_hazard.jsa_18_24", 0.006, 0.03, log=True),
+            FreeParameter("claimants.base_hazard.jsa_25_plus", 0.005, 0.025, log=True))
+    truth = [0.009, 0.0065]
+    tolerance = 0.15  # of the searched range, in the units searched
+    for fp, want in zip(free, truth, strict=True):  # a fit that never moves would fail
+        assert abs(fp.to_unit(fp.current(base)) - fp.to_unit(want)) > 2 * tolerance, fp.key
+    chosen = [t for t in TARGETS if t.id in ("C1", "C2")]
     made = apply(base, free, truth)
-    rows = [run_all_targets({**made, "seed": s}) for s in (101, 102, 103)]
+    rows = [run_group_rates({**made, "seed": s}) for s in (101, 102, 103)]
     observed = np.mean([[r[k] for k in _positions(chosen)] for r in rows], axis=0)
-    synthetic = tuple(replace(t, figure=v, low=0.98 * v, high=1.02 * v, primary=True)
+    synthetic = tuple(replace(t, figure=v, low=0.9 * v, high=1.1 * v, primary=True)
                       for t, v in zip(chosen, observed, strict=True))
-    fit = calibrate(base, free, synthetic, points=16, replicates=2, refine=16, seed=5,
-                    workers=2)
+    fit = calibrate(base, free, synthetic, points=10, replicates=2, refine=12, seed=5,
+                    workers=1, run=run_group_rates)
     for fp, got, want in zip(free, fit.values, truth, strict=True):
-        # within 15% of the searched range (in the units searched): seed noise at 2,000
-        # claimants is worth a few per cent; a blind guess would be off by a third.
-        start = fp.current(base)
-        assert abs(fp.to_unit(got) - fp.to_unit(want)) < 0.15, (fp.key, got, want)
-        assert abs(fp.to_unit(got) - fp.to_unit(want)) < abs(
-            fp.to_unit(start) - fp.to_unit(want)) or abs(fp.to_unit(start) - fp.to_unit(
-                want)) < 0.15, (fp.key, "no better than where it started")
+        assert abs(fp.to_unit(got) - fp.to_unit(want)) < tolerance, (fp.key, got, want)
     assert set(fit.summary().parameter) == {fp.key for fp in free}
 
 
