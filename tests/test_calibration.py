@@ -23,7 +23,7 @@ from commissioning.model import CommissioningModel
 from commissioning.model.parameters import BY_NAME, PAYMENT_GROUPS, defaults
 from commissioning.model.scenario import load_scenario
 
-from .interrupts import group_gone, press_ctrl_c, start_as_in_a_terminal
+from .interrupts import group_gone, outlived, press_ctrl_c, start_as_in_a_terminal
 
 SMALL = {"claimants": 2000, "weeks": 160, "referral_weeks": 56}
 
@@ -180,9 +180,9 @@ def test_ctrl_c_stops_a_fit_on_dask_with_one_line_and_no_workers_left(tmp_path):
         assert proc.poll() is None, log.read_text()  # still fitting: the interrupt means it
     finally:
         rc = press_ctrl_c(proc)
-    printed = log.read_text()
+    printed = log.read_text()  # everything the command and its workers printed
     assert rc == 130, printed
     assert "Traceback" not in printed and "never retrieved" not in printed, printed
     assert printed.rstrip().endswith("interrupted"), printed
-    assert group_gone(proc.pid), "worker processes outlived the interrupted fit"
+    assert group_gone(proc.pid), f"outlived the interrupted fit: {outlived(proc.pid)}"
     assert not (tmp_path / "fit.toml").exists()  # nothing half-written

@@ -156,9 +156,12 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
             with client:
                 yield client
             return
+        # Dask's own ERROR logs are silenced too: a worker whose heartbeat meets the
+        # scheduler closing (Ctrl-C, or the end, on a busy machine) logs a CommClosedError
+        # traceback at ERROR. A run's failure reaches the driver as its row, not as a log.
         with _interrupts_ignored():
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+                                   dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
         with cluster, Client(cluster) as client:
             yield client
 
