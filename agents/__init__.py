@@ -2,6 +2,7 @@
 
 from .claimant import Claimant, ClaimantPopulation
 from .commissioner import Commissioner
+from .large_provider import LargeProvider
 from .partnership import LocalPartnership
 from .prime import Prime
 from .provider import ContractHolder, Provider
@@ -13,6 +14,7 @@ __all__ = [
     "ClaimantPopulation",
     "Commissioner",
     "ContractHolder",
+    "LargeProvider",
     "LocalPartnership",
     "Prime",
     "Provider",

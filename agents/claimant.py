@@ -117,8 +117,11 @@ class ClaimantPopulation:
         self.mitigated = np.zeros(n, np.uint8)  # barriers treated by a specialist
         self.support = np.zeros(n, np.int8)  # this week's support level
         self.weeks_on_programme = np.zeros(n, i16)
+        # Searching weeks while a job outcome can still be earned; of those, parked
+        # (minimal support, no specialist) and queued (waiting for a specialist).
         self.weeks_searching = np.zeros(n, i16)
         self.weeks_parked = np.zeros(n, i16)
+        self.weeks_queued = np.zeros(n, i16)
         self.support_spend = np.zeros(n, np.float64)  # £ spent on this claimant
         self.earned_two_years = np.zeros(n, np.float64)  # £ the commissioner owes for them
         # Employment (with the programme).
@@ -140,6 +143,7 @@ class ClaimantPopulation:
         self.cf_in_work = np.zeros(n, bool)
         self.cf_job_weeks = np.zeros(n, i16)
         self.cf_outcome = np.zeros(n, bool)
+        self.cut_off = np.zeros(n, bool)  # programme ended early: followed in neither world
         self.employment_outcome = np.zeros(n, bool)  # threshold reached on programme
 
     def view(self, i: int) -> Claimant:

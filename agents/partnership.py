@@ -1,10 +1,11 @@
 """Local partnerships: councils, the third sector, training providers and employers.
 
-A partnership receives the devolved funds for its locality, assesses each
-claimant with a key worker (a cost per claimant), routes claimants across the
-horizontal referral network to local partners whose services match their
-barriers, and pays its own running costs. Its local employer links raise
-claimants' chances of work by a parameter that can be switched off.
+A partnership receives the devolved funds for its locality and routes each
+claimant to a case-holding partner in the locality, and (under the
+assessed-need rule its contract usually sets) assesses each claimant and
+refers them to the local specialists their barriers need. What it pays for
+(assessment, key workers, employer engagement, in-work support) is costed
+like any other contract holder's purchase (`[contract]` and `[support]`).
 """
 
 from __future__ import annotations
@@ -14,10 +15,3 @@ from .provider import ContractHolder
 
 class LocalPartnership(ContractHolder):
     kind = "partnership"
-    role_prefix = "partnership"
-
-    def __init__(self, model, name: str, **kw):
-        super().__init__(model, name, **kw)
-        self.employer_link_effect = model.p["local_employer_link_effect"]
-        self.assessment_cost = model.p["partnership_assessment_cost"]
-        self.in_house_selection = "random"

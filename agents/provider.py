@@ -53,6 +53,7 @@ class Provider(mesa.Agent):
         self.mission_value = mission_value  # £ a job outcome is worth beyond payment
         self.contract_holder: ContractHolder | None = None  # who pays it for cases
         self.insolvent_week: int | None = None
+        self.withdrawn_week: int | None = None  # left its contracts by choice
         self.index = model.accounts.open(self, self.reserves)
 
     # --- state read from the accounts ---
@@ -62,7 +63,8 @@ class Provider(mesa.Agent):
 
     @property
     def active(self) -> bool:
-        return self.insolvent_week is None
+        """Still delivering: neither insolvent nor withdrawn."""
+        return self.insolvent_week is None and self.withdrawn_week is None
 
     @property
     def third_sector(self) -> bool:
@@ -120,22 +122,28 @@ class ContractHolder(Provider):
 
     It passes claimants to case-holding providers, pays them a share of what
     it is paid, and (by its referral rule) may buy specialist episodes itself.
+    Its terms are the scenario's `[contract]` parameters, read alike whatever
+    kind of organisation holds the contract: the regimes differ in who holds
+    it and in the terms a scenario sets, never in how a term works.
     """
-
-    role_prefix = ""
 
     def __init__(self, model: CommissioningModel, name: str, role: int = HOLDER, **kw):
         super().__init__(model, name, role=role, **kw)
-        p, pre = model.p, self.role_prefix
-        self.attachment_pass_through = p[f"{pre}_attachment_pass_through"]
-        self.outcome_pass_through = p[f"{pre}_outcome_pass_through"]
-        self.payment_lag = p[f"{pre}_payment_lag_weeks"]
-        self.specialist_fee = p[f"{pre}_specialist_fee"]
-        self.specialist_outcome_share = p[f"{pre}_specialist_outcome_share"]
-        self.referral_rule = p[f"{pre}_referral_rule"]
-        self.employer_link_effect = 1.0
-        self.assessment_cost = 0.0
-        self.overhead_share = 0.0  # contract management or running costs, share of revenue
+        p = model.p
+        self.attachment_pass_through = p["attachment_pass_through"]
+        self.outcome_pass_through = p["outcome_pass_through"]
+        self.payment_lag = p["holder_payment_lag_weeks"]
+        cost = p["specialist_episode_cost"]
+        self.specialist_fee = cost if p["specialist_pricing"] == "full_cost" else \
+            cost * (1.0 - p["specialist_fixed_share"])
+        self.specialist_outcome_share = p["specialist_outcome_share"]
+        self.referral_rule = p["referral_rule"]
+        self.in_house_selection = p["in_house_selection"]
+        self.integration_services = p["integration_services"]
+        # Assessing every claimant's barriers is what referring by need costs.
+        self.assessment_cost = p["assessment_cost"] if self.decides_specialist_referrals() \
+            else 0.0
+        self.overhead_share = p["holder_overhead_share"]
         self.case_holders: list[Provider] = [self]
         self.specialists: list[Provider] = []
 

@@ -35,8 +35,14 @@ def _scenario(path: str | None, assignments: list[str]) -> Scenario:
 def _fmt(key: str, value: float) -> str:
     if isinstance(value, float) and math.isnan(value):
         return "n/a"
-    if key in ("weeks", "referrals", "job_outcomes") or key.endswith("_insolvent"):
-        return f"{int(value):,}"
+    if key in ("weeks", "referrals", "job_outcomes") or key.endswith("_insolvent") or \
+            key == "providers_withdrawn":
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    if key == "small_providers_lowest_cash":
+        return f"{value:.1f} weeks"
+    if key in ("provider_funds_used", "specialist_fee_per_episode") or \
+            key.startswith("resources_per"):
+        return f"{'-' if value < 0 else ''}£{abs(value):,.0f}"
     if ("spend" in key and "share" not in key) or key.startswith("cost_per"):
         return f"{'-' if value < 0 else ''}£{abs(value):,.0f}"
     if key.startswith("support_ratio"):
@@ -50,12 +56,15 @@ SUMMARY = (
                              "job_outcome_rate_low_barrier", "job_outcome_rate_high_barrier",
                              "no_programme_outcome_rate", "additional_job_outcome_rate",
                              "job_start_rate"]),
-    ("Creaming and parking", ["support_ratio_easy_to_hard", "parked_share"]),
-    ("Providers", ["providers_insolvent", "subcontractors_insolvent", "third_sector_insolvent",
+    ("Creaming and parking", ["support_ratio_easy_to_hard", "parked_share", "queued_share"]),
+    ("Providers", ["providers_insolvent", "providers_insolvent_share", "providers_withdrawn",
+                   "subcontractors_insolvent", "third_sector_insolvent",
+                   "small_providers_lowest_cash",
                    "share_subcontractors_no_referrals", "share_third_sector_no_referrals"]),
-    ("Money", ["total_spend", "cost_per_job_outcome", "cost_per_additional_job_outcome",
-               "prime_share_of_spend", "large_provider_share_of_spend",
-               "partnership_share_of_spend",
+    ("Money", ["total_spend", "provider_funds_used", "cost_per_job_outcome",
+               "resources_per_job_outcome", "cost_per_additional_job_outcome",
+               "specialist_fee_per_episode", "prime_share_of_spend",
+               "large_provider_share_of_spend", "partnership_share_of_spend",
                "third_sector_share_of_spend"]),
 )
 
@@ -219,10 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .app import register as register_app
     from .calibration import register as register_calibration
+    from .decompose import register as register_decompose
     from .sweeps import register as register_sweeps
 
     register_sweeps(sub)  # sweep, analyse
     register_calibration(sub)  # calibrate, adopt-fit, check-fit
+    register_decompose(sub)  # decompose
     register_app(sub)  # app
     return parser
 

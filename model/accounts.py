@@ -13,6 +13,10 @@ stock-flow identities):
 
 A payment whose payer or payee has exited is cancelled: the money stays
 with the payer and is counted as cancelled.
+
+`net_position` (cash plus what is owed to an organisation, less what it owes)
+is what it would hold if every booked payment were settled now: the honest
+measure of how much of its own money it has spent at the end of a run.
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ ATTACHMENT, SERVICE_FEE, OUTCOME, PASS_THROUGH, SPECIALIST_FEE, SPECIALIST_OUTCO
 PAYMENT_KINDS = ("attachment", "service_fee", "outcome", "pass_through", "specialist_fee",
                  "specialist_outcome")
 # Kinds of cost.
-FIXED, SUPPORT, EPISODE, OVERHEAD, ASSESSMENT, REFERRAL = range(6)
-COST_KINDS = ("fixed", "support", "episode", "overhead", "assessment", "referral")
+FIXED, SUPPORT, EPISODE, OVERHEAD, ASSESSMENT, REFERRAL, SERVICES, INTEREST = range(8)
+COST_KINDS = ("fixed", "support", "episode", "overhead", "assessment", "referral",
+              "services", "interest")
 
 
 class AccountingError(AssertionError):
@@ -63,6 +68,8 @@ class Accounts:
         self.money = np.zeros((n, n))  # £ paid payer -> payee
         self.commissioner_paid = 0.0
         self.payable = np.zeros(n)  # booked, not yet paid
+        self.receivable = np.zeros(n)  # booked to it, not yet received
+        self.booked_out = np.zeros((n, len(PAYMENT_KINDS)))  # £ it has committed to pay
         self.active = np.ones(n, bool)
 
     # --- costs: money leaving the system ---
@@ -88,13 +95,16 @@ class Accounts:
         for week in np.unique(due):
             rows = due == week
             self.due[int(week)].append((payer[rows], payee[rows], amount[rows], kind))
+        self.booked_out[:, kind] += np.bincount(payer, weights=amount, minlength=len(self.cash))
         self.payable += np.bincount(payer, weights=amount, minlength=len(self.cash))
+        self.receivable += np.bincount(payee, weights=amount, minlength=len(self.cash))
 
     def settle(self, week: int) -> None:
         """Make every payment due this week (or earlier, if any were missed)."""
         for w in sorted(k for k in self.due if k <= week):
             for payer, payee, amount, kind in self.due.pop(w):
                 self.payable -= np.bincount(payer, weights=amount, minlength=len(self.cash))
+                self.receivable -= np.bincount(payee, weights=amount, minlength=len(self.cash))
                 live = self.active[payer] & self.active[payee]
                 self.cancelled += float(amount[~live].sum())
                 payer, payee, amount = payer[live], payee[live], amount[live]
@@ -111,6 +121,18 @@ class Accounts:
                 self.revenue += got
                 self.paid_out += out
                 self.received[:, kind] += got
+
+    def net_position(self) -> np.ndarray:
+        """Cash plus payments booked to each organisation less payments it has booked."""
+        return self.cash + self.receivable - self.payable
+
+    def funds_used(self) -> np.ndarray:
+        """£ each organisation has spent beyond what it was paid or is owed (0 if none).
+
+        An organisation that has exited will settle nothing more: only its cash counts.
+        """
+        held = np.where(self.active, self.net_position(), self.cash)
+        return np.maximum(self.reserves - held, 0.0)
 
     # --- checks ---
     def check(self, tolerance: float = 1e-6) -> None:

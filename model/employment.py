@@ -8,14 +8,15 @@ Each week, for the claimants in play:
    outcome**, and each further 4 continuous weeks a **sustainment** payment,
    up to the group's maximum; a break in work restarts the count;
 3. searching claimants find work with their weekly hazard: their readiness,
-   barriers (less any a specialist has treated), local vacancies, employer
-   links, and the support they got this week;
+   barriers (less any a specialist has treated), local vacancies, any key
+   worker or employer engagement their contract holder buys, and the support
+   they got this week (in-work support, where bought, lowers the job-loss hazard);
 4. after 104 weeks on programme claimants return to Jobcentre Plus, except
    those in work with sustainment payments still to earn.
 
 Alongside, every referred claimant's **no-programme** self is run on the same
 random numbers with the hazard they would have had with no support, no
-specialist and no employer links, so deadweight and additional outcomes are
+specialist and no bought services, so deadweight and additional outcomes are
 measured, not assumed.
 """
 
@@ -28,6 +29,7 @@ import numpy as np
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, SEARCHING
 
 from .accounts import OUTCOME, SERVICE_FEE, SPECIALIST_OUTCOME
+from .integration_services import in_work_supported
 from .payment_rules import PROGRAMME_WEEKS, SERVICE_FEE_PERIOD, pay_down_the_chain
 from .support_decisions import no_programme_hazard
 
@@ -53,7 +55,10 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
 
     # 1-2. Claimants in work: keep the job or lose it; count towards milestones.
     working = np.flatnonzero((status == IN_WORK) | (status == IN_WORK_AFTER)) + lo
-    lost = u_loss[working - lo] < _job_loss(p, c.job_weeks[working])
+    loss = _job_loss(p, c.job_weeks[working])
+    supported = in_work_supported(model, working)
+    loss[supported] *= model.service_job_loss[c.contract_holder[working[supported]]]
+    lost = u_loss[working - lo] < loss
     gone = working[lost]
     c.status[gone] = np.where(c.status[gone] == IN_WORK, SEARCHING, LEFT)
     c.support[gone] = 0  # support is decided afresh next week
@@ -83,7 +88,8 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
 
     # The same people without the programme, within 104 weeks of referral.
     # (as with the programme, a job lost this week cannot be replaced until next week)
-    in_window = (c.referral_week[lo:hi] + PROGRAMME_WEEKS > week) & ~c.cf_outcome[lo:hi]
+    in_window = ((c.referral_week[lo:hi] + PROGRAMME_WEEKS > week) & ~c.cf_outcome[lo:hi]
+                 & ~c.cut_off[lo:hi])
     cf_work = np.flatnonzero(in_window & c.cf_in_work[lo:hi]) + lo
     cf_search = np.flatnonzero(in_window & ~c.cf_in_work[lo:hi]) + lo
     cf_lost = u_loss[cf_work - lo] < _job_loss(p, c.cf_job_weeks[cf_work])

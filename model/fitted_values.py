@@ -65,10 +65,8 @@ FITTED_VALUES = {   'base_hazard': {   'jsa_18_24': 0.018372267946879357,
     'job_loss_hazard_early': 0.018689374153980372,
     'job_loss_hazard_late': 0.008038983393658595,
     'hazard_elasticity': 0.4022391921887365,
-    'supply_chain_membership': 0.28236522839105116,
+    'specialist_list_share': 0.28236522839105116,
     'specialist_barrier_reduction': 0.6769830114753157,
     'caseload_fixed_cost': 3.005262627555678,
     'third_sector_mission_value': 1744.4248788324628,
-    'specialist_fixed_share': 0.6159945240742578,
-    'prime_specialist_fee': 144.43297943324788,
-    'prime_outcome_pass_through': 0.599801495852422}
+    'specialist_fixed_share': 0.6159945240742578}

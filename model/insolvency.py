@@ -10,7 +10,12 @@ money). Its claimants are not lost:
   be referred again);
 - a contract holder's contract, claimants and case holders pass to the
   surviving contract holder with most cash (another prime in the area, or a
-  neighbouring partnership); if none survives, its claimants leave the programme.
+  neighbouring partnership), and its claimants go on as before.
+
+Only if no contract holder survives at all does the programme end early for
+its claimants; they are then followed in neither world from that week (their
+no-programme selves stop too), so the count of additional outcomes compares
+like with like and is never made negative by bookkeeping.
 """
 
 from __future__ import annotations
@@ -30,17 +35,67 @@ if TYPE_CHECKING:
 
 def check_solvency(model: CommissioningModel, week: int) -> None:
     """Exit every provider past its overdraft limit (holders last: they inherit)."""
-    failing = [org for org in model.providers if org.active and org.is_insolvent()]
+    # Withdrawn organisations are still trading out their accounts: they can fail too.
+    failing = [org for org in model.providers if model.accounts.active[org.index]
+               and org.insolvent_week is None and org.is_insolvent()]
     failing.sort(key=lambda org: org.role == HOLDER)
     for org in failing:
         exit_provider(model, org, week)
 
 
 def exit_provider(model: CommissioningModel, org: Provider, week: int) -> None:
-    c = model.claimants
+    """An insolvent provider leaves: its payments are cancelled, its work handed on."""
     org.exit(week)
     model.accounts.active[org.index] = False
     model.exits.append((week, org.name, org.kind))
+    _hand_on(model, org)
+
+
+HALF_YEAR = 26
+
+
+def review_contracts(model: CommissioningModel, week: int) -> None:
+    """Every half-year from the end of contract year 1, subcontractors whose contract lost
+    them more than they tolerate leave it.
+
+    The loss is what they spent over the half-year (costs, and payments they committed
+    to others, such as specialist fees) less what they earned (paid, or booked to them),
+    against their own size (a half-year of their operating cost at
+    capacity): an organisation listed but hardly used, which has stood its staff down,
+    loses little and stays on the list, as most of NCVO's unreferred charities did. A
+    third-sector organisation tolerates a larger loss for its mission (it subsidises
+    delivery from its reserves). One that leaves stops its costs and hands on its work,
+    but is still paid what it is owed (DOMAIN C23's churn).
+    """
+    if week + 1 < 52 or (week + 1) % HALF_YEAR:
+        return
+    acc, p = model.accounts, model.p
+    earned = acc.revenue + acc.receivable
+    spent = acc.costs.sum(axis=1) + acc.booked_out.sum(axis=1)  # costs and payments it owes
+    income, costs = earned - model.earned_mark, spent - model.spent_mark
+    model.earned_mark, model.spent_mark = earned.copy(), spent.copy()
+    for org in model.providers:
+        if not org.active or not model.small_provider[org.index]:
+            continue
+        tolerance = p["third_sector_loss_tolerance" if org.third_sector else
+                      "subcontractor_loss_tolerance"]
+        i = org.index
+        if costs[i] - income[i] > tolerance * HALF_YEAR * model.operating_cost[i]:
+            withdraw(model, org, week)
+
+
+def withdraw(model: CommissioningModel, org: Provider, week: int) -> None:
+    """A provider leaves its contracts by choice: no new work, its work handed on."""
+    org.withdrawn_week = week
+    model.withdrawals.append((week, org.name, org.kind))
+    model.staffed[org.index] = 0.0
+    model.fixed_cost[org.index] = 0.0
+    model.staffed_to_plan[org.index] = False
+    _hand_on(model, org)
+
+
+def _hand_on(model: CommissioningModel, org: Provider) -> None:
+    c = model.claimants
     followed = np.isin(c.status, (SEARCHING, IN_WORK, IN_WORK_AFTER))
 
     if org.role == SPECIALIST:
@@ -55,12 +110,18 @@ def exit_provider(model: CommissioningModel, org: Provider, week: int) -> None:
     else:
         mine = np.flatnonzero(followed & (c.case_holder == org.index))
         c.case_holder[mine] = c.contract_holder[mine]
-        orphaned = mine[~model.accounts.active[c.contract_holder[mine]]]
-        c.status[orphaned] = LEFT  # no contract holder left to take them
+        end_programme(model, mine[~model.accounts.active[c.contract_holder[mine]]])
         if isinstance(org.contract_holder, ContractHolder) and org in \
                 org.contract_holder.case_holders:
             org.contract_holder.case_holders.remove(org)
     model.refresh_networks()
+
+
+def end_programme(model: CommissioningModel, ids: np.ndarray) -> None:
+    """No contract holder is left: these claimants' programme ends now, in both worlds."""
+    c = model.claimants
+    c.status[ids] = LEFT
+    c.cut_off[ids] = True
 
 
 def _pass_contract(model: CommissioningModel, org: ContractHolder, followed: np.ndarray) -> None:
@@ -68,7 +129,7 @@ def _pass_contract(model: CommissioningModel, org: ContractHolder, followed: np.
     survivors = [h for h in model.holders if h.active and h is not org]
     mine = followed & (c.contract_holder == org.index)
     if not survivors:
-        c.status[mine] = LEFT
+        end_programme(model, np.flatnonzero(mine))
         return
     heir = max(survivors, key=lambda h: (h.cash, -h.index))
     held_in_house = mine & (c.case_holder == org.index)

@@ -13,6 +13,17 @@ by is NaN (null in JSON).
   low-barrier claimant (0-1 barriers) over that per high-barrier claimant (3+);
 - `share_subcontractors_no_referrals`: subcontractors (tier 1 and 2, any
   sector) that never received a claimant or a specialist referral;
+- `parked_share`: share of searching weeks, while a job outcome can still be
+  earned, in which the claimant had minimal support from the case holder and
+  neither a specialist episode nor a place in a specialist's queue;
+  `queued_share`: share of the same weeks spent waiting in a specialist's queue;
+- `providers_insolvent_share`: insolvent providers over providers that held any
+  contract; `small_providers_lowest_cash`: the median, over subcontractors and
+  third-sector organisations that held a contract, of the lowest cash each held,
+  in weeks of its own operating cost (negative: in overdraft);
+- `provider_funds_used`: £ organisations spent beyond what they were paid or are
+  owed (their own reserves or overdraft), summed; `resources_per_job_outcome`:
+  (commissioner's spend + those funds) per job outcome;
 - `*_share_of_spend`: revenue kept (net of what they paid on) by prime
   contractors, by the large providers whatever their role (primes under
   two-tier, lead delivery partners under locality) and by partnerships, and
@@ -26,12 +37,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from commissioning.agents import LocalPartnership, Prime, Subcontractor
+from commissioning.agents import LargeProvider, LocalPartnership, Prime, Subcontractor
 from commissioning.agents.claimant import IN_WORK, SEARCHING
 from commissioning.agents.provider import CASE_HOLDER
 
-from .accounts import PAYMENT_KINDS
+from .accounts import PAYMENT_KINDS, SPECIALIST_FEE
 from .parameters import PAYMENT_GROUPS
+from .payment_rules import PROGRAMME_WEEKS
 
 if TYPE_CHECKING:
     from .model import CommissioningModel
@@ -66,6 +78,7 @@ def _outcome_metrics(model: CommissioningModel, out: dict) -> None:
                                                               t.attached_class[2]))
     out["job_start_rate"] = _ratio(t.ever_started, referrals)
     out["parked_share"] = _ratio(t.weeks_parked, t.weeks_searching)
+    out["queued_share"] = _ratio(t.weeks_queued, t.weeks_searching)
     out["job_starts"] = t.job_starts
     out["third_sector_supported_rate"] = _ratio(t.vcs_supported, t.attachments)
 
@@ -73,22 +86,39 @@ def _outcome_metrics(model: CommissioningModel, out: dict) -> None:
 def _provider_metrics(model: CommissioningModel, out: dict) -> None:
     acc = model.accounts
     subs = [o for o in model.providers if isinstance(o, Subcontractor)]
-    out["providers_insolvent"] = sum(not o.active for o in model.providers)
-    out["subcontractors_insolvent"] = sum(not o.active for o in subs)
-    out["third_sector_insolvent"] = sum(not o.active for o in subs if o.third_sector)
+    failed = [o.insolvent_week is not None for o in model.providers]
+    out["providers_insolvent"] = sum(failed)
+    out["subcontractors_insolvent"] = sum(o.insolvent_week is not None for o in subs)
+    out["third_sector_insolvent"] = sum(o.insolvent_week is not None for o in subs
+                                        if o.third_sector)
+    # Providers that held any contract: all but specialists no contract holder listed.
+    held = [not (model.is_specialist[o.index] and not model.contracted[o.index])
+            for o in model.providers]
+    out["providers_insolvent_share"] = _ratio(sum(f and h for f, h in zip(failed, held,
+                                                                          strict=True)), sum(held))
+    out["providers_withdrawn"] = len(model.withdrawals)
+    small = np.flatnonzero(model.small_provider)
+    lowest = model.lowest_cash[small] / np.maximum(model.operating_cost[small], 1e-9)
+    out["small_providers_lowest_cash"] = float(np.median(lowest)) if len(small) else NAN
+    out["provider_funds_used"] = float(acc.funds_used()[1:].sum())
     got = model.referrals_matrix.sum(axis=0)
     out["share_subcontractors_no_referrals"] = _ratio(
         sum(got[o.index] == 0 for o in subs), len(subs))
     total = acc.commissioner_paid
     out["total_spend"] = float(total)
     out["cost_per_job_outcome"] = _ratio(total, out["job_outcomes"])
+    out["resources_per_job_outcome"] = _ratio(total + out["provider_funds_used"],
+                                              out["job_outcomes"])
+    episodes = int(model.episodes_started.sum())
+    out["specialist_fee_per_episode"] = _ratio(acc.booked_out[:, SPECIALIST_FEE].sum(),
+                                               episodes)
     extra = out["additional_job_outcomes"]
     out["cost_per_additional_job_outcome"] = _ratio(total, extra) if extra > 0 else NAN
     third = sum(acc.revenue[o.index] for o in subs if o.third_sector)
     primes = sum(acc.revenue[o.index] - acc.paid_out[o.index] for o in model.providers
                  if o.kind == "prime")
     large = sum(acc.revenue[o.index] - acc.paid_out[o.index] for o in model.providers
-                if isinstance(o, Prime))
+                if isinstance(o, Prime | LargeProvider))
     partnerships = sum(acc.revenue[o.index] - acc.paid_out[o.index] for o in model.providers
                        if isinstance(o, LocalPartnership))
     out["third_sector_share_of_spend"] = _ratio(third, total)
@@ -143,8 +173,11 @@ def _weekly_extras(model: CommissioningModel, out: dict) -> None:
     searching = status == SEARCHING
     out["caseload"] = int((searching | (status == IN_WORK)).sum())
     out["searching"] = int(searching.sum())
-    out["parked_this_week"] = _ratio((searching & (c.support[active] == 0)).sum(),
-                                     searching.sum())
+    # As parked_share: minimal support, no specialist, while an outcome can still be earned.
+    earnable = searching & (c.weeks_on_programme[active] + model.payments.job_outcome_weeks[
+        c.group[active]] < PROGRAMME_WEEKS)
+    parked = earnable & (c.support[active] == 0) & (c.episode_provider[active] < 0)
+    out["parked_this_week"] = _ratio(parked.sum(), earnable.sum())
     out["queued_for_specialist"] = int(((c.episode_provider[active] >= 0)
                                         & (c.episode_end[active] < 0)).sum())
     out["in_specialist_episode"] = int(model.in_episode.sum())
@@ -157,7 +190,8 @@ def _weekly_extras(model: CommissioningModel, out: dict) -> None:
         cash = [o.cash for o in model.providers if o.kind == kind and o.active]
         out[f"cash_median_{kind}"] = float(np.median(cash)) if cash else NAN
         out[f"cash_min_{kind}"] = float(np.min(cash)) if cash else NAN
-        out[f"insolvent_{kind}"] = sum(not o.active for o in model.providers if o.kind == kind)
+        out[f"insolvent_{kind}"] = sum(o.insolvent_week is not None for o in model.providers
+                                       if o.kind == kind)
 
 
 def snapshot(model: CommissioningModel) -> dict[str, float]:
@@ -186,6 +220,11 @@ FINAL_KEYS: tuple[str, ...] = (
     "job_outcomes", "job_start_rate", "no_programme_outcome_rate", "parked_share",
     "partnership_share_of_spend", "large_provider_share_of_spend",
     "share_third_sector_no_referrals",
+    # The honest comparison (issue 12): parking apart from queues, cash stress in
+    # size-free units, and every pound spent whoever's it was.
+    "queued_share", "providers_insolvent_share", "providers_withdrawn",
+    "small_providers_lowest_cash", "provider_funds_used", "resources_per_job_outcome",
+    "specialist_fee_per_episode",
 )
 
 

@@ -18,13 +18,15 @@ One week, in order (the ODD "process overview"):
  5. specialist referrals: by the contract holder's rule (expected value or
     assessed need) claimants join a specialist's queue;
  6. support: each case holder chooses each searching claimant's support level;
- 7. costs: support and fixed costs are charged;
+    expected-value buyers review which integration services pay (quarterly);
+ 7. costs: support, fixed costs, integration services and overdraft interest;
  8. employment: jobs end, milestones are earned and paid, jobs are found;
     the no-programme world moves on the same random numbers;
  9. programme clock: service fees, and exits after 104 weeks;
 10. settlement: payments falling due are made; contract holders' overheads
     (a share of what they receive) are charged;
 11. solvency: providers past their overdraft limit exit and hand on claimants;
+    each half-year, subcontractors losing more than they tolerate leave;
 12. contract year end: market share shift between primes;
 13. accounting checks (money and claimants conserved), then data collection.
 """
@@ -49,9 +51,25 @@ from commissioning.agents.claimant import (
     Claimant,
 )
 from commissioning.agents.provider import CASE_HOLDER, HOLDER, SPECIALIST, Provider
-from commissioning.model import employment, insolvency, referrals, specialist_services, supply_chain
 
-from .accounts import FIXED, OVERHEAD, SUPPORT, AccountingError, Accounts
+from . import (
+    employment,
+    insolvency,
+    integration_services,
+    referrals,
+    specialist_services,
+    supply_chain,
+)
+from .accounts import (
+    FIXED,
+    INTEREST,
+    OVERHEAD,
+    SPECIALIST_FEE,
+    SPECIALIST_OUTCOME,
+    SUPPORT,
+    AccountingError,
+    Accounts,
+)
 from .labour_market import LabourMarket
 from .metrics import WEEKLY_REPORTERS, final_metrics
 from .parameters import PAYMENT_GROUPS
@@ -83,7 +101,10 @@ class Tally:
         self.ever_started = 0  # claimants with at least one job start
         self.earned_group = np.zeros(groups)  # £ the commissioner owes, by payment group
         self.vcs_supported = 0  # attached claimants with a third-sector case holder or episode
-        self.weeks_searching = self.weeks_parked = 0
+        # searching weeks in which a job outcome can still be earned, and of those the
+        # weeks parked (minimal support, no specialist) and queued (waiting for one)
+        self.weeks_searching = self.weeks_parked = self.weeks_queued = 0
+        self.referrals_declined = 0  # specialist referrals a specialist would not take
 
 
 class CommissioningModel(mesa.Model):
@@ -130,7 +151,8 @@ class CommissioningModel(mesa.Model):
         self.outcome_stream_value = self.payments.outcome_stream_value(p["job_loss_hazard_late"])
         self.vacancy_factor = self.labour_market.hazard_factor(0)
         self.tally = Tally(len(PAYMENT_GROUPS))
-        self.exits: list[tuple[int, str, str]] = []
+        self.exits: list[tuple[int, str, str]] = []  # insolvencies: (week, name, kind)
+        self.withdrawals: list[tuple[int, str, str]] = []  # left their contracts by choice
         # (contract year, holder, payment group, referrals, job outcomes): the MPL measure
         self.performance_history: list[tuple[int, str, str, int, int]] = []
         self.in_house_carry: dict[int, float] = {}
@@ -165,7 +187,6 @@ class CommissioningModel(mesa.Model):
         self.specialist_fee = column("specialist_fee")
         self.specialist_outcome_share = column("specialist_outcome_share")
         self.assessment_cost = column("assessment_cost")
-        self.employer_link = column("employer_link_effect", 1.0)
         self.need_rule = np.array([isinstance(o, ContractHolder) and
                                    o.decides_specialist_referrals() for o in self.orgs])
         self.holder_index = np.array([h.index for h in self.holders], np.int64)
@@ -184,6 +205,7 @@ class CommissioningModel(mesa.Model):
         self.third_sector = np.array([getattr(o, "sector", "") == "third_sector"
                                       for o in self.orgs])
         self.expected_income = np.zeros(n)  # £ case holders can expect at priced outcomes
+        self.planned_income = np.zeros(n)  # £ contract holders expect to keep (their budget)
         self.cash_history = np.tile(self.accounts.cash, (13, 1))  # last 13 weeks, a ring
         self.in_episode = np.zeros(n, np.int64)
         self.episodes_started = np.zeros(n, np.int64)
@@ -193,8 +215,19 @@ class CommissioningModel(mesa.Model):
         self.year_outcomes = np.zeros((n, G), np.int64)
         self.rationing_hurdle = np.zeros(n)
         self.cash_room = np.ones(n)
+        self.funding_room = np.ones(n)
         self.spending_headroom = np.full(n, np.inf)
+        # Subcontractors and third-sector organisations that hold a contract: tier-1
+        # case holders and listed specialists (the small providers of the cash-flow story).
+        self.small_provider = np.array(
+            [isinstance(o, Provider) and o.kind in ("subcontractor", "third_sector")
+             and (o.role == CASE_HOLDER or o.index in listed) for o in self.orgs])
+        self.operating_cost = column("operating_cost")
+        self.lowest_cash = self.accounts.cash.copy()  # each organisation's lowest cash so far
+        self.earned_mark = np.zeros(n)  # income and costs at the last contract review
+        self.spent_mark = np.zeros(n)
         self.refresh_networks()
+        integration_services.set_up(self)
 
     def refresh_networks(self) -> None:
         """Rebuild who can refer to whom after set-up or an exit."""
@@ -255,14 +288,19 @@ class CommissioningModel(mesa.Model):
         seen = seen_hazard(self, searching, true)
         specialist_services.refer(self, week, searching, seen)  # 5
         c.support[searching] = choose_support(self, searching, seen)  # 6
+        integration_services.review(self, week, searching, seen)
         self._count_parking(searching)
         self._charge_weekly_costs(week, lo, hi)  # 7
+        integration_services.charge(self, searching, lo, hi)
+        self._charge_interest()
         employment.work_and_search(self, week, lo, hi, searching, true)  # 8
         specialist_services.leave_queues(self, lo, hi)
         employment.programme_clock(self, week, lo, hi)  # 9
         self._settle(week)  # 10
         self.cash_history[week % 13] = self.accounts.cash
+        np.minimum(self.lowest_cash, self.accounts.cash, out=self.lowest_cash)
         insolvency.check_solvency(self, week)  # 11
+        insolvency.review_contracts(self, week)
         self._contract_year_end(week)  # 12
         if self.p["check_accounts"]:  # 13
             self.check_conservation()
@@ -287,6 +325,20 @@ class CommissioningModel(mesa.Model):
                 self.cash_room[org.index] = room
                 self.spending_headroom[org.index] = org.spending_headroom()
                 self.rationing_hurdle[org.index] = org.rationing_hurdle()
+        # A contract holder that buys by need plans within its budget: what it expects to
+        # keep from its claimants' contract value, less what it has spent and committed.
+        acc = self.accounts
+        plan = self.need_rule & acc.active
+        left = (self.planned_income - acc.costs.sum(axis=1)
+                - acc.booked_out[:, SPECIALIST_FEE] - acc.booked_out[:, SPECIALIST_OUTCOME])
+        self.spending_headroom[plan] = np.minimum(self.spending_headroom[plan],
+                                                  np.maximum(left[plan], 0.0))
+        # How far each payer can fund what it has asked for: its cash and, when it plans
+        # by need, the budget it has left (a month's planned spending counts as plenty).
+        self.funding_room[:] = self.cash_room
+        month = np.maximum(4.0 * self.operating_cost[plan], 1e-9)
+        self.funding_room[plan] = np.minimum(self.cash_room[plan],
+                                             np.clip(left[plan] / month, 0.0, 1.0))
 
     def _charge_weekly_costs(self, week: int, lo: int, hi: int) -> None:
         c, acc = self.claimants, self.accounts
@@ -303,12 +355,29 @@ class CommissioningModel(mesa.Model):
         self.add_support_spend(on, cost)
 
     def _count_parking(self, searching: np.ndarray) -> None:
+        """Parked: minimal support from the case holder, no specialist episode running or
+        awaited, while a job outcome can still be earned. Queued: waiting for a specialist."""
         c = self.claimants
-        parked = c.support[searching] == 0
-        c.weeks_searching[searching] += 1
-        c.weeks_parked[searching] += parked
-        self.tally.weeks_searching += len(searching)
-        self.tally.weeks_parked += int(parked.sum())
+        earnable = (c.weeks_on_programme[searching] + self.payments.job_outcome_weeks[
+            c.group[searching]]) < PROGRAMME_WEEKS
+        with_specialist = c.episode_provider[searching] >= 0
+        queued = with_specialist & (c.episode_end[searching] < 0)
+        parked = (c.support[searching] == 0) & ~with_specialist
+        c.weeks_searching[searching] += earnable
+        c.weeks_parked[searching] += parked & earnable
+        c.weeks_queued[searching] += queued & earnable
+        self.tally.weeks_searching += int(earnable.sum())
+        self.tally.weeks_parked += int((parked & earnable).sum())
+        self.tally.weeks_queued += int((queued & earnable).sum())
+
+    def _charge_interest(self) -> None:
+        """Interest on every overdrawn balance: what carrying costs before payment costs."""
+        acc = self.accounts
+        rate = self.p["overdraft_interest_rate"] / 52
+        owing = np.flatnonzero((acc.cash < 0) & acc.active)
+        owing = owing[owing != 0]
+        if len(owing) and rate > 0:
+            acc.charge(owing, -acc.cash[owing] * rate, INTEREST)
 
     def add_support_spend(self, ids: np.ndarray, amount: np.ndarray | float) -> None:
         """Record money spent on attached claimants' support (for the creaming metrics)."""

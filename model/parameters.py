@@ -49,6 +49,8 @@ BARRIERS: tuple[str, ...] = (
 REGIMES: tuple[str, ...] = ("two_tier", "locality")
 REFERRAL_RULES: tuple[str, ...] = ("expected_value", "assessed_need")
 IN_HOUSE_SELECTION: tuple[str, ...] = ("expected_value", "random")
+SERVICE_PURCHASE: tuple[str, ...] = ("expected_value", "commissioned")
+SPECIALIST_PRICING: tuple[str, ...] = ("variable_cost", "full_cost")
 
 
 def per_group(*values: float) -> dict[str, float]:
@@ -196,10 +198,11 @@ PARAMETERS: tuple[Param, ...] = (
     Param("intensive_support_effect", "support", 1.8, "multiplier",
           "Hazard multiplier of intensive support (full support vs none).",
           "DOMAIN 7 (1.0-2.0; EZ/ND evidence [S38]); " + A, "float", 1.0, 5.0),
-    Param("fee_effort_loss", "support", 0.2, "share",
+    Param("fee_effort_loss", "support", 0.0, "share",
           "Share of the support effect lost when a provider is paid entirely by service "
-          "fees (scaled by the fee share): weaker effort without a result to earn.",
-          "[S38] EZ vs New Deal; " + A, "float", 0.0, 1.0),
+          "fees (scaled by the fee share), beyond what lower outcome prices already do to "
+          "its choices (0: effort responds to prices only).",
+          "[S38] EZ vs New Deal; " + A + " (sensitivity lever)", "float", 0.0, 1.0),
     Param("assessment_accuracy", "support", 0.5, "share",
           "How much of a claimant's unobserved job readiness providers see when they "
           "judge prospects (0 = barriers and group only, 1 = everything).", A,
@@ -219,6 +222,31 @@ PARAMETERS: tuple[Param, ...] = (
     Param("referral_transaction_cost", "support", 30.0, "£ per referral",
           "Cost to the referrer of arranging one specialist referral (coordination).",
           "[S40] tendering and contract management; " + A, "float", 0.0, 10_000.0),
+    Param("assessment_cost", "support", 100.0, "£ per claimant",
+          "Cost of assessing a claimant's barriers, paid by a contract holder that refers "
+          "by assessed need.", "key-worker assessment [S34]; " + A, "float", 0.0, 1e5),
+    Param("key_worker_cost", "support", 1.0, "£ per claimant-week",
+          "Cost of a key worker who sequences a searching claimant's support across "
+          "health, skills, housing and debt.", "[S34]; " + A, "float", 0.0, 1000.0),
+    Param("key_worker_effect", "support", 1.0, "multiplier",
+          "Job-finding hazard multiplier of a key worker (1 = no effect: no published "
+          "impact).", "Working Well pilot: no early job-start effect [S33]; " + A,
+          "float", 0.5, 3.0),
+    Param("employer_engagement_cost", "support", 0.5, "£ per claimant-week",
+          "Cost of employer engagement (job brokerage, local employer links) per searching "
+          "claimant.", "[S23, S56]; " + A, "float", 0.0, 1000.0),
+    Param("employer_engagement_effect", "support", 1.0, "multiplier",
+          "Job-finding hazard multiplier of employer engagement (1 = no effect: no "
+          "published impact).", "[S23, S56]; " + A, "float", 0.5, 3.0),
+    Param("in_work_support_cost", "support", 2.0, "£ per claimant-week",
+          "Cost of in-work support per claimant-week in work.", "[S34, S35]; " + A,
+          "float", 0.0, 1000.0),
+    Param("in_work_support_effect", "support", 1.0, "multiplier",
+          "Job-loss hazard multiplier while in-work support lasts (1 = no effect; below 1 "
+          "keeps jobs).", "no published impact; " + A, "float", 0.1, 2.0),
+    Param("in_work_support_weeks", "support", 52, "weeks",
+          "Weeks of in-work support after a job start.", "12 months in Working Well and "
+          "FSS [S34, S35]; DOMAIN 7: 52 (26-52)", "int", 0, 520),
     # --- providers (organisations and their finances) ------------------------
     Param("primes", "providers", 3, "count",
           "Large providers able to hold a prime contract in the area.", "2-3 per CPA [S6]",
@@ -272,6 +300,18 @@ PARAMETERS: tuple[Param, ...] = (
     Param("overdraft_weeks", "providers", 4.0, "weeks of operating cost",
           "Overdraft limit; a provider whose cash falls below minus this exits.", A,
           "float", 0.0, math.inf),
+    Param("overdraft_interest_rate", "providers", 0.10, "per year",
+          "Interest charged on a negative cash balance (financing cost of working capital).",
+          "net receipts cut by 'financing' for small VCS subs [S40]; " + A,
+          "float", 0.0, 5.0),
+    Param("subcontractor_loss_tolerance", "providers", 0.1, "half-years of operating cost",
+          "Loss on its contract over half a year (costs less income), as a share of its "
+          "half-year operating cost, beyond which a private or public subcontractor leaves.",
+          "C23 churn [S27]; " + A, "float", 0.0, 10.0),
+    Param("third_sector_loss_tolerance", "providers", 0.5, "half-years of operating cost",
+          "The same for a third-sector organisation, which subsidises delivery from its "
+          "reserves for its mission.", "48 of 98 subsidised [S14]; C23 [S27]; " + A,
+          "float", 0.0, 10.0),
     Param("cash_buffer_weeks", "providers", 4.0, "weeks of operating cost",
           "Cash below which a provider rations discretionary spending.", A,
           "float", 0.0, 1000.0),
@@ -320,75 +360,63 @@ PARAMETERS: tuple[Param, ...] = (
     Param("expected_sustainment_share", "payments", 0.5, "share",
           "Share of the maximum sustainment payments the commissioner expects per job outcome.",
           A, "float", 0.0, 1.0),
-    # --- two-tier supply chain -------------------------------------------------
-    Param("prime_attachment_pass_through", "two_tier", 0.85, "share",
-          "Share of attachment and service fees a prime passes to the subcontractor holding "
-          "the case.", "[S28] £400-600 up front; " + A, "float", 0.0, 1.0),
-    Param("prime_outcome_pass_through", "two_tier", 0.85, "share",
-          "Share of outcome and sustainment payments a prime passes to the subcontractor "
-          "holding the case (the rest is its management fee).",
-          "DOMAIN 7: 15% management fee; " + A + " to C24", "float", 0.0, 1.0),
-    Param("prime_payment_lag_weeks", "two_tier", 6, "weeks",
-          "Weeks after the commissioner pays the prime before the prime pays the subcontractor.",
-          A, "int", 0, 52),
-    Param("prime_overhead_share", "two_tier", 0.05, "share of revenue",
-          "Contract management overhead of a prime, as a share of what it is paid.", A,
+    # --- the commissioner's rules for competing contract holders ---------------
+    Param("market_share_shift", "commissioning", 0.05, "share of referrals per year",
+          "Referral share moved each year, per payment group, from the worst to the best "
+          "performing contract holder where several compete for the same claimants.",
+          "from memory, unverified [S50]", "float", 0.0, 1.0),
+    Param("market_share_shift_start_year", "commissioning", 3, "contract year",
+          "First contract year in which market share shifts.", "[S50]", "int", 1, 50),
+    # --- contract terms: what a contract holder agrees with those it pays ------
+    # Both regimes read the same parameters; a scenario file sets the terms of its own
+    # contract holders (two_tier.toml the primes', locality.toml the partnerships').
+    Param("attachment_pass_through", "contract", 0.85, "share",
+          "Share of attachment and service fees the contract holder passes to the "
+          "organisation holding the case.",
+          "primes: [S28] £400-600 up front to a tier-1 sub; " + A, "float", 0.0, 1.0),
+    Param("outcome_pass_through", "contract", 0.85, "share",
+          "Share of outcome and sustainment payments the contract holder passes to the "
+          "organisation holding the case (the rest is its management fee).",
+          "DOMAIN 7: 15% management fee (5-30%) [S3, S40]; " + A + " to C24",
           "float", 0.0, 1.0),
-    Param("prime_specialist_fee", "two_tier", 400.0, "£ per episode",
-          "Fee a prime or tier-1 pays a specialist per episode bought.",
-          "SHP £400-600 up front [S28]", "float", 0.0, 1e5),
-    Param("prime_specialist_outcome_share", "two_tier", 0.1, "share",
+    Param("holder_payment_lag_weeks", "contract", 6, "weeks",
+          "Weeks after the commissioner pays the contract holder before the holder pays "
+          "the case holder or specialist.", "DOMAIN 7: prime → sub 6 weeks (2-12); " + A,
+          "int", 0, 52),
+    Param("holder_overhead_share", "contract", 0.05, "share of revenue",
+          "The contract holder's own running cost (a prime's contract management, a "
+          "partnership's integration board), as a share of what it is paid.",
+          "DOMAIN 7: 5% (2-10%) for a prime, 5% (2-15%) for a partnership; " + A,
+          "float", 0.0, 1.0),
+    Param("specialist_pricing", "contract", "variable_cost", "-",
+          "What the contract holder's chain pays a specialist per episode, up front: the "
+          "least a specialist will take (the variable cost of an episode: the payer uses its "
+          "market power), or the full cost (fee for service that pays for staffed places).",
+          "primes set subcontract prices unilaterally (DOMAIN 3.4) [S28, S52]; "
+          "partnerships' fee for service (DOMAIN 1.2)", "choice", choices=SPECIALIST_PRICING),
+    Param("specialist_outcome_share", "contract", 0.1, "share",
           "Share of the job outcome fee passed to the specialist who treated the claimant.",
-          "SHP paid further only on work [S28]; " + A, "float", 0.0, 1.0),
-    Param("supply_chain_membership", "two_tier", 0.6, "share",
-          "Chance that a specialist is on a given prime's supply-chain list.",
+          "primes: SHP paid further only on work [S28]; " + A, "float", 0.0, 1.0),
+    Param("specialist_list_share", "contract", 0.6, "share",
+          "Chance that a specialist in the contract holder's area is on its list (can be "
+          "referred to).",
           "~20 subcontractors per contract; many listed tier-2s had no real role [S27]; " + A,
           "float", 0.0, 1.0),
-    Param("prime_referral_rule", "two_tier", "expected_value", "-",
+    Param("referral_rule", "contract", "expected_value", "-",
           "How specialist episodes are bought: by the case holder when the expected payment "
           "gain exceeds the price, or by the contract holder for every assessed barrier.",
-          "DOMAIN 3.3", "choice", choices=REFERRAL_RULES),
-    Param("prime_in_house_selection", "two_tier", "expected_value", "-",
-          "How a prime picks the claimants it keeps in house: those with the highest "
-          "expected outcome payments, or at random.", "DOMAIN 3.4", "choice",
+          "DOMAIN 3.3 (primes), 1.2 and 3.6 (partnerships)", "choice",
+          choices=REFERRAL_RULES),
+    Param("in_house_selection", "contract", "expected_value", "-",
+          "How a contract holder that delivers some cases itself picks them: those with the "
+          "highest expected outcome payments, or at random.", "DOMAIN 3.4", "choice",
           choices=IN_HOUSE_SELECTION),
-    Param("market_share_shift", "two_tier", 0.05, "share of referrals per year",
-          "Referral share moved each year, per payment group, from the worst to the best "
-          "performing prime in the area.", "from memory, unverified [S50]", "float", 0.0, 1.0),
-    Param("market_share_shift_start_year", "two_tier", 3, "contract year",
-          "First contract year in which market share shifts.", "[S50]", "int", 1, 50),
-    Param("prime_employer_link_effect", "two_tier", 1.0, "multiplier",
-          "Hazard multiplier from the chain's employer links.", A, "float", 0.5, 3.0),
-    # --- locality commissioning ------------------------------------------------
-    Param("partnership_attachment_pass_through", "locality", 0.7, "share",
-          "Share of attachment and service fees a partnership passes to the case-holding "
-          "partner (the rest funds its running costs and specialist referrals).", A,
-          "float", 0.0, 1.0),
-    Param("partnership_outcome_pass_through", "locality", 0.7, "share",
-          "Share of outcome and sustainment payments passed to the case-holding partner.", A,
-          "float", 0.0, 1.0),
-    Param("partnership_payment_lag_weeks", "locality", 4, "weeks",
-          "Weeks after the commissioner pays the partnership before it pays the partner.", A,
-          "int", 0, 52),
-    Param("partnership_running_cost_share", "locality", 0.05, "share of revenue",
-          "Running cost of a partnership and its integration board, as a share of what it "
-          "is paid.",
-          "DOMAIN 3.5; " + A, "float", 0.0, 1.0),
-    Param("partnership_specialist_fee", "locality", 600.0, "£ per episode",
-          "Fee the partnership pays a specialist per episode (fee for service).",
-          "at episode cost; " + A, "float", 0.0, 1e5),
-    Param("partnership_specialist_outcome_share", "locality", 0.0, "share",
-          "Share of the job outcome fee passed to the specialist who treated the claimant.",
-          A, "float", 0.0, 1.0),
-    Param("partnership_referral_rule", "locality", "assessed_need", "-",
-          "How specialist episodes are bought (see prime_referral_rule).", "DOMAIN 1.2, 3.6",
-          "choice", choices=REFERRAL_RULES),
-    Param("partnership_assessment_cost", "locality", 100.0, "£ per claimant",
-          "Key-worker assessment cost per attached claimant.", "[S34]; " + A,
-          "float", 0.0, 1e5),
-    Param("local_employer_link_effect", "locality", 1.05, "multiplier",
-          "Hazard multiplier from a partnership's local employer links.", "[S23, S56]; " + A,
-          "float", 0.5, 3.0),
+    Param("integration_services", "contract", "expected_value", "-",
+          "How the contract holder decides to buy key workers, employer engagement and "
+          "in-work support (section [support]): each when its expected gain in payments "
+          "covers its cost, or for every claimant because the contract commissions them.",
+          "DOMAIN 1.2, 3.6 (Working Well, FSS); black-box delivery for primes [S7]",
+          "choice", choices=SERVICE_PURCHASE),
 )
 
 # The defaults above are the values first set by hand (each one's source says how).

@@ -133,6 +133,10 @@ def _allocate_case_holders(model: CommissioningModel, week: int, ids: np.ndarray
     np.add.at(model.expected_income, case_holder[passed],
               model.attachment_pass_through[h] * attach[passed]
               + model.outcome_pass_through[h] * rest[passed])
+    # ... and what the contract holder expects to keep: the budget it plans spending in.
+    kept_attach = np.where(passed, 1.0 - model.attachment_pass_through[holder], 1.0)
+    kept_rest = np.where(passed, 1.0 - model.outcome_pass_through[holder], 1.0)
+    np.add.at(model.planned_income, holder, kept_attach * attach + kept_rest * rest)
     mark_third_sector_support(model, ids[model.third_sector[case_holder]])
     np.add.at(model.referrals_matrix, (holder[passed], case_holder[passed]), 1)
     np.add.at(model.cases_received, case_holder, 1)

@@ -8,12 +8,16 @@ decides, and pays, follows the contract holder's referral rule:
   in payments from treating the barrier beats the fee and the cost of
   arranging it (tier-2 starvation can emerge from prices and volumes);
 - **assessed need**: the contract holder refers every assessed barrier in
-  turn, as far as its cash allows.
+  turn; its budget and cash decide who is admitted from the queue, in order.
 
-A specialist has a number of places. One on a contract holder's list starts
-staffed for them (what it was contracted for) and moves its staffing towards the
-demand it sees (referrals running and waiting, keeping at least one place),
-adjusting over `staffing_adjustment_weeks`; one on no list staffs nothing;
+The specialist decides whether to take each referral (`accepts`): below cost
+only as far as a mission-driven organisation can carry the loss.
+
+A specialist has a number of places (fractions where the area is small). One on
+a contract holder's list starts staffed for them (what it was contracted for)
+and moves its staffing towards the demand it sees (referrals running and
+waiting, as far as someone can pay for them), adjusting over
+`staffing_adjustment_weeks`; one on no list staffs nothing;
 referrals beyond its staffed places wait in a first-come, first-served queue.
 A staffed place costs its fixed share every week, used or not. An episode
 lasts a fixed number of weeks; when it ends the barrier's penalty is partly
@@ -28,12 +32,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from commissioning.agents.claimant import SEARCHING
+from commissioning.agents.claimant import POPCOUNT, SEARCHING
 
 from .accounts import EPISODE, REFERRAL, SPECIALIST_FEE
 from .payment_rules import PROGRAMME_WEEKS
 from .referrals import mark_third_sector_support
-from .support_decisions import next_barrier, specialist_gain
+from .support_decisions import Prospects, next_barrier, specialist_gain
 
 if TYPE_CHECKING:
     from .model import CommissioningModel
@@ -59,17 +63,19 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.
     by_need = model.need_rule[holder]
     decider = np.where(by_need, holder, c.case_holder[ids])
     price = model.specialist_fee[holder] + p["referral_transaction_cost"]
-    u = model.streams.weekly_uniform("specialist_referral", week, int(ids[0]), int(ids[-1]) + 1)
-    u = u[ids - ids[0]]
-    refer_by_need = by_need & (u < model.cash_room[decider])
+    # By need: the holder refers assessed barriers, most barriers first, as far as the
+    # budget and cash it has not already promised to those waiting can pay. By value:
+    # the case holder refers when the expected gain beats the price.
+    chosen = np.zeros(len(ids), bool)
+    if by_need.any():
+        chosen[by_need] = _fundable(model, ids[by_need], holder[by_need], price[by_need])
     value_rule = ~by_need
-    refer_by_value = np.zeros(len(ids), bool)
     if value_rule.any():
         gain = specialist_gain(model, ids[value_rule], decider[value_rule], seen[value_rule])
         hurdle = model.rationing_hurdle[decider[value_rule]]
-        refer_by_value[value_rule] = gain >= (1.0 + hurdle) * price[value_rule]
-    chosen = refer_by_need | refer_by_value
-    ids, barrier, holder, decider = ids[chosen], barrier[chosen], holder[chosen], decider[chosen]
+        chosen[value_rule] = gain >= (1.0 + hurdle) * price[value_rule]
+    ids, barrier, holder, decider, seen = (ids[chosen], barrier[chosen], holder[chosen],
+                                           decider[chosen], seen[chosen])
     if not len(ids):
         return
 
@@ -88,6 +94,8 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.
         pick = np.searchsorted(weights / weights[-1], u[rows], side="right")
         provider[rows] = options[np.minimum(pick, len(options) - 1)]
     ok = provider >= 0
+    ok[ok] = accepts(model, ids[ok], provider[ok], holder[ok], seen[ok])
+    model.tally.referrals_declined += int(((provider >= 0) & ~ok).sum())
     ids, barrier, decider, provider = ids[ok], barrier[ok], decider[ok], provider[ok]
     c.episode_provider[ids] = provider
     c.episode_barrier[ids] = barrier
@@ -95,6 +103,59 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.
     c.queued_at[ids] = week
     model.accounts.charge(decider, p["referral_transaction_cost"], REFERRAL)
     np.add.at(model.referrals_matrix, (c.case_holder[ids], provider), 1)
+
+
+def _fundable(model: CommissioningModel, ids: np.ndarray, holder: np.ndarray,
+              price: np.ndarray) -> np.ndarray:
+    """Need-based referrals a holder can fund: its spending headroom less what it owes
+    the claimants already waiting on its account, spent on those with most barriers."""
+    c = model.claimants
+    sl = slice(model._lo, model._hi)  # everyone else is not referred yet, or done
+    waiting = np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + \
+        model._lo
+    promised = np.bincount(c.episode_payer[waiting].astype(np.int64), weights=model.specialist_fee[
+        c.contract_holder[waiting]], minlength=len(model.orgs))
+    untreated = POPCOUNT[c.barriers[ids] & ~c.mitigated[ids]]
+    order = np.lexsort((ids, -untreated, holder))
+    h, cost = holder[order], np.cumsum(price[order])
+    first = np.searchsorted(h, h, side="left")
+    before = np.concatenate([[0.0], cost])[first]
+    ok = np.zeros(len(ids), bool)
+    ok[order] = cost - before <= np.maximum(model.spending_headroom[h] - promised[h], 0.0)
+    return ok
+
+
+def accepts(model: CommissioningModel, ids: np.ndarray, provider: np.ndarray,
+            holder: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Whether each specialist takes the referral: a specialist sells below cost only as
+    far as its mission lets it and its cash can carry the loss.
+
+    Income it can expect: the fee, plus its share of the job outcome fee if the claimant
+    reaches an outcome after treatment. Its cost: the episode's variable part (the fixed
+    part is paid whether or not it takes the work). A third-sector specialist also counts
+    the value it puts on a job outcome (`third_sector_mission_value`), and then carries
+    the loss from the cash it can spare this week.
+    """
+    c, p = model.claimants, model.p
+    variable = p["specialist_episode_cost"] * (1.0 - p["specialist_fixed_share"])
+    pr = Prospects(model, ids, seen, weeks_ahead=p["specialist_episode_weeks"])
+    lift = p["barrier_penalty"] ** (-p["specialist_barrier_reduction"])
+    p_out = pr.p_outcome(model.support_multiplier[c.support[ids]] * lift)
+    income = (model.specialist_fee[holder] + model.specialist_outcome_share[holder]
+              * model.payments.job_outcome[c.group[ids]] * p_out)
+    ok = income >= variable
+    mission = ~ok & (income + model.mission_value[provider] * p_out >= variable)
+    if mission.any():
+        rows = np.flatnonzero(mission)
+        order = rows[np.argsort(provider[rows], kind="stable")]
+        spec, spent = provider[order], np.cumsum(variable - income[order])
+        first = np.searchsorted(spec, spec, side="left")
+        before = np.concatenate([[0.0], spent])[first]
+        carried = spent - before <= model.spending_headroom[spec]
+        ok[order[carried]] = True
+        model.spending_headroom -= np.bincount(spec[carried], weights=(
+            variable - income[order])[carried], minlength=len(model.spending_headroom))
+    return ok
 
 
 def leave_queues(model: CommissioningModel, lo: int, hi: int) -> None:
@@ -132,7 +193,9 @@ def run_episodes(model: CommissioningModel, week: int, lo: int, hi: int) -> None
         queued, provider = queued[order], provider[order]
         first = np.searchsorted(provider, provider, side="left")
         rank = np.arange(len(queued)) - first
-        free = np.maximum(np.floor(model.staffed + 1e-9).astype(np.int64) - model.in_episode, 0)
+        # Places may be fractions of a person's time; a part-staffed place takes work once
+        # it is at least half staffed.
+        free = np.maximum(np.floor(model.staffed + 0.5).astype(np.int64) - model.in_episode, 0)
         admit = rank < free[provider]
         ids, provider = queued[admit], provider[admit]
         ids, provider = _affordable(model, ids, provider)
@@ -183,11 +246,11 @@ def _adjust_staffing(model: CommissioningModel, lo: int, hi: int) -> None:
     sl = slice(lo, hi)
     queued = np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + lo
     # Waiting claimants count as demand as far as someone can pay for them.
-    funded = model.cash_room[c.episode_payer[queued]]
+    funded = model.funding_room[c.episode_payer[queued]]
     waiting = np.bincount(c.episode_provider[queued], weights=funded,
                           minlength=len(model.staffed))
     demand = model.in_episode + waiting
-    target = np.clip(demand, model.contracted.astype(float), model.capacity)  # 1 place if listed
+    target = np.minimum(demand, model.capacity)
     spec = model.is_specialist
     model.staffed[spec] += (target[spec] - model.staffed[spec]) / p["staffing_adjustment_weeks"]
     weekly = p["specialist_episode_cost"] / p["specialist_episode_weeks"]

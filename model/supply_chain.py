@@ -8,24 +8,29 @@ in each locality. Only the contracts between them differ:
 - **two-tier**: the large providers are primes holding the commissioner's
   contract for the whole area. Each prime delivers some cases in house and
   has tier-1 end-to-end subcontractors (one prime each) and a list of tier-2
-  specialists it may call off (each specialist joins a prime's list with
-  probability `supply_chain_membership`).
+  specialists it may call off.
 - **locality**: one partnership per locality holds the devolved contract; the
   large providers and the locality's end-to-end providers are its case-holding
-  partners, and every specialist in the locality is reachable from each of them.
+  partners, and the locality's specialists are on its list.
 
-Capacities are sized from the expected peak caseload, so a scenario with ten
-times the claimants has ten times the places and costs.
+Each specialist joins a contract holder's list with probability
+`specialist_list_share` (a contract term: the two-tier scenario's primes listed many
+specialists they seldom used; a partnership lists every local one).
+
+Capacities are sized from the expected peak caseload, in fractions of a place
+where need be, so a scenario with ten times the claimants has ten times the
+places and costs and the same organisations: rates and shares do not depend on
+the number of claimants.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from commissioning.agents import (
+    LargeProvider,
     LocalPartnership,
     Prime,
     Subcontractor,
@@ -129,28 +134,25 @@ def build(model: CommissioningModel) -> None:
     holders: list = []
     if two_tier:
         for spec in large:
-            prime = Prime(model, spec.pop("name"), **spec)
-            prime.overhead_share = p["prime_overhead_share"]
-            holders.append(prime)
+            holders.append(Prime(model, spec.pop("name"), **spec))
         model.large_providers = list(holders)
     else:
-        running = p["partnership_running_cost_share"] * contract_week / L  # for reserves
+        # A partnership's weekly spending as planned, which sizes its reserves: its own
+        # running cost, specialist episodes for its locality's places, and any services
+        # its contract commissions for every claimant.
+        running = p["holder_overhead_share"] * contract_week / L
         specialist_spend = (p["specialist_capacity_share"] * per_locality * len(BARRIERS) *
-                            p["partnership_specialist_fee"] / p["specialist_episode_weeks"])
+                            p["specialist_episode_cost"] / p["specialist_episode_weeks"])
+        services = per_locality * (p["key_worker_cost"] + p["employer_engagement_cost"]) * (
+            p["integration_services"] == "commissioned")
         for loc in range(L):
-            ops = running + specialist_spend
-            partnership = LocalPartnership(
+            holders.append(LocalPartnership(
                 model, f"Partnership L{loc + 1}", sector="public", locality=loc,
-                fixed_cost=0.0, operating_cost=ops,
-                reserves_weeks=p["partnership_reserves_weeks"])
-            partnership.overhead_share = p["partnership_running_cost_share"]
-            holders.append(partnership)
-        model.large_providers = []
-        for spec in large:
-            lead = Prime(model, spec.pop("name").replace("Prime", "Large provider"),
-                         role=CASE_HOLDER, **spec)
-            lead.kind = "large_provider"  # a lead delivery partner here, not a prime
-            model.large_providers.append(lead)
+                fixed_cost=0.0, operating_cost=running + specialist_spend + services,
+                reserves_weeks=p["partnership_reserves_weeks"]))
+        model.large_providers = [
+            LargeProvider(model, spec.pop("name").replace("Prime", "Large provider"),
+                          role=CASE_HOLDER, **spec) for spec in large]
     model.holders = holders
 
     # End-to-end providers, one contract holder each under two-tier.
@@ -181,7 +183,8 @@ def build(model: CommissioningModel) -> None:
         per_barrier = np.bincount(np.arange(n_spec) % len(BARRIERS), minlength=len(BARRIERS))
         for j, sector in enumerate(spec_sectors[loc]):
             b = j % len(BARRIERS)
-            places = math.ceil(p["specialist_capacity_share"] * per_locality / per_barrier[b])
+            # Places in proportion to the caseload, fractions kept: size-invariant.
+            places = p["specialist_capacity_share"] * per_locality / per_barrier[b]
             fixed = places * place_week
             org = _provider_class(sector)(
                 model, f"L{loc + 1} {BARRIERS[b]} specialist" + (f" {j // len(BARRIERS) + 1}"
@@ -191,9 +194,7 @@ def build(model: CommissioningModel) -> None:
                 reserves_weeks=_reserves_weeks(p, sector),
                 mission_value=p["third_sector_mission_value"] * (sector == "third_sector"))
             model.specialists.append(org)
-            if two_tier:
-                for k, prime in enumerate(holders):
-                    if membership[loc, j, k] < p["supply_chain_membership"]:
-                        prime.specialists.append(org)
-            else:
-                holders[loc].specialists.append(org)
+            listing = holders if two_tier else [holders[loc]]
+            for k, holder in enumerate(listing):
+                if membership[loc, j, k] < p["specialist_list_share"]:
+                    holder.specialists.append(org)

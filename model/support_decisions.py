@@ -56,9 +56,9 @@ def hazard(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
     c, p = model.claimants, model.p
     n_treated = POPCOUNT[c.barriers[ids] & c.mitigated[ids]]
     exponent = c.n_barriers[ids] - p["specialist_barrier_reduction"] * n_treated
-    link = model.employer_link[c.contract_holder[ids]]
+    services = model.service_hazard[c.contract_holder[ids]]  # key worker, employer links
     return (np.exp(c.log_base_hazard[ids] + c.readiness[ids])
-            * p["barrier_penalty"] ** exponent * model.vacancy_factor[c.locality[ids]] * link)
+            * p["barrier_penalty"] ** exponent * model.vacancy_factor[c.locality[ids]] * services)
 
 
 def seen_hazard(model: CommissioningModel, ids: np.ndarray, true: np.ndarray) -> np.ndarray:

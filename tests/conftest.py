@@ -26,7 +26,7 @@ def two_tier_run() -> CommissioningModel:
 
 @pytest.fixture(scope="session")
 def locality_run() -> CommissioningModel:
-    return run(seed=11, regime="locality", service_fee_share=0.3)
+    return run(scenario="locality", seed=11)
 
 
 # --- the browser app (tests/test_app_*.py): one server and one Chromium per module ----

@@ -54,8 +54,8 @@ inherits = "two_tier.toml"
 [providers]
 third_sector_reserves_weeks = 12.5
 
-[two_tier]
-prime_outcome_pass_through = 0.6543
+[contract]
+outcome_pass_through = 0.6543
 """
 GOOD_SCENARIO = """\
 [scenario]

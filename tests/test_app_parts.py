@@ -53,16 +53,17 @@ def test_fee_sliders_keep_the_groups_in_proportion():
         assert p["job_outcome_fee"][group] == pytest.approx(fee * 2)
 
 
-def test_management_fee_and_specialist_rule_belong_to_the_regimes_contract_holder():
+def test_management_fee_and_specialist_rule_are_terms_of_the_scenarios_contract():
     two_tier = CommissioningModel(**settings(management_fee=40).model_kwargs()).p
-    assert two_tier["prime_outcome_pass_through"] == pytest.approx(0.6)
+    assert two_tier["outcome_pass_through"] == pytest.approx(0.6)
     local = settings("locality", management_fee=10,
                      referral_rule="when the case holder expects it to pay")
     p = CommissioningModel(**local.model_kwargs()).p
-    assert p["partnership_outcome_pass_through"] == pytest.approx(0.9)
-    assert p["partnership_referral_rule"] == "expected_value"
-    assert p["prime_outcome_pass_through"] == load_scenario("locality").params[
-        "prime_outcome_pass_through"]
+    assert p["outcome_pass_through"] == pytest.approx(0.9)
+    assert p["referral_rule"] == "expected_value"
+    untouched = settings("locality").model_kwargs()
+    assert CommissioningModel(**untouched).p["outcome_pass_through"] == load_scenario(
+        "locality").params["outcome_pass_through"]
 
 
 def test_a_setting_out_of_range_is_refused_with_its_name():

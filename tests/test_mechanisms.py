@@ -147,14 +147,14 @@ def test_parking_falls_on_claimants_with_more_barriers():
 def test_support_raises_job_outcomes_over_the_no_programme_world():
     supported = run(seed=10).metrics()
     useless = run(seed=10, light_support_effect=1.0, intensive_support_effect=1.0,
-                  specialist_barrier_reduction=0.0, prime_employer_link_effect=1.0).metrics()
+                  specialist_barrier_reduction=0.0).metrics()
     assert supported["additional_job_outcome_rate"] > 0.01
     assert abs(useless["additional_job_outcome_rate"]) < 0.005
 
 
 def test_need_based_routing_sends_specialist_referrals_to_hard_cases():
-    value = run(seed=12, regime="locality", partnership_referral_rule="expected_value")
-    need = run(seed=12, regime="locality", partnership_referral_rule="assessed_need")
+    value = run(seed=12, regime="locality", referral_rule="expected_value")
+    need = run(seed=12, regime="locality", referral_rule="assessed_need")
     assert need.episodes_started.sum() > value.episodes_started.sum()
     assert need.metrics()["support_ratio_easy_to_hard"] < value.metrics()[
         "support_ratio_easy_to_hard"]
@@ -167,8 +167,8 @@ def test_weaker_effort_under_service_fees_lowers_outcomes():
 
 
 def test_partnership_running_costs_reduce_its_cash():
-    cheap = run(seed=14, regime="locality", partnership_running_cost_share=0.0)
-    dear = run(seed=14, regime="locality", partnership_running_cost_share=0.15)
+    cheap = run(seed=14, regime="locality", holder_overhead_share=0.0)
+    dear = run(seed=14, regime="locality", holder_overhead_share=0.15)
     cash = lambda m: sum(h.cash for h in m.holders)  # noqa: E731
     assert cash(dear) < cash(cheap)
 
@@ -184,7 +184,7 @@ def test_specialist_capacity_limits_make_queues():
 def test_specialists_on_no_primes_list_carry_no_costs_and_listed_ones_do():
     """A specialist named in no prime's supply chain staffs nothing, so it neither gets
     referrals nor draws on its reserves; every listed specialist staffs its places."""
-    model = run(seed=17, weeks=30, supply_chain_membership=0.3)
+    model = run(seed=17, weeks=30, specialist_list_share=0.3)
     specialists = [o for o in model.providers if o.role == SPECIALIST]
     listed = {s.index for h in model.holders for s in h.specialists}
     unlisted = [o for o in specialists if o.index not in listed]
@@ -195,5 +195,5 @@ def test_specialists_on_no_primes_list_carry_no_costs_and_listed_ones_do():
         assert o.cash == pytest.approx(model.accounts.reserves[o.index])
         assert model.staffed[o.index] == 0
     for o in specialists:
-        if o.index in listed:
-            assert model.staffed[o.index] >= 1 - 1e-9  # keeps at least one place staffed
+        if o.index in listed:  # staffed the places it was contracted for, and paid for them
+            assert model.accounts.costs[o.index].sum() > 0

@@ -28,8 +28,9 @@ params = st.fixed_dictionaries({
     "third_sector_reserves_weeks": st.floats(0, 30),
     "overdraft_weeks": st.floats(0, 8),
     "recession_depth": st.floats(0, 1),
-    "prime_referral_rule": st.sampled_from(["expected_value", "assessed_need"]),
-    "partnership_referral_rule": st.sampled_from(["expected_value", "assessed_need"]),
+    "referral_rule": st.sampled_from(["expected_value", "assessed_need"]),
+    "integration_services": st.sampled_from(["expected_value", "commissioned"]),
+    "specialist_pricing": st.sampled_from(["variable_cost", "full_cost"]),
     "take_up_barrier_gradient": st.floats(0, 0.5),
     "specialist_capacity_share": st.floats(0, 0.2),
 })

@@ -33,8 +33,9 @@ TWO_TIER = SHIPPED / "two_tier.toml"
 #: scenario must share them with its two-tier counterpart, so that a difference
 #: in outcomes comes from commissioning and payment alone (fairness rule).
 SHARED_SECTIONS = ("claimants", "labour_market", "support", "providers", "area", "referral")
-#: Sections a locality scenario may change.
-FREE_SECTIONS = ("commissioning", "payments", "two_tier", "locality", "run")
+#: Sections a locality scenario may change: who holds the contract, its terms, how the
+#: commissioner pays.
+FREE_SECTIONS = ("commissioning", "contract", "payments", "run")
 
 #: Bad scenario files: (content, key named, fragment of what was expected).
 BAD_FILES = [
@@ -216,9 +217,9 @@ def test_a_child_that_sets_one_key_keeps_the_parents_others(tmp_path):
 
 def test_a_child_of_the_shipped_baseline_differs_only_where_it_says(tmp_path):
     child = child_of_two_tier(tmp_path / "elsewhere" / "mine.toml",
-                              "[two_tier]\nprime_outcome_pass_through = 0.5\n")
+                              "[contract]\noutcome_pass_through = 0.5\n")
     params = load_scenario(child).params
-    assert params == {**defaults(), "prime_outcome_pass_through": 0.5}
+    assert params == {**defaults(), "outcome_pass_through": 0.5}
 
 
 def test_per_group_values_merge_group_by_group_down_the_chain(tmp_path):
@@ -234,8 +235,11 @@ def test_per_group_values_merge_group_by_group_down_the_chain(tmp_path):
 
 def test_a_grandchild_keeps_every_ancestors_changes():
     params = load_scenario(SHIPPED / "locality_recession.toml").params
+    locality = load_scenario(SHIPPED / "locality.toml").params
     changed = {k: v for k, v in params.items() if v != defaults()[k]}
-    assert changed == {"regime": "locality", "service_fee_share": 0.3, "recession_depth": 0.4}
+    from_locality = {k: v for k, v in locality.items() if v != defaults()[k]}
+    assert changed == {**from_locality, "recession_depth": 0.4}
+    assert {"regime", "service_fee_share", "referral_rule"} <= set(from_locality)
 
 
 def test_inherits_is_relative_to_the_file_not_the_working_directory(tmp_path, monkeypatch):

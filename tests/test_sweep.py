@@ -53,9 +53,9 @@ set = {SMALL}
 scale = true
 values = [0.5, 1.5]
 
-[vary."two_tier.prime_payment_lag_weeks"]
+[vary."contract.holder_payment_lag_weeks"]
 values = [2, 12]
-also = ["locality.partnership_payment_lag_weeks"]
+also = ["payments.claim_lag_weeks"]
 """
 GRID_RUNS = 24
 METRICS = list(FINAL_KEYS)
@@ -79,7 +79,7 @@ def runs(out: Path) -> pd.DataFrame:
 def same_numbers(a: pd.DataFrame, b: pd.DataFrame) -> None:
     """Identical runs: ids, scenarios, seeds, parameters and every metric, bit for bit."""
     cols = ["run_id", "point", "replicate", "scenario", "seed", "payments.attachment_fee",
-            "two_tier.prime_payment_lag_weeks", *METRICS]
+            "contract.holder_payment_lag_weeks", *METRICS]
     pd.testing.assert_frame_equal(a[cols].reset_index(drop=True),
                                   b[cols].reset_index(drop=True), check_exact=True)
 
@@ -106,7 +106,7 @@ def test_a_dry_run_prints_the_runs_and_the_design_and_writes_nothing(grid_file, 
     rc, out, _ = cli(capsys, "sweep", grid_file, "--dry-run", "--out", tmp_path / "out")
     assert rc == 0
     assert f"{GRID_RUNS} runs (4 points x 2 scenarios x 3 replicates)" in out
-    assert "payments.attachment_fee" in out and "also sets locality.partnership" in out
+    assert "payments.attachment_fee" in out and "also sets payments.claim_lag_weeks" in out
     assert not (tmp_path / "out").exists()
     rc, out, _ = cli(capsys, "sweep", grid_file, "--dry-run", "--replicates", "5")
     assert "40 runs" in out
@@ -117,13 +117,13 @@ def test_the_grid_crosses_every_level_and_seeds_depend_on_replicate_only(referen
     assert list(table.run_id) == list(range(GRID_RUNS))
     assert (table.status == "ok").all()
     points = table.groupby("point")[["payments.attachment_fee",
-                                     "two_tier.prime_payment_lag_weeks"]].first()
+                                     "contract.holder_payment_lag_weeks"]].first()
     assert sorted(map(tuple, points.to_numpy())) == [(0.5, 2), (0.5, 12), (1.5, 2), (1.5, 12)]
     # Common random numbers: seed 1 + replicate at every point, in both regimes.
     assert (table.seed == 1 + table.replicate).all()
     assert set(table.regime) == {"two_tier", "locality"}
     # The fee lever works: more attachment fee, more money spent, at every pair.
-    by = table.pivot_table(index=["scenario", "two_tier.prime_payment_lag_weeks", "replicate"],
+    by = table.pivot_table(index=["scenario", "contract.holder_payment_lag_weeks", "replicate"],
                            columns="payments.attachment_fee", values="total_spend")
     assert (by[1.5] > by[0.5]).all()
 
@@ -138,9 +138,9 @@ def test_a_row_holds_every_parameter_the_run_used(reference):
     scale = table["payments.attachment_fee"]
     assert (table["param.payments.attachment_fee.jsa_25_plus"] == 400 * scale).all()
     assert (table["param.payments.attachment_fee.esa_new"] == 600 * scale).all()
-    lag = table["two_tier.prime_payment_lag_weeks"]
-    assert (table["param.two_tier.prime_payment_lag_weeks"] == lag).all()
-    assert (table["param.locality.partnership_payment_lag_weeks"] == lag).all()  # `also`
+    lag = table["contract.holder_payment_lag_weeks"]
+    assert (table["param.contract.holder_payment_lag_weeks"] == lag).all()
+    assert (table["param.payments.claim_lag_weeks"] == lag).all()  # `also`
     assert (table["param.area.claimants"] == 400).all()  # the sweep's `set`
     assert (table["param.commissioning.regime"] == table.regime).all()
     assert table["param.payments.service_fee_share"].groupby(table.regime).first().to_dict() \
@@ -166,8 +166,8 @@ weekly = ["job_outcomes", "total_spend"]\n[vary."payments.claim_lag_weeks"]\nval
 
 def test_designs_are_reproducible_and_have_their_documented_shape(tmp_path):
     body = """[vary."claimants.barrier_penalty"]\nlow = 0.4\nhigh = 0.9\n
-[vary."two_tier.prime_payment_lag_weeks"]\nlow = 2\nhigh = 12\n
-[vary."two_tier.prime_referral_rule"]\nvalues = ["expected_value", "assessed_need"]\n"""
+[vary."contract.holder_payment_lag_weeks"]\nlow = 2\nhigh = 12\n
+[vary."contract.referral_rule"]\nvalues = ["expected_value", "assessed_need"]\n"""
     shapes = {"random": (13, 13), "latin": (13, 13), "sobol": (8, 8 * (3 + 2)),
               "morris": (4, 4 * (3 + 1))}
     for design, (samples, points) in shapes.items():
@@ -233,10 +233,10 @@ BAD = [
     pytest.param("[sweep]\ndesign='grid'\n[vary.run.seed]\nvalues=[1, 2]\n", "vary.run.seed",
                  id="seed-varied"),
     pytest.param("[sweep]\ndesign='grid'\n", "vary", id="nothing-varied"),
-    pytest.param("[sweep]\ndesign='grid'\n[vary.two_tier.prime_referral_rule]\nlow=0\n"
-                 "high=1\n", "vary.two_tier.prime_referral_rule", id="range-for-a-choice"),
+    pytest.param("[sweep]\ndesign='grid'\n[vary.contract.referral_rule]\nlow=0\n"
+                 "high=1\n", "vary.contract.referral_rule", id="range-for-a-choice"),
     pytest.param("[sweep]\ndesign='grid'\n[vary.payments.claim_lag_weeks]\nvalues=[3]\n"
-                 "also=['two_tier.prime_referral_rule']\n", "vary.payments.claim_lag_weeks.also[0]",
+                 "also=['contract.referral_rule']\n", "vary.payments.claim_lag_weeks.also[0]",
                  id="also-of-another-kind"),
     pytest.param("[sweep]\ndesign='grid'\nset=['area.claimants=100']\n[vary.area.claimants]\n"
                  "values=[100, 200]\n", "area.claimants", id="fixed-and-varied"),
@@ -254,8 +254,8 @@ def test_a_malformed_sweep_file_names_the_file_and_key(tmp_path, capsys, content
 
 def test_a_set_that_fixes_a_varied_parameter_is_refused(grid_file, capsys, tmp_path):
     rc, out, err = cli(capsys, "sweep", grid_file, "--dry-run", "--set",
-                       "two_tier.prime_payment_lag_weeks=3")
-    assert_bad_input(rc, out, err, "--set", "two_tier.prime_payment_lag_weeks")
+                       "contract.holder_payment_lag_weeks=3")
+    assert_bad_input(rc, out, err, "--set", "contract.holder_payment_lag_weeks")
 
 
 # --- running: LocalCluster, resume, failures --------------------------------------------
@@ -453,14 +453,14 @@ def test_sensitivity_indices_find_the_parameter_that_matters(tmp_path, capsys, d
     path = write(tmp_path / "s.toml", f"""[sweep]\nscenarios = ["two_tier"]
 design = "{design}"\nsamples = {samples}\nset = {TINY}
 [vary."claimants.barrier_penalty"]\nlow = 0.4\nhigh = 0.9
-[vary."locality.partnership_assessment_cost"]\nlow = 0\nhigh = 500\n""")
+[vary."support.assessment_cost"]\nlow = 0\nhigh = 500\n""")
     out = tmp_path / "out"
     rc, _, _ = cli(capsys, "sweep", path, "--out", out, "--workers", "0")
     assert rc == 0
     rc, _, _ = cli(capsys, "analyse", out, "--metrics", "job_outcome_rate", "--no-figures")
     assert rc == 0
     indices = pd.read_csv(out / "analysis" / "sensitivity.csv").set_index("parameter")
-    unused, used = (indices.loc["locality.partnership_assessment_cost"],
+    unused, used = (indices.loc["support.assessment_cost"],
                     indices.loc["claimants.barrier_penalty"])
     if design == "sobol":
         assert unused["S1"] == 0 and unused["ST"] == 0 and unused["ST_conf"] == 0
@@ -469,7 +469,7 @@ design = "{design}"\nsamples = {samples}\nset = {TINY}
         assert unused["mu_star"] == 0 and used["mu_star"] > 0.005
     ranking = pd.read_csv(out / "analysis" / "ranking.csv")
     assert list(ranking.parameter) == ["claimants.barrier_penalty",
-                                       "locality.partnership_assessment_cost"]
+                                       "support.assessment_cost"]
     assert list(ranking.score) == [1.0, 0.0]
 
 

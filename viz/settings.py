@@ -9,8 +9,8 @@ keyword arguments of `CommissioningModel`. Three translations matter:
   prices each of the nine groups (ESA claimants earn more); moving the slider
   scales every group in proportion, so the scenario's differential prices
   survive and leaving the slider alone changes nothing.
-- **The management fee and the specialist rule belong to the contract holder
-  of the scenario's regime**: the prime's under two-tier, the partnership's
+- **The management fee and the specialist rule are terms of the scenario's
+  contract** (`[contract]`): the primes' under two-tier, the partnerships'
   under locality commissioning. One slider, the lever that exists in the run.
 - **The claimant count is the app's own** (2,000 by default, a classroom's
   scale: a week plus its redraw stays well under a second), whatever the
@@ -126,8 +126,9 @@ def _scaled(prices: dict[str, float], value: float) -> dict[str, float] | float:
 
 
 def _holder_key(regime: str, what: str) -> str:
-    prefix = "prime" if regime == "two_tier" else "partnership"
-    return f"{prefix}_{what}"
+    """The contract term behind a slider: the same key whoever holds the contract."""
+    del regime  # the scenario's own contract holder: primes or partnerships alike
+    return what
 
 
 @dataclass(frozen=True)

@@ -99,13 +99,15 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("claimants.job_loss_hazard_early", 0.010, 0.022),
     FreeParameter("claimants.job_loss_hazard_late", 0.004, 0.015),
     FreeParameter("labour_market.hazard_elasticity", 0.3, 1.0),
-    FreeParameter("two_tier.supply_chain_membership", 0.2, 1.0),
+    FreeParameter("contract.specialist_list_share", 0.2, 1.0),
     FreeParameter("support.specialist_barrier_reduction", 0.2, 1.0),
     FreeParameter("providers.caseload_fixed_cost", 2.0, 10.0),
     FreeParameter("providers.third_sector_mission_value", 0.0, 5000.0),
     FreeParameter("providers.specialist_fixed_share", 0.1, 0.7),
-    FreeParameter("two_tier.prime_specialist_fee", 50.0, 600.0),
-    FreeParameter("two_tier.prime_outcome_pass_through", 0.5, 1.0),
+    FreeParameter("contract.outcome_pass_through", 0.7, 0.95),
+    FreeParameter("providers.planned_volume_ratio", 0.8, 1.5),
+    FreeParameter("providers.subcontractor_loss_tolerance", 0.0, 1.0),
+    FreeParameter("providers.third_sector_loss_tolerance", 0.0, 2.0),
 )
 
 

@@ -136,13 +136,17 @@ def _vcs_share_of_subcontractors(m: CommissioningModel, w: pd.DataFrame) -> floa
 
 
 def _subcontractor_churn(m: CommissioningModel, w: pd.DataFrame) -> float:
-    """Net fall in subcontractors over the half-year January-July 2012."""
+    """Net fall in subcontractors over the half-year January-July 2012: those that
+    went insolvent or left their contracts in it, over those still there in January."""
     from commissioning.agents import Subcontractor
 
+    def left(o) -> int | None:
+        weeks = [x for x in (o.insolvent_week, o.withdrawn_week) if x is not None]
+        return min(weeks) if weeks else None
+
     subs = [o for o in m.providers if isinstance(o, Subcontractor)]
-    alive_then = [o for o in subs if o.insolvent_week is None or o.insolvent_week > JANUARY_2012]
-    gone = [o for o in alive_then if o.insolvent_week is not None and
-            o.insolvent_week <= JULY_2012]
+    alive_then = [o for o in subs if left(o) is None or left(o) > JANUARY_2012]
+    gone = [o for o in alive_then if left(o) is not None and left(o) <= JULY_2012]
     return len(gone) / len(alive_then) if alive_then else float("nan")
 
 
