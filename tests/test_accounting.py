@@ -12,12 +12,15 @@ from commissioning.agents.claimant import (
     NOT_YET_REFERRED,
     SEARCHING,
 )
-from commissioning.model import CommissioningModel, specialist_services
+from commissioning.model import CommissioningModel, integration_services, specialist_services
 from commissioning.model.accounts import (
     ASSESSMENT,
     COST_KINDS,
+    INTEREST,
     OVERHEAD,
     REFERRAL,
+    SERVICES,
+    SUPPORT,
     AccountingError,
 )
 
@@ -90,33 +93,69 @@ def test_every_providers_cash_is_what_its_charges_and_payments_make_it(regime, f
     assert ledger.paid_by_commissioner > 0 and ledger.cancelled > 0
 
 
-def test_a_partnerships_costs_are_its_assessments_referrals_and_running_costs():
+def test_a_partnerships_costs_are_what_it_bought_and_what_it_runs_on(monkeypatch):
     """Locality: a partnership pays for each claimant's assessment, each specialist
-    referral it makes, and its running costs (a share of what it receives), from what it
-    receives; counted here from the claimants and referrals it handled."""
-    model = CommissioningModel(**SMALL, seed=2, regime="locality", service_fee_share=0.3)
+    referral it makes, the key workers, employer engagement and in-work support its
+    contract commissions for every claimant, support for the claimants it holds itself
+    once a partner has left, interest while overdrawn, and its running costs (a share of
+    what it receives), from what it receives. Each is counted here from the claimants,
+    referrals and balances it handled."""
+    model = CommissioningModel(**SMALL, seed=2, scenario="locality")
     c, acc, p = model.claimants, model.accounts, model.p
-    decided = np.zeros(len(model.orgs), np.int64)
-    refer = specialist_services.refer
+    n = len(model.orgs)
+    decided = np.zeros(n, np.int64)
+    services = np.zeros(n)
+    interest = np.zeros(n)
+    support = np.zeros(n)
+    refer, charge = specialist_services.refer, integration_services.charge
+    charge_interest, weekly_costs = model._charge_interest, model._charge_weekly_costs
+    level_cost = np.array([p["minimal_support_cost"], p["light_support_cost"],
+                           p["intensive_support_cost"]])
 
     def watched_refer(m, week, searching, seen):
         refer(m, week, searching, seen)
         np.add.at(decided, c.episode_payer[c.queued_at == week], 1)
 
-    specialist_services.refer = watched_refer
-    try:
-        model.run_model()
-    finally:
-        specialist_services.refer = refer
+    def watched_services(m, searching, lo, hi):
+        # A week of key worker and employer engagement for each searching claimant, and
+        # of in-work support for each in work in the first weeks of a job.
+        np.add.at(services, c.contract_holder[searching],
+                  p["key_worker_cost"] + p["employer_engagement_cost"])
+        working = np.flatnonzero(np.isin(c.status[lo:hi], (IN_WORK, IN_WORK_AFTER))) + lo
+        early = working[c.job_weeks[working] < p["in_work_support_weeks"]]
+        np.add.at(services, c.contract_holder[early], p["in_work_support_cost"])
+        charge(m, searching, lo, hi)
+
+    def watched_interest():
+        overdrawn = np.maximum(-acc.cash, 0.0) * acc.active
+        interest[1:] += overdrawn[1:] * p["overdraft_interest_rate"] / 52
+        charge_interest()
+
+    def watched_weekly_costs(week, lo, hi):
+        # This week's support: its level for each searching claimant, contact (minimal)
+        # for each in work on programme, charged to the case holder.
+        on = np.flatnonzero(np.isin(c.status[lo:hi], (SEARCHING, IN_WORK))) + lo
+        level = np.where(c.status[on] == SEARCHING, c.support[on], 0)
+        np.add.at(support, c.case_holder[on], level_cost[level])
+        weekly_costs(week, lo, hi)
+
+    monkeypatch.setattr(specialist_services, "refer", watched_refer)
+    monkeypatch.setattr(integration_services, "charge", watched_services)
+    model._charge_interest = watched_interest
+    model._charge_weekly_costs = watched_weekly_costs
+    model.run_model()
+    assert p["integration_services"] == "commissioned" and p["referral_rule"] == "assessed_need"
+    assert any(support[h.index] > 0 for h in model.holders)  # a partner left: it held cases
     for h in model.holders:
         i = h.index
         assert h.active
         assessed = int(((c.attach_week >= 0) & (c.contract_holder == i)).sum())
         received = acc.money[:, i].sum()
-        costs = {ASSESSMENT: p["partnership_assessment_cost"] * assessed,
+        costs = {ASSESSMENT: p["assessment_cost"] * assessed,
                  REFERRAL: p["referral_transaction_cost"] * decided[i],
-                 OVERHEAD: p["partnership_running_cost_share"] * received}
-        assert assessed > 100 and decided[i] > 10
+                 SERVICES: services[i], INTEREST: interest[i], SUPPORT: support[i],
+                 OVERHEAD: p["holder_overhead_share"] * received}
+        assert assessed > 100 and decided[i] > 10 and services[i] > 0
         for kind, amount in costs.items():
             assert acc.costs[i, kind] == pytest.approx(amount), COST_KINDS[kind]
         assert acc.costs[i].sum() == pytest.approx(sum(costs.values()))  # nothing else

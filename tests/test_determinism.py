@@ -43,8 +43,16 @@ def test_different_seeds_give_different_claimants_markets_organisations_and_chan
     assert [[s.index for s in h.specialists] for h in a.holders] != \
         [[s.index for s in h.specialists] for h in b.holders]
     ma, mb = a.metrics(), b.metrics()
-    same = [k for k in ma if ma[k] == mb[k]]
-    assert len(same) <= 5, same  # (weeks, referrals and the like)
+    same = {k for k in ma if ma[k] == mb[k]}
+    assert same <= MAY_COINCIDE, same - MAY_COINCIDE
+
+
+#: Metrics two seeds may share: set by the scenario, not by chance (weeks, referrals, no
+#: partnership under two-tier), counts of rare events (insolvencies: often none), and the
+#: rate of a group with a handful of claimants.
+MAY_COINCIDE = {"weeks", "referrals", "partnership_share_of_spend", "providers_insolvent",
+                "subcontractors_insolvent", "third_sector_insolvent", "providers_insolvent_share",
+                "providers_withdrawn", "job_outcome_rate_ib_is_volunteers"}
 
 
 def test_regimes_face_the_same_claimants_and_chances():

@@ -55,7 +55,7 @@ def test_a_provider_exits_the_week_its_cash_passes_the_limit_and_not_before():
 def test_in_a_run_each_exit_is_the_first_week_cash_ended_past_the_limit(regime):
     harsh = dict(caseload_fixed_cost=20.0, attachment_fee=0, subcontractor_reserves_weeks=2,
                  third_sector_reserves_weeks=2, partnership_reserves_weeks=1,
-                 overdraft_weeks=0.5, seed=6, regime=regime)
+                 overdraft_weeks=0.5, seed=6, scenario=regime)
     model = CommissioningModel(**{**SMALL, **harsh})
     settled = run_and_watch(model)
     exits = 0
@@ -79,7 +79,7 @@ def holdings(model, org) -> dict[str, np.ndarray]:
 @pytest.mark.parametrize("regime", ["two_tier", "locality"])
 def test_a_failed_contract_holders_contract_passes_to_the_survivor_with_most_cash(regime,
                                                                                 richest):
-    model = stepped(regime=regime, primes=3, localities=3)
+    model = stepped(scenario=regime, primes=3, localities=3)
     failing, *survivors = model.holders
     heir = survivors[richest]
     other = [h for h in survivors if h is not heir]
@@ -134,7 +134,7 @@ def test_with_no_survivor_a_contract_holders_claimants_leave_the_programme():
 
 @pytest.mark.parametrize("regime", ["two_tier", "locality"])
 def test_a_failed_case_holders_claimants_go_back_to_their_contract_holder(regime):
-    model = stepped(regime=regime)
+    model = stepped(scenario=regime)
     c = model.claimants
     case = max((o for o in model.providers if o.role == CASE_HOLDER and o.active
                 and o.contract_holder is not None), key=lambda o: model.caseloads()[o.index])
@@ -151,7 +151,7 @@ def test_a_failed_case_holders_claimants_go_back_to_their_contract_holder(regime
 
 
 def test_a_failed_specialists_episodes_end_untreated():
-    model = stepped(weeks=40, regime="locality")
+    model = stepped(weeks=40, scenario="locality")
     c = model.claimants
     spec = max((o for o in model.providers if o.role == SPECIALIST),
                key=lambda o: model.in_episode[o.index])

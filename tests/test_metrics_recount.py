@@ -17,6 +17,7 @@ import pytest
 
 import commissioning.model.model as model_module
 from commissioning.agents.claimant import IN_WORK, NOT_YET_REFERRED, SEARCHING
+from commissioning.agents.provider import CASE_HOLDER, SPECIALIST
 from commissioning.model import PAYMENT_GROUPS, CommissioningModel, referrals, specialist_services
 from commissioning.model.metrics import FINAL_KEYS
 
@@ -34,11 +35,17 @@ class Watcher:
         self.got = np.zeros(n, np.int64)  # claimants passed to it, or referred to it
         self.vcs = np.zeros(c.n, bool)  # supported by a third-sector organisation
         self.expected_income = np.zeros(n)  # £ at the commissioner's pricing
-        self.searching_weeks = self.parked_weeks = 0
+        self.searching_weeks = self.parked_weeks = self.queued_weeks = 0
+        self.episodes, self.episode_fees = 0, 0.0
+        self.owed: list[tuple[np.ndarray, ...]] = []  # every payment booked: due, from, to, £
+        # Specialists on some contract holder's list when contracts were let.
+        self.listed = {s.index for h in model.holders for s in h.specialists}
         third = np.array([getattr(o, "sector", "") == "third_sector" for o in model.orgs])
-        L = model.p["specialist_episode_weeks"]
+        L, p = model.p["specialist_episode_weeks"], model.p
+        threshold = np.array([p["job_outcome_weeks"][g] for g in PAYMENT_GROUPS])
         intake, refer = referrals.intake, specialist_services.refer
         run_episodes, choose = specialist_services.run_episodes, model_module.choose_support
+        book = model.accounts.book
 
         def watched_intake(m, week, lo, hi):
             intake(m, week, lo, hi)
@@ -61,6 +68,8 @@ class Watcher:
             run_episodes(m, week, lo, hi)
             started = np.flatnonzero(c.episode_end == week + L)
             self.vcs[started[third[c.episode_provider[started]]]] = True
+            self.episodes += len(started)
+            self.episode_fees += sum(m.orgs[h].specialist_fee for h in c.contract_holder[started])
 
         def watched_refer(m, week, searching, seen):
             refer(m, week, searching, seen)
@@ -68,15 +77,34 @@ class Watcher:
             np.add.at(self.got, c.episode_provider[new], 1)
 
         def watched_choice(m, ids, seen):
+            """Parked: minimal support and no specialist, in a week when a job outcome can
+            still be earned (the threshold reached within the 104 weeks); queued: waiting."""
             level = choose(m, ids, seen)
-            self.searching_weeks += len(ids)
-            self.parked_weeks += int((level == 0).sum())
+            earnable = c.weeks_on_programme[ids] + threshold[c.group[ids]] < 104
+            specialist = c.episode_provider[ids] >= 0
+            self.searching_weeks += int(earnable.sum())
+            self.parked_weeks += int((earnable & (level == 0) & ~specialist).sum())
+            self.queued_weeks += int((earnable & specialist & (c.episode_end[ids] < 0)).sum())
             return level
+
+        def watched_book(due, payer, payee, amount, kind):
+            self.owed.append(tuple(np.array(x, float) for x in np.broadcast_arrays(
+                np.atleast_1d(due), np.atleast_1d(payer), np.atleast_1d(payee),
+                np.atleast_1d(amount))))
+            book(due, payer, payee, amount, kind)
 
         monkeypatch.setattr(referrals, "intake", watched_intake)
         monkeypatch.setattr(specialist_services, "run_episodes", watched_episodes)
         monkeypatch.setattr(specialist_services, "refer", watched_refer)
         monkeypatch.setattr(model_module, "choose_support", watched_choice)
+        model.accounts.book = watched_book
+
+    def outstanding(self, n: int, after_week: int) -> tuple[np.ndarray, np.ndarray]:
+        """£ booked to and by each organisation, falling due after `after_week`."""
+        due, payer, payee, amount = (np.concatenate(x) for x in zip(*self.owed, strict=True))
+        later = due > after_week
+        return (np.bincount(payee[later].astype(int), weights=amount[later], minlength=n),
+                np.bincount(payer[later].astype(int), weights=amount[later], minlength=n))
 
 
 def ratio(a, b) -> float:
@@ -112,10 +140,15 @@ def recount(model: CommissioningModel, seen: Watcher, cash: np.ndarray) -> dict[
         ratio(c.support_spend[hard & attached].sum(), (hard & attached).sum()))
     out["job_start_rate"] = ratio((referred & (c.job_starts > 0)).sum(), referred.sum())
     out["parked_share"] = ratio(seen.parked_weeks, seen.searching_weeks)
+    out["queued_share"] = ratio(seen.queued_weeks, seen.searching_weeks)
     out["third_sector_supported_rate"] = ratio(seen.vcs.sum(), attached.sum())
 
     providers = model.orgs[1:]
     gone = [o for o in providers if o.insolvent_week is not None]
+    left = [o for o in providers if o.withdrawn_week is not None]
+    held = [o for o in providers if o.role != SPECIALIST or o.index in seen.listed]
+    out["providers_insolvent_share"] = ratio(sum(o in gone for o in held), len(held))
+    out["providers_withdrawn"] = len(left)
     subs = [o for o in providers if o.kind in SUBCONTRACTOR_KINDS]
     vcs = [o for o in subs if o.sector == "third_sector"]
     out["providers_insolvent"] = len(gone)
@@ -130,6 +163,20 @@ def recount(model: CommissioningModel, seen: Watcher, cash: np.ndarray) -> dict[
     total = float(acc.money[0].sum())
     out["total_spend"] = total
     out["cost_per_job_outcome"] = ratio(total, outcome.sum())
+    # Funds used: what each spent beyond what it was paid or is still owed (an organisation
+    # that has failed will be paid nothing more).
+    owed_to, owed_by = seen.outstanding(len(model.orgs), week)
+    funds = sum(max(acc.reserves[o.index] - (acc.cash[o.index] + (
+        owed_to[o.index] - owed_by[o.index] if o not in gone else 0.0)), 0.0)
+        for o in providers)
+    out["provider_funds_used"] = funds
+    out["resources_per_job_outcome"] = ratio(total + funds, outcome.sum())
+    out["specialist_fee_per_episode"] = ratio(seen.episode_fees, seen.episodes)
+    small = [o for o in providers if o.kind in SUBCONTRACTOR_KINDS
+             and (o.role == CASE_HOLDER or o.index in seen.listed)]
+    lowest = [min(acc.reserves[o.index], cash[:, o.index].min()) / o.operating_cost
+              for o in small]
+    out["small_providers_lowest_cash"] = float(np.median(lowest)) if small else math.nan
     out["cost_per_additional_job_outcome"] = ratio(total, additional) if additional > 0 \
         else math.nan
 
@@ -141,7 +188,7 @@ def recount(model: CommissioningModel, seen: Watcher, cash: np.ndarray) -> dict[
     out["prime_share_of_spend"] = kept(("prime",))
     out["large_provider_share_of_spend"] = kept(("prime", "large_provider"))
     out["partnership_share_of_spend"] = kept(("partnership",))
-    case_subs = [o.index for o in subs if o.role == 1]
+    case_subs = [o.index for o in subs if o.role == CASE_HOLDER]
     out["subcontractor_income_vs_expected"] = ratio(paid_in[case_subs].sum(),
                                                     seen.expected_income[case_subs].sum())
 
@@ -149,29 +196,32 @@ def recount(model: CommissioningModel, seen: Watcher, cash: np.ndarray) -> dict[
     searching = c.status == SEARCHING
     out["caseload"] = int((searching | (c.status == IN_WORK)).sum())
     out["searching"] = int(searching.sum())
-    out["parked_this_week"] = ratio((searching & (c.support == 0)).sum(), searching.sum())
+    threshold = np.array([p["job_outcome_weeks"][g] for g in PAYMENT_GROUPS])[c.group]
+    earnable = searching & (c.weeks_on_programme + threshold < 104)
+    parked = earnable & (c.support == 0) & (c.episode_provider < 0)
+    out["parked_this_week"] = ratio(parked.sum(), earnable.sum())
     out["queued_for_specialist"] = int(((c.episode_provider >= 0) & (c.episode_end < 0)).sum())
     out["in_specialist_episode"] = int((c.episode_end >= 0).sum())
     for kind in ("prime", "large_provider", "subcontractor", "third_sector", "partnership"):
-        alive = [acc.cash[o.index] for o in providers if o.kind == kind and o in set(
-            providers) - set(gone)]
+        alive = [acc.cash[o.index] for o in providers if o.kind == kind
+                 and o not in gone and o not in left]
         out[f"cash_median_{kind}"] = float(np.median(alive)) if alive else math.nan
         out[f"cash_min_{kind}"] = float(np.min(alive)) if alive else math.nan
         out[f"insolvent_{kind}"] = sum(o.kind == kind for o in gone)
 
     # Third-sector subcontractors as the NCVO survey asked (C20-C22).
-    places = sum(o.capacity for o in providers if o.role == 1)
+    places = sum(o.capacity for o in providers if o.role == CASE_HOLDER)
     attachments = attached.sum()
     far_fewer = subsidising = at_risk = 0
     for o in vcs:
-        if o.role == 1:
+        if o.role == CASE_HOLDER:
             expected = attachments * o.capacity / places
         else:
             expected = o.capacity * (week + 1) / p["specialist_episode_weeks"]
         far_fewer += 0 < seen.got[o.index] < 0.5 * expected
         subsidising += acc.cash[o.index] < acc.reserves[o.index]
         then = cash[week - 13, o.index] if week >= 13 else acc.reserves[o.index]
-        at_risk += o in gone or acc.cash[o.index] < then
+        at_risk += o in gone or o in left or acc.cash[o.index] < then
     out["third_sector_far_fewer_referrals"] = ratio(far_fewer, len(vcs))
     out["third_sector_subsidising"] = ratio(subsidising, len(vcs))
     out["third_sector_at_risk"] = ratio(at_risk, len(vcs))
@@ -182,9 +232,9 @@ HARSH = dict(caseload_fixed_cost=20.0, attachment_fee=0, subcontractor_reserves_
              third_sector_reserves_weeks=2, partnership_reserves_weeks=1, overdraft_weeks=0.5)
 RUNS = {
     "two_tier": dict(seed=8),
-    "locality": dict(seed=8, regime="locality", service_fee_share=0.3),
+    "locality": dict(seed=8, scenario="locality"),
     "two_tier with exits": dict(seed=6, **HARSH, specialist_capacity_share=0.1),
-    "locality with exits": dict(seed=6, regime="locality", **{**HARSH, "attachment_fee": 300,
+    "locality with exits": dict(seed=6, scenario="locality", **{**HARSH, "attachment_fee": 300,
                                                                "caseload_fixed_cost": 15.0}),
 }
 
@@ -233,6 +283,7 @@ def test_at_risk_compares_cash_with_thirteen_weeks_ago():
         at_risk = 0
         for o in vcs:
             then = cash[week - 13, o.index] if week >= 13 else model.accounts.reserves[o.index]
-            gone = o.insolvent_week is not None and o.insolvent_week <= week
+            gone = any(w is not None and w <= week for w in (o.insolvent_week,
+                                                             o.withdrawn_week))
             at_risk += gone or cash[week, o.index] < then
         assert weekly.iloc[week + 1] == pytest.approx(at_risk / len(vcs)), week

@@ -34,10 +34,10 @@ ESA_NEW = PAYMENT_GROUPS.index("esa_new")
 JSA = PAYMENT_GROUPS.index("jsa_25_plus")
 
 REGIMES = {
-    "two_tier": dict(regime="two_tier", supply_chain_membership=1.0,
-                     prime_specialist_outcome_share=0.2, prime_payment_lag_weeks=6),
-    "locality": dict(regime="locality", partnership_specialist_outcome_share=0.25,
-                     partnership_payment_lag_weeks=4, partnership_assessment_cost=80.0),
+    "two_tier": dict(scenario="two_tier", specialist_list_share=1.0,
+                     specialist_outcome_share=0.2, holder_payment_lag_weeks=6),
+    "locality": dict(scenario="locality", specialist_outcome_share=0.25,
+                     holder_payment_lag_weeks=4, assessment_cost=80.0),
 }
 
 
@@ -131,10 +131,10 @@ def test_attachment_fees_of_the_contract_year_go_down_the_chain(regime):
                             (holder.index, case.index): holder.attachment_pass_through
                             * 2 * year_two[JSA]}
     assert model.accounts.received[holder.index, ATTACHMENT] == pytest.approx(fees)
-    # A partnership's key worker assesses every claimant it attaches.
+    # A holder that refers by assessed need assesses every claimant it attaches.
     assert model.accounts.costs[holder.index, ASSESSMENT] == pytest.approx(
         3 * holder.assessment_cost)
-    assert (holder.assessment_cost > 0) == (regime == "locality")
+    assert (holder.assessment_cost > 0) == holder.decides_specialist_referrals()
 
 
 @pytest.mark.parametrize("regime", REGIMES)
@@ -159,7 +159,7 @@ def test_an_episode_is_paid_for_by_its_payer_to_its_specialist_when_it_starts(re
     c = model.claimants
     give(model, 4, holder, case, status=SEARCHING)
     c.episode_provider[4], c.episode_payer[4], c.queued_at[4] = spec.index, payer.index, 3
-    assert model.staffed[spec.index] >= 1  # a place is free
+    model.staffed[spec.index] = 1.0  # one place staffed, and free
     run_episodes(model, 4, 0, c.n)
     assert c.episode_end[4] == 4 + model.p["specialist_episode_weeks"]
     model._settle(4 + holder.payment_lag - 1)

@@ -35,7 +35,9 @@ PROGRAMME_WEEKS = 104  # DOMAIN 1.1: two years on the programme
 SERVICE_FEE_PERIOD = 4  # ODD 7.9: a fee per 4 weeks on programme
 
 NO_JOB_LOSS = {"job_loss_hazard_early": 0.0, "job_loss_hazard_late": 0.0}
-NO_INSOLVENCY = {"overdraft_weeks": math.inf}  # nobody exits, nothing is cancelled
+#: Nobody exits or withdraws, so nothing is cancelled and no claimant changes hands.
+NO_EXITS = {"overdraft_weeks": math.inf, "subcontractor_loss_tolerance": 10.0,
+            "third_sector_loss_tolerance": 10.0}
 EVERY_GROUP = {"referral_share": {g: 1 / len(PAYMENT_GROUPS) for g in PAYMENT_GROUPS}}
 
 
@@ -233,15 +235,15 @@ def watch_episodes(model):
 
 
 SCHEDULES = {
-    "two-tier, outcomes only": dict(regime="two_tier", service_fee_share=0.0),
+    "two-tier, outcomes only": dict(scenario="two_tier", service_fee_share=0.0),
     "two-tier, blended, need-based referrals, short terms": dict(
-        regime="two_tier", service_fee_share=0.3, prime_referral_rule="assessed_need",
-        claim_lag_weeks=1, prime_payment_lag_weeks=2, sustainment_period_weeks=3,
+        scenario="two_tier", service_fee_share=0.3, referral_rule="assessed_need",
+        claim_lag_weeks=1, holder_payment_lag_weeks=2, sustainment_period_weeks=3,
         job_outcome_weeks=ODD_GROUP_TERMS["job_outcome_weeks"],
         sustainment_count=ODD_GROUP_TERMS["sustainment_count"]),
     "locality, blended, specialists share outcomes": dict(
-        regime="locality", service_fee_share=0.3, partnership_specialist_outcome_share=0.2,
-        claim_lag_weeks=5, partnership_payment_lag_weeks=0),
+        scenario="locality", service_fee_share=0.3, specialist_outcome_share=0.2,
+        claim_lag_weeks=5, holder_payment_lag_weeks=0),
 }
 
 
@@ -252,7 +254,7 @@ def test_every_payment_falls_due_in_its_week_to_its_organisation(terms):
     contract holder's terms after its lag. Referrals run into contract year 2."""
     longest = 60 + PROGRAMME_WEEKS + 26 * 4 + 12
     model = CommissioningModel(claimants=900, referral_weeks=60, weeks=longest, seed=21,
-                               **NO_JOB_LOSS, **NO_INSOLVENCY, **EVERY_GROUP, **terms)
+                               **NO_JOB_LOSS, **NO_EXITS, **EVERY_GROUP, **terms)
     treated, admissions, each_week = watch_episodes(model)
     settled = run_and_watch(model, each_week)
     c = model.claimants

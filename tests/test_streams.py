@@ -19,8 +19,8 @@ from commissioning.model.random_streams import RandomStreams
 from .conftest import SMALL
 
 #: Each weekly process and its stream.
-WEEKLY = {"attachment", "allocation", "case_allocation", "specialist_referral",
-          "specialist_choice", "job_finding", "job_loss"}
+WEEKLY = {"attachment", "allocation", "case_allocation", "specialist_choice", "job_finding",
+          "job_loss"}
 #: Drawn once, when the model is built.
 SET_UP = {"population", "labour_market", "organisations", "supply_chain"}
 
@@ -52,10 +52,10 @@ def recorded_run(monkeypatch, **params):
     return model, built, by_week
 
 
-@pytest.mark.parametrize("regime", ["two_tier", "locality"])
-def test_each_process_draws_its_own_stream_once_a_week_for_that_week(monkeypatch, regime):
-    model, built, by_week = recorded_run(monkeypatch, seed=5, regime=regime)
-    c = model.claimants
+@pytest.mark.parametrize("scenario", ["two_tier", "locality"])
+def test_each_process_draws_its_own_stream_once_a_week_for_that_week(monkeypatch, scenario):
+    model, built, by_week = recorded_run(monkeypatch, seed=5, scenario=scenario)
+    c, regime = model.claimants, model.p["regime"]
     assert sorted(built) == sorted(SET_UP)  # each set-up stream once
     used = Counter()
     for week, draws in by_week.items():
@@ -79,11 +79,12 @@ def test_each_process_draws_its_own_stream_once_a_week_for_that_week(monkeypatch
 
 
 def test_the_programme_and_its_counterfactual_share_the_job_finding_numbers(monkeypatch):
-    """With no support effect, no specialists and no employer links, attached claimants
-    find work exactly when their no-programme selves do (until a job is lost)."""
+    """With no support effect, no specialist effect and no effect of bought services (their
+    default), attached claimants find work exactly when their no-programme selves do
+    (no job is lost here)."""
     model, _, _ = recorded_run(
         monkeypatch, seed=9, light_support_effect=1.0, intensive_support_effect=1.0,
-        specialist_barrier_reduction=0.0, prime_employer_link_effect=1.0,
+        specialist_barrier_reduction=0.0, key_worker_effect=1.0, employer_engagement_effect=1.0,
         job_loss_hazard_early=0.0, job_loss_hazard_late=0.0)
     c = model.claimants
     attached = c.attach_week >= 0
