@@ -46,10 +46,8 @@ def test_longer_payment_lags_leave_small_providers_with_less_cash_and_no_fewer_f
     """
     lowest_short, lowest_long, failed_short, failed_long = [], [], 0, 0
     for seed in (1, 2, 3):
-        short = run(seed=seed, claimants=4000, **_stressed(claim_lag_weeks=0,
-                                                             holder_payment_lag_weeks=0))
-        long = run(seed=seed, claimants=4000, **_stressed(claim_lag_weeks=8,
-                                                            holder_payment_lag_weeks=12))
+        short = run(seed=seed, claimants=4000, claim_lag_weeks=0, holder_payment_lag_weeks=0)
+        long = run(seed=seed, claimants=4000, claim_lag_weeks=8, holder_payment_lag_weeks=12)
         small = np.flatnonzero(short.small_provider)
         weeks = short.operating_cost[small]
         lowest_short.append((short.lowest_cash[small] / weeks).mean())
