@@ -48,9 +48,10 @@ def test_different_seeds_give_different_claimants_markets_organisations_and_chan
 
 
 #: Metrics two seeds may share: set by the scenario, not by chance (weeks, referrals, no
-#: partnership under two-tier), counts of rare events (insolvencies: often none), and the
-#: rate of a group with a handful of claimants.
-MAY_COINCIDE = {"weeks", "referrals", "partnership_share_of_spend", "providers_insolvent",
+#: partnership under two-tier, the specialist's price), counts of rare events (insolvencies
+#: and withdrawals: often none), and the rate of a group with a handful of claimants.
+MAY_COINCIDE = {"weeks", "referrals", "partnership_share_of_spend", "specialist_fee_per_episode",
+                "providers_insolvent",
                 "subcontractors_insolvent", "third_sector_insolvent", "providers_insolvent_share",
                 "providers_withdrawn", "job_outcome_rate_ib_is_volunteers"}
 
