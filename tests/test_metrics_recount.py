@@ -271,8 +271,8 @@ def test_every_metric_matches_a_recount(monkeypatch, params):
 
 
 @pytest.mark.xfail(strict=True, reason="third_sector_at_risk compares cash with 12 weeks ago, "
-                   "not 13 as metrics.py documents: the 13-week ring's oldest slot is the "
-                   "week 12 weeks back (model.cash_history[(week + 1) % 13])")
+                   "not 13 as metrics.py and ODD 7.21 say: the 13-week ring's oldest slot is "
+                   "the week 12 weeks back (model.cash_history[(week + 1) % 13])")
 def test_at_risk_compares_cash_with_thirteen_weeks_ago():
     """Week by week: exited, or cash lower than 13 weeks before (the reserves before then)."""
     model = CommissioningModel(**SMALL, seed=8)
