@@ -116,10 +116,16 @@ def main() -> int:
               f"90th percentile {b['p90_s']:.2f} s, slowest {b['max_s']:.2f} s")
         print(f"  {'':8} on the server: model week {1000 * s['model_week_s']:.0f} ms, network "
               f"{1000 * s['network_redraw_s']:.0f} ms, charts {1000 * s['charts_redraw_s']:.0f} ms")
-    out = ROOT / "benchmarks" / "results" / "app_step_timing.json"
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    out = write_results(results, ROOT / "benchmarks" / "results" / "app_step_timing.json")
     print(f"written to {out.relative_to(ROOT)}")
     return 0
+
+
+def write_results(results: dict, out: Path) -> Path:
+    """Write the figures as JSON, making the results folder (absent in a fresh clone)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    return out
 
 
 if __name__ == "__main__":

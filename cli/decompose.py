@@ -12,67 +12,61 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from pathlib import Path
 
-EXIT_BAD_INPUT = 2
+from .options import add_set, add_workers, command, positive, scenario, seed, seeds_fit, workers
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "decompose", help="split the difference between two scenarios into the levers that "
+    p = command(
+        sub, "decompose", "split the difference between two scenarios into the levers that "
                           "make it (exact Shapley contributions on common random numbers)",
-        description="Run every combination of the levers on which two scenarios differ, on "
-                    "the same seeds, and attribute each metric's difference to the levers.")
+        "Run every combination of the levers on which two scenarios differ, on the same "
+        "seeds, and attribute each metric's difference to the levers.")
     p.add_argument("baseline", help="scenario file or shipped name, e.g. two_tier")
     p.add_argument("alternative", help="scenario file or shipped name, e.g. locality")
-    p.add_argument("--replicates", type=int, default=5,
-                   help="seeds per combination of levers (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=1, help="first seed (default: %(default)s)")
-    p.add_argument("--workers", type=int, default=1,
-                   help="worker processes; 0 or 1 runs in this process "
-                        "(default: %(default)s)")
+    p.add_argument("--replicates", type=positive, default=5, metavar="N",
+                   help="seeds per combination of levers")
+    p.add_argument("--seed", type=seed, default=1, help="the first seed")
+    add_workers(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("--out", metavar="DIR", help="also write decomposition.csv and .json here")
-    p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                   help="override a value in both scenarios (checked like the file); "
-                        "repeatable")
+    p.add_argument("--out", metavar="DIR", help="also write decomposition.csv and .json here "
+                   "(default: not written)")
+    add_set(p, " in both scenarios")
     p.set_defaults(func=cmd_decompose)
 
 
 def cmd_decompose(args: argparse.Namespace) -> int:
-    from commissioning.model.scenario import ScenarioError, load_scenario
-
-    if args.replicates < 1:
-        raise ScenarioError("--replicates", "", "a whole number of at least 1", args.replicates)
-    if args.workers < 0:
-        raise ScenarioError("--workers", "", "a whole number of at least 0", args.workers)
-    out = Path(args.out) if args.out else None
-    if out is not None and out.exists() and not out.is_dir():
-        raise ScenarioError(str(out), "--out", "a folder (this is a file)")
-    baseline = load_scenario(args.baseline, args.set)
-    alternative = load_scenario(args.alternative, args.set)
     from commissioning.experiments.comparison import console_progress, unique_names
     from commissioning.experiments.decomposition import decompose, find_levers
+    from commissioning.experiments.executor import describe, open_executor
+    from commissioning.experiments.outputs import Outputs
 
+    baseline = scenario(args.baseline, args.set)
+    alternative = scenario(args.alternative, args.set)
+    seeds_fit(args.seed, args.replicates)
     levers = find_levers(baseline.params, alternative.params)
     names = unique_names([baseline, alternative])
     runs = 2 ** len(levers) * args.replicates
-    if not args.json:
+    n, scheduler = workers(args, runs)
+    with Outputs() as outputs:
+        out = outputs.folder(args.out, "--out", "a folder for the decomposition's files") \
+            if args.out else None
+        if out is not None:
+            for name in ("decomposition.csv", "decomposition.json"):
+                outputs.file(out / name, "--out")
         print(f"{names[1]} against {names[0]}: {len(levers)} levers, {2 ** len(levers)} "
-              f"combinations x {args.replicates} seeds = {runs} runs", flush=True)
-    progress = console_progress("decompose")
-    if args.workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(args.workers) as pool:
+              f"combinations x {args.replicates} seeds = {runs} runs on "
+              f"{describe(n, scheduler)}", file=sys.stderr if args.json else sys.stdout,
+              flush=True)
+        with open_executor(n, scheduler) as pool:
             result = decompose(baseline, alternative, args.replicates, args.seed,
-                               executor=pool, progress=progress, names=tuple(names))
-    else:
-        result = decompose(baseline, alternative, args.replicates, args.seed,
-                           progress=progress, names=tuple(names))
-    summary = result.summary()
-    if out is not None:
-        _write(out, summary)
+                               executor=pool.executor, progress=console_progress("decompose"),
+                               names=tuple(names))
+        summary = result.summary()
+        if out is not None:
+            _write(outputs.make(out), summary)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
@@ -85,7 +79,6 @@ def cmd_decompose(args: argparse.Namespace) -> int:
 def _write(out: Path, summary: dict) -> None:
     import pandas as pd
 
-    out.mkdir(parents=True, exist_ok=True)
     rows = []
     for metric, entry in summary["metrics"].items():
         rows.append({"metric": metric, "lever": "(difference)", "value": entry["difference"],

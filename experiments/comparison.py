@@ -5,6 +5,10 @@ A comparison runs every scenario with the same seeds (replicate r uses seed
 weekly chances are identical across scenarios (common random numbers); the
 difference between two scenarios in one replicate is then due to the scenarios
 alone, and its spread across replicates gives a tight interval.
+
+The runs go through `experiments.executor` like a sweep's: in this process,
+on a local Dask cluster or on a running one, finishing in any order and
+reported as they finish.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ import math
 import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,26 +93,23 @@ class Comparison:
 
 def compare(scenarios: list[Scenario], replicates: int, base_seed: int = 1,
             workers: int = 1, overrides: dict[str, Any] | None = None,
-            progress: Callable[[int, int], None] | None = None) -> Comparison:
-    """Run every scenario on the same seeds and summarise with paired differences."""
+            progress: Callable[[int, int], None] | None = None,
+            scheduler: str | None = None) -> Comparison:
+    """Run every scenario on the same seeds and summarise with paired differences.
+
+    `workers` and `scheduler` choose where the runs go (`executor.open_executor`);
+    the numbers are the same wherever they run.
+    """
+    from .executor import open_executor, run_all
+
     names = unique_names(scenarios)
     tasks = []
     for r in range(replicates):
         for name, sc in zip(names, scenarios, strict=True):
             params = {**sc.params, **(overrides or {}), "seed": base_seed + r}
             tasks.append((params, name))
-    results: list[RunResult] = []
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            for i, res in enumerate(pool.map(_run_task, tasks)):
-                results.append(res)
-                if progress:
-                    progress(i + 1, len(tasks))
-    else:
-        for i, task in enumerate(tasks):
-            results.append(_run_task(task))
-            if progress:
-                progress(i + 1, len(tasks))
+    with open_executor(workers, scheduler) as pool:
+        results: list[RunResult] = run_all(pool, _run_task, tasks, progress)
 
     rows, weekly = [], []
     for i, res in enumerate(results):

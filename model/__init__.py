@@ -1,6 +1,7 @@
 """The commissioning model: two-tier payment by results against locality commissioning."""
 
-from .model import CommissioningModel
+from typing import Any
+
 from .parameters import BARRIERS, PARAMETERS, PAYMENT_GROUPS
 from .scenario import Scenario, ScenarioError, load_scenario
 
@@ -13,3 +14,13 @@ __all__ = [
     "ScenarioError",
     "load_scenario",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """`CommissioningModel` (and Mesa, numpy, pandas) loads when first asked for, so that
+    reading parameters and scenarios (`commissioning validate`, `--help`) starts fast."""
+    if name == "CommissioningModel":
+        from .model import CommissioningModel
+
+        return CommissioningModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,6 +17,13 @@ with the payer and is counted as cancelled.
 `net_position` (cash plus what is owed to an organisation, less what it owes)
 is what it would hold if every booked payment were settled now: the honest
 measure of how much of its own money it has spent at the end of a run.
+
+Totals between pairs of organisations (money paid payer -> payee, claimants
+referred) are n-by-n arrays only while that is small (`PairTotals`); beyond,
+they are kept per pair actually used: with every organisation count at its
+maximum (about 15,000 organisations) each array took 1.7 GiB, and a week's
+payments built one more (issue 19). The sums the model reads from them are
+taken in the arrays' order, so every result is the same to the last bit.
 """
 
 from __future__ import annotations
@@ -39,6 +46,132 @@ COST_KINDS = ("fixed", "support", "episode", "overhead", "assessment", "referral
 
 class AccountingError(AssertionError):
     """Money appeared or vanished."""
+
+
+class PairTotals:
+    """Totals from one organisation to another (rows to columns), sized to what is used.
+
+    Up to `DENSE_UP_TO` organisations (8 MB of totals at most) they are the
+    plain n-by-n array they always were; beyond, only pairs actually used are
+    kept (a dict), since a run only ever uses the network's routes. Either way
+    it reads like the array where the model reads it (`sum(axis=0)`,
+    `pairs()`), and `np.add.at(totals, (rows, columns), values)` adds to it as
+    it added to the array (NumPy hands `add.at` to `__array_ufunc__`), in the
+    same order, so the sums are the same to the last bit. Indexing
+    (`totals[0]`) builds the full array: for inspection at small scale only.
+    """
+
+    DENSE_UP_TO = 1000
+
+    def __init__(self, n: int, dtype: type = np.int64, dense_up_to: int | None = None):
+        self.shape = (n, n)
+        self.dtype = np.dtype(dtype)
+        dense = n <= (self.DENSE_UP_TO if dense_up_to is None else dense_up_to)
+        self._array = np.zeros(self.shape, self.dtype) if dense else None
+        self._totals: dict[int, int | float] = {}  # row * n + column -> total, if sparse
+
+    def add(self, rows: np.ndarray, columns: np.ndarray, values: np.ndarray | float = 1) -> None:
+        """Add values pair by pair, in the order given (as `np.add.at` on the array did)."""
+        if self._array is not None:
+            np.add.at(self._array, (rows, columns), values)
+            return
+        rows, columns, values = np.broadcast_arrays(
+            np.asarray(rows, np.int64), np.asarray(columns, np.int64),
+            np.asarray(values, self.dtype))
+        if not rows.size:
+            return
+        pairs, where = np.unique((rows * self.shape[1] + columns).ravel(), return_inverse=True)
+        totals = np.array([self._totals.get(k, 0) for k in pairs.tolist()], self.dtype)
+        np.add.at(totals, where, values.ravel())  # one by one, in the order given
+        self._totals.update(zip(pairs.tolist(), totals.tolist(), strict=True))
+
+    def add_pairs(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Add one value to each pair `row * n + column` (each pair at most once)."""
+        if self._array is not None:
+            self._array.flat[keys] += values
+            return
+        totals = self._totals
+        for key, value in zip(keys.tolist(), values.tolist(), strict=True):
+            totals[key] = totals.get(key, 0) + value
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if ufunc is np.add and method == "at" and inputs[0] is self and not kwargs:
+            (rows, columns), *values = inputs[1:]
+            self.add(rows, columns, *values)
+            return None
+        return NotImplemented
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows, columns and totals of the pairs used, in row-major order (as `argwhere`)."""
+        if self._array is not None:
+            rows, columns = np.nonzero(self._array)
+            return rows, columns, self._array[rows, columns]
+        keys = np.array(sorted(self._totals), np.int64)
+        values = np.array([self._totals[k] for k in keys.tolist()], self.dtype)
+        return keys // self.shape[1], keys % self.shape[1], values
+
+    def sum(self, axis: int | None = None) -> np.ndarray | int | float:
+        """Totals per column (axis 0), per row (axis 1) or in all, added row by row."""
+        if self._array is not None:
+            return self._array.sum(axis=axis)
+        rows, columns, values = self.pairs()
+        if axis is None:
+            return values.sum()
+        out = np.zeros(self.shape[1 - axis], self.dtype)
+        np.add.at(out, columns if axis == 0 else rows, values)
+        return out
+
+    def row_total(self, row: int) -> int | float:
+        """The total of one row (for checks: sparse, its order of addition is not kept)."""
+        if self._array is not None:
+            return self._array[row].sum()
+        n = self.shape[1]
+        return sum(v for k, v in self._totals.items() if k // n == row)
+
+    def toarray(self) -> np.ndarray:
+        """The full n-by-n array (n² numbers: for small models only)."""
+        if self._array is not None:
+            return self._array.copy()
+        out = np.zeros(self.shape, self.dtype)
+        rows, columns, values = self.pairs()
+        out[rows, columns] = values
+        return out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        out = self.toarray()
+        return out if dtype is None else out.astype(dtype)
+
+    def __getitem__(self, index) -> np.ndarray:
+        return self.toarray()[index]
+
+
+def row_and_column_sums(pairs: np.ndarray, flows: np.ndarray, n: int,
+                        block_bytes: int = 4_000_000) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column sums of the n-by-n array holding `flows` at `pairs` (row * n + column).
+
+    Exactly as `array.sum(axis=1)` and `array.sum(axis=0)` would give them:
+    column sums add rows in order; row sums are NumPy's pairwise sums over a
+    full row, so each row used is laid out in full (a few rows at a time,
+    never the whole array) and summed by NumPy itself.
+    """
+    if n * n * 8 <= block_bytes:  # small enough to lay out whole, as it always was
+        full = np.zeros(n * n)
+        full[pairs] = flows
+        full = full.reshape(n, n)
+        return full.sum(axis=1), full.sum(axis=0)
+    rows, columns = pairs // n, pairs % n
+    got = np.zeros(n)
+    np.add.at(got, columns, flows)  # pairs are sorted: rows in order within each column
+    out = np.zeros(n)
+    used, where = np.unique(rows, return_inverse=True)
+    per_block = max(1, block_bytes // (8 * n))
+    for start in range(0, len(used), per_block):
+        stop = min(start + per_block, len(used))
+        take = (where >= start) & (where < stop)
+        block = np.zeros((stop - start, n))
+        block[where[take] - start, columns[take]] = flows[take]
+        out[used[start:stop]] = block.sum(axis=1)
+    return out, got
 
 
 class Accounts:
@@ -65,7 +198,7 @@ class Accounts:
         self.paid_out = np.zeros(n)
         self.costs = np.zeros((n, len(COST_KINDS)))
         self.received = np.zeros((n, len(PAYMENT_KINDS)))  # revenue by kind
-        self.money = np.zeros((n, n))  # £ paid payer -> payee
+        self.money = PairTotals(n, float)  # £ paid payer -> payee
         self.commissioner_paid = 0.0
         self.payable = np.zeros(n)  # booked, not yet paid
         self.receivable = np.zeros(n)  # booked to it, not yet received
@@ -111,10 +244,10 @@ class Accounts:
                 if not len(amount):
                     continue
                 n = len(self.cash)
-                flat = np.bincount(payer * n + payee, weights=amount, minlength=n * n)
-                flows = flat.reshape(n, n)
-                self.money += flows
-                out, got = flows.sum(axis=1), flows.sum(axis=0)
+                pairs, where = np.unique(payer * n + payee, return_inverse=True)
+                flows = np.bincount(where.ravel(), weights=amount)  # £ per pair, booking order
+                self.money.add_pairs(pairs, flows)
+                out, got = row_and_column_sums(pairs, flows, n)
                 self.commissioner_paid += out[COMMISSIONER]
                 out[COMMISSIONER] = 0.0  # the commissioner's purse is not a cash balance
                 self.cash += got - out
@@ -146,7 +279,7 @@ class Accounts:
             raise AccountingError(
                 f"{self.owners[who].name}: cash {self.cash[who]:,.2f} != reserves + revenue - "
                 f"payments - costs = {expected[who]:,.2f}")
-        from_commissioner = float(self.money[COMMISSIONER].sum())
+        from_commissioner = float(self.money.row_total(COMMISSIONER))
         if abs(from_commissioner - self.commissioner_paid) > tolerance * scale:
             raise AccountingError(
                 f"commissioner paid {self.commissioner_paid:,.2f} but providers received "

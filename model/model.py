@@ -69,6 +69,7 @@ from .accounts import (
     SUPPORT,
     AccountingError,
     Accounts,
+    PairTotals,
 )
 from .labour_market import LabourMarket
 from .metrics import WEEKLY_REPORTERS, final_metrics
@@ -210,7 +211,7 @@ class CommissioningModel(mesa.Model):
         self.in_episode = np.zeros(n, np.int64)
         self.episodes_started = np.zeros(n, np.int64)
         self.cases_received = np.zeros(n, np.int64)
-        self.referrals_matrix = np.zeros((n, n), np.int64)
+        self.referrals_matrix = PairTotals(n, np.int64)  # claimants referred, a -> b
         self.year_referrals = np.zeros((n, G), np.int64)
         self.year_outcomes = np.zeros((n, G), np.int64)
         self.rationing_hurdle = np.zeros(n)

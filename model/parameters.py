@@ -421,8 +421,9 @@ PARAMETERS: tuple[Param, ...] = (
 
 # The defaults above are the values first set by hand (each one's source says how).
 # The free parameters then fitted to the Work Programme's published figures by
-# `commissioning calibrate` take their fitted values (`fitted_values.py`, written by
-# `commissioning adopt-fit`; docs/calibration.md): those are the defaults the model uses.
+# `commissioning calibrate` take their fitted values (`fitted_values.toml`, data written by
+# `commissioning adopt-fit` and read by `fitted_values.py`; docs/calibration.md): those
+# are the defaults the model uses.
 _FIT = "fitted (docs/calibration.md)"
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import networkx as nx
-import numpy as np
 
 from commissioning.agents.provider import CASE_HOLDER, HOLDER, SPECIALIST
 
@@ -69,13 +68,16 @@ def build_network(model: CommissioningModel) -> nx.DiGraph:
 def sync_network(model: CommissioningModel) -> nx.DiGraph:
     """Copy referrals, money, caseloads, cash and exits onto the graph."""
     graph = model.network
-    refs, money = model.referrals_matrix, model.accounts.money
-    for a, b in np.argwhere((refs > 0) | (money > 0)):
-        a, b = int(a), int(b)
+    n = len(model.orgs)
+    refs, money = ({(a, b): v for a, b, v in zip(*(x.tolist() for x in m.pairs()), strict=True)}
+                   for m in (model.referrals_matrix, model.accounts.money))
+    carried = {ab for ab in refs.keys() | money.keys() if refs.get(ab, 0) > 0 or
+               money.get(ab, 0.0) > 0}
+    for a, b in sorted(carried, key=lambda ab: ab[0] * n + ab[1]):  # row-major, as before
         if not graph.has_edge(a, b):
             graph.add_edge(a, b, relation="inherited", referrals=0, money=0.0)
-        graph.edges[a, b]["referrals"] = int(refs[a, b])
-        graph.edges[a, b]["money"] = float(money[a, b])
+        graph.edges[a, b]["referrals"] = int(refs.get((a, b), 0))
+        graph.edges[a, b]["money"] = float(money.get((a, b), 0.0))
     caseload = model.caseloads()
     for org in model.orgs:
         node = graph.nodes[org.index]

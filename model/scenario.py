@@ -6,12 +6,24 @@ that regimes share every parameter they do not set. Everything is checked
 against the parameter table (`parameters.py`): an unknown section or key, a
 wrong type, a value out of range or shares that do not sum to one give one
 `ScenarioError` naming the file, the key and what was expected.
+
+Reading is guarded because a file name may come from someone else (a pupil at
+the classroom app, a shared sweep folder): a file is opened only if it is a
+regular file (never a device such as /dev/zero, a pipe that would block, or a
+folder), at most `MAX_FILE_BYTES` are read, nesting deeper than Python's
+parser can follow is one message, and a message never quotes the content of
+a file it *inherits* (only the key that was wrong and what was expected).
+The app reads uploads with `scenario_from_text`, which touches no file and
+resolves `inherits` only through the names the app allows.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import stat
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -31,8 +43,21 @@ class ScenarioError(ValueError):
         where = f"{source}: {key}" if key else source
         detail = f"expected {expected}"
         if got is not None:
-            detail += f", got {got!r}"
+            detail += f", got {_short(got)}"
         super().__init__(f"{where}: {detail}")
+
+    def quiet(self) -> ScenarioError:
+        """The same error without the value (for a file that was inherited, not named)."""
+        return ScenarioError(self.source, self.key, self.expected)
+
+
+#: Characters of a wrong value quoted in a message (a long string is cut, not echoed whole).
+ECHO_CHARACTERS = 60
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= ECHO_CHARACTERS else text[:ECHO_CHARACTERS - 1] + "…"
 
 
 @dataclass
@@ -156,19 +181,71 @@ def resolve_path(name: str | Path) -> Path:
     return shipped if shipped.exists() else path
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+#: The largest scenario or sweep file read (the largest shipped one is about 24 kB).
+MAX_FILE_BYTES = 1_000_000
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+def _not_regular(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        return "a pipe or socket"
+    return "a device"
+
+
+def read_file_bytes(path: str | Path, what: str = "scenario file") -> bytes:
+    """The bytes of a regular file, at most `MAX_FILE_BYTES`, or ScenarioError.
+
+    Opened without blocking (a pipe with no writer would otherwise hang the
+    reader for good) and checked with `fstat` on the open file, so a special
+    file never gets read and a file swapped for one after a check does not
+    either.
+    """
+    source = str(path)
     try:
-        text = path.read_bytes()
+        fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
-        raise ScenarioError(str(path), "", "a readable scenario file (no such file)") from None
+        raise ScenarioError(source, "", f"a readable {what} (no such file)") from None
+    except ValueError:  # a NUL in the name
+        raise ScenarioError(source.replace("\0", "\\0"), "",
+                            f"a {what} name without NUL characters") from None
     except OSError as exc:
-        raise ScenarioError(str(path), "", f"a readable scenario file ({exc.strerror})") from None
+        raise ScenarioError(source, "", f"a readable {what} ({exc.strerror or exc})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise ScenarioError(source, "", f"a readable {what}, not {_not_regular(mode)}")
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise ScenarioError(source, "", f"a readable {what} ({exc.strerror or exc})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(source, "", f"a {what} of at most {MAX_FILE_BYTES // 1000:,} kB")
+    return data
+
+
+def parse_toml(data: bytes, source: str) -> dict[str, Any]:
+    """TOML text as a dict, or one ScenarioError (bad UTF-8, bad TOML, nesting too deep)."""
     try:
-        return tomllib.loads(text.decode("utf-8"))
+        return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ScenarioError(str(path), "", "a UTF-8 text file in TOML format") from None
+        raise ScenarioError(source, "", "a UTF-8 text file in TOML format") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), "", f"valid TOML ({exc})") from None
+        raise ScenarioError(source, "", f"valid TOML ({exc})") from None
+    except RecursionError:  # e.g. 5,000 nested arrays: Python's parser gives up
+        raise ScenarioError(source, "", "TOML with arrays and tables nested a few levels "
+                            "deep, not hundreds") from None
+
+
+def read_toml_file(path: str | Path, what: str = "scenario file") -> dict[str, Any]:
+    """A regular TOML file of at most `MAX_FILE_BYTES`, parsed (see `read_file_bytes`)."""
+    return parse_toml(read_file_bytes(path, what), str(path))
+
+
+#: Where a scenario's parent comes from: its `inherits` string -> the parent's parameters.
+ParentLookup = Callable[[str], dict[str, Any]]
 
 
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
@@ -176,7 +253,46 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
     """Read, check and resolve a scenario file (following `inherits`)."""
     path = resolve_path(path)
     source = str(path)
-    data = _read_toml(path)
+    data = read_toml_file(path)
+
+    def parent(inherits: str) -> dict[str, Any]:
+        parent_path = (path.parent / inherits).resolve()
+        if not parent_path.is_file() and Path(inherits).parent == Path("."):
+            shipped = resolve_path(inherits)  # e.g. "two_tier.toml" from anywhere
+            parent_path = shipped.resolve() if shipped.is_file() else parent_path
+        if parent_path in _seen or parent_path == path.resolve():
+            raise ScenarioError(source, "scenario.inherits", "no circular inheritance",
+                                inherits)
+        if not parent_path.is_file():
+            raise ScenarioError(source, "scenario.inherits",
+                                "a scenario file next to this one or a shipped scenario",
+                                inherits)
+        try:
+            return load_scenario(parent_path, (), (*_seen, path.resolve())).params
+        except ScenarioError as exc:  # its file and key, never its values
+            raise exc.quiet() from None
+
+    scenario = scenario_from_data(data, source, parent, path.stem)
+    scenario.path = path
+    return scenario.with_overrides(list(overrides)) if overrides else scenario
+
+
+def scenario_from_text(content: bytes, source: str, parent: ParentLookup) -> Scenario:
+    """A scenario from a file's bytes (an upload), with `inherits` resolved by `parent`.
+
+    Nothing is read from disk: `parent` decides which names may be inherited
+    and raises ScenarioError for any other.
+    """
+    if len(content) > MAX_FILE_BYTES:
+        raise ScenarioError(source, "", f"a scenario file of at most "
+                            f"{MAX_FILE_BYTES // 1000:,} kB")
+    return scenario_from_data(parse_toml(content, source), source, parent,
+                              Path(source).stem)
+
+
+def scenario_from_data(data: dict[str, Any], source: str, parent: ParentLookup,
+                       default_name: str) -> Scenario:
+    """Check a parsed scenario file and resolve it onto its parent (or the defaults)."""
     meta = data.pop(SCENARIO_TABLE, {})
     if not isinstance(meta, dict):
         raise ScenarioError(source, SCENARIO_TABLE, "a table with name, description, inherits")
@@ -188,21 +304,7 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
         if key in meta and not isinstance(meta[key], str):
             raise ScenarioError(source, f"{SCENARIO_TABLE}.{key}", "a string", meta[key])
 
-    if "inherits" in meta:
-        parent_path = (path.parent / meta["inherits"]).resolve()
-        if not parent_path.is_file() and Path(meta["inherits"]).parent == Path("."):
-            shipped = resolve_path(meta["inherits"])  # e.g. "two_tier.toml" from anywhere
-            parent_path = shipped.resolve() if shipped.is_file() else parent_path
-        if parent_path in _seen or parent_path == path.resolve():
-            raise ScenarioError(source, "scenario.inherits", "no circular inheritance",
-                                meta["inherits"])
-        if not parent_path.is_file():
-            raise ScenarioError(source, "scenario.inherits",
-                                "a scenario file next to this one or a shipped scenario",
-                                meta["inherits"])
-        params = load_scenario(parent_path, (), (*_seen, path.resolve())).params
-    else:
-        params = defaults()
+    params = dict(parent(meta["inherits"])) if "inherits" in meta else defaults()
 
     for section, table in data.items():
         if section not in SECTIONS:
@@ -218,20 +320,23 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = (),
                                     f"a parameter of [{section}]: " + ", ".join(known))
             params[name] = check_value(p, value, source, p.key, params[name])
     check_consistency(params, source)
-
-    scenario = Scenario(meta.get("name", path.stem), meta.get("description", ""), path, params)
-    return scenario.with_overrides(list(overrides)) if overrides else scenario
+    return Scenario(meta.get("name", default_name), meta.get("description", ""), None, params)
 
 
 # --- command-line overrides ----------------------------------------------------
 
 
 def parse_literal(text: str) -> Any:
-    """A `--set` value: TOML syntax (numbers, true/false, [lists], {tables}), else a string."""
+    """A `--set` value: TOML syntax (numbers, true/false, [lists], {tables}), else a string.
+
+    Only a value: text that would parse as more than `v = ...` (a line break
+    and a new table) stays a string, and so is refused as a wrong value.
+    """
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        parsed = tomllib.loads(f"v = {text}")
     except tomllib.TOMLDecodeError:
         return text
+    return parsed["v"] if parsed.keys() == {"v"} else text
 
 
 def apply_overrides(params: dict[str, Any], assignments: list[str],
@@ -255,7 +360,13 @@ def apply_overrides(params: dict[str, Any], assignments: list[str],
             known = [q.name for q in BY_NAME.values() if q.section == section]
             raise ScenarioError(source, target,
                                 f"a parameter of [{section}]: " + ", ".join(known))
-        value = parse_literal(text.strip())
+        if "\n" in text or "\r" in text:
+            raise ScenarioError(source, target, "a value on one line (no line breaks)")
+        try:
+            value = parse_literal(text.strip())
+        except RecursionError:
+            raise ScenarioError(source, target, "a value nested a few levels deep, "
+                                "not hundreds") from None
         if len(parts) == 3:
             if p.kind != "per_group":
                 raise ScenarioError(source, target, f"{section}.{name}=value (not per group)")

@@ -78,8 +78,8 @@ This file lists every parameter of the model, and is the baseline every other
 scenario inherits from: the locality scenarios change only who holds the
 contract ([commissioning]), the contract's terms ([contract]) and how the
 commissioner pays ([payments]). Its values are the model's built-in defaults. Numbers and sources:
-DOMAIN.md (sections 2, 4 and 7) in the project's shared notes; [Sn] refers to its
-source list. Values marked "assumption — to be calibrated" have no published
+DOMAIN.md (sections 2, 4 and 7) in the project's shared notes; [Sn] is a source
+listed in docs/sources.md. Values marked "assumption — to be calibrated" have no published
 figure and are plausible defaults; those marked "fitted" were fitted to the Work
 Programme's published figures (DOMAIN.md section 6) by `commissioning calibrate`
 ({fitted}; docs/calibration.md).

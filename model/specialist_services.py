@@ -7,8 +7,8 @@ decides, and pays, follows the contract holder's referral rule:
 - **expected value**: the case holder buys an episode when the expected gain
   in payments from treating the barrier beats the fee and the cost of
   arranging it (tier-2 starvation can emerge from prices and volumes);
-- **assessed need**: the contract holder refers every assessed barrier in
-  turn; its budget and cash decide who is admitted from the queue, in order.
+- **assessed need**: the contract holder refers assessed barriers, most
+  barriers first, as far as its budget and cash allow.
 
 The specialist decides whether to take each referral (`accepts`): below cost
 only as far as a mission-driven organisation can carry the loss.
@@ -105,6 +105,21 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.
     np.add.at(model.referrals_matrix, (c.case_holder[ids], provider), 1)
 
 
+def fits_in_budget(group: np.ndarray, cost: np.ndarray, budget: np.ndarray) -> np.ndarray:
+    """Which items, taken in the order given, fit in their group's budget.
+
+    Items are spent in order within each group (a payer, a specialist); an item is kept
+    while the running total of its group's costs stays within that group's budget.
+    """
+    order = np.argsort(group, kind="stable")  # keeps the given order within a group
+    g, spent = group[order], np.cumsum(cost[order])
+    first = np.searchsorted(g, g, side="left")
+    before = np.concatenate([[0.0], spent])[first]
+    ok = np.zeros(len(group), bool)
+    ok[order] = spent - before <= budget[g]
+    return ok
+
+
 def _fundable(model: CommissioningModel, ids: np.ndarray, holder: np.ndarray,
               price: np.ndarray) -> np.ndarray:
     """Need-based referrals a holder can fund: its spending headroom less what it owes
@@ -116,12 +131,10 @@ def _fundable(model: CommissioningModel, ids: np.ndarray, holder: np.ndarray,
     promised = np.bincount(c.episode_payer[waiting].astype(np.int64), weights=model.specialist_fee[
         c.contract_holder[waiting]], minlength=len(model.orgs))
     untreated = POPCOUNT[c.barriers[ids] & ~c.mitigated[ids]]
-    order = np.lexsort((ids, -untreated, holder))
-    h, cost = holder[order], np.cumsum(price[order])
-    first = np.searchsorted(h, h, side="left")
-    before = np.concatenate([[0.0], cost])[first]
+    order = np.lexsort((ids, -untreated))  # most barriers first
     ok = np.zeros(len(ids), bool)
-    ok[order] = cost - before <= np.maximum(model.spending_headroom[h] - promised[h], 0.0)
+    ok[order] = fits_in_budget(holder[order], price[order],
+                               np.maximum(model.spending_headroom - promised, 0.0))
     return ok
 
 
@@ -147,14 +160,11 @@ def accepts(model: CommissioningModel, ids: np.ndarray, provider: np.ndarray,
     mission = ~ok & (income + model.mission_value[provider] * p_out >= variable)
     if mission.any():
         rows = np.flatnonzero(mission)
-        order = rows[np.argsort(provider[rows], kind="stable")]
-        spec, spent = provider[order], np.cumsum(variable - income[order])
-        first = np.searchsorted(spec, spec, side="left")
-        before = np.concatenate([[0.0], spent])[first]
-        carried = spent - before <= model.spending_headroom[spec]
-        ok[order[carried]] = True
-        model.spending_headroom -= np.bincount(spec[carried], weights=(
-            variable - income[order])[carried], minlength=len(model.spending_headroom))
+        loss = variable - income[rows]
+        carried = fits_in_budget(provider[rows], loss, model.spending_headroom)
+        ok[rows[carried]] = True
+        model.spending_headroom -= np.bincount(provider[rows[carried]], weights=loss[carried],
+                                               minlength=len(model.spending_headroom))
     return ok
 
 
@@ -228,13 +238,7 @@ def _affordable(model: CommissioningModel, ids: np.ndarray, provider: np.ndarray
     c = model.claimants
     payer = c.episode_payer[ids].astype(np.int64)
     fee = model.specialist_fee[c.contract_holder[ids]]
-    order = np.argsort(payer, kind="stable")  # keeps the queue order within a payer
-    payer_sorted, fee_sorted = payer[order], fee[order]
-    spent = np.cumsum(fee_sorted)
-    first = np.searchsorted(payer_sorted, payer_sorted, side="left")
-    before = np.concatenate([[0.0], spent])[first]
-    ok = np.zeros(len(ids), bool)
-    ok[order] = spent - before <= model.spending_headroom[payer_sorted]
+    ok = fits_in_budget(payer, fee, model.spending_headroom)
     budget_used = np.bincount(payer[ok], weights=fee[ok], minlength=len(model.spending_headroom))
     model.spending_headroom -= budget_used
     return ids[ok], provider[ok]

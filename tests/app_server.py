@@ -22,7 +22,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
@@ -47,11 +47,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def app_command(port: int) -> list[str]:
-    """`commissioning app` on a given port, as typed at a prompt."""
+def app_command(port: int, options: Sequence[str] = ()) -> list[str]:
+    """`commissioning app` on a given port (and any other options), as typed at a prompt."""
     script = shutil.which("commissioning")
     base = [script] if script else [sys.executable, "-m", "commissioning.cli.main"]
-    return [*base, "app", "--host", "127.0.0.1", "--port", str(port)]
+    return [*base, "app", "--host", "127.0.0.1", "--port", str(port), *options]
 
 
 def _answers(url: str) -> bool:
@@ -63,12 +63,13 @@ def _answers(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def running_app(log_path: Path) -> Iterator[str]:
+def running_app(log_path: Path, options: Sequence[str] = ()) -> Iterator[str]:
     """Serve the app on a free port; yields its address. Output goes to `log_path`."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with open(log_path, "w") as log:
-        process = subprocess.Popen(app_command(port), stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(app_command(port, options), stdout=log,
+                                   stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + START_SECONDS
             while not _answers(url):

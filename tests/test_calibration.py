@@ -114,14 +114,28 @@ def test_fit_table_is_replaced_between_its_markers(tmp_path):
     assert text.startswith("# Calibration\n\nintro")
 
 
-def test_fitted_values_source_reads_back_as_written():
-    from commissioning.cli.calibration import fitted_values_source
+def test_fitted_values_file_reads_back_as_written(tmp_path):
+    from commissioning.experiments.calibration.adopt import fitted_values_text
+    from commissioning.model.fitted_values import read_fit
 
     values = {"hazard_elasticity": 0.41, "base_hazard": dict(defaults()["base_hazard"])}
-    namespace: dict = {}
-    exec(fitted_values_source(values, "2026-12-02 10:00 UTC", "x.toml"), namespace)
-    assert namespace["FITTED_VALUES"] == values
-    assert namespace["FITTED_ON"] == "2026-12-02 10:00 UTC"
+    header = 'Fitted on a "day".\nLine two \\ with a backslash and a tab\t.'
+    path = tmp_path / "fitted_values.toml"
+    path.write_text(fitted_values_text(values, "2026-12-02 10:00 UTC", "x.toml", header))
+    fit = read_fit(path)
+    assert fit["values"] == values
+    assert (fit["fitted_on"], fit["origin"], fit["header"]) == (
+        "2026-12-02 10:00 UTC", "x.toml", header)
+
+
+def test_the_model_takes_its_fitted_defaults_from_the_data_file():
+    from commissioning.model.fitted_values import FIT_FILE, read_fit
+
+    assert FIT_FILE.suffix == ".toml"
+    assert not FIT_FILE.with_suffix(".py").read_text().count("FITTED_VALUES = {")
+    fitted = read_fit()["values"]
+    base = defaults()
+    assert fitted and all(base[k] == v for k, v in fitted.items())
 
 
 def test_adopt_fit_refuses_a_file_that_calibrate_did_not_write(tmp_path, capsys):
@@ -186,3 +200,105 @@ def test_ctrl_c_stops_a_fit_on_dask_with_one_line_and_no_workers_left(tmp_path):
     assert printed.rstrip().endswith("interrupted"), printed
     assert group_gone(proc.pid), f"outlived the interrupted fit: {outlived(proc.pid)}"
     assert not (tmp_path / "fit.toml").exists()  # nothing half-written
+
+
+# --- check-fit and adopt-fit as a new user meets them ----------------------------------------
+
+FAST = ["--set", "area.claimants=300", "--set", "run.weeks=160", "--set",
+        "area.referral_weeks=56", "--replicates", "1", "--workers", "0"]
+
+
+def test_check_fit_writes_files_only_when_asked_and_names_other_scenarios(
+        tmp_path, capsys, monkeypatch):
+    from commissioning.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docs").mkdir()  # as in a checkout: nothing may be written here unasked
+    assert main(["check-fit", "locality", *FAST]) == 0
+    printed = capsys.readouterr().out
+    assert "C1 " in printed and "inside" in printed
+    assert "note: the targets are the two-tier Work Programme's" in printed
+    assert "is a locality scenario" in printed
+    assert list(tmp_path.rglob("*")) == [tmp_path / "docs"]
+
+    doc, figure = tmp_path / "fit.md", tmp_path / "figs" / "fit.png"
+    assert main(["check-fit", "two_tier", *FAST, "--doc", str(doc), "--figure",
+                 str(figure)]) == 0
+    printed = capsys.readouterr().out
+    assert "changes 3 parameters of the two-tier baseline" in printed  # the --set values
+    text = doc.read_text()
+    assert "| C1 (primary) |" in text and "this scenario changes 3 parameters" in text
+    assert figure.read_bytes().startswith(b"\x89PNG")
+
+
+def test_check_fit_of_the_baseline_itself_has_no_note(capsys):
+    from commissioning.experiments.calibration.check import not_the_baseline
+
+    assert not_the_baseline(load_scenario("two_tier").params) == ""
+    assert "locality" in not_the_baseline(load_scenario("locality").params)
+
+
+def _fitted_file(path, name="fitted"):
+    """A scenario file as `calibrate` writes it: the fitted values and the header."""
+    from commissioning.experiments.calibration.fitted_file import FITTED_ON  # noqa: F401
+    from commissioning.model.scenario_writer import render_scenario
+
+    params = defaults()
+    params["hazard_elasticity"] = 0.45
+    path.write_text(render_scenario(params, name=name, header=(
+        "Two-tier baseline fitted by `commissioning calibrate` on 2026-12-02 10:00 UTC.\n\n"
+        "Fitted values:\n  labour_market.hazard_elasticity: 0.45")), encoding="utf-8")
+    return path
+
+
+def _checkout(root):
+    """The files adopt-fit rewrites, in a stand-in checkout."""
+    for folder in ("model", "scenarios", "docs"):
+        (root / folder).mkdir(parents=True)
+    (root / "docs" / "ODD.md").write_text("| Key | Default | Unit | Range | Source |\n")
+    (root / "docs" / "calibration.md").write_text("# Calibration\n")
+    (root / "scenarios" / "two_tier.toml").write_text("")
+    return root
+
+
+def test_adopt_fit_from_an_installed_copy_says_exactly_what_to_do(tmp_path, capsys,
+                                                                  monkeypatch):
+    from commissioning.cli.main import main
+    from commissioning.experiments.calibration import adopt
+
+    monkeypatch.setattr(adopt, "checkout_root", lambda: None)  # as after `pip install .`
+    fitted = _fitted_file(tmp_path / "fit.toml")
+    assert main(["adopt-fit", str(fitted)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "pip install -e ." in err and f"commissioning adopt-fit {fitted}" in err
+
+
+def test_a_hostile_fit_file_name_never_becomes_code(tmp_path, capsys, monkeypatch):
+    """Issue 19, item 7: the name is data in a TOML file, read back as the same string."""
+    import subprocess
+    import sys
+
+    from commissioning.cli.main import main
+    from commissioning.experiments.calibration import adopt
+    from commissioning.model.fitted_values import read_fit
+
+    root = _checkout(tmp_path / "checkout")
+    regenerated: list = []
+    monkeypatch.setattr(adopt, "checkout_root", lambda: root)
+    monkeypatch.setattr(adopt, "regenerate", regenerated.append)
+    name = 'fit"""; __import__("os").system("id > X"); """.toml'
+    fitted = _fitted_file(tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    assert main(["adopt-fit", str(fitted)]) == 0, capsys.readouterr().err
+    written = root / "model" / "fitted_values.toml"
+    fit = read_fit(written)
+    assert fit["origin"] == name
+    assert fit["values"]["hazard_elasticity"] == 0.45
+    assert regenerated == [root]
+    # Reading it (as every import of the model does) runs nothing it holds.
+    subprocess.run([sys.executable, "-c", "import pathlib, sys; from commissioning.model."
+                    "fitted_values import read_fit; read_fit(pathlib.Path(sys.argv[1]))",
+                    str(written)], cwd=tmp_path, check=True)
+    assert not (tmp_path / "X").exists()
+    assert not any(p.suffix == ".py" for p in (root / "model").iterdir())

@@ -11,9 +11,11 @@ import contextlib
 import io
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +24,7 @@ import pytest
 from commissioning.cli.main import main
 from commissioning.model import CommissioningModel
 from commissioning.model.metrics import FINAL_KEYS
-from commissioning.model.parameters import PARAMETERS, PAYMENT_GROUPS
+from commissioning.model.parameters import PARAMETERS, PAYMENT_GROUPS, defaults
 from commissioning.model.scenario import packaged_scenarios
 
 from .test_scenarios import BAD_FILES, UNREADABLE_FILES, write
@@ -146,17 +148,48 @@ def test_run_and_compare_check_set_like_the_file(capsys, tmp_path, name, assignm
     assert not (tmp_path / "out" / "comparison.csv").exists()
 
 
-def test_run_rejects_a_seed_out_of_range(capsys):
-    rc, out, err = cli(capsys, "run", "--seed", "-1", *TINY_SET)
-    assert_bad_input(rc, out, err, "run.seed")
+def assert_usage_error(rc: int, out: str, err: str, name: str, option: str, *words: str
+                       ) -> None:
+    """Exit 2; the subcommand's usage, then one line naming the option and what it expects."""
+    assert rc == 2
+    assert "Traceback" not in err and out == ""
+    lines = err.strip().splitlines()
+    assert lines[0].startswith(f"usage: commissioning {name} "), err
+    last = lines[-1]
+    assert last.startswith(f"commissioning {name}: error: argument {option}"), err
+    assert "expected" in last
+    for word in words:
+        assert word in last
 
 
-def test_compare_rejects_zero_replicates(capsys, tmp_path):
-    with pytest.raises(SystemExit) as info:
-        main(["compare", str(TWO_TIER), "--replicates", "0", "--out", str(tmp_path)])
-    assert info.value.code == 2
-    err = capsys.readouterr().err
-    assert "--replicates" in err and "Traceback" not in err
+@pytest.mark.parametrize("seed", ["-1", str(2**63)])
+def test_run_names_the_seed_option_when_the_seed_is_out_of_range(capsys, seed):
+    rc, out, err = cli(capsys, "run", "--seed", seed, *TINY_SET)
+    assert_usage_error(rc, out, err, "run", "--seed", "from 0 to 9,223,372,036,854,775,807",
+                       seed)
+
+
+@pytest.mark.parametrize(("argv", "name", "option", "expected"), [
+    (["compare", "--replicates", "0"], "compare", "--replicates", "at least 1"),
+    (["compare", "--workers", "-2"], "compare", "--workers", "at least 0"),
+    (["compare", "--seed", "-1"], "compare", "--seed", "from 0"),
+    (["calibrate", "--points", "0"], "calibrate", "--points", "at least 1"),
+    (["calibrate", "--refine", "-5"], "calibrate", "--refine", "at least 0"),
+    (["calibrate", "--replicates", "0"], "calibrate", "--replicates", "at least 1"),
+    (["check-fit", "--replicates", "0"], "check-fit", "--replicates", "at least 1"),
+    (["check-fit", "--workers", "two"], "check-fit", "--workers", "whole number"),
+    (["sweep", "fees", "--replicates", "0"], "sweep", "--replicates", "at least 1"),
+    (["sweep", "fees", "--shard", "3/2"], "sweep", "--shard", "1 <= I <= N"),
+    (["sweep", "fees", "--shard", "0/2"], "sweep", "--shard", "1 <= I <= N"),
+    (["sweep", "fees", "--workers", "-1"], "sweep", "--workers", "at least 0"),
+])
+def test_counts_out_of_range_print_the_subcommands_usage(capsys, tmp_path, argv, name,
+                                                         option, expected):
+    out_dir = tmp_path / "out"
+    rc, out, err = cli(capsys, *argv, "--out", out_dir) if name != "check-fit" else \
+        cli(capsys, *argv)
+    assert_usage_error(rc, out, err, name, option, expected)
+    assert list(tmp_path.iterdir()) == []  # nothing made
 
 
 # --- as a real command -----------------------------------------------------------
@@ -235,8 +268,32 @@ def test_validate_reports_each_file_and_fails_if_any_fails(capsys, tmp_path):
 def test_parameters_lists_every_parameter(capsys):
     rc, out, _ = cli(capsys, "parameters")
     assert rc == 0
-    listed = [line.split()[0] for line in out.splitlines() if line.strip()]
+    listed = [line.split()[0] for line in out.splitlines() if line[:1].strip()]
     assert listed == [p.key for p in PARAMETERS]
+
+
+def test_parameters_names_the_payment_groups_and_rounds_to_four_figures(capsys):
+    rc, out, _ = cli(capsys, "parameters")
+    assert rc == 0
+    blocks: dict[str, str] = {}
+    for line in out.splitlines():
+        if line[:1].strip():
+            key = line.split()[0]
+            blocks[key] = line
+        else:
+            blocks[key] += "\n" + line
+    for p in PARAMETERS:
+        if p.kind == "per_group":
+            groups = blocks[p.key].split("\n", 1)[1].replace(";", " ").replace(",", "").split()
+            assert groups[::2] == list(PAYMENT_GROUPS), p.key  # each value after its group
+            assert [float(v) for v in groups[1::2]] == pytest.approx(
+                list(p.default.values()), rel=1e-3), p.key
+    elasticity = defaults()["hazard_elasticity"]  # a fitted value: many digits in the file
+    assert repr(elasticity) not in out
+    assert f" {elasticity:.4g} " in blocks["labour_market.hazard_elasticity"]
+    for number in re.findall(r"(?<![\w.])\d[\d,]*\.\d+", out):  # every decimal shown
+        digits = number.replace(",", "").replace(".", "").lstrip("0")
+        assert len(digits) <= 4, number
 
 
 def test_parameters_markdown_is_a_table_of_every_parameter(capsys):
@@ -313,7 +370,7 @@ def comparison(tmp_path_factory) -> tuple[Path, str]:
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         rc = main(["compare", "two_tier", "locality", "--replicates", "2", *SMALL_SET,
-                   "--out", str(out_dir)])
+                   "--workers", "0", "--out", str(out_dir)])
     assert rc == 0, stderr.getvalue()
     assert "Traceback" not in stderr.getvalue()
     return out_dir, stdout.getvalue()
@@ -380,3 +437,251 @@ def test_compare_weekly_series(comparison):
     for (_, _), rows in weekly.groupby(["scenario", "replicate"]):
         assert rows.week.tolist() == list(range(121))
     assert len(weekly) == 4 * 121
+
+
+# --- the command line as a whole: help, version, speed, the error boundary -----------------
+
+
+def _subparsers():
+    import argparse
+
+    from commissioning.cli.main import build_parser
+
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return parser, action.choices
+
+
+def test_every_option_of_every_command_has_help_that_shows_its_default():
+    import argparse
+
+    _, commands = _subparsers()
+    assert {"run", "validate", "parameters", "compare", "sweep", "analyse", "calibrate",
+            "check-fit", "adopt-fit", "decompose", "app"} <= set(commands)
+    for name, sub in commands.items():
+        formatter = sub._get_formatter()
+        for action in sub._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help, (name, action.dest)
+            shown = formatter._expand_help(action) if action.help else ""
+            flag = isinstance(action, argparse._StoreTrueAction)
+            positional_required = not action.option_strings and action.nargs not in ("?", "*")
+            if not flag and not positional_required:
+                assert "default" in shown, (name, action.dest, shown)
+
+
+def test_every_command_that_runs_many_models_takes_workers_and_scheduler_alike():
+    _, commands = _subparsers()
+    for name in ("compare", "sweep", "calibrate", "check-fit", "decompose"):
+        options = {o: a for a in commands[name]._actions for o in a.option_strings}
+        assert "--scheduler" in options, name
+        text = options["--workers"].help
+        assert "0 or 1 runs in this process" in text and "local Dask cluster" in text, name
+
+
+def test_version(capsys):
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"commissioning {version('commissioning')}"
+
+
+HEAVY = ("matplotlib", "scipy", "pandas", "dask", "distributed", "mesa", "solara", "SALib",
+         "pyarrow", "numpy", "networkx")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["validate", str(TWO_TIER)], ["run", "--help"],
+                                  ["sweep", "--help"], ["calibrate", "--help"],
+                                  ["parameters"]])
+def test_help_and_validate_import_no_heavy_library(argv):
+    """What keeps `--help` and `validate` fast: they load none of the big libraries."""
+    code = ("import sys\nfrom commissioning.cli.main import main\n"
+            f"rc = main({argv!r})\n"
+            f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
+            "print('HEAVY', heavy, file=sys.stderr)\nsys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "HEAVY []" in proc.stderr
+
+
+def test_an_internal_fault_is_one_line_asking_for_a_report_with_status_1(capsys, monkeypatch):
+    from commissioning.cli import run as run_command
+
+    def broken(args):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(run_command, "cmd_parameters", broken)
+    rc, out, err = cli(capsys, "parameters")
+    assert rc == 1 and out == ""
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "internal fault" in err and "KeyError" in err and "report" in err
+
+
+def test_a_machine_error_is_one_line_with_status_2(capsys, monkeypatch):
+    from commissioning.cli import run as run_command
+
+    def disk_full(args):
+        raise OSError(28, "No space left on device", "/data/out.csv")
+
+    monkeypatch.setattr(run_command, "cmd_parameters", disk_full)
+    rc, _, err = cli(capsys, "parameters")
+    assert rc == 2 and "Traceback" not in err
+    assert err.strip() == "error: /data/out.csv: No space left on device"
+
+
+# --- which kind of file ---------------------------------------------------------------------
+
+SWEEPS = SHIPPED / "sweeps"
+
+
+@pytest.mark.parametrize("name", ["validate", "run"])
+def test_a_sweep_file_given_for_a_scenario_says_what_it_is_and_which_command_takes_it(
+        capsys, name):
+    path = SWEEPS / "fees.toml"
+    rc, out, err = cli(capsys, name, path)
+    assert_bad_input(rc, out, err, str(path), "this is a sweep file",
+                     f"commissioning sweep {path}")
+
+
+def test_a_scenario_file_given_for_a_sweep_says_what_it_is_and_which_command_takes_it(
+        capsys, tmp_path):
+    rc, out, err = cli(capsys, "sweep", TWO_TIER, "--out", tmp_path / "out")
+    assert_bad_input(rc, out, err, str(TWO_TIER), "this is a scenario file",
+                     f"commissioning run {TWO_TIER}")
+    assert not (tmp_path / "out").exists()
+
+
+# --- outputs checked before any work; nothing left by a refused command ---------------------
+
+
+def test_compare_refuses_an_out_that_is_a_file_before_running(capsys, tmp_path):
+    taken = write(tmp_path / "taken", "keep me")
+    start = time.monotonic()
+    rc, out, err = cli(capsys, "compare", "--out", taken, "--replicates", "50")
+    assert_bad_input(rc, out, err, str(taken), "--out", "not a file")
+    assert time.monotonic() - start < 5  # nothing ran
+    assert taken.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("name", ["compare", "calibrate", "run", "check-fit"])
+def test_an_output_that_cannot_be_created_is_refused_before_any_run(capsys, tmp_path, name):
+    blocker = write(tmp_path / "blocker", "a file where a folder would have to be")
+    where = blocker / "deeper" / "out"
+    argv = {"compare": ["compare", "--out", where],
+            "calibrate": ["calibrate", "--out", where / "fit.toml", "--points", "500"],
+            "run": ["run", "--weekly", where / "weekly.csv"],
+            "check-fit": ["check-fit", "--figure", where / "fit.png"]}[name]
+    start = time.monotonic()
+    rc, out, err = cli(capsys, *argv)
+    option = {"run": "--weekly", "check-fit": "--figure"}.get(name, "--out")
+    assert_bad_input(rc, out, err, option, "can be created")
+    assert time.monotonic() - start < 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]
+
+
+def test_run_writes_the_weekly_series_into_a_folder_it_creates(capsys, tmp_path):
+    weekly = tmp_path / "new" / "folder" / "weekly.csv"
+    rc, _, err = cli(capsys, "run", *TINY_SET, "--weekly", weekly)
+    assert rc == 0, err
+    assert pd.read_csv(weekly)["week"].tolist() == list(range(61))
+
+
+def test_calibrate_writes_into_a_folder_it_creates(capsys, tmp_path):
+    out = tmp_path / "new" / "fit.toml"
+    rc, printed, err = cli(capsys, "calibrate", "--points", "1", "--replicates", "1",
+                           "--refine", "0", "--workers", "0", "--only",
+                           "claimants.stock_readiness", "--set", "area.claimants=300",
+                           "--set", "run.weeks=160", "--set", "area.referral_weeks=56",
+                           "--out", out)
+    assert rc == 0, err
+    assert out.is_file() and (tmp_path / "new" / "fitted.csv").is_file()
+    assert "pip install -e ." in printed  # what adopt-fit needs, said up front
+
+
+@pytest.mark.parametrize(("argv", "what"), [
+    (["compare", "--seed", str(2**63 - 1), "--replicates", "2"], "--seed"),
+    (["compare", "two_tier", "nowhere.toml"], "nowhere.toml"),
+    (["compare", "--set", "area.claimants=-5"], "area.claimants"),
+])
+def test_a_refused_compare_leaves_no_folder_behind(capsys, tmp_path, argv, what):
+    out = tmp_path / "a" / "b"
+    rc, stdout, err = cli(capsys, *argv, "--out", out)
+    assert_bad_input(rc, stdout, err, what)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_during_compare_leaves_no_empty_folder(tmp_path):
+    from .interrupts import group_gone, press_ctrl_c, start_as_in_a_terminal
+
+    out = tmp_path / "new" / "compare"
+    log = tmp_path / "compare.log"
+    proc = start_as_in_a_terminal(["compare", "--replicates", "30", "--workers", "0",
+                                   *SMALL_SET, "--out", str(out)], log)
+    try:
+        deadline = time.monotonic() + 60
+        while "1/60 runs" not in log.read_text() and proc.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, log.read_text()
+    finally:
+        rc = press_ctrl_c(proc)
+    printed = log.read_text()
+    assert rc == 130 and "Traceback" not in printed, printed
+    assert printed.rstrip().endswith("interrupted")
+    assert group_gone(proc.pid)
+    assert not (tmp_path / "new").exists()
+
+
+# --- the numbers shown -------------------------------------------------------------------------
+
+
+def test_a_comparison_shows_mean_counts_with_one_decimal_and_one_run_whole_counts():
+    from commissioning.experiments.report import cell, value_text
+
+    assert cell("providers_insolvent", 0.8, 0.2, 1.4) == "0.8 [0.2, 1.4]"
+    assert cell("providers_insolvent", 0.0, 0.0, 0.0) == "0.0 [0.0, 0.0]"  # apart from 0.8
+    assert cell("providers_insolvent", -0.8, -1.4, -0.2, diff=True) == "-0.8 [-1.4, -0.2]"
+    assert value_text("providers_insolvent", 5.0) == "5"  # one run: a whole number
+    assert value_text("referrals", 10_000.0) == "10,000"
+
+
+def test_the_comparison_table_prints_counts_with_one_decimal(comparison):
+    _, stdout = comparison
+    line = next(x for x in stdout.splitlines() if x.startswith("referrals "))
+    assert line.split()[1:3] == ["800.0", "[800.0,"]
+
+
+# --- app: the option that is wrong ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("host", "blamed"), [("nosuchhost.invalid", "--host"),
+                                              ("10.255.255.254", "--host")])
+def test_app_blames_the_host_for_a_host_it_cannot_use(capsys, host, blamed):
+    rc, _, err = cli(capsys, "app", "--host", host, "--port", "8799")
+    assert rc == 2 and "Traceback" not in err
+    assert err.startswith(f"error: {blamed}: expected") and host in err
+    assert "--port" not in err
+
+
+def test_the_app_benchmark_writes_its_figures_where_no_results_folder_exists(tmp_path):
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "app_step_timing.py"
+    spec = importlib.util.spec_from_file_location("app_step_timing", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = bench.write_results({"pages": {}}, tmp_path / "fresh-clone" / "results" / "x.json")
+    assert json.loads(out.read_text()) == {"pages": {}}
+
+
+def test_no_two_cells_of_the_comparison_table_touch(comparison):
+    _, stdout = comparison
+    lines = stdout.splitlines()
+    header = next(i for i, x in enumerate(lines) if x.startswith("metric "))
+    rows = lines[header + 1:header + 1 + len(FINAL_KEYS)]
+    assert [r.split()[0] for r in rows] == list(FINAL_KEYS)
+    for row in rows:  # 2 scenarios and 1 difference: three cells after the metric's name
+        cells = re.split(r"\s{2,}", row.strip())
+        assert len(cells) == 4, row

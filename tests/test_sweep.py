@@ -501,3 +501,154 @@ def test_the_sobol_sweep_takes_its_parameters_and_ranges_from_the_screening():
     assert len(screened) > len(chosen) == 10
     for f in chosen:
         assert f == screened[f.key], f.key
+
+
+# --- rough edges: absurd designs, cut-off files, locks, shards --------------------------------
+
+
+def test_an_absurd_design_is_refused_before_it_is_built(tmp_path, capsys):
+    path = write(tmp_path / "huge.toml", """[sweep]\ndesign = "grid"
+[vary."claimants.barrier_penalty"]\nlow = 0.4\nhigh = 0.9\nlevels = 100000
+[vary."labour_market.recession_depth"]\nlow = 0\nhigh = 0.5\nlevels = 100000\n""")
+    start = time.monotonic()
+    rc, out, err = cli(capsys, "sweep", path, "--dry-run")
+    assert_bad_input(rc, out, err, str(path), "at most 500,000 runs", "10,000,000,000")
+    assert time.monotonic() - start < 10  # not built: building it would take hours
+    many = write(tmp_path / "many.toml", """[sweep]\ndesign = "sobol"\nsamples = 65536
+[vary."claimants.barrier_penalty"]\nlow = 0.4\nhigh = 0.9\n""")  # 196,608 points
+    rc, out, err = cli(capsys, "sweep", many, "--dry-run", "--replicates", "3")
+    assert_bad_input(rc, out, err, "589,824")
+
+
+def test_a_finished_sweep_leaves_no_lock_file(reference):
+    assert not (reference / ".lock").exists()
+    assert not list(reference.glob(".lock*"))
+
+
+def test_analyse_refuses_the_same_parameter_twice_in_a_heat_map(reference, capsys):
+    rc, out, err = cli(capsys, "analyse", reference, "--heatmap", "payments.attachment_fee",
+                       "payments.attachment_fee")
+    assert_bad_input(rc, out, err, "--heatmap", "two different")
+
+
+def test_a_cut_off_result_file_is_named_left_out_and_run_again(reference, tmp_path, capsys):
+    out = tmp_path / "out"
+    shutil.copytree(reference, out)
+    damaged = out / "runs" / "run-000005.parquet"
+    data = damaged.read_bytes()
+    damaged.write_bytes(data[: len(data) // 2])  # a copy cut short, say
+    rc, printed, err = cli(capsys, "analyse", out, "--no-figures")
+    assert rc == 0, err
+    assert str(damaged) in err and "Traceback" not in err
+    assert f"{GRID_RUNS - 1} ok" in printed and "1 not run yet" in printed
+    assert 5 not in set(pd.read_csv(out / "analysis" / "runs.csv").run_id)
+
+    rc, printed, err = cli(capsys, "sweep", grid_file_of(reference), "--out", out,
+                           "--workers", "0")
+    assert rc == 0, err
+    assert str(damaged) in err and "runs again" in err
+    assert "1 run now" in printed
+    same_numbers(runs(out), runs(reference))
+
+
+def grid_file_of(out: Path) -> Path:
+    """The sweep file a results folder was made from (its manifest says)."""
+    import json
+
+    return Path(json.loads((out / "manifest.json").read_text())["sweep_file"])
+
+
+def test_shards_fill_one_folder_that_analyses_as_one_sweep(grid_file, reference, tmp_path,
+                                                         capsys):
+    out = tmp_path / "out"
+    done: list[int] = []
+    for i in (2, 1, 3):  # in any order, as a job array's tasks start
+        rc, printed, _ = cli(capsys, "sweep", grid_file, "--out", out, "--workers", "0",
+                             "--shard", f"{i}/3")
+        assert rc == 0
+        assert f"(shard {i}/3: 8 runs)" in printed
+        ids = sorted(p.name for p in _finished(out))
+        done.append(len(ids))
+    assert done == [8, 16, 24]
+    same_numbers(runs(out), runs(reference))
+    pairs = runs(out).groupby(["point", "replicate"]).scenario.count()
+    assert (pairs == 2).all()  # a slice keeps each point's scenarios together
+    rc, printed, _ = cli(capsys, "analyse", out, "--no-figures")
+    assert rc == 0 and f"{GRID_RUNS} ok" in printed and "0 not run yet" in printed
+    assert not list(out.glob(".lock*"))
+
+
+def test_shards_run_at_the_same_time_into_one_folder(grid_file, reference, tmp_path):
+    out = tmp_path / "out"
+    procs = [start_as_in_a_terminal(["sweep", str(grid_file), "--out", str(out), "--workers",
+                                     "0", "--shard", f"{i}/2"], tmp_path / f"shard{i}.log")
+             for i in (1, 2)]
+    for i, proc in enumerate(procs, start=1):
+        assert proc.wait(timeout=120) == 0, (tmp_path / f"shard{i}.log").read_text()
+    same_numbers(runs(out), runs(reference))
+
+
+def test_a_whole_sweep_is_refused_while_a_shard_writes_to_the_folder(grid_file, tmp_path,
+                                                                     capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / ".lock-shard-2-of-4", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        rc, printed, err = cli(capsys, "sweep", grid_file, "--out", out, "--workers", "0")
+        assert_bad_input(rc, printed, err, str(out), "a shard", ".lock-shard-2-of-4")
+        rc, printed, err = cli(capsys, "sweep", grid_file, "--out", out, "--workers", "0",
+                               "--shard", "2/4")
+        assert_bad_input(rc, printed, err, str(out), "this shard is running")
+    rc, _, _ = cli(capsys, "sweep", grid_file, "--out", out, "--workers", "0", "--shard", "2/4")
+    assert rc == 0  # the shard's lock is free again (a killed shard's file is no obstacle)
+
+
+def test_a_shard_waits_for_a_whole_sweep_then_gives_up(grid_file, tmp_path, capsys,
+                                                      monkeypatch):
+    from commissioning.experiments.sweeps import store
+
+    monkeypatch.setattr(store, "SHARD_WAIT_SECONDS", 0.5)
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / ".lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        rc, printed, err = cli(capsys, "sweep", grid_file, "--out", out, "--workers", "0",
+                               "--shard", "1/2")
+    assert_bad_input(rc, printed, err, str(out), "a whole sweep is running here")
+    assert not (out / "manifest.json").exists() and not list(out.glob(".lock-shard*"))
+
+
+def test_a_refused_sweep_leaves_no_folder_and_no_lock(grid_file, tmp_path, capsys):
+    out = tmp_path / "new" / "out"
+    rc, printed, err = cli(capsys, "sweep", grid_file, "--out", out, "--workers", "2",
+                           "--scheduler", "inproc://x")
+    assert_bad_input(rc, printed, err, "--scheduler")
+    (tmp_path / "plain").mkdir()  # an existing folder keeps existing, without a lock
+    with open(tmp_path / "plain" / ".lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        rc, _, _ = cli(capsys, "sweep", grid_file, "--out", tmp_path / "plain", "--workers",
+                       "0")
+        assert rc == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain"]
+
+
+def test_ctrl_c_before_the_first_run_lands_leaves_no_folder(tmp_path):
+    path = write(tmp_path / "slow.toml", """[sweep]\ndesign = "grid"
+set = ["area.claimants=40000"]\n[vary."payments.claim_lag_weeks"]\nvalues = [3, 8]\n""")
+    out = tmp_path / "new" / "out"
+    log = tmp_path / "sweep.log"
+    proc = start_as_in_a_terminal(["sweep", str(path), "--out", str(out), "--workers", "0"],
+                                  log)
+    try:
+        deadline = time.monotonic() + 60
+        while "sweep slow:" not in log.read_text() and proc.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)
+        assert not _finished(out), "a run finished before the interrupt: make it slower"
+    finally:
+        rc = press_ctrl_c(proc)
+    printed = log.read_text()
+    assert rc == 130 and "Traceback" not in printed, printed
+    assert "before any run finished" in printed
+    assert not (tmp_path / "new").exists()  # no manifest, no lock, no empty folder

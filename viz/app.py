@@ -9,7 +9,8 @@ outside this server.
 The four pages are Solara routes sharing one `Layout`: an app bar with the
 title and a tab per page. The Mesa view (`mesa_page.py`) shows the model in
 Mesa's own SolaraViz, for Mesa users; the other three are the classroom app.
-Only the root route's layout is used by Solara, so it is set there.
+Only the root route's layout is used by Solara, so it is set there; it is
+also where a tab beyond the server's limit is told so (`sessions.py`).
 Navigating between tabs keeps the session (and its runs); the state itself
 lives in `state.py` (and the Mesa view's model in `mesa_page.py`), one copy
 per browser tab.
@@ -28,8 +29,12 @@ from .compare_page import Compare
 from .explore_page import Explore
 from .lesson_page import Lesson
 from .mesa_page import MesaView, forget
+from .sessions import admit, full_message
 from .state import COMPARE, EXPLORE
 from .ui import ErrorBoundary
+from .widget_guard import REFUSED, install
+
+install()  # every value a browser sends is checked before a control sees it
 
 TITLE = "Who should buy employment support?"
 
@@ -71,10 +76,8 @@ CSS = """
 .pending { margin-bottom: 10px; }
 .knob-label { font-size: 16px; font-weight: 500; display: block; margin-top: 6px; }
 .knob .v-input__slot { margin-bottom: 0; }
-/* ipywidgets' upload button always appends "(count)"; show a plain label instead. */
-.upload-scenario button { font-size: 0 !important; height: 36px; }
-.upload-scenario button::after { content: "Upload a scenario file (.toml)"; font-size: 15px; }
-.upload-scenario button i { font-size: 15px; margin-right: 6px; }
+.upload-scenario { margin: 4px 0 8px 0; }
+.upload-scenario .v-btn { width: 100%; text-transform: none; }
 """
 
 
@@ -84,7 +87,13 @@ def Layout(children: list = []) -> None:  # noqa: B006 (Solara passes children t
     _, routes = solara.use_route(peek=True)
     solara.Style(CSS)
     solara.Title(TITLE)
-    page = ErrorBoundary(children=children, on_reset=start_afresh)
+    if not admit():  # the server's limit on tabs: say so, build nothing
+        with solara.Column(classes=["lesson"]):
+            solara.Text(TITLE, classes=["lesson-title"])
+            solara.Warning(full_message())
+        return
+    refused = Refused()
+    page = ErrorBoundary(children=[refused, *children], on_reset=start_afresh)
     with solara.AppLayout(title=TITLE, navigation=True, children=[page]), solara.AppBar():
         # Inside the app bar: a title placed beside the page would be taken for a sidebar.
         with solara.AppBarTitle():
@@ -92,6 +101,15 @@ def Layout(children: list = []) -> None:  # noqa: B006 (Solara passes children t
         with solara.lab.Tabs(align="center"):
             for route in routes:
                 solara.lab.Tab(route.label, path_or_route=route)
+
+
+@solara.component
+def Refused() -> None:
+    """What the page sent that no control offers, said once (see `widget_guard.py`)."""
+    if REFUSED.value:
+        with solara.Row(style={"align-items": "center"}):
+            solara.Warning(REFUSED.value, dense=True)
+            solara.Button("OK", text=True, on_click=lambda: REFUSED.set(None))
 
 
 def start_afresh() -> None:

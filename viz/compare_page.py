@@ -18,8 +18,9 @@ from commissioning.model import CommissioningModel
 
 from .controls import CompareScenarios, RunControls
 from .runs import Runs
+from .scenario_files import file_stem
 from .state import ensure_compare
-from .ui import Prose
+from .ui import Prose, markdown_text
 from .views import ChartsPicture, Downloads, NetworkPicture, latest, money, share
 
 
@@ -68,7 +69,7 @@ ROWS: tuple[tuple[str, Callable[[CommissioningModel], float], Callable, Callable
 
 def comparison_markdown(runs: Runs) -> str:
     """This week's numbers for both runs and the difference, as a Markdown table."""
-    a_label, b_label = runs.labels
+    a_label, b_label = (markdown_text(label) for label in runs.labels)  # a file's name
     a, b = runs.models
     lines = [f"| week {runs.week} | {a_label} | {b_label} | {b_label} − {a_label} |",
              "|:---|---:|---:|---:|"]
@@ -103,4 +104,4 @@ def Compare() -> None:
     Prose(comparison_markdown(runs), classes=("comparison",))
     NetworkPicture(runs, tick)
     ChartsPicture(runs, tick)
-    Downloads(runs, tick, f"compare_{runs.labels[0]}_{runs.labels[1]}".replace(" ", ""))
+    Downloads(runs, tick, file_stem(f"compare_{runs.labels[0]}_{runs.labels[1]}"))

@@ -21,17 +21,23 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import ipywidgets
 import solara
 import solara.lab
 
 from commissioning.model import ScenarioError
 
 from .runs import plain_message
-from .scenario_files import load_upload
 from .settings import KNOB, KNOBS, Settings
-from .state import UPLOADS, PageState, scenario_by_label, scenario_labels, settings_for
+from .state import (
+    UPLOADS,
+    PageState,
+    keep_upload,
+    scenario_by_label,
+    scenario_labels,
+    settings_for,
+)
 from .ui import guarded
+from .upload import UploadScenarioButton, upload_from_browser
 
 PLAY_BREATH = 0.04  # seconds between weeks on Play, so clicks always get through
 STEP_SIZES = {"1 week": 1, "4 weeks": 4, "13 weeks": 13, "52 weeks": 52}
@@ -113,26 +119,17 @@ def RunControls(state: PageState) -> None:
 def UploadScenario(state: PageState, on_loaded: Callable[[str], None]) -> None:
     """A file chooser for a scenario file, validated like `commissioning validate`."""
 
-    def received(value) -> None:
-        if not value:
-            return
-        item = value[0] if isinstance(value, list | tuple) else next(iter(value.values()))
+    def received(info, buffers=None) -> None:
         try:
-            label, scenario = load_upload(item.get("name", "uploaded.toml"),
-                                          bytes(item["content"]))
+            label, scenario = upload_from_browser(info, buffers, UPLOADS.peek())
+            keep_upload(label, scenario)
         except ScenarioError as exc:
             state.message.set(f"That scenario file was not loaded. {exc}")
             return
-        UPLOADS.set({**UPLOADS.peek(), label: scenario})
         state.message.set(None)
         on_loaded(label)
 
-    with solara.Div(classes=["upload-scenario"]):
-        ipywidgets.FileUpload.element(accept=".toml", multiple=False,
-                                      description="Upload a scenario file",
-                                      on_value=guarded(received, state.message,
-                                                       "read that file"),
-                                      layout=ipywidgets.Layout(width="100%"))
+    UploadScenarioButton(guarded(received, state.message, "read that file"))
 
 
 @solara.component

@@ -11,7 +11,7 @@ from __future__ import annotations
 import solara
 
 from .controls import ExploreScenario, ExploreSettings, RunControls
-from .scenario_files import short_name
+from .scenario_files import file_stem, short_name
 from .settings import FOLLOWED_AT_FIRST
 from .state import ensure_explore
 from .views import ChartsPicture, Downloads, FollowClaimant, NetworkPicture, Summary
@@ -43,4 +43,4 @@ def Explore() -> None:
     FollowClaimant(runs, tick, followed)
     NetworkPicture(runs, tick)
     ChartsPicture(runs, tick)
-    Downloads(runs, tick, f"explore_{short_name(runs.settings[0].scenario_label)}")
+    Downloads(runs, tick, file_stem(f"explore_{short_name(runs.settings[0].scenario_label)}"))

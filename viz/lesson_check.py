@@ -171,8 +171,8 @@ CLAIMS: tuple[tuple[str, Callable[[Measurements], bool]], ...] = (
     ("2: claimants with 3+ barriers reach less than half the job outcome rate of those "
      "with 0-1",
      lambda o: o["e2.high"] < 0.5 * o["e2.low"]),
-    ("2: more than half of the weeks spent looking for work were parked",
-     lambda o: o["e2.parked"] > 0.5),
+    ("2: about half of the weeks spent looking for work were parked (40-60%)",
+     lambda o: 0.4 < o["e2.parked"] < 0.6),
     ("3: doubling the job outcome fee parks fewer people and costs the commissioner more",
      lambda o: o["e3.parked"] < o["e2.parked"] and o["e3.spend"] > o["e2.spend"]),
     ("3: each extra job bought by the higher fee costs several times the average cost "
@@ -190,16 +190,14 @@ CLAIMS: tuple[tuple[str, Callable[[Measurements], bool]], ...] = (
     ("4: with 4 weeks of charity reserves the first goes bust sooner, and more charities go",
      lambda o: o["e4r.first_bust_week"] < o["e4.first_bust_week"]
      and o["e4r.charities_bust"] > o["e4.charities_bust"]),
-    ("5: the two regimes reach about the same job outcome rate (within a point), for the "
-     "same money (within 10%)",
-     lambda o: abs(o["e5a.rate"] - o["e5b.rate"]) < 0.01
+    ("5: for about the same money (within 10%), payment by results gets more people into "
+     "lasting work than locality commissioning",
+     lambda o: o["e5a.rate"] > o["e5b.rate"]
      and abs(o["e5b.spend"] - o["e5a.spend"]) < 0.1 * o["e5a.spend"]),
     ("5: locality commissioning parks more",
      lambda o: o["e5b.parked"] > o["e5a.parked"]),
-    ("5: locality commissioning pays specialists several times as much, and charities "
-     "get a much larger share of the money",
-     lambda o: o["e5b.paid_specialists"] > 3 * o["e5a.paid_specialists"]
-     and o["e5b.charity_share"] > 1.5 * o["e5a.charity_share"]),
+    ("5: locality commissioning pays specialists several times as much",
+     lambda o: o["e5b.paid_specialists"] > 3 * o["e5a.paid_specialists"]),
     ("5: claimants with 3+ barriers fare about the same under both (within a point)",
      lambda o: abs(o["e5a.high"] - o["e5b.high"]) < 0.01),
     ("5: more providers go bust under two-tier payment by results",

@@ -34,10 +34,18 @@ How SolaraViz is used here, and why (STACK.md, "Per-session state" and
 No traceback may reach the page: the pictures are drawn through `draw_safely`,
 and an error in one of SolaraViz's handlers is caught by the app's
 `ErrorBoundary` (see `app.py`), whose "Start this page again" calls `forget`.
+
+**Every value from the browser is checked.** SolaraViz hands its sliders'
+values straight to the model, so a rewritten message once built a model of
+5,000,000 claimants (slowing every pupil on the server) or with
+`regime="evil"` (a traceback on the page) (issue 19). `SessionModel` takes
+only values the view's own controls offer (`checked_parameters`); any other
+is refused with a sentence on the page, and the model keeps the value it had.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import Any
 
@@ -49,7 +57,9 @@ from mesa.visualization.utils import update_counter
 from commissioning.model import CommissioningModel
 from commissioning.model.parameters import REGIMES
 
+from .limits import check_app_limits
 from .network_plot import NetworkFigure, describe
+from .scenario_files import shown
 from .settings import CLASSROOM_CLAIMANTS, REFERENCE_GROUP
 from .ui import Picture, Prose, draw_safely
 from .weekly_charts import Run, WeeklyCharts
@@ -75,7 +85,10 @@ class SessionModel(CommissioningModel):
     """
 
     def __init__(self, **kwargs: Any):
-        super().__init__(**kwargs)
+        previous = MODEL.peek()
+        keep = current(previous) if previous is not None else DEFAULTS
+        params, self.refused = checked_parameters(kwargs, keep)
+        super().__init__(**params)
         self.lock = threading.Lock()
         self.on_page = True
         counted_step = self.step  # Mesa's wrapper: counts the step, then runs a week
@@ -132,6 +145,45 @@ def model_params(values: dict[str, Any]) -> dict[str, Any]:
                                     0.05),
         "recession_depth": Slider("Recession depth", values["recession_depth"], 0.0, 0.8, 0.05),
     }
+
+
+def checked_parameters(values: dict[str, Any], keep: dict[str, Any]
+                       ) -> tuple[dict[str, Any], list[str]]:
+    """The values a model may be built with, and a phrase for each one refused.
+
+    A value is taken only if the view's own control could have sent it: a
+    regime on the list, a number within its slider's range (a whole number
+    for claimants and seed). A refused value is replaced by `keep`'s.
+    """
+    offered = model_params(DEFAULTS)
+    params, refused = dict(keep), []
+    for name, value in values.items():
+        control = offered.get(name)
+        if control is None:
+            refused.append(f"{shown(name)} (not a setting of this view)")
+            continue
+        if isinstance(control, Slider):
+            whole = not control.is_float_slider
+            number = (not isinstance(value, bool) and isinstance(value, int | float)
+                      and math.isfinite(value) and (not whole or float(value).is_integer()))
+            if number and control.min <= value <= control.max:
+                params[name] = int(value) if whole else float(value)
+                continue
+            refused.append(f"{control.label.lower()} {_said(value)} (this view takes "
+                           f"{control.min:,} to {control.max:,})")
+        elif value in control["values"]:
+            params[name] = value
+        else:
+            refused.append(f"{control['label'].lower()} {_said(value)} (this view offers "
+                           + " or ".join(control["values"]) + ")")
+    check_app_limits(params, "the Mesa view")
+    return params, refused
+
+
+def _said(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return shown(repr(value))
 
 
 def summary(values: dict[str, Any]) -> str:
@@ -242,6 +294,9 @@ def MesaView() -> None:
     solara.Style(CSS)
     with solara.Column(classes=["mesa-view"], gap="0px"):
         Prose(INTRO)
+        if model.refused:
+            solara.Warning("Not used (the model keeps what it had): "
+                           + "; ".join(model.refused) + ".", dense=True)
         ModelLine(model, summary(values))
         SolaraViz(MODEL, components=[(NetworkComponent, 0), (ChartsComponent, 0)],
                   model_params=model_params(values), name=" · Mesa's SolaraViz")

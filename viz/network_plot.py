@@ -35,6 +35,7 @@ from matplotlib.lines import Line2D
 from commissioning.model import CommissioningModel
 
 from .blit import BlitFigure
+from .ui import plain_title
 
 #: Okabe-Ito colours by kind of organisation (the `kind` node attribute).
 KIND_COLOURS: dict[str, str] = {
@@ -156,7 +157,8 @@ class NetworkDrawing:
             name = "whole\narea" if loc < 0 else f"locality {loc + 1}"
             ax.text(centre, -0.5, name, ha="center", va="top", fontsize=12.5, color="#333333")
         ax.set_axis_off()
-        ax.set_title(title, fontsize=15, loc="left", fontweight="bold")
+        ax.set_title(plain_title(title), fontsize=15, loc="left", fontweight="bold",
+                     parse_math=False)  # a scenario's name: never mathematics
         self.update()
 
     def update(self) -> None:

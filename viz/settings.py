@@ -29,6 +29,8 @@ from typing import Any
 from commissioning.model.parameters import PAYMENT_GROUPS
 from commissioning.model.scenario import Scenario, ScenarioError, validate_params
 
+from .limits import check_app_limits
+
 #: The payment group whose price the fee sliders show (the largest referral group).
 REFERENCE_GROUP = "jsa_25_plus"
 CLASSROOM_CLAIMANTS = 2000
@@ -217,7 +219,8 @@ class Settings:
             "third_sector_reserves_weeks": self.third_sector_reserves,
             _holder_key(regime, "referral_rule"): _RULE_NAMES[self.referral_rule],
         }
-        validate_params(params, self.scenario_label, self.scenario.params)  # fail here, not later
+        checked = validate_params(params, self.scenario_label, self.scenario.params)
+        check_app_limits(checked, self.scenario_label)  # fail here, not in the model
         return {"scenario": self.scenario, **params}
 
     def values(self) -> dict[str, Any]:

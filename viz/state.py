@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import solara
 
-from commissioning.model import Scenario
+from commissioning.model import Scenario, ScenarioError
 
 from .runs import Runs
-from .scenario_files import load_shipped, shipped_files
+from .scenario_files import load_shipped, shipped_files, shown
 from .settings import Settings
 
 DEFAULT_EXPLORE = "two_tier.toml"
@@ -53,6 +53,8 @@ EXPLORE = PageState()
 COMPARE = PageState()
 #: Scenario files this session uploaded, by label ("mine.toml (uploaded)").
 UPLOADS: solara.Reactive[dict[str, Scenario]] = solara.reactive({})
+#: Uploads one session may keep (each a few kilobytes; a script could send thousands).
+MAX_UPLOADS = 20
 
 
 def scenario_labels() -> list[str]:
@@ -61,9 +63,27 @@ def scenario_labels() -> list[str]:
 
 
 def scenario_by_label(label: str) -> Scenario:
-    """The scenario behind a label (an upload of this session, or a shipped file)."""
-    uploaded = UPLOADS.peek().get(label)
-    return uploaded if uploaded is not None else load_shipped(label)
+    """The scenario behind a label (an upload of this session, or a shipped file).
+
+    A label is only ever one the picker offers: whatever else a browser sends
+    (a path, another session's upload) is refused with ScenarioError.
+    """
+    uploaded = UPLOADS.peek().get(label) if isinstance(label, str) else None
+    if uploaded is not None:
+        return uploaded
+    if isinstance(label, str) and label in shipped_files():
+        return load_shipped(label)
+    raise ScenarioError(shown(label), "", "a scenario file on the list (a shipped one or one "
+                        "uploaded in this tab)")
+
+
+def keep_upload(label: str, scenario: Scenario) -> None:
+    """Add an upload to this session's list (refused beyond `MAX_UPLOADS`)."""
+    uploads = UPLOADS.peek()
+    if label not in uploads and len(uploads) >= MAX_UPLOADS:
+        raise ScenarioError(label, "", f"at most {MAX_UPLOADS} uploaded files in one tab "
+                            "(reload the page to start afresh)")
+    UPLOADS.set({**uploads, label: scenario})
 
 
 def settings_for(label: str, claimants: int, seed: int | None = None) -> Settings:

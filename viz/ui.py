@@ -1,11 +1,16 @@
 """Small building blocks shared by the pages: safe handlers, pictures, text, number tiles.
 
-Two rules of the app live here. No Python traceback may reach the page:
+Three rules of the app live here. No Python traceback may reach the page:
 Solara replaces the whole page with one when an event handler raises, so
 every handler goes through `guarded`, which logs the traceback on the server
-and shows a sentence instead. And text is rendered to HTML in Python
+and shows a sentence instead. Text is rendered to HTML in Python
 (`markdown_html`), not with `solara.Markdown`, which asks a CDN for KaTeX on
-every render and so fails offline (STACK.md, "CDN traps offline").
+every render and so fails offline (STACK.md, "CDN traps offline"). And
+nothing a person typed is markup: a file name or scenario name goes into
+Markdown only through `markdown_text` (an uploaded file named
+`<img src=x onerror=...>.toml` ran its script on the Compare page, issue 19),
+and into a picture only through `plain_title` (no mathematics, a bounded
+length).
 """
 
 from __future__ import annotations
@@ -36,6 +41,29 @@ def guarded(action: Callable[..., Any], message: solara.Reactive[str | None],
             message.set(f"Could not {doing}: {plain_message(exc)}")
 
     return handler
+
+
+def markdown_text(text: str) -> str:
+    """Text that Markdown and HTML show as itself, never as markup.
+
+    Every character but letters, digits and spaces becomes an HTML character
+    reference, so none can open a tag, a link, emphasis or a table cell.
+    """
+    return "".join(c if c.isalnum() or c == " " else f"&#{ord(c)};" for c in str(text))
+
+
+#: Characters of a person's text shown in a picture's title or key.
+TITLE_CHARACTERS = 80
+
+
+def plain_title(text: str, most: int = TITLE_CHARACTERS) -> str:
+    """A person's text for a picture: one line, at most `most` characters.
+
+    Draw it with `parse_math=False`: matplotlib would otherwise typeset
+    `$...$` as mathematics (a 198 kB `$x+x+...$` name took 99 s a drawing).
+    """
+    text = " ".join(str(text).split())
+    return text if len(text) <= most else text[:most - 1] + "…"
 
 
 def markdown_html(text: str) -> str:

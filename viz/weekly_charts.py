@@ -41,6 +41,7 @@ from commissioning.model import CommissioningModel
 from commissioning.model.parameters import PAYMENT_GROUPS
 
 from .blit import BlitFigure
+from .ui import plain_title
 
 GROUPS = {  # label, colour, line style: JSA groups solid, ESA and IB groups dashed
     "jsa_18_24": ("JSA 18-24", "#0072B2", "-"),
@@ -141,8 +142,10 @@ class WeeklyCharts:
         ax.set_xlim(0, self.weeks)
         ax.tick_params(labelsize=TICK)
         ax.grid(alpha=0.3)
-        cell.legend(handles=keys, loc="outside lower left", ncol=ncol, fontsize=KEY,
-                    frameon=False, handlelength=2.2, columnspacing=1.0, borderaxespad=0.2)
+        key = cell.legend(handles=keys, loc="outside lower left", ncol=ncol, fontsize=KEY,
+                          frameon=False, handlelength=2.2, columnspacing=1.0, borderaxespad=0.2)
+        for text in key.get_texts():  # runs are named after files: never mathematics
+            text.set_parse_math(False)
         self.axes.append(ax)
         self._cell_of[ax] = cell
         return ax
@@ -154,7 +157,7 @@ class WeeklyCharts:
         return line
 
     def _run_keys(self) -> list[Line2D]:
-        return [_key(r.colour, lw=3, label=r.label) for r in self.runs]
+        return [_key(r.colour, lw=3, label=plain_title(r.label, 40)) for r in self.runs]
 
     def _outcomes(self, cell: SubFigure) -> Axes:
         no_programme = dict(lw=2.2, ls=":")

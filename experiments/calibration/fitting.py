@@ -17,10 +17,10 @@ towards the middle of the range; primary targets (C1-C5) weigh five times more.
 The fit can be run in stages: `--only` fits some parameters with the rest held,
 e.g. a second stage on the base hazards with more seeds.
 
-Candidates' runs go through the sweep machinery's Dask settings (`TaskMap`):
-a LocalCluster with `workers` single-threaded workers, or an existing cluster
-at `scheduler`; each run is deterministic for its parameters and seed, so
-the fit is the same wherever it runs.
+Candidates' runs go through `experiments.executor`, as a sweep's do: in this
+process (`workers` 0 or 1), on a LocalCluster with `workers` single-threaded
+workers, or on a running cluster at `scheduler`; each run is deterministic
+for its parameters and seed, so the fit is the same wherever it runs.
 
 Only the two-tier baseline is fitted, and only to the targets in DOMAIN.md;
 the locality scenarios inherit the fitted values and are never tuned.
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +39,7 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.stats import qmc
 
-from commissioning.experiments.sweeps.run import TaskMap
+from commissioning.experiments.executor import open_executor, run_all
 from commissioning.model.parameters import BY_NAME
 
 from .targets import TARGETS, Target
@@ -187,11 +188,12 @@ class Evaluator:
         self.run = run
         self.positions = _positions(self.targets)
         self.records: list[dict] = []
-        self._map = TaskMap(workers, scheduler)  # on Dask when workers > 1 or a scheduler
-        self.workers = self._map.workers
+        self._stack = ExitStack()
+        self._pool = self._stack.enter_context(open_executor(workers, scheduler))
+        self.workers = self._pool.threads
 
     def close(self) -> None:
-        self._map.close()
+        self._stack.close()
 
     def __call__(self, units: np.ndarray, stage: str) -> np.ndarray:
         """Mean loss of each candidate (rows of `units`, in [0, 1])."""
@@ -201,7 +203,7 @@ class Evaluator:
             values = [fp.to_value(x) for fp, x in zip(self.free, u, strict=True)]
             params = apply(self.base, self.free, values)
             tasks += [{**params, "seed": s} for s in self.seeds]
-        everything = self._map(self.run, tasks)
+        everything = run_all(self._pool, self.run, tasks)
         outputs = [[row[k] for k in self.positions] for row in everything]
         losses = []
         for i, u in enumerate(units):

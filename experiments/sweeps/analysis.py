@@ -23,6 +23,8 @@ be analysed) and writes to DIR/analysis:
 from __future__ import annotations
 
 import math
+import os
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -153,13 +155,25 @@ def analyse(out: Path, metrics: list[str] | None = None,
 
     res = load_results(out)
     if heatmap is not None:
+        if heatmap[0] == heatmap[1]:
+            raise ScenarioError("--heatmap", " ".join(heatmap), "two different varied "
+                                "parameters of this sweep: " + ", ".join(res.factor_keys))
         for key in heatmap:
             if key not in res.factor_keys:
                 raise ScenarioError("--heatmap", key, "a varied parameter of this sweep: "
                                     + ", ".join(res.factor_keys))
     chosen, constant = choose_metrics(res, metrics)
     folder = out / "analysis"
-    folder.mkdir(exist_ok=True)
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise ScenarioError(str(folder), "", f"a folder that can be written ({exc.strerror})"
+                            ) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ScenarioError(str(folder), "", "a folder this user may write to")
+    for path in res.damaged:
+        print(f"warning: {path} is not a complete Parquet file (cut off or damaged): left "
+              "out; running the sweep again redoes its run", file=sys.stderr)
     failed = len(res.runs) - len(res.ok)
     r = res.resolved
     print(f"sweep {res.manifest.get('name')} ({res.design}, {plural(len(r['points']), 'point')}"

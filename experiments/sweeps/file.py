@@ -26,18 +26,19 @@ overrides and the command line's `--set`.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from commissioning.model.metrics import WEEKLY_KEYS
+from commissioning.model.parameters import SECTIONS
 from commissioning.model.scenario import (
     Scenario,
     ScenarioError,
     apply_overrides,
     load_scenario,
     packaged_scenarios,
+    read_toml_file,
     resolve_path,
 )
 
@@ -83,18 +84,8 @@ def resolve_sweep_path(name: str | Path) -> Path:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(str(path), "", "a readable sweep file (no such file)") from None
-    except IsADirectoryError:
-        raise ScenarioError(str(path), "", "a sweep file, not a folder") from None
-    except OSError as exc:
-        raise ScenarioError(str(path), "", f"a readable sweep file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(str(path), "", "a UTF-8 text file in TOML format") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), "", f"valid TOML ({exc})") from None
+    # Regular files only, at most a megabyte: /dev/zero or a pipe is one message (issue 19).
+    return read_toml_file(path, "sweep file")
 
 
 def _whole(table: dict, key: str, source: str, low: int, default: int | None) -> int | None:
@@ -186,6 +177,11 @@ def read_sweep(path: str | Path, cli_set: list[str] | tuple[str, ...] = (),
     path = resolve_sweep_path(path)
     source = str(path)
     data = _read(path)
+    if "sweep" not in data and "vary" not in data and (
+            "scenario" in data or any(k in SECTIONS for k in data)):
+        raise ScenarioError(source, "", "a sweep file (with [sweep] and [vary] tables); this "
+                            "is a scenario file: run it with `commissioning run "
+                            f"{source}`, or compare it with `commissioning compare`")
     for key in data:
         if key not in ("sweep", "vary"):
             raise ScenarioError(source, key, "a table: sweep, vary")

@@ -30,6 +30,7 @@ class SweepResults:
     out: Path
     manifest: dict[str, Any]
     runs: pd.DataFrame
+    damaged: list[Path]  # result files cut off or damaged: left out, their runs not done
 
     @property
     def resolved(self) -> dict[str, Any]:
@@ -79,11 +80,12 @@ def load_results(out: Path) -> SweepResults:
     if manifest is None:
         raise ScenarioError(str(out), "manifest.json", "a sweep's output folder (run "
                             "`commissioning sweep FILE --out DIR` first)")
+    damaged = [p for paths in store.damaged().values() for p in paths]
     table = store.read_runs(params=False)  # the factors' columns say what varied
     if table is None:
         raise ScenarioError(str(out), "runs", "at least one finished run (the sweep has not "
                             "finished any run yet)")
-    return SweepResults(out, manifest, table.to_pandas())
+    return SweepResults(out, manifest, table.to_pandas(), damaged)
 
 
 def choose_metrics(res: SweepResults, requested: list[str] | None) -> tuple[list[str],
