@@ -37,13 +37,14 @@ def run_and_watch(model: CommissioningModel, each_week=None) -> Settled:
     money = np.zeros((weeks, n, n))
     cash = np.zeros((weeks, n))
     start = np.full(c.n, -1, np.int64)
-    before_r, before_m = acc.received.copy(), acc.money.copy()
+    before_r, before_m = acc.received.copy(), np.asarray(acc.money)
     while model.running:
         week = model.steps  # the week this step simulates (Mesa counts it on entry)
         model.step()
+        paid = np.asarray(acc.money)  # payer -> payee totals so far
         received[week] = acc.received - before_r
-        money[week] = acc.money - before_m
-        before_r, before_m = acc.received.copy(), acc.money.copy()
+        money[week] = paid - before_m
+        before_r, before_m = acc.received.copy(), paid
         cash[week] = acc.cash
         started = (c.job_starts > 0) & (start < 0)
         start[started] = week

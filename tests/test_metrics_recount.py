@@ -158,9 +158,10 @@ def recount(model: CommissioningModel, seen: Watcher, cash: np.ndarray) -> dict[
                                                      len(subs))
     out["share_third_sector_no_referrals"] = ratio(sum(seen.got[o.index] == 0 for o in vcs),
                                                    len(vcs))
-    paid_in = acc.money.sum(axis=0)  # £ each organisation received, from anyone
-    paid_on = acc.money.sum(axis=1)
-    total = float(acc.money[0].sum())
+    money = np.asarray(acc.money)  # £ paid, payer -> payee
+    paid_in = money.sum(axis=0)  # £ each organisation received, from anyone
+    paid_on = money.sum(axis=1)
+    total = float(money[0].sum())
     out["total_spend"] = total
     out["cost_per_job_outcome"] = ratio(total, outcome.sum())
     # Funds used: what each spent beyond what it was paid or is still owed (an organisation

@@ -67,7 +67,7 @@ def give(model, ids, holder, case, *, group=ESA_NEW, treated_by=None, milestones
 
 def flows(model) -> dict[tuple[int, int], float]:
     """Every payment settled so far: (payer, payee) -> £."""
-    money = model.accounts.money
+    money = np.asarray(model.accounts.money)
     return {(int(a), int(b)): pytest.approx(float(money[a, b]))
             for a, b in np.argwhere(money != 0)}
 
