@@ -46,14 +46,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     from commissioning.experiments.comparison import run_one
     from commissioning.experiments.outputs import Outputs
     from commissioning.experiments.report import summary_lines
+    from commissioning.model.decisions import check_schedule
 
     sc = scenario(args.scenario, args.set)
+    # Decisions the file takes in place of organisations' rules (a game's), checked first.
+    decisions = check_schedule(list(sc.decisions), str(sc.path or args.scenario))
     params = dict(sc.params)
     if args.seed is not None:
         params["seed"] = args.seed
     with Outputs() as outputs:
         weekly = outputs.file(args.weekly, "--weekly") if args.weekly else None
-        result = run_one(params, sc.name, keep=None)
+        result = run_one(params, sc.name, keep=None, decisions=decisions)
         if weekly is not None:
             outputs.make(weekly.parent)
             result.weekly.to_csv(weekly)
@@ -76,6 +79,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for path in args.scenarios:
         try:
             sc = scenario(path)
+            if sc.decisions:  # a game's decisions: their organisations exist in this scenario
+                from commissioning.model import CommissioningModel
+
+                CommissioningModel(sc, weeks=1)
             print(f"ok    {path}: {sc.name}")
         except ScenarioError as exc:
             print(f"error: {exc}", file=sys.stderr)

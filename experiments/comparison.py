@@ -46,15 +46,16 @@ class RunResult:
     seconds: float
 
 
-def run_one(params: dict[str, Any], scenario: str = "", keep: Iterable[str] | None = SERIES
-            ) -> RunResult:
-    """Run one model to the end from validated parameters."""
+def run_one(params: dict[str, Any], scenario: str = "", keep: Iterable[str] | None = SERIES,
+            decisions: Iterable[Any] = ()) -> RunResult:
+    """Run one model to the end from validated parameters (and any decisions taken in
+    place of organisations' rules: a game's, `model/decisions.py`)."""
     from commissioning.model.model import (
         CommissioningModel,  # here, so worker processes import lazily
     )
 
     start = time.perf_counter()
-    model = CommissioningModel(**params)
+    model = CommissioningModel(decisions=tuple(decisions), **params)
     model.run_model()
     weekly = model.datacollector.get_model_vars_dataframe()
     if keep is not None:

@@ -80,7 +80,8 @@ def review_contracts(model: CommissioningModel, week: int) -> None:
         tolerance = p["third_sector_loss_tolerance" if org.third_sector else
                       "subcontractor_loss_tolerance"]
         i = org.index
-        if costs[i] - income[i] > tolerance * HALF_YEAR * model.operating_cost[i]:
+        losing = costs[i] - income[i] > tolerance * HALF_YEAR * model.operating_cost[i]
+        if model.decisions.leaves(i, losing):  # the rule's answer, or a player's
             withdraw(model, org, week)
 
 

@@ -74,7 +74,8 @@ def review(model: CommissioningModel, week: int, searching: np.ndarray,
     """Expected-value buyers decide, each quarter, which services pay their way."""
     if week % REVIEW_WEEKS:
         return
-    deciders = [h.index for h in model.holders if h.active and not model.commissioned[h.index]]
+    deciders = [h.index for h in model.holders if h.active and not model.commissioned[h.index]
+                and not model.decisions.decides_services(h.index)]  # a player decides
     if not deciders:
         return
     c, p = model.claimants, model.p

@@ -9,6 +9,7 @@ default) or from a scenario file, then step it:
 
 One week, in order (the ODD "process overview"):
 
+ 0. decisions a game's players took in place of rules, if any (`decisions.py`);
  1. labour market: each locality's vacancies this week;
  2. providers read their cash: how freely each can spend this week;
  3. referral: this week's claimants are referred, attach, and are allocated
@@ -33,6 +34,7 @@ One week, in order (the ODD "process overview"):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +73,7 @@ from .accounts import (
     Accounts,
     PairTotals,
 )
+from .decisions import Decision, Decisions, check_schedule
 from .labour_market import LabourMarket
 from .metrics import WEEKLY_REPORTERS, final_metrics
 from .parameters import PAYMENT_GROUPS
@@ -121,14 +124,16 @@ class CommissioningModel(mesa.Model):
     """
 
     def __init__(self, scenario: str | Path | Scenario | None = None,
-                 seed: int | None = None, **kwargs: Any):
+                 seed: int | None = None, decisions: Sequence[Decision] | None = None,
+                 **kwargs: Any):
         # (named **kwargs: Mesa's SolaraViz accepts a model class only with that name)
         params = dict(kwargs)
+        if scenario is not None and not isinstance(scenario, Scenario):
+            scenario = load_scenario(scenario)
         if isinstance(scenario, Scenario):
             base, source = scenario.params, str(scenario.path or scenario.name)
-        elif scenario is not None:
-            loaded = load_scenario(scenario)
-            base, source = loaded.params, str(loaded.path)
+            if decisions is None:  # decisions the scenario file takes in place of rules
+                decisions = check_schedule(list(scenario.decisions), source)
         else:
             base, source = None, "CommissioningModel()"
         if seed is not None:
@@ -159,6 +164,7 @@ class CommissioningModel(mesa.Model):
         self.in_house_carry: dict[int, float] = {}
         self._lo = self._hi = 0
         self.network = build_network(self)
+        self.decisions = Decisions(self, decisions or ())  # none taken: every rule decides
 
         self.datacollector = mesa.DataCollector(model_reporters=WEEKLY_REPORTERS)
         self.running = p["weeks"] > 0
@@ -266,6 +272,7 @@ class CommissioningModel(mesa.Model):
                     continue  # a partnership holds cases only when a partner exits
                 orgs.append(org.index)
                 weights.append(org.capacity / L if org.locality == -1 else org.capacity)
+            orgs, weights = self.decisions.case_holder_weights(holder, orgs, weights)
             if not orgs:
                 orgs, weights = [holder], [1.0]
             self._case_options[key] = (np.array(orgs, np.int64), np.array(weights, float))
@@ -279,6 +286,7 @@ class CommissioningModel(mesa.Model):
         lo, hi = self._active_range(week)
         new_lo = self._hi
         self._hi = hi
+        self.decisions.start_week(week)  # decisions taken in place of rules (a game's)
         self.vacancy_factor = self.labour_market.hazard_factor(week)  # 1
         self._read_cash()  # 2
         referrals.intake(self, week, new_lo, hi)  # 3

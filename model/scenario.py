@@ -68,10 +68,13 @@ class Scenario:
     description: str = ""
     path: Path | None = None
     params: dict[str, Any] = field(default_factory=defaults)
+    #: The file's own `[[decisions]]` tables, taken in place of organisations' rules
+    #: (model/decisions.py checks them; they are not inherited): a game's, run again.
+    decisions: tuple[dict[str, Any], ...] = ()
 
     def with_overrides(self, assignments: list[str], source: str = "--set") -> Scenario:
         params = apply_overrides(self.params, assignments, source)
-        return Scenario(self.name, self.description, self.path, params)
+        return Scenario(self.name, self.description, self.path, params, self.decisions)
 
 
 # --- value checking ----------------------------------------------------------
@@ -294,6 +297,9 @@ def scenario_from_data(data: dict[str, Any], source: str, parent: ParentLookup,
                        default_name: str) -> Scenario:
     """Check a parsed scenario file and resolve it onto its parent (or the defaults)."""
     meta = data.pop(SCENARIO_TABLE, {})
+    decisions = data.pop("decisions", [])
+    if not isinstance(decisions, list):
+        raise ScenarioError(source, "decisions", "[[decisions]] tables")
     if not isinstance(meta, dict):
         raise ScenarioError(source, SCENARIO_TABLE, "a table with name, description, inherits")
     for key in meta:
@@ -320,7 +326,8 @@ def scenario_from_data(data: dict[str, Any], source: str, parent: ParentLookup,
                                     f"a parameter of [{section}]: " + ", ".join(known))
             params[name] = check_value(p, value, source, p.key, params[name])
     check_consistency(params, source)
-    return Scenario(meta.get("name", default_name), meta.get("description", ""), None, params)
+    return Scenario(meta.get("name", default_name), meta.get("description", ""), None, params,
+                    tuple(decisions))
 
 
 # --- command-line overrides ----------------------------------------------------

@@ -74,6 +74,7 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.
         gain = specialist_gain(model, ids[value_rule], decider[value_rule], seen[value_rule])
         hurdle = model.rationing_hurdle[decider[value_rule]]
         chosen[value_rule] = gain >= (1.0 + hurdle) * price[value_rule]
+    chosen = model.decisions.specialist_referrals(ids, decider, chosen)  # a player's, if any
     ids, barrier, holder, decider, seen = (ids[chosen], barrier[chosen], holder[chosen],
                                            decider[chosen], seen[chosen])
     if not len(ids):
@@ -165,7 +166,7 @@ def accepts(model: CommissioningModel, ids: np.ndarray, provider: np.ndarray,
         ok[rows[carried]] = True
         model.spending_headroom -= np.bincount(provider[rows[carried]], weights=loss[carried],
                                                minlength=len(model.spending_headroom))
-    return ok
+    return model.decisions.accepted(provider, ok, income >= variable)  # a player's, if any
 
 
 def leave_queues(model: CommissioningModel, lo: int, hi: int) -> None:
@@ -254,7 +255,7 @@ def _adjust_staffing(model: CommissioningModel, lo: int, hi: int) -> None:
     waiting = np.bincount(c.episode_provider[queued], weights=funded,
                           minlength=len(model.staffed))
     demand = model.in_episode + waiting
-    target = np.minimum(demand, model.capacity)
+    target = model.decisions.staffing_target(np.minimum(demand, model.capacity))
     spec = model.is_specialist
     model.staffed[spec] += (target[spec] - model.staffed[spec]) / p["staffing_adjustment_weeks"]
     weekly = p["specialist_episode_cost"] / p["specialist_episode_weeks"]

@@ -141,6 +141,7 @@ def choose_support(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray)
         net = extra_gain - extra_cost
         ok = (extra_gain >= (1.0 + hurdle) * extra_cost) & (net > best)
         level[ok], best[ok] = s, net[ok]
+    level = model.decisions.support(ids, decider, level)  # a player's choice, if any
     return _within_budget(model, decider, level, best)
 
 

@@ -1,4 +1,4 @@
-"""The browser app: Explore, Compare, Lesson and Mesa view pages in one offline Solara server.
+"""The browser app: Explore, Compare, Lesson, Game and Mesa view pages in one offline Solara server.
 
 Start it with `commissioning app` (see `cli/app.py`), which runs
 `solara run commissioning.viz.app --production` with Solara's front end served
@@ -27,6 +27,7 @@ import solara.lab
 
 from .compare_page import Compare
 from .explore_page import Explore
+from .game.game_page import Game
 from .lesson_page import Lesson
 from .mesa_page import MesaView, forget
 from .sessions import admit, full_message
@@ -126,5 +127,6 @@ routes = [
     solara.Route(path="/", component=Explore, label="Explore", layout=Layout),
     solara.Route(path="compare", component=Compare, label="Compare"),
     solara.Route(path="lesson", component=Lesson, label="Lesson"),
+    solara.Route(path="game", component=Game, label="Game"),
     solara.Route(path="mesa", component=MesaView, label="Mesa view"),
 ]

@@ -1,0 +1,1 @@
+"""The Commissioning Game's pages (see game_page.py)."""
