@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
+from commissioning.model.calendar import Calendar
 from commissioning.model.parameters import BARRIERS, PAYMENT_GROUPS
 
 # Where a claimant is in the journey.
@@ -36,26 +37,43 @@ FIRST_BIT = np.array([(i & -i).bit_length() - 1 if i else -1 for i in range(256)
                      dtype=np.int8)
 
 
-def referral_weeks(n: int, weeks: int, decline: float) -> np.ndarray:
-    """Referral week of each claimant, in id order, for an exponentially changing flow."""
-    t = np.arange(weeks)
-    rate = decline ** (t / max(weeks - 1, 1))
+def referral_weeks(n: int, p: dict) -> np.ndarray:
+    """Referral week of each claimant, in id order, along the referral path.
+
+    The area's `n` claimants are spread over the referral period in proportion to
+    the path's flow in each week (its level does not matter, only its shape).
+    """
+    weeks = p["referral_weeks"]
+    rate = np.maximum(Calendar.of(p).path(p["referral_path"], weeks), 0.0)
+    if rate.sum() <= 0:
+        rate = np.ones(weeks)  # a path of zeros: spread evenly rather than refer no one
     cumulative = np.concatenate([[0.0], np.cumsum(rate)]) / rate.sum()
     counts = np.diff(np.round(cumulative * n).astype(np.int64))
-    return np.repeat(t, counts).astype(np.int32)
+    return np.repeat(np.arange(weeks), counts).astype(np.int32)
+
+
+def esa_share(p: dict, weeks: int) -> np.ndarray:
+    """The ESA groups' share of referrals in each week (`esa_share_path`)."""
+    return np.clip(Calendar.of(p).path(p["esa_share_path"], weeks), 0.0, 1.0)
 
 
 def _draw_groups(p: dict, referral_week: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Payment group of each claimant: the referral mix, with the ESA share moving over time.
+    """Payment group of each claimant: the referral mix, with the ESA share over time.
 
-    `referral_share` is the mix half-way through the referral period; ESA groups'
-    weight is multiplied by `esa_share_trend ** (x - 1/2)`, x going from 0 to 1 over
-    the referral period (ESA referrals rose from 9% to nearly a third of the intake).
+    The ESA groups together take `esa_share_path`'s share of each week's referrals;
+    within them, and within the other groups, `referral_share` sets the proportions.
+    A side with no shares at all leaves everything to the other.
     """
     shares = np.array([p["referral_share"][g] for g in PAYMENT_GROUPS])
     esa = np.array([g.startswith("esa") for g in PAYMENT_GROUPS])
-    x = referral_week / max(p["referral_weeks"] - 1, 1)
-    weights = np.where(esa[None, :], p["esa_share_trend"] ** (x[:, None] - 0.5), 1.0) * shares
+    inside = np.where(esa, shares / max(shares[esa].sum(), 1e-300),
+                      shares / max(shares[~esa].sum(), 1e-300))
+    x = esa_share(p, int(referral_week.max(initial=0)) + 1)[referral_week]
+    if shares[esa].sum() <= 0:
+        x = np.zeros_like(x)
+    elif shares[~esa].sum() <= 0:
+        x = np.ones_like(x)
+    weights = np.where(esa[None, :], x[:, None], 1.0 - x[:, None]) * inside
     cumulative = np.cumsum(weights, axis=1)
     cumulative /= cumulative[:, -1:]
     return (u[:, None] >= cumulative).sum(axis=1).clip(0, len(shares) - 1).astype(np.int8)
@@ -76,37 +94,79 @@ def barrier_prevalence(p: dict) -> np.ndarray:
     return prevalence
 
 
+def _draw_people(p: dict, rng: np.random.Generator, referral_week: np.ndarray) -> dict:
+    """Who the claimants referred in these weeks are: group, locality, barriers, readiness."""
+    n = len(referral_week)
+    u = rng.random((n, 4))
+    group = _draw_groups(p, referral_week, u[:, 0])
+    locality = np.minimum((u[:, 1] * p["localities"]).astype(np.int16), p["localities"] - 1)
+    # Barriers: a Gaussian copula, so that barriers cluster in the same people.
+    rho = p["barrier_correlation"]
+    latent = np.sqrt(rho) * rng.standard_normal(n)[:, None] + np.sqrt(1 - rho) * \
+        rng.standard_normal((n, len(BARRIERS)))
+    threshold = ndtri(np.clip(barrier_prevalence(p), 1e-12, 1 - 1e-12))
+    has = latent < threshold[group]
+    barriers = (has * (1 << np.arange(len(BARRIERS)))).sum(axis=1).astype(np.uint8)
+    # Job readiness beyond barriers: mean one on the hazard scale.
+    sd = p["heterogeneity_sd"]
+    readiness = (sd * rng.standard_normal(n) - 0.5 * sd * sd).astype(np.float32)
+    esa_new = group == PAYMENT_GROUPS.index("esa_new")
+    long_prognosis = esa_new & (u[:, 2] < p["long_prognosis_share"])
+    base = np.log(np.array([p["base_hazard"][g] for g in PAYMENT_GROUPS]) + 1e-300)
+    # The first referrals were the stock of the longest unemployed: less ready for work.
+    stock = np.clip(1.0 - referral_week / max(p["stock_referral_weeks"], 1), 0.0, 1.0)
+    log_base_hazard = (base[group] + np.where(
+        long_prognosis, np.log(p["long_prognosis_effect"] + 1e-300), 0.0)
+        + stock * np.log(p["stock_readiness"])).astype(np.float32)
+    return {"group": group, "locality": locality, "barriers": barriers,
+            "readiness": readiness, "long_prognosis": long_prognosis,
+            "log_base_hazard": log_base_hazard}
+
+
+def _select_after_search(p: dict, rng: np.random.Generator, referral_week: np.ndarray,
+                         people: dict, rounds: int = 200) -> dict:
+    """Referrals who had already searched `prior_search_weeks` without a job start.
+
+    Each place in the referral schedule is filled by drawing people until one is
+    accepted with the chance that such a person found no job in that search: their
+    weekly hazard with no programme at the reference labour market, as if unsupported
+    (ESA claimants were mostly parked on the Work Programme [S13]). The more ready
+    are more often placed, so fewer of them are left to refer.
+    """
+    def kept(draw: dict) -> np.ndarray:
+        n_b = POPCOUNT[draw["barriers"]]
+        h = np.exp(draw["log_base_hazard"] + draw["readiness"]) * p["barrier_penalty"] ** n_b
+        return rng.random(len(h)) < np.exp(-np.minimum(h, 1.0) * p["prior_search_weeks"])
+
+    out = {k: v.copy() for k, v in people.items()}
+    open_ = np.flatnonzero(~kept(people))
+    for _ in range(rounds):
+        if not len(open_):
+            return out
+        draw = _draw_people(p, rng, referral_week[open_])
+        ok = kept(draw)
+        for k, v in draw.items():
+            out[k][open_[ok]] = v[ok]
+        open_ = open_[~ok]
+    raise ValueError("prior_search_weeks leaves almost no one to refer: fewer than one "
+                     f"in {rounds} people would still be searching")
+
+
 class ClaimantPopulation:
     """Every claimant's attributes and state."""
 
     def __init__(self, p: dict, rng: np.random.Generator):
         n = self.n = p["claimants"]
-        self.referral_week = referral_weeks(n, p["referral_weeks"], p["referral_decline"])
-        u = rng.random((n, 4))
-        self.group = _draw_groups(p, self.referral_week, u[:, 0])
-        self.locality = np.minimum((u[:, 1] * p["localities"]).astype(np.int16),
-                                   p["localities"] - 1)
-        # Barriers: a Gaussian copula, so that barriers cluster in the same people.
-        rho = p["barrier_correlation"]
-        latent = np.sqrt(rho) * rng.standard_normal(n)[:, None] + np.sqrt(1 - rho) * \
-            rng.standard_normal((n, len(BARRIERS)))
-        threshold = ndtri(np.clip(barrier_prevalence(p), 1e-12, 1 - 1e-12))
-        has = latent < threshold[self.group]
-        self.barriers = (has * (1 << np.arange(len(BARRIERS)))).sum(axis=1).astype(np.uint8)
+        self.referral_week = referral_weeks(n, p)
+        people = _draw_people(p, rng, self.referral_week)
+        if p["prior_search_weeks"] > 0:
+            people = _select_after_search(p, rng, self.referral_week, people)
+        for name, values in people.items():
+            setattr(self, name, values)
         self.n_barriers = POPCOUNT[self.barriers]
-        # 0: easy (0-1 barriers), 1: middle (2), 2: hard (3+): the metrics' classes.
+        # 0: easy (0-1 barriers), 1: middle (2), 2: hard (3+): the metrics' classes, and
+        # the need groups a programme may price by (Core, Advanced, Intense).
         self.barrier_class = np.minimum(np.maximum(self.n_barriers - 1, 0), 2).astype(np.int8)
-        # Job readiness beyond barriers: mean one on the hazard scale.
-        sd = p["heterogeneity_sd"]
-        self.readiness = (sd * rng.standard_normal(n) - 0.5 * sd * sd).astype(np.float32)
-        esa_new = self.group == PAYMENT_GROUPS.index("esa_new")
-        self.long_prognosis = esa_new & (u[:, 2] < p["long_prognosis_share"])
-        base = np.log(np.array([p["base_hazard"][g] for g in PAYMENT_GROUPS]) + 1e-300)
-        # The first referrals were the stock of the longest unemployed: less ready for work.
-        stock = np.clip(1.0 - self.referral_week / max(p["stock_referral_weeks"], 1), 0.0, 1.0)
-        self.log_base_hazard = (base[self.group] + np.where(
-            self.long_prognosis, np.log(p["long_prognosis_effect"] + 1e-300), 0.0)
-            + stock * np.log(p["stock_readiness"])).astype(np.float32)
 
         # --- state ---
         i16 = np.int16
@@ -126,10 +186,16 @@ class ClaimantPopulation:
         self.earned_two_years = np.zeros(n, np.float64)  # £ the commissioner owes for them
         # Employment (with the programme).
         self.job_weeks = np.zeros(n, i16)  # continuous weeks in the current job
-        self.milestone_weeks = np.zeros(n, i16)  # weeks since the last payment milestone
-        self.milestones_paid = np.zeros(n, np.int8)  # 0: none; 1: job outcome; 2+: sustainment
+        # Weeks counted towards the next payment: continuous weeks since the last milestone
+        # (sustainment schedule), or weeks in work since the outcome clock started (staged).
+        self.milestone_weeks = np.zeros(n, i16)
+        # Milestones passed: 0: none; 1: job outcome; 2+: sustainment (staged: stages paid
+        # or missed).
+        self.milestones_paid = np.zeros(n, np.int8)
+        self.outcome_clock = np.full(n, -1, np.int32)  # staged: week the windows run from
         self.job_outcome_week = np.full(n, -1, np.int32)
         self.job_starts = np.zeros(n, i16)
+        self.first_start_week = np.full(n, -1, np.int32)
         # Specialist episodes.
         self.episode_provider = np.full(n, -1, i16)
         self.episode_barrier = np.full(n, -1, np.int8)
@@ -143,6 +209,8 @@ class ClaimantPopulation:
         self.cf_in_work = np.zeros(n, bool)
         self.cf_job_weeks = np.zeros(n, i16)
         self.cf_outcome = np.zeros(n, bool)
+        self.cf_first_start = np.full(n, -1, np.int32)  # week of the first job start
+        self.cf_outcome_week = np.full(n, -1, np.int32)  # week the threshold was reached
         self.cut_off = np.zeros(n, bool)  # programme ended early: followed in neither world
         self.employment_outcome = np.zeros(n, bool)  # threshold reached on programme
 

@@ -52,7 +52,7 @@ class _Version(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import app, calibration, compare, decompose, run, sweeps
+    from . import app, calibration, compare, decompose, plausibility, run, sweeps
 
     parser = argparse.ArgumentParser(
         prog="commissioning",
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweeps.register(sub)  # sweep, analyse
     calibration.register(sub)  # calibrate, check-fit, adopt-fit
     decompose.register(sub)
+    plausibility.register(sub)
     app.register(sub)
     return parser
 

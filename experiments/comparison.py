@@ -41,7 +41,7 @@ SERIES = (
 class RunResult:
     scenario: str
     seed: int
-    metrics: dict[str, float]
+    metrics: dict[str, Any]  # FINAL_KEYS (numbers), then MAPPING_KEYS (mappings)
     weekly: pd.DataFrame
     seconds: float
 
@@ -61,8 +61,9 @@ def run_one(params: dict[str, Any], scenario: str = "", keep: Iterable[str] | No
     if keep is not None:
         weekly = weekly[list(keep)]
     weekly.index.name = "week"
-    return RunResult(scenario, params["seed"], model.metrics(), weekly,
-                     time.perf_counter() - start)
+    # the numbers, then the mappings (`run --json` prints both; tables take the numbers)
+    return RunResult(scenario, params["seed"], {**model.metrics(), **model.metrics_by_year()},
+                     weekly, time.perf_counter() - start)
 
 
 def _run_task(task: tuple[dict, str]) -> RunResult:
@@ -116,7 +117,7 @@ def compare(scenarios: list[Scenario], replicates: int, base_seed: int = 1,
     for i, res in enumerate(results):
         replicate = i // len(scenarios)
         rows.append({"scenario": res.scenario, "replicate": replicate, "seed": res.seed,
-                     "seconds": res.seconds, **res.metrics})
+                     "seconds": res.seconds, **{k: res.metrics[k] for k in FINAL_KEYS}})
         w = res.weekly.reset_index()
         w.insert(0, "replicate", replicate)
         w.insert(0, "scenario", res.scenario)

@@ -345,13 +345,10 @@ class Decisions:
         from .payment_rules import PaymentSchedule
 
         m = self.model
-        p = dict(m.p)
         out, attach = self._prices["outcome_price"], self._prices["attachment_price"]
-        for key, scale in (("job_outcome_fee", out), ("sustainment_fee", out),
-                           ("attachment_fee", attach)):
-            p[key] = {g: v * scale for g, v in m.p[key].items()}
-        m.payments = PaymentSchedule(p)
-        m.outcome_stream_value = m.payments.outcome_stream_value(p["job_loss_hazard_late"])
+        m.payments = PaymentSchedule(m.p, m._forecast_mix(), outcome_scale=out,
+                                     attachment_scale=attach)
+        m.outcome_stream_value = m.payments.outcome_stream_value(m.job_survival)
 
     def _set_service(self, i: int, name: str, buys: bool | None) -> None:
         from .integration_services import _update_effects

@@ -2,17 +2,23 @@
 
 Each week, for the claimants in play:
 
-1. jobs end with a weekly hazard (higher in the first 26 weeks);
-2. those still in work add a week; a claimant who reaches the group's
-   threshold (13 or 26 continuous weeks) while on programme earns a **job
-   outcome**, and each further 4 continuous weeks a **sustainment** payment,
-   up to the group's maximum; a break in work restarts the count;
+1. jobs end with a weekly hazard that falls with the weeks already in the job
+   and differs by payment group (`job_retention`);
+2. those still in work add a week; payments fall due by the outcome schedule
+   (`payment_rules`): under the Work Programme's, a claimant who reaches the
+   group's threshold (13 or 26 continuous weeks) while on programme earns a
+   **job outcome**, and each further 4 continuous weeks a **sustainment**
+   payment, up to the group's maximum, a break in work restarting the count;
+   under a staged schedule, each stage is paid when the weeks in work since the
+   job start reach it within its window, and lost if the window passes first;
 3. searching claimants find work with their weekly hazard: their readiness,
    barriers (less any a specialist has treated), local vacancies, any key
    worker or employer engagement their contract holder buys, and the support
    they got this week (in-work support, where bought, lowers the job-loss hazard);
-4. after 104 weeks on programme claimants return to Jobcentre Plus, except
-   those in work with sustainment payments still to earn.
+4. after their weeks on programme claimants return to Jobcentre Plus, except
+   those in work: they are followed while they can still earn a payment, and
+   every job started on programme at least until it has lasted 52 weeks or
+   ended (so that the sustained-job metrics see it).
 
 Alongside, every referred claimant's **no-programme** self is run on the same
 random numbers with the hazard they would have had with no support, no
@@ -30,15 +36,23 @@ from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, SEARCHIN
 
 from .accounts import OUTCOME, SERVICE_FEE, SPECIALIST_OUTCOME
 from .integration_services import in_work_supported
-from .payment_rules import PROGRAMME_WEEKS, SERVICE_FEE_PERIOD, pay_down_the_chain
+from .job_retention import hazard_at
+from .payment_rules import SERVICE_FEE_PERIOD, pay_down_the_chain
 from .support_decisions import no_programme_hazard
 
 if TYPE_CHECKING:
     from .model import CommissioningModel
 
+#: A job started on programme is followed at least this long (the longest sustained-job
+#: metric), even when nothing more can be earned from it.
+FOLLOW_UP_WEEKS = 52
+SUSTAINED_WEEKS = (13, 26, 52)
 
-def _job_loss(p: dict, job_weeks: np.ndarray) -> np.ndarray:
-    return np.where(job_weeks < 26, p["job_loss_hazard_early"], p["job_loss_hazard_late"])
+
+def cf_extended(model: CommissioningModel) -> bool:
+    """Whether a job started within the programme period may reach its outcome after it
+    (as the programme's own outcomes may, when they need not come on programme)."""
+    return not model.payments.within_programme
 
 
 def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
@@ -48,14 +62,14 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
     `searching` are this week's searching claimants and `true_hazard` their
     hazard before support.
     """
-    c, p, pay = model.claimants, model.p, model.payments
+    c, pay = model.claimants, model.payments
     u_find = model.streams.weekly_uniform("job_finding", week, lo, hi)
     u_loss = model.streams.weekly_uniform("job_loss", week, lo, hi)
     status = c.status[lo:hi]
 
     # 1-2. Claimants in work: keep the job or lose it; count towards milestones.
     working = np.flatnonzero((status == IN_WORK) | (status == IN_WORK_AFTER)) + lo
-    loss = _job_loss(p, c.job_weeks[working])
+    loss = hazard_at(model.job_loss, c.group[working], c.job_weeks[working])
     supported = in_work_supported(model, working)
     loss[supported] *= model.service_job_loss[c.contract_holder[working[supported]]]
     lost = u_loss[working - lo] < loss
@@ -63,58 +77,144 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
     c.status[gone] = np.where(c.status[gone] == IN_WORK, SEARCHING, LEFT)
     c.support[gone] = 0  # support is decided afresh next week
     c.job_weeks[gone] = 0
-    c.milestone_weeks[gone] = 0
+    if not pay.staged:
+        c.milestone_weeks[gone] = 0  # a break in work restarts the count
     kept = working[~lost]
     c.job_weeks[kept] += 1
     c.milestone_weeks[kept] += 1
-    g = c.group[kept]
-    k = c.milestones_paid[kept]
-    due = (k < pay.milestones[g]) & (c.milestone_weeks[kept] >= pay.milestone_gap[g, np.minimum(
-        k, pay.milestone_gap.shape[1] - 1)])
-    due &= (k > 0) | (c.status[kept] == IN_WORK)  # a job outcome must come on programme
-    earned = kept[due]
-    if len(earned):
-        _pay_milestones(model, week, earned)
+    _count_sustained(model, week, kept)
+    if pay.staged:
+        _staged_milestones(model, week, lo, hi)
+    else:
+        _sustainment_milestones(model, week, kept)
+    _end_follow_up(model, kept)
 
     # 3. Searching claimants find work.
     h = true_hazard * model.support_multiplier[c.support[searching]]
     found = searching[u_find[searching - lo] < h]
     c.status[found] = IN_WORK
     c.job_weeks[found] = 0
-    c.milestone_weeks[found] = 0
-    model.tally.ever_started += int((c.job_starts[found] == 0).sum())
+    if pay.staged:
+        _restart_outcome_clock(model, week, found)
+    else:
+        c.milestone_weeks[found] = 0
+    first = found[c.job_starts[found] == 0]
+    c.first_start_week[first] = week
+    model.tally.ever_started += len(first)
     c.job_starts[found] += 1
     model.tally.job_starts += len(found)
+    model.tally.starts_by_week[week] += len(found)
 
-    # The same people without the programme, within 104 weeks of referral.
-    # (as with the programme, a job lost this week cannot be replaced until next week)
-    in_window = ((c.referral_week[lo:hi] + PROGRAMME_WEEKS > week) & ~c.cf_outcome[lo:hi]
-                 & ~c.cut_off[lo:hi])
-    cf_work = np.flatnonzero(in_window & c.cf_in_work[lo:hi]) + lo
-    cf_search = np.flatnonzero(in_window & ~c.cf_in_work[lo:hi]) + lo
-    cf_lost = u_loss[cf_work - lo] < _job_loss(p, c.cf_job_weeks[cf_work])
+    _no_programme_world(model, week, lo, hi, u_find, u_loss)
+
+
+def _count_sustained(model: CommissioningModel, week: int, kept: np.ndarray) -> None:
+    """Count jobs reaching 13, 26 and 52 weeks against the week they started."""
+    tenure = model.claimants.job_weeks[kept]
+    for i, weeks in enumerate(SUSTAINED_WEEKS):
+        n = int((tenure == weeks).sum())
+        if n and week - weeks >= 0:
+            model.tally.sustained_by_week[i, week - weeks] += n
+
+
+def _sustainment_milestones(model: CommissioningModel, week: int, kept: np.ndarray) -> None:
+    """The Work Programme's schedule: job outcome, then a payment every period in work."""
+    c, pay = model.claimants, model.payments
+    g = c.group[kept]
+    k = c.milestones_paid[kept]
+    due = (k < pay.milestones[g]) & (c.milestone_weeks[kept] >= pay.milestone_gap[g, np.minimum(
+        k, pay.milestone_gap.shape[1] - 1)])
+    if pay.within_programme:
+        due &= (k > 0) | (c.status[kept] == IN_WORK)  # a job outcome must come on programme
+    earned = kept[due]
+    if len(earned):
+        _pay_milestones(model, week, earned, c.milestones_paid[earned].astype(np.int64))
+        c.milestone_weeks[earned] = 0
+
+
+def _staged_milestones(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
+    """A staged schedule: each stage paid if reached within its window, else lost."""
+    c, pay = model.claimants, model.payments
+    n = pay.milestone_amount.shape[1]
+    sl = slice(lo, hi)
+    ids = np.flatnonzero((c.outcome_clock[sl] >= 0) & (c.milestones_paid[sl] < n) & np.isin(
+        c.status[sl], (SEARCHING, IN_WORK, IN_WORK_AFTER))) + lo
+    for _ in range(n):
+        if not len(ids):
+            return
+        k = c.milestones_paid[ids].astype(np.int64)
+        elapsed = week - c.outcome_clock[ids]
+        window = pay.windows[k]
+        in_work = np.isin(c.status[ids], (IN_WORK, IN_WORK_AFTER))
+        reached = in_work & (c.milestone_weeks[ids] >= pay.milestone_gap[c.group[ids], k]) & (
+            (window == 0) | (elapsed <= window))
+        if pay.within_programme:
+            reached &= (c.job_outcome_week[ids] >= 0) | (c.status[ids] == IN_WORK)
+        missed = ~reached & (window > 0) & (elapsed >= window)
+        if reached.any():
+            _pay_milestones(model, week, ids[reached], k[reached])
+        c.milestones_paid[ids[missed]] += 1
+        ids = ids[(reached | missed) & (c.milestones_paid[ids] < n)]
+
+
+def _restart_outcome_clock(model: CommissioningModel, week: int, found: np.ndarray) -> None:
+    """Staged schedule: the windows run from the first job start; if nothing has been paid
+    and the first stage's window has passed, a new job start begins them again."""
+    c = model.claimants
+    fresh = found[(c.job_outcome_week[found] < 0)
+                  & ((c.outcome_clock[found] < 0) | (c.milestones_paid[found] > 0))]
+    c.outcome_clock[fresh] = week
+    c.milestone_weeks[fresh] = 0
+    c.milestones_paid[fresh] = 0
+
+
+def _end_follow_up(model: CommissioningModel, kept: np.ndarray) -> None:
+    """Claimants past their programme, in a job that has lasted a year, with nothing more
+    to earn, are no longer followed."""
+    c = model.claimants
+    after = kept[(c.status[kept] == IN_WORK_AFTER) & (c.job_weeks[kept] >= FOLLOW_UP_WEEKS)]
+    c.status[after[~model.payments.still_earning(c, after)]] = LEFT
+
+
+def _no_programme_world(model: CommissioningModel, week: int, lo: int, hi: int,
+                        u_find: np.ndarray, u_loss: np.ndarray) -> None:
+    """The same people without the programme, within its weeks from referral (and, where
+    the programme's own outcomes may come after it, jobs started in them run on).
+    As with the programme, a job lost this week cannot be replaced until next week."""
+    c, pay = model.claimants, model.payments
+    sl = slice(lo, hi)
+    followed = ~c.cf_outcome[sl] & ~c.cut_off[sl]
+    window = (c.referral_week[sl] + model.programme_weeks > week) & followed
+    work = window | (followed & cf_extended(model))
+    cf_work = np.flatnonzero(work & c.cf_in_work[sl]) + lo
+    cf_search = np.flatnonzero(window & ~c.cf_in_work[sl]) + lo
+    cf_lost = u_loss[cf_work - lo] < hazard_at(model.job_loss, c.group[cf_work],
+                                               c.cf_job_weeks[cf_work])
     c.cf_in_work[cf_work[cf_lost]] = False
     c.cf_job_weeks[cf_work[cf_lost]] = 0
     cf_kept = cf_work[~cf_lost]
     c.cf_job_weeks[cf_kept] += 1
-    reached = cf_kept[c.cf_job_weeks[cf_kept] >= pay.job_outcome_weeks[c.group[cf_kept]]]
+    reached = cf_kept[c.cf_job_weeks[cf_kept] >= pay.first_outcome_weeks[c.group[cf_kept]]]
     c.cf_outcome[reached] = True
+    c.cf_outcome_week[reached] = week
     model.tally.cf_outcomes += len(reached)
     model.tally.cf_attached += int((c.attach_week[reached] >= 0).sum())
     cf_found = cf_search[u_find[cf_search - lo] < no_programme_hazard(model, cf_search)]
     c.cf_in_work[cf_found] = True
     c.cf_job_weeks[cf_found] = 0
+    first = cf_found[c.cf_first_start[cf_found] < 0]
+    c.cf_first_start[first] = week
 
 
-def _pay_milestones(model: CommissioningModel, week: int, ids: np.ndarray) -> None:
-    """Book job outcome and sustainment payments down the chain."""
+def _pay_milestones(model: CommissioningModel, week: int, ids: np.ndarray,
+                    k: np.ndarray) -> None:
+    """Book milestone `k` of each claimant (job outcome, sustainment or stage) down the chain."""
     c, p, pay, acc = model.claimants, model.p, model.payments, model.accounts
     g = c.group[ids]
-    k = c.milestones_paid[ids].astype(np.int64)
-    amount = pay.milestone_amount[g, k]
+    amount = pay.milestone_amount[g, k] * pay.need_multiplier[c.barrier_class[ids]]
     pay_down_the_chain(model, week, ids, amount, OUTCOME, model.outcome_pass_through)
     holder = c.contract_holder[ids].astype(np.int64)
-    outcome = k == 0
+    outcome = c.job_outcome_week[ids] < 0  # the first payment is the job outcome
     if outcome.any():
         jo = ids[outcome]
         c.job_outcome_week[jo] = week
@@ -129,13 +229,10 @@ def _pay_milestones(model: CommissioningModel, week: int, ids: np.ndarray) -> No
                  c.treated_by[ids[treated]], amount[treated] * model.specialist_outcome_share[h],
                  SPECIALIST_OUTCOME)
     c.milestones_paid[ids] += 1
-    c.milestone_weeks[ids] = 0
-    finished = (c.milestones_paid[ids] >= pay.milestones[g]) & (c.status[ids] == IN_WORK_AFTER)
-    c.status[ids[finished]] = LEFT  # nothing more to earn: no longer followed
 
 
 def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
-    """Count weeks on programme, pay service fees, and end the programme at 104 weeks."""
+    """Count weeks on programme, pay service fees, and end the programme after its weeks."""
     c, pay = model.claimants, model.payments
     status = c.status[lo:hi]
     on = np.flatnonzero((status == SEARCHING) | (status == IN_WORK)) + lo
@@ -148,11 +245,10 @@ def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> N
         if len(billed):
             _pay_service_fees(model, week, billed)
 
-    ending = on[weeks >= PROGRAMME_WEEKS]
+    ending = on[weeks >= model.programme_weeks]
     if len(ending):
-        g = c.group[ending]
-        more = (c.status[ending] == IN_WORK) & (c.milestones_paid[ending] > 0) & (
-            c.milestones_paid[ending] < pay.milestones[g])
+        more = (c.status[ending] == IN_WORK) & (pay.still_earning(c, ending) | (
+            c.job_weeks[ending] < FOLLOW_UP_WEEKS))
         c.status[ending] = np.where(more, IN_WORK_AFTER, LEFT)
         c.support[ending] = 0
 

@@ -29,6 +29,7 @@ import numpy as np
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER
 
 from .accounts import SERVICES
+from .job_retention import hazard_at
 from .support_decisions import Prospects
 
 if TYPE_CHECKING:
@@ -91,10 +92,10 @@ def review(model: CommissioningModel, week: int, searching: np.ndarray,
     # chance of losing the job this week by (1 - effect) * job-loss hazard.
     status = c.status[model._lo:model._hi]
     working = np.flatnonzero((status == IN_WORK) | (status == IN_WORK_AFTER)) + model._lo
+    working = working[(c.status[working] == IN_WORK) | model.payments.still_earning(c, working)]
     w_holder = c.contract_holder[working].astype(np.int64)
     supported = c.job_weeks[working] < p["in_work_support_weeks"]
-    loss = np.where(c.job_weeks[working] < 26, p["job_loss_hazard_early"],
-                    p["job_loss_hazard_late"])
+    loss = hazard_at(model.job_loss, c.group[working], c.job_weeks[working])
     stay_value = loss * _kept_share(model, working, w_holder) * supported
     n = len(model.orgs)
     gain_per_effect = np.bincount(holder, weights=start_value, minlength=n)
@@ -116,13 +117,14 @@ def review(model: CommissioningModel, week: int, searching: np.ndarray,
 
 def _kept_share(model: CommissioningModel, ids: np.ndarray, holder: np.ndarray) -> np.ndarray:
     """£ of outcome payments still to come that the contract holder would keep, per claimant:
-    the whole expected stream before a job outcome, the sustainment payments left after."""
+    the whole expected stream before a job outcome (or a first stage), the payments left
+    after."""
     c, pay = model.claimants, model.payments
     in_house = c.case_holder[ids] == holder
     share = np.where(in_house, 1.0, 1.0 - model.outcome_pass_through[holder])
     g, k = c.group[ids], c.milestones_paid[ids].astype(np.int64)
-    left = np.where(k == 0, model.outcome_stream_value[g],
-                    pay.sustainment[g] * np.maximum(pay.milestones[g] - k, 0))
+    left = np.where(k == 0, model.outcome_stream(ids),
+                    pay.amount_left[g, k] * pay.need_multiplier[c.barrier_class[ids]])
     return share * left
 
 

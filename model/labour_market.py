@@ -1,9 +1,11 @@
 """Local labour markets: vacancies per unemployed person, by locality and week.
 
-The area's vacancy ratio moves along a straight line from the start value to
-the end value (the 2012-2016 recovery by default). A recession multiplies it
-by `1 - depth * sin(pi * x)` while it lasts (x from 0 to 1), so vacancies fall
-to the trough half-way and recover. Each locality sits a fixed distance above
+The area's vacancy ratio follows a dated path through published points
+(`vacancy_ratio_path`: the 2011-12 downturn, the recovery to 2016, the 2020
+shock), read on the run's calendar, times a level (`vacancy_ratio_level`: a
+region's weaker or stronger market, or a sweep). A recession lever multiplies
+it by `1 - depth * sin(pi * x)` while it lasts (x from 0 to 1), so vacancies
+fall to the trough half-way and recover. Each locality sits a fixed distance above
 or below the area (spatial inequality), drawn once from the seed, so both
 regimes face the same local markets.
 
@@ -17,6 +19,8 @@ import math
 
 import numpy as np
 
+from .calendar import Calendar
+
 
 class LabourMarket:
     """The vacancy path of every locality."""
@@ -24,6 +28,9 @@ class LabourMarket:
     def __init__(self, p: dict, locality_multiplier: np.ndarray):
         self.p = p
         self.locality_multiplier = locality_multiplier
+        weeks = max(p["weeks"], 1)
+        self.path = Calendar.of(p).path(p["vacancy_ratio_path"], weeks) * p[
+            "vacancy_ratio_level"]
 
     @classmethod
     def draw(cls, p: dict, rng: np.random.Generator) -> LabourMarket:
@@ -37,10 +44,7 @@ class LabourMarket:
     def area_ratio(self, week: int) -> float:
         """Vacancies per unemployed person in the area in `week`."""
         p = self.p
-        span = max(p["weeks"] - 1, 1)
-        ratio = p["vacancy_ratio_start"] + (p["vacancy_ratio_end"] - p["vacancy_ratio_start"]) * (
-            min(week, span) / span
-        )
+        ratio = float(self.path[min(max(week, 0), len(self.path) - 1)])
         x = (week - p["recession_start_week"]) / p["recession_weeks"]
         if 0.0 <= x <= 1.0:
             ratio *= 1.0 - p["recession_depth"] * math.sin(math.pi * x)

@@ -24,6 +24,13 @@ by is NaN (null in JSON).
 - `provider_funds_used`: £ organisations spent beyond what they were paid or are
   owed (their own reserves or overdraft), summed; `resources_per_job_outcome`:
   (commissioner's spend + those funds) per job outcome;
+- `job_starts_sustained_13_weeks` (26, 52): of the job starts with at least that
+  many weeks to observe (started that long before the current week), the share
+  whose job lasted that long; counted by start week, so the weekly series at week
+  t covers the starts up to t - 13 (26, 52);
+- `job_outcome_rate_by_referral_year` (`run --json` only: a mapping, not a column):
+  calendar year of referral -> job outcomes per referral of that year, among the
+  referrals whose weeks on programme have ended by now (null for a year with none);
 - `*_share_of_spend`: revenue kept (net of what they paid on) by prime
   contractors, by the large providers whatever their role (primes under
   two-tier, lead delivery partners under locality) and by partnerships, and
@@ -42,8 +49,8 @@ from commissioning.agents.claimant import IN_WORK, SEARCHING
 from commissioning.agents.provider import CASE_HOLDER
 
 from .accounts import PAYMENT_KINDS, SPECIALIST_FEE
+from .employment import SUSTAINED_WEEKS
 from .parameters import PAYMENT_GROUPS
-from .payment_rules import PROGRAMME_WEEKS
 
 if TYPE_CHECKING:
     from .model import CommissioningModel
@@ -81,6 +88,27 @@ def _outcome_metrics(model: CommissioningModel, out: dict) -> None:
     out["queued_share"] = _ratio(t.weeks_queued, t.weeks_searching)
     out["job_starts"] = t.job_starts
     out["third_sector_supported_rate"] = _ratio(t.vcs_supported, t.attachments)
+    week = model.steps - 1  # the last week simulated
+    for i, weeks in enumerate(SUSTAINED_WEEKS):
+        upto = max(week - weeks + 1, 0)  # starts observed for `weeks` weeks
+        out[f"job_starts_sustained_{weeks}_weeks"] = _ratio(
+            t.sustained_by_week[i, :upto].sum(), t.starts_by_week[:upto].sum())
+
+
+def outcome_rate_by_referral_year(model: CommissioningModel) -> dict[str, float | None]:
+    """Calendar year of referral -> job outcome rate of that year's referrals whose weeks
+    on programme have ended (None for a year with none yet)."""
+    c = model.claimants
+    referred = int(np.searchsorted(c.referral_week, model.steps - 1, side="right"))
+    weeks = c.referral_week[:referred]
+    years = model.calendar.years(weeks)
+    done = weeks + model.programme_weeks <= model.steps
+    out: dict[str, float | None] = {}
+    for year in np.unique(years):
+        mine = (years == year) & done
+        out[str(int(year))] = float(c.employment_outcome[:referred][mine].mean()) \
+            if mine.any() else None
+    return out
 
 
 def _provider_metrics(model: CommissioningModel, out: dict) -> None:
@@ -174,8 +202,9 @@ def _weekly_extras(model: CommissioningModel, out: dict) -> None:
     out["caseload"] = int((searching | (status == IN_WORK)).sum())
     out["searching"] = int(searching.sum())
     # As parked_share: minimal support, no specialist, while an outcome can still be earned.
-    earnable = searching & (c.weeks_on_programme[active] + model.payments.job_outcome_weeks[
-        c.group[active]] < PROGRAMME_WEEKS)
+    pay = model.payments
+    earnable = searching & (c.weeks_on_programme[active] + pay.first_outcome_weeks[
+        c.group[active]] * pay.within_programme < model.programme_weeks)
     parked = earnable & (c.support[active] == 0) & (c.episode_provider[active] < 0)
     out["parked_this_week"] = _ratio(parked.sum(), earnable.sum())
     out["queued_for_specialist"] = int(((c.episode_provider[active] >= 0)
@@ -225,12 +254,22 @@ FINAL_KEYS: tuple[str, ...] = (
     "queued_share", "providers_insolvent_share", "providers_withdrawn",
     "small_providers_lowest_cash", "provider_funds_used", "resources_per_job_outcome",
     "specialist_fee_per_episode",
+    # Real programmes (issue 13): how long jobs last.
+    *(f"job_starts_sustained_{w}_weeks" for w in SUSTAINED_WEEKS),
 )
+#: Metrics of `run --json` that are mappings, not numbers (after FINAL_KEYS; not in the
+#: flat rows of sweeps and comparisons).
+MAPPING_KEYS: tuple[str, ...] = ("job_outcome_rate_by_referral_year",)
 
 
 def final_metrics(model: CommissioningModel) -> dict[str, float]:
     snap = snapshot(model)
     return {k: snap[k] for k in FINAL_KEYS}
+
+
+def mapping_metrics(model: CommissioningModel) -> dict[str, dict]:
+    """The MAPPING_KEYS metrics."""
+    return {"job_outcome_rate_by_referral_year": outcome_rate_by_referral_year(model)}
 
 
 def _reporter(name: str, model: CommissioningModel) -> float:

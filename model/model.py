@@ -55,6 +55,7 @@ from commissioning.agents.claimant import (
 from commissioning.agents.provider import CASE_HOLDER, HOLDER, SPECIALIST, Provider
 
 from . import (
+    calendar,
     employment,
     insolvency,
     integration_services,
@@ -74,10 +75,12 @@ from .accounts import (
     PairTotals,
 )
 from .decisions import Decision, Decisions, check_schedule
+from .employment import SUSTAINED_WEEKS
+from .job_retention import loss_table, survival_table
 from .labour_market import LabourMarket
-from .metrics import WEEKLY_REPORTERS, final_metrics
+from .metrics import WEEKLY_REPORTERS, final_metrics, mapping_metrics
 from .parameters import PAYMENT_GROUPS
-from .payment_rules import PROGRAMME_WEEKS, PaymentSchedule
+from .payment_rules import PaymentSchedule
 from .random_streams import RandomStreams
 from .referral_network import build_network, sync_network
 from .scenario import Scenario, load_scenario, validate_params
@@ -93,7 +96,7 @@ from .support_decisions import (
 class Tally:
     """Running counts for the metrics, so a week's snapshot costs nothing per claimant."""
 
-    def __init__(self, groups: int):
+    def __init__(self, groups: int, weeks: int):
         self.referrals = self.attachments = self.job_starts = 0
         self.refs_group = np.zeros(groups, np.int64)
         self.jo_group = np.zeros(groups, np.int64)
@@ -109,6 +112,10 @@ class Tally:
         # weeks parked (minimal support, no specialist) and queued (waiting for one)
         self.weeks_searching = self.weeks_parked = self.weeks_queued = 0
         self.referrals_declined = 0  # specialist referrals a specialist would not take
+        # Job starts by the week they started, and of those the ones that lasted 13, 26
+        # and 52 weeks (counted when they get there): sustained shares per start week.
+        self.starts_by_week = np.zeros(weeks + 1, np.int64)
+        self.sustained_by_week = np.zeros((len(SUSTAINED_WEEKS), weeks + 1), np.int64)
 
 
 class CommissioningModel(mesa.Model):
@@ -143,9 +150,14 @@ class CommissioningModel(mesa.Model):
         p = self.p
         self.scenario_name = source
         self.streams = RandomStreams(p["seed"])
+        self.calendar = calendar.Calendar.of(p)
+        self.programme_weeks = p["programme_weeks"]
         self.claimants = ClaimantPopulation(p, self.streams.generator("population"))
+        self.mean_barriers = referrals.group_mean_barriers(self.claimants)
         self.labour_market = LabourMarket.draw(p, self.streams.generator("labour_market"))
-        self.payments = PaymentSchedule(p)
+        self.payments = PaymentSchedule(p, self._forecast_mix())
+        self.job_loss = loss_table(p)  # [group, weeks in the job]
+        self.job_survival = survival_table(self.job_loss)
         self.accounts = Accounts()
         self.commissioner = Commissioner(self)
         supply_chain.build(self)
@@ -154,9 +166,10 @@ class CommissioningModel(mesa.Model):
 
         self.support_multiplier = support_multipliers(p)
         self.support_cost = support_costs(p)
-        self.outcome_stream_value = self.payments.outcome_stream_value(p["job_loss_hazard_late"])
+        # £ expected per job outcome: [payment group, need group]
+        self.outcome_stream_value = self.payments.outcome_stream_value(self.job_survival)
         self.vacancy_factor = self.labour_market.hazard_factor(0)
-        self.tally = Tally(len(PAYMENT_GROUPS))
+        self.tally = Tally(len(PAYMENT_GROUPS), p["weeks"])
         self.exits: list[tuple[int, str, str]] = []  # insolvencies: (week, name, kind)
         self.withdrawals: list[tuple[int, str, str]] = []  # left their contracts by choice
         # (contract year, holder, payment group, referrals, job outcomes): the MPL measure
@@ -171,6 +184,20 @@ class CommissioningModel(mesa.Model):
         self.datacollector.collect(self)
 
     # --- set-up ---------------------------------------------------------------
+
+    def _forecast_mix(self) -> np.ndarray:
+        """The commissioner's forecast of its participants by payment group and need group
+        (the referrals it expects, weighted by their chance to start): what it prices on."""
+        c = self.claimants
+        chance = referrals.attachment_chance(self.p, c.group, c.n_barriers, self.mean_barriers)
+        flat = c.group.astype(np.int64) * 3 + c.barrier_class
+        return np.bincount(flat, weights=chance, minlength=3 * len(PAYMENT_GROUPS)).reshape(
+            len(PAYMENT_GROUPS), 3)
+
+    def outcome_stream(self, ids: np.ndarray) -> np.ndarray:
+        """£ of outcome payments each claimant's job outcome is expected to bring in all."""
+        c = self.claimants
+        return self.outcome_stream_value[c.group[ids], c.barrier_class[ids]]
 
     def _index_organisations(self) -> None:
         """Per-organisation arrays that the weekly array processes read."""
@@ -322,8 +349,10 @@ class CommissioningModel(mesa.Model):
         hi = int(np.searchsorted(c.referral_week, week, side="right"))
         if week % 4 == 0 and self._lo < self._hi:
             sl = slice(self._lo, self._hi)
+            cf_done = c.cf_outcome[sl] | ((c.referral_week[sl] + self.programme_weeks <= week)
+                                          & ~(c.cf_in_work[sl] & employment.cf_extended(self)))
             done = (np.isin(c.status[sl], (NOT_ATTACHED, LEFT)) & (c.episode_provider[sl] < 0)
-                    & (c.cf_outcome[sl] | (c.referral_week[sl] + PROGRAMME_WEEKS <= week)))
+                    & cf_done)
             self._lo += int(np.argmin(done)) if not done.all() else int(done.size)
         return self._lo, hi
 
@@ -367,8 +396,8 @@ class CommissioningModel(mesa.Model):
         """Parked: minimal support from the case holder, no specialist episode running or
         awaited, while a job outcome can still be earned. Queued: waiting for a specialist."""
         c = self.claimants
-        earnable = (c.weeks_on_programme[searching] + self.payments.job_outcome_weeks[
-            c.group[searching]]) < PROGRAMME_WEEKS
+        earnable = (c.weeks_on_programme[searching] + self.payments.first_outcome_weeks[
+            c.group[searching]] * self.payments.within_programme) < self.programme_weeks
         with_specialist = c.episode_provider[searching] >= 0
         queued = with_specialist & (c.episode_end[searching] < 0)
         parked = (c.support[searching] == 0) & ~with_specialist
@@ -452,8 +481,12 @@ class CommissioningModel(mesa.Model):
         return self.claimants.view(i)
 
     def metrics(self) -> dict[str, float]:
-        """The run's outcome and solvency metrics (see `metrics.py`)."""
+        """The run's outcome and solvency metrics (see `metrics.py`): numbers, by name."""
         return final_metrics(self)
+
+    def metrics_by_year(self) -> dict[str, dict]:
+        """The metrics that are mappings (`job_outcome_rate_by_referral_year`)."""
+        return mapping_metrics(self)
 
     def referral_network(self) -> nx.DiGraph:
         """The referral network, with referrals and money carried on each edge."""

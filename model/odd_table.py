@@ -46,6 +46,8 @@ def markdown_rows() -> list[str]:
         default = p.default
         if isinstance(default, dict):
             default = " / ".join(f"{v:g}" for v in default.values())
+        elif p.kind == "path":
+            default = "; ".join(f"{d}: {v:g}" for d, v in default)
         if p.kind == "choice":
             allowed = "one of " + ", ".join(p.choices)
         elif p.kind == "bool":

@@ -51,6 +51,9 @@ REFERRAL_RULES: tuple[str, ...] = ("expected_value", "assessed_need")
 IN_HOUSE_SELECTION: tuple[str, ...] = ("expected_value", "random")
 SERVICE_PURCHASE: tuple[str, ...] = ("expected_value", "commissioned")
 SPECIALIST_PRICING: tuple[str, ...] = ("variable_cost", "full_cost")
+OUTCOME_SCHEDULES: tuple[str, ...] = ("sustainment", "staged")
+#: Need groups by barriers (0-1, 2, 3+): Fair Start Scotland's Core, Advanced and Intense.
+NEED_GROUPS: tuple[str, ...] = ("core", "advanced", "intense")
 
 
 def per_group(*values: float) -> dict[str, float]:
@@ -69,7 +72,7 @@ class Param:
     unit: str
     doc: str
     source: str
-    kind: str = "float"  # float | int | bool | choice | per_group | list
+    kind: str = "float"  # float | int | bool | choice | per_group | list | path
     low: float = -math.inf
     high: float = math.inf
     choices: tuple[str, ...] = field(default_factory=tuple)
@@ -84,8 +87,15 @@ A = "assumption — to be calibrated"
 
 PARAMETERS: tuple[Param, ...] = (
     # --- run ---------------------------------------------------------------
-    Param("weeks", "run", 260, "weeks", "Weeks simulated (one step is one week).",
-          "156 weeks of referrals + 104 on programme", "int", 1, 2000),
+    Param("weeks", "run", 469, "weeks",
+          "Weeks simulated (one step is one week).",
+          "June 2011 to June 2020: referrals to March 2017, two years on programme and the "
+          "sustainment payments after; final statistics to June 2020 [S10]", "int", 1, 2000),
+    Param("start_year", "run", 2011, "year",
+          "Calendar year of week 0 (dated paths and figures are read on the calendar).",
+          "Work Programme referrals from June 2011 [S10]", "int", 1990, 2100),
+    Param("start_month", "run", 6, "month",
+          "Month (1-12) whose first day is week 0.", "June 2011 [S10]", "int", 1, 12),
     Param("seed", "run", 1, "-", "Seed of every random stream (common random numbers).",
           "-", "int", 0, 2**63 - 1),
     Param("check_accounts", "run", True, "-",
@@ -94,34 +104,60 @@ PARAMETERS: tuple[Param, ...] = (
     Param("regime", "commissioning", "two_tier", "-",
           "Commissioning structure: a vertical prime/subcontractor chain or "
           "devolved local partnerships.", "DOMAIN 1.1-1.2", "choice", choices=REGIMES),
+    Param("programme_weeks", "commissioning", 104, "weeks",
+          "Weeks a claimant spends on the programme (pre-employment support); jobs started on "
+          "it may go on earning payments after.",
+          "Work Programme 104 [S10, S7]; FSS 12-18 months, Working Well two years [S34, S35]",
+          "int", 1, 520),
     # --- area ----------------------------------------------------------------
     Param("claimants", "area", 10_000, "claimants",
           "Claimants referred over the referral period (a scaled-down contract area).",
           "~108,000 per CPA: 1.95m referrals [S10] / 18 CPAs", "int", 1, 5_000_000),
     Param("localities", "area", 4, "count",
           "Localities in the area, each with its own labour market.", A, "int", 1, 60),
-    Param("referral_weeks", "area", 156, "weeks",
-          "Weeks over which referrals arrive.", "WP referred for 70 months [S10]; "
-          "156 keeps a run at 260 weeks", "int", 1, 1000),
-    Param("referral_decline", "area", 0.35, "ratio",
-          "Weekly referral rate in the last referral week relative to the first "
-          "(the stock of long-term claimants is referred early).",
-          "derived: ~63k/month first 14 months vs ~28.5k/month over life [S12, S10]",
-          "float", 0.01, 10.0),
+    Param("referral_weeks", "area", 304, "weeks",
+          "Weeks over which referrals arrive.", "June 2011 to March 2017, 70 months [S10]",
+          "int", 1, 1000),
+    Param("referral_path", "area", [
+        ["2011-06", 62.7], ["2012-07", 62.7], ["2012-12", 38.0], ["2013-12", 26.0],
+        ["2014-06", 14.0], ["2015-12", 11.5], ["2016-06", 10.0], ["2017-03", 9.0]],
+          "thousand referrals a month (relative)",
+          "The referral flow over the calendar (only its shape matters: the area's claimants "
+          "are spread along it).",
+          "derived: 877,880 June 2011-July 2012 [S12]; 1.31m to June 2013 [S9]; 32% fall from "
+          "end-2012 to December 2013 [S53]; 1.81m to December 2015, 1.87m to June 2016 "
+          "[S11]; ~1.95-2.0m in all [S10] (the path gives 0.88m, 1.32m, 1.82m, 1.88m, 1.97m)",
+          "path", 0.0, 1e6),
     # --- referral ------------------------------------------------------------
-    Param("attachment_rate", "referral", 0.95, "share",
-          "Share of referrals that attach to a provider.", "[S12]; DWP assumed 0.90",
-          "float", 0.0, 1.0),
-    Param("take_up_barrier_gradient", "referral", 0.0, "per barrier",
-          "Fall in the chance of attaching per barrier (selection into voluntary "
-          "programmes; 0 = mandatory referral).", "FSS Core share 41% vs 1/7 planned [S35]; "
-          + A, "float", 0.0, 1.0),
+    Param("attachment_rate", "referral", per_group(*[0.95] * 9), "share",
+          "Share of referrals that start (attach), by payment group: the Work Programme's "
+          "rate where referral is mandatory; a voluntary programme's take-up where it is not.",
+          "[S12]; DWP assumed 0.90", "per_group", 0.0, 1.0),
+    Param("take_up_barrier_gradient", "referral", per_group(*[0.0] * 9), "per barrier",
+          "Selection into voluntary programmes: each barrier above the group's mean lowers the "
+          "chance of starting by this share of the group's rate, each one below raises it "
+          "(0 = no selection, as under mandatory referral).",
+          "FSS Core share 41% vs 1/7 planned [S35]; " + A, "per_group", 0.0, 1.0),
+    Param("prior_search_weeks", "referral", 0, "weeks",
+          "Weeks each referral has already searched without a job start on an earlier "
+          "programme (0: new referrals). The referred are those that search did not place, "
+          "so they are selected towards lower job readiness.",
+          "Working Well took ESA claimants who finished two years on the Work Programme "
+          "without work [S33]", "int", 0, 520),
     # --- labour market -----------------------------------------------------
-    Param("vacancy_ratio_start", "labour_market", 0.19, "vacancies per unemployed",
-          "Vacancies per unemployed person in week 0.", "derived 2012 [S31]", "float", 0.0, 5.0),
-    Param("vacancy_ratio_end", "labour_market", 0.40, "vacancies per unemployed",
-          "Vacancies per unemployed person in the last week (linear path).",
-          "~0.4 in 2016, from memory [S31]", "float", 0.0, 5.0),
+    Param("vacancy_ratio_path", "labour_market", [
+        ["2011-06", 0.18], ["2011-12", 0.17], ["2012-10", 0.19], ["2013-10", 0.22],
+        ["2016-06", 0.44], ["2018-06", 0.60], ["2019-12", 0.60], ["2020-06", 0.22],
+        ["2021-06", 0.55], ["2022-06", 1.00], ["2023-12", 0.70]],
+          "vacancies per unemployed",
+          "Vacancies per unemployed person over the calendar (UK).",
+          "derived: 5.2 unemployed per vacancy late 2012, 4.5 late 2013 [S31]; 8.4% "
+          "unemployment Oct-Dec 2011 [S31]; 2-2.5 by 2016 from memory [S31]; 2011 and "
+          "2018-2023 (the 2020 shock) from memory, unverified (ONS vacancy survey and "
+          "Labour Force Survey)", "path", 0.0, 5.0),
+    Param("vacancy_ratio_level", "labour_market", 1.0, "multiplier",
+          "Level of the vacancy path (1 = as given; a region with a weaker or stronger "
+          "labour market, or a sweep).", "scenario lever", "float", 0.0, 10.0),
     Param("reference_vacancy_ratio", "labour_market", 0.25, "vacancies per unemployed",
           "Vacancy ratio at which the base hazards apply.", A, "float", 0.01, 5.0),
     Param("hazard_elasticity", "labour_market", 0.5, "elasticity",
@@ -139,14 +175,23 @@ PARAMETERS: tuple[Param, ...] = (
           "scenario lever", "int", 1, 2000),
     # --- claimants -----------------------------------------------------------
     Param("referral_share", "claimants", per_group(
-        0.17, 0.42, 0.15, 0.01, 0.03, 0.15, 0.04, 0.005, 0.025), "share",
-          "Referral mix by payment group half-way through the referral period (sums to 1).",
-          "DOMAIN 7, set by hand to C10 and C15 (docs/calibration.md)",
+        0.17, 0.40, 0.17, 0.01, 0.0484, 0.1452, 0.0264, 0.005, 0.025), "share",
+          "Referral mix by payment group (sums to 1). The ESA groups' total follows "
+          "esa_share_path over time; within the ESA groups, and within the others, the "
+          "shares keep these proportions.",
+          "ESA groups: new ESA 66%, volunteers 22%, ex-IB 12% of ESA referrals to July 2012 "
+          "[S12, S45]; the others set by hand to C10 (docs/calibration.md: JSA 25+ 0.42 and "
+          "early access 0.15 until the whole-programme fit)",
           "per_group", 0.0, 1.0),
-    Param("esa_share_trend", "claimants", 4.0, "ratio",
-          "ESA groups' share of referrals at the end of the referral period relative to the "
-          "start (referral_share is the mix half-way).", "9% to July 2012 rising to nearly a "
-          "third of the intake by 2013 [S12, S29]; " + A, "float", 0.05, 20.0),
+    Param("esa_share_path", "claimants", [
+        ["2011-06", 0.055], ["2011-11", 0.055], ["2012-08", 0.17], ["2012-10", 0.18],
+        ["2012-11", 0.26], ["2013-06", 0.31], ["2017-03", 0.31]], "share",
+          "The ESA groups' share of referrals over the calendar.",
+          "5.5% June-October 2011 [S27]; 9% of referrals to July 2012 [S12] (the path gives "
+          "9.1%); a step when mandatory referral of new ESA claimants widened to a 3-12 month "
+          "prognosis in autumn 2012 [S17] (its size an assumption); nearly one in three of "
+          "the monthly intake by 2013 [S29] (30% over 2013); held after: assumption",
+          "path", 0.0, 1.0),
     Param("stock_readiness", "claimants", 1.0, "multiplier",
           "Job-finding hazard of the very first referrals relative to later ones (the stock of "
           "the longest unemployed), rising to 1 over stock_referral_weeks.",
@@ -178,11 +223,20 @@ PARAMETERS: tuple[Param, ...] = (
           "under 12 (carried as an attribute).", "[S11, S17]; " + A, "float", 0.0, 1.0),
     Param("long_prognosis_effect", "claimants", 0.6, "multiplier",
           "Hazard multiplier for a 12-18 month prognosis.", A, "float", 0.0, 1.0),
-    Param("job_loss_hazard_early", "claimants", 0.016, "per week",
-          "Weekly chance a job ends in its first 26 weeks.", "derived from C11 (DOMAIN 4)",
-          "float", 0.0, 1.0),
+    Param("job_loss_hazard_early", "claimants", 0.03, "per week",
+          "Weekly chance that a job ends in its first week; it falls with the weeks in the "
+          "job towards the late rate.",
+          "DOMAIN 7: 0.016 averaged over the first 26 weeks, derived from C11; the first "
+          "weeks' risk is higher: " + A, "float", 0.0, 1.0),
     Param("job_loss_hazard_late", "claimants", 0.008, "per week",
-          "Weekly chance a job ends after 26 weeks.", A, "float", 0.0, 1.0),
+          "Weekly chance that a long-held job ends.", "DOMAIN 7: 0.008 after 26 weeks; " + A,
+          "float", 0.0, 1.0),
+    Param("job_loss_tenure_weeks", "claimants", 13.0, "weeks",
+          "How fast the job-loss hazard falls with tenure: the gap between the early and "
+          "late rates shrinks by a factor e every this many weeks.", A, "float", 0.1, 520.0),
+    Param("job_loss_multiplier", "claimants", per_group(*[1.0] * 9), "multiplier",
+          "Job-loss hazard by payment group relative to the rates above.",
+          "no published retention by group; " + A, "per_group", 0.0, 10.0),
     # --- support (delivery technology, shared by every provider) ------------
     Param("minimal_support_cost", "support", 1.0, "£ per claimant-week",
           "Cost of keeping a parked claimant on the caseload (contact only), on top of the "
@@ -360,6 +414,38 @@ PARAMETERS: tuple[Param, ...] = (
     Param("expected_sustainment_share", "payments", 0.5, "share",
           "Share of the maximum sustainment payments the commissioner expects per job outcome.",
           A, "float", 0.0, 1.0),
+    Param("outcome_schedule", "payments", "sustainment", "-",
+          "How outcomes are paid: a job outcome fee after the group's continuous weeks in "
+          "work, then a sustainment payment each further period (the Work Programme); or "
+          "staged payments at set weeks in work, added up since the job start (breaks "
+          "allowed), each due only within its window (Fair Start Scotland).",
+          "[S26] (WP); FSS 13, 26 and 52 weeks [S35]", "choice", choices=OUTCOME_SCHEDULES),
+    Param("staged_outcome_weeks", "payments", [13, 26, 52], "weeks in work",
+          "Staged schedule: weeks in work at which each payment falls due.", "FSS [S35]",
+          "list", 1, 520, integer_values=True),
+    Param("staged_outcome_windows", "payments", [16, 30, 60], "weeks from the job start",
+          "Staged schedule: each payment is due only if its weeks in work are reached within "
+          "this many weeks of the job start (0: no window).",
+          "FSS: 13 within 16, 26 within 30, 52 within 60 [S35]", "list", 0, 1040,
+          integer_values=True),
+    Param("staged_outcome_shares", "payments", [0.34, 0.33, 0.33], "share",
+          "Staged schedule: share of the job outcome fee paid at each stage.",
+          "FSS split not published in DOMAIN: " + A, "list", 0.0, 1.0),
+    Param("outcome_within_programme", "payments", True, "-",
+          "A job outcome counts only if reached while on the programme (the Work Programme's "
+          "rule); if false, any outcome of a job started on the programme counts.",
+          "WP outcomes within the 104 weeks [S10]; FSS and Working Well pay for a year in "
+          "work after [S34, S35]", "bool"),
+    Param("need_price_multiplier", "payments", [1.0, 1.0, 1.0], "multiplier",
+          "Outcome prices for claimants with 0-1, 2 and 3+ barriers (need groups: Core, "
+          "Advanced, Intense) relative to their payment group's price.",
+          "WP: prices by benefit group only [S7]; FSS differentiates by need group [S35]",
+          "list", 0.0, 20.0),
+    Param("budget_per_participant", "payments", 0.0, "£ per participant",
+          "The commissioner's expected spending per participant (0: prices as listed). If "
+          "set, every price is scaled so that a participant's expected contract value is "
+          "this on average.", "devolved programmes ~£2,000-2,700: GM [S34], London [S36], "
+          "FSS £96m/38k [S35]", "float", 0.0, 1e6),
     # --- the commissioner's rules for competing contract holders ---------------
     Param("market_share_shift", "commissioning", 0.05, "share of referrals per year",
           "Referral share moved each year, per payment group, from the worst to the best "
@@ -450,7 +536,11 @@ def defaults() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for p in PARAMETERS:
         d = p.default
-        out[p.name] = dict(d) if isinstance(d, dict) else list(d) if isinstance(d, list) else d
+        if isinstance(d, dict):
+            d = dict(d)
+        elif isinstance(d, list):  # a list, or a path of [month, value] points
+            d = [list(x) if isinstance(x, list) else x for x in d]
+        out[p.name] = d
     return out
 
 

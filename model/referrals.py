@@ -1,7 +1,9 @@
 """Referral and attachment: how new claimants reach a contract holder and a case holder.
 
-- Jobcentre Plus refers each claimant in their referral week; they attach
-  with the attachment rate (lower per barrier when take-up is voluntary).
+- Jobcentre Plus (or a devolved programme's referrer) refers each claimant in
+  their referral week; they attach with their payment group's rate (a
+  voluntary programme's take-up), moved by their barriers against the group's
+  mean where take-up selects the more ready.
 - **Two-tier**: the commissioner allocates each claimant at random to a prime
   by the primes' market shares in their payment group (equal at first,
   shifted yearly by performance). The prime keeps a share in house, choosing
@@ -24,17 +26,28 @@ import numpy as np
 from commissioning.agents.claimant import NOT_ATTACHED, SEARCHING
 
 from .accounts import ASSESSMENT, ATTACHMENT, COMMISSIONER
-from .payment_rules import pay_down_the_chain
+from .parameters import PAYMENT_GROUPS
+from .payment_rules import group_array, pay_down_the_chain
 from .support_decisions import keep_in_house_value
 
 if TYPE_CHECKING:
     from .model import CommissioningModel
 
 
-def attachment_chance(p: dict, n_barriers: np.ndarray) -> np.ndarray:
-    """Chance that a referred claimant attaches (falls with barriers if take-up is voluntary)."""
-    return p["attachment_rate"] * np.clip(1.0 - p["take_up_barrier_gradient"] * n_barriers,
-                                          0.0, 1.0)
+def attachment_chance(p: dict, group: np.ndarray, n_barriers: np.ndarray,
+                      mean_barriers: np.ndarray) -> np.ndarray:
+    """Chance that a referred claimant starts: their payment group's rate, moved by their
+    barriers against the group's mean where take-up is voluntary (selection)."""
+    rate = group_array(p["attachment_rate"])[group]
+    gradient = group_array(p["take_up_barrier_gradient"])[group]
+    return np.clip(rate * (1.0 - gradient * (n_barriers - mean_barriers[group])), 0.0, 1.0)
+
+
+def group_mean_barriers(c) -> np.ndarray:
+    """Mean barriers of each payment group's referrals (what take-up is centred on)."""
+    counts = np.bincount(c.group, minlength=len(PAYMENT_GROUPS))
+    total = np.bincount(c.group, weights=c.n_barriers, minlength=len(PAYMENT_GROUPS))
+    return total / np.maximum(counts, 1)
 
 
 def intake(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
@@ -44,7 +57,8 @@ def intake(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
     c, p = model.claimants, model.p
     new = np.arange(lo, hi)
     u = model.streams.weekly_uniform("attachment", week, lo, hi)
-    attached = new[u < attachment_chance(p, c.n_barriers[new])]
+    attached = new[u < attachment_chance(p, c.group[new], c.n_barriers[new],
+                                         model.mean_barriers)]
     c.status[new] = NOT_ATTACHED
     c.status[attached] = SEARCHING
     c.attach_week[attached] = week

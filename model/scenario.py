@@ -29,7 +29,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .parameters import BY_NAME, PAYMENT_GROUPS, SECTIONS, Param, defaults
+from .calendar import parse_month
+from .parameters import BY_NAME, NEED_GROUPS, PAYMENT_GROUPS, SECTIONS, Param, defaults
 
 SCENARIO_TABLE = "scenario"
 SCENARIO_KEYS = {"name", "description", "inherits"}
@@ -127,6 +128,8 @@ def check_value(p: Param, value: Any, source: str, key: str | None = None,
                                 value)
         return [_number(v, p, source, f"{key}[{i}]", p.integer_values)
                 for i, v in enumerate(value)]
+    if p.kind == "path":
+        return _path(value, p, source, key)
     if p.kind == "per_group":
         base = dict(current if current is not None else p.default)
         if isinstance(value, dict):
@@ -141,12 +144,47 @@ def check_value(p: Param, value: Any, source: str, key: str | None = None,
     raise AssertionError(p.kind)
 
 
+def _path(value: Any, p: Param, source: str, key: str) -> list[list]:
+    """A path: [["YYYY-MM", number], ...] with months strictly increasing."""
+    expected = (f'a list of ["YYYY-MM", value] points, months in order, values '
+                f"{_describe_range(p)} ({p.unit})")
+    if not isinstance(value, list) or not value:
+        raise ScenarioError(source, key, expected, value)
+    out, last = [], None
+    for i, point in enumerate(value):
+        if not (isinstance(point, list) and len(point) == 2 and isinstance(point[0], str)):
+            raise ScenarioError(source, f"{key}[{i}]", expected, point)
+        try:
+            month = parse_month(point[0])
+        except ValueError:
+            raise ScenarioError(source, f"{key}[{i}]", 'a month as "YYYY-MM"',
+                                point[0]) from None
+        if last is not None and month <= last:
+            raise ScenarioError(source, f"{key}[{i}]", "months in increasing order", point[0])
+        last = month
+        out.append([point[0], _number(point[1], p, source, f"{key}[{i}]", False)])
+    return out
+
+
 def check_consistency(params: dict[str, Any], source: str) -> None:
     """Rules that involve more than one value."""
     total = sum(params["referral_share"].values())
     if abs(total - 1.0) > 1e-6:
         raise ScenarioError(source, "claimants.referral_share",
                             "shares that sum to 1", round(total, 6))
+    stages = len(params["staged_outcome_weeks"])
+    for name in ("staged_outcome_windows", "staged_outcome_shares"):
+        if len(params[name]) != stages:
+            raise ScenarioError(source, BY_NAME[name].key, f"{stages} entries, one per stage "
+                                "of payments.staged_outcome_weeks", len(params[name]))
+    if any(b <= a for a, b in zip(params["staged_outcome_weeks"],
+                                  params["staged_outcome_weeks"][1:], strict=False)):
+        raise ScenarioError(source, "payments.staged_outcome_weeks", "weeks in increasing "
+                            "order", params["staged_outcome_weeks"])
+    if len(params["need_price_multiplier"]) != len(NEED_GROUPS):
+        raise ScenarioError(source, "payments.need_price_multiplier",
+                            f"{len(NEED_GROUPS)} multipliers: " + ", ".join(NEED_GROUPS),
+                            params["need_price_multiplier"])
 
 
 def validate_params(values: dict[str, Any], source: str,

@@ -35,7 +35,6 @@ import numpy as np
 from commissioning.agents.claimant import POPCOUNT, SEARCHING
 
 from .accounts import EPISODE, REFERRAL, SPECIALIST_FEE
-from .payment_rules import PROGRAMME_WEEKS
 from .referrals import mark_third_sector_support
 from .support_decisions import Prospects, next_barrier, specialist_gain
 
@@ -51,7 +50,7 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.
     """
     c, p = model.claimants, model.p
     free = (c.episode_provider[searching] < 0) & (
-        c.weeks_on_programme[searching] + p["specialist_episode_weeks"] < PROGRAMME_WEEKS)
+        c.weeks_on_programme[searching] + p["specialist_episode_weeks"] < model.programme_weeks)
     ids, seen = searching[free], seen[free]
     if not len(ids):
         return
@@ -155,8 +154,10 @@ def accepts(model: CommissioningModel, ids: np.ndarray, provider: np.ndarray,
     pr = Prospects(model, ids, seen, weeks_ahead=p["specialist_episode_weeks"])
     lift = p["barrier_penalty"] ** (-p["specialist_barrier_reduction"])
     p_out = pr.p_outcome(model.support_multiplier[c.support[ids]] * lift)
-    income = (model.specialist_fee[holder] + model.specialist_outcome_share[holder]
-              * model.payments.job_outcome[c.group[ids]] * p_out)
+    first_payment = model.payments.job_outcome[c.group[ids]] * model.payments.need_multiplier[
+        c.barrier_class[ids]]
+    income = model.specialist_fee[holder] + model.specialist_outcome_share[holder] * \
+        first_payment * p_out
     ok = income >= variable
     mission = ~ok & (income + model.mission_value[provider] * p_out >= variable)
     if mission.any():

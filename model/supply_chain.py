@@ -38,8 +38,7 @@ from commissioning.agents import (
 )
 from commissioning.agents.provider import CASE_HOLDER, SPECIALIST
 
-from .parameters import BARRIERS, PAYMENT_GROUPS
-from .payment_rules import PROGRAMME_WEEKS
+from .parameters import BARRIERS
 
 if TYPE_CHECKING:
     from .model import CommissioningModel
@@ -47,10 +46,11 @@ if TYPE_CHECKING:
 
 
 def planned_caseload(model: CommissioningModel) -> np.ndarray:
-    """Claimants expected on programme in each week of the run (attached, within 104 weeks)."""
+    """Claimants expected on programme in each week of the run (attached, within their
+    weeks on programme)."""
     p = model.p
     counts = np.bincount(model.claimants.referral_week, minlength=p["referral_weeks"])
-    on_programme = np.convolve(counts, np.ones(PROGRAMME_WEEKS))
+    on_programme = np.convolve(counts, np.ones(model.programme_weeks))
     path = np.zeros(p["weeks"] + 1)
     n = min(len(path), len(on_programme))
     path[:n] = on_programme[:n]
@@ -61,7 +61,8 @@ def expected_attachment(model: CommissioningModel) -> float:
     """The share of referrals providers expect to attach."""
     from .referrals import attachment_chance
 
-    return float(attachment_chance(model.p, model.claimants.n_barriers).mean())
+    c = model.claimants
+    return float(attachment_chance(model.p, c.group, c.n_barriers, model.mean_barriers).mean())
 
 
 def expected_peak_caseload(model: CommissioningModel) -> float:
@@ -70,14 +71,19 @@ def expected_peak_caseload(model: CommissioningModel) -> float:
 
 
 def expected_contract_value(model: CommissioningModel) -> float:
-    """What the commissioner expects to pay for the whole area over the contract (£)."""
-    p = model.p
-    shares = np.array([p["referral_share"][g] for g in PAYMENT_GROUPS])
-    counts = np.bincount(model.claimants.referral_week, minlength=p["referral_weeks"])
-    years = np.arange(len(counts)) // 52 + 1
-    value = sum(c * float(shares @ model.payments.expected_value(int(y)))
-                for c, y in zip(counts, years, strict=True) if c)
-    return value * expected_attachment(model)
+    """What the commissioner expects to pay for the whole area over the contract (£):
+    the expected value of each referral's payment group in its contract year, weighted
+    by its chance to start."""
+    from .referrals import attachment_chance
+
+    c = model.claimants
+    chance = attachment_chance(model.p, c.group, c.n_barriers, model.mean_barriers)
+    year = c.referral_week // 52 + 1
+    value = 0.0
+    for y in np.unique(year):
+        rows = year == y
+        value += float(chance[rows] @ model.payments.expected_value(int(y))[c.group[rows]])
+    return value
 
 
 def _sectors(rng: np.random.Generator, n: int, third_sector_share: float) -> list[str]:

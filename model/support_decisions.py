@@ -31,8 +31,6 @@ import numpy as np
 
 from commissioning.agents.claimant import FIRST_BIT, POPCOUNT
 
-from .payment_rules import PROGRAMME_WEEKS
-
 if TYPE_CHECKING:
     from .model import CommissioningModel
 
@@ -95,17 +93,19 @@ class Prospects:
 
     def __init__(self, model: CommissioningModel, ids: np.ndarray,
                  seen: np.ndarray | None = None, weeks_ahead: int = 0):
-        c, p = model.claimants, model.p
+        c = model.claimants
         self.ids = ids
         self.h = seen if seen is not None else seen_hazard(model, ids, hazard(model, ids))
         g = c.group[ids]
-        threshold = model.payments.job_outcome_weeks[g]
-        left = PROGRAMME_WEEKS - c.weeks_on_programme[ids].astype(np.int32) - weeks_ahead
+        pay = model.payments
+        threshold = pay.first_outcome_weeks[g]
+        left = model.programme_weeks - c.weeks_on_programme[ids].astype(np.int32) - weeks_ahead
         self.remaining = np.maximum(left, 0)  # weeks on programme still to pay for
-        self.window = np.maximum(left - threshold, 0)  # weeks a start can still count
-        early = np.minimum(threshold, 26)
-        self.keep_job = ((1 - p["job_loss_hazard_early"]) ** early
-                         * (1 - p["job_loss_hazard_late"]) ** (threshold - early))
+        # weeks in which a start can still count (to reach the outcome on programme, or
+        # start on it where the outcome may come after)
+        self.window = np.maximum(left - threshold * pay.within_programme, 0)
+        survival = model.job_survival
+        self.keep_job = survival[g, np.minimum(threshold, survival.shape[1] - 1)]
         self.group = g
 
     def p_outcome(self, multiplier: float | np.ndarray) -> np.ndarray:
@@ -118,10 +118,9 @@ class Prospects:
 def outcome_value(model: CommissioningModel, ids: np.ndarray, decider: np.ndarray) -> np.ndarray:
     """What a job outcome for each claimant is worth to the deciding organisation (£)."""
     c = model.claimants
-    g = c.group[ids]
     holder = c.contract_holder[ids]
     share = np.where(decider == holder, 1.0, model.outcome_pass_through[holder])
-    return share * model.outcome_stream_value[g] + model.mission_value[decider]
+    return share * model.outcome_stream(ids) + model.mission_value[decider]
 
 
 def choose_support(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray) -> np.ndarray:
@@ -186,4 +185,4 @@ def specialist_gain(model: CommissioningModel, ids: np.ndarray, decider: np.ndar
 def keep_in_house_value(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
     """Expected payments from holding each new claimant in house (for a prime's choice)."""
     pr = Prospects(model, ids)
-    return pr.p_outcome(model.support_multiplier[MINIMAL]) * model.outcome_stream_value[pr.group]
+    return pr.p_outcome(model.support_multiplier[MINIMAL]) * model.outcome_stream(ids)

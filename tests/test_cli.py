@@ -23,7 +23,7 @@ import pytest
 
 from commissioning.cli.main import main
 from commissioning.model import CommissioningModel
-from commissioning.model.metrics import FINAL_KEYS
+from commissioning.model.metrics import FINAL_KEYS, MAPPING_KEYS
 from commissioning.model.parameters import PARAMETERS, PAYMENT_GROUPS, defaults
 from commissioning.model.scenario import packaged_scenarios
 
@@ -309,10 +309,12 @@ def test_parameters_markdown_is_a_table_of_every_parameter(capsys):
 
 def test_run_json_prints_exactly_the_final_metrics(capsys):
     metrics = run_json(capsys, *SMALL_SET)
-    assert list(metrics) == list(FINAL_KEYS)
+    assert list(metrics) == [*FINAL_KEYS, *MAPPING_KEYS]
     for group in PAYMENT_GROUPS:
         assert f"job_outcome_rate_{group}" in metrics
-    for key, value in metrics.items():
+    by_year = metrics.pop("job_outcome_rate_by_referral_year")
+    assert set(by_year) <= {"2011", "2012", "2013"} and by_year
+    for key, value in [*metrics.items(), *by_year.items()]:
         assert value is None or (type(value) in (int, float) and math.isfinite(value)), key
     assert metrics["weeks"] == 120
     assert metrics["referrals"] == 800
@@ -322,11 +324,14 @@ def test_run_json_prints_exactly_the_final_metrics(capsys):
     model.run_model()
     for key, value in model.metrics().items():
         assert metrics[key] == (None if math.isnan(value) else pytest.approx(value)), key
+    model_by_year = model.metrics_by_year()["job_outcome_rate_by_referral_year"]
+    assert by_year == {year: (None if rate is None else pytest.approx(rate))
+                       for year, rate in model_by_year.items()}
 
 
 def test_run_json_gives_null_for_a_ratio_with_nothing_to_divide_by(capsys):
     metrics = run_json(capsys, *TINY_SET, "--set", "referral.attachment_rate=0")
-    assert list(metrics) == list(FINAL_KEYS)
+    assert list(metrics) == [*FINAL_KEYS, *MAPPING_KEYS]
     assert metrics["support_ratio_easy_to_hard"] is None  # nobody attached
     assert metrics["referrals"] == 300
     assert metrics["job_outcomes"] == 0

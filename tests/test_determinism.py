@@ -43,8 +43,11 @@ def test_different_seeds_give_different_claimants_markets_organisations_and_chan
     assert [[s.index for s in h.specialists] for h in a.holders] != \
         [[s.index for s in h.specialists] for h in b.holders]
     ma, mb = a.metrics(), b.metrics()
-    same = {k for k in ma if ma[k] == mb[k]}
-    assert same <= MAY_COINCIDE, same - MAY_COINCIDE
+    by_chance = {k for k in ma if ma[k] == mb[k]} - MAY_COINCIDE
+    # A count out of 1,500 referrals can tie between two seeds (additional outcomes did:
+    # 67 and 67); more than two of some forty such metrics tying would not be chance.
+    assert len(by_chance) <= 2, by_chance
+    assert len(ma) - len(MAY_COINCIDE) > 30
 
 
 #: Metrics two seeds may share: set by the scenario, not by chance (weeks, referrals, no

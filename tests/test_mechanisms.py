@@ -67,7 +67,7 @@ def test_unlimited_reserves_mean_no_insolvency():
 
 @pytest.mark.parametrize("regime", ["two_tier", "locality"])
 def test_no_vacancies_no_job_outcomes(regime):
-    model = run(seed=7, regime=regime, vacancy_ratio_start=0.0, vacancy_ratio_end=0.0)
+    model = run(seed=7, regime=regime, vacancy_ratio_level=0.0)
     m = model.metrics()
     assert m["job_outcome_rate"] == 0
     assert m["job_start_rate"] == 0

@@ -11,15 +11,16 @@ targets read.
 from __future__ import annotations
 
 import math
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
 
 import commissioning.model.model as model_module
-from commissioning.agents.claimant import IN_WORK, NOT_YET_REFERRED, SEARCHING
+from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, NOT_YET_REFERRED, SEARCHING
 from commissioning.agents.provider import CASE_HOLDER, SPECIALIST
 from commissioning.model import PAYMENT_GROUPS, CommissioningModel, referrals, specialist_services
-from commissioning.model.metrics import FINAL_KEYS
+from commissioning.model.metrics import FINAL_KEYS, MAPPING_KEYS
 
 from .conftest import SMALL
 from .ledger import run_and_watch
@@ -42,7 +43,7 @@ class Watcher:
         self.listed = {s.index for h in model.holders for s in h.specialists}
         third = np.array([getattr(o, "sector", "") == "third_sector" for o in model.orgs])
         L, p = model.p["specialist_episode_weeks"], model.p
-        threshold = np.array([p["job_outcome_weeks"][g] for g in PAYMENT_GROUPS])
+        threshold, programme = outcome_threshold(p), p["programme_weeks"]
         intake, refer = referrals.intake, specialist_services.refer
         run_episodes, choose = specialist_services.run_episodes, model_module.choose_support
         book = model.accounts.book
@@ -78,9 +79,10 @@ class Watcher:
 
         def watched_choice(m, ids, seen):
             """Parked: minimal support and no specialist, in a week when a job outcome can
-            still be earned (the threshold reached within the 104 weeks); queued: waiting."""
+            still be earned (the threshold reached within the programme's weeks, where the
+            outcome must come on programme); queued: waiting."""
             level = choose(m, ids, seen)
-            earnable = c.weeks_on_programme[ids] + threshold[c.group[ids]] < 104
+            earnable = c.weeks_on_programme[ids] + threshold[c.group[ids]] < programme
             specialist = c.episode_provider[ids] >= 0
             self.searching_weeks += int(earnable.sum())
             self.parked_weeks += int((earnable & (level == 0) & ~specialist).sum())
@@ -107,6 +109,64 @@ class Watcher:
                 np.bincount(payer[later].astype(int), weights=amount[later], minlength=n))
 
 
+def outcome_threshold(p: dict) -> np.ndarray:
+    """Weeks in work to the first outcome payment, per group, where it must come while on
+    programme (0 where it may come after: every searching week can still earn one)."""
+    if not p["outcome_within_programme"]:
+        return np.zeros(len(PAYMENT_GROUPS), np.int64)
+    if p["outcome_schedule"] == "staged":
+        return np.full(len(PAYMENT_GROUPS), p["staged_outcome_weeks"][0])
+    return np.array([p["job_outcome_weeks"][g] for g in PAYMENT_GROUPS])
+
+
+class Jobs:
+    """Every job start seen in the claimant arrays and the weeks it lasted: called after
+    each week, a claimant in work whose job began at week - job_weeks is in that job."""
+
+    def __init__(self, n: int):
+        self.begun = np.full(n, -1, np.int64)  # start week of each claimant's current job
+        self.lasted = np.zeros(n, np.int64)
+        self.jobs: list[tuple[np.ndarray, np.ndarray]] = []  # (start week, weeks lasted)
+
+    def __call__(self, model: CommissioningModel, week: int) -> None:
+        c = model.claimants
+        working = (c.status == IN_WORK) | (c.status == IN_WORK_AFTER)
+        weeks = c.job_weeks.astype(np.int64)
+        # No longer followed, still in the job (it has lasted the year, nothing more to earn).
+        let_go = ~working & (self.begun >= 0) & (weeks > 0) & (week - weeks == self.begun)
+        self.lasted[let_go] = weeks[let_go]
+        begun = np.where(working, week - weeks, -1)
+        self._close((self.begun >= 0) & (begun != self.begun))
+        new = working & (self.begun < 0)
+        self.begun[new] = begun[new]
+        self.lasted[working] = c.job_weeks[working]
+
+    def _close(self, ended: np.ndarray) -> None:
+        self.jobs.append((self.begun[ended].copy(), self.lasted[ended].copy()))
+        self.begun[ended] = -1
+
+    def sustained(self, last_week: int, weeks: int) -> float:
+        """Of the starts at least `weeks` before the last week, the share lasting that long."""
+        self._close(self.begun >= 0)
+        begun, lasted = (np.concatenate(x) for x in zip(*self.jobs, strict=True))
+        self.jobs = [(begun, lasted)]
+        seen = begun <= last_week - weeks
+        return ratio((lasted[seen] >= weeks).sum(), seen.sum())
+
+
+def outcome_rate_by_referral_year(model: CommissioningModel) -> dict[str, float | None]:
+    """Job outcomes per referral, by the calendar year of the referral's date, among the
+    referrals whose weeks on programme are over (None for a year with none yet)."""
+    c, p = model.claimants, model.p
+    start = date(p["start_year"], p["start_month"], 1)
+    referred = np.flatnonzero(c.referral_week <= model.steps - 1)
+    year = np.array([(start + timedelta(weeks=int(w))).year for w in c.referral_week[referred]])
+    over = c.referral_week[referred] + p["programme_weeks"] <= model.steps
+    outcome = c.job_outcome_week[referred] >= 0
+    return {str(y): (float(outcome[(year == y) & over].mean()) if ((year == y) & over).any()
+                     else None) for y in sorted(set(year.tolist()))}
+
+
 def ratio(a, b) -> float:
     return float(a) / float(b) if b else math.nan
 
@@ -115,10 +175,13 @@ def barrier_count(bits: np.ndarray) -> np.ndarray:
     return np.array([bin(int(b)).count("1") for b in bits])
 
 
-def recount(model: CommissioningModel, seen: Watcher, cash: np.ndarray) -> dict[str, float]:
+def recount(model: CommissioningModel, seen: Watcher, cash: np.ndarray,
+            jobs: Jobs) -> dict[str, float]:
     c, acc, p = model.claimants, model.accounts, model.p
     week = model.steps - 1
     out: dict[str, float] = {"weeks": model.steps}
+    for weeks in (13, 26, 52):
+        out[f"job_starts_sustained_{weeks}_weeks"] = jobs.sustained(week, weeks)
     referred = c.status != NOT_YET_REFERRED
     attached = c.attach_week >= 0
     outcome = c.job_outcome_week >= 0
@@ -197,8 +260,8 @@ def recount(model: CommissioningModel, seen: Watcher, cash: np.ndarray) -> dict[
     searching = c.status == SEARCHING
     out["caseload"] = int((searching | (c.status == IN_WORK)).sum())
     out["searching"] = int(searching.sum())
-    threshold = np.array([p["job_outcome_weeks"][g] for g in PAYMENT_GROUPS])[c.group]
-    earnable = searching & (c.weeks_on_programme + threshold < 104)
+    threshold = outcome_threshold(p)[c.group]
+    earnable = searching & (c.weeks_on_programme + threshold < p["programme_weeks"])
     parked = earnable & (c.support == 0) & (c.episode_provider < 0)
     out["parked_this_week"] = ratio(parked.sum(), earnable.sum())
     out["queued_for_specialist"] = int(((c.episode_provider >= 0) & (c.episode_end < 0)).sum())
@@ -237,28 +300,40 @@ RUNS = {
     "two_tier with exits": dict(seed=6, **HARSH, specialist_capacity_share=0.1),
     "locality with exits": dict(seed=6, scenario="locality", **{**HARSH, "attachment_fee": 300,
                                                                "caseload_fixed_cost": 15.0}),
+    # Staged payments within windows, outcomes after the programme, prices by need group.
+    "Fair Start Scotland": dict(seed=8, scenario="fair_start_scotland"),
 }
 
 
 def recounted(monkeypatch, params: dict) -> tuple[dict, dict]:
-    """The recount and the model's own last weekly row, for one small run."""
+    """The recount and the model's own last weekly row and mappings, for one small run."""
     model = CommissioningModel(**{**SMALL, **params})
-    seen = Watcher(monkeypatch, model)
-    settled = run_and_watch(model)
+    seen, jobs = Watcher(monkeypatch, model), Jobs(model.claimants.n)
+    settled = run_and_watch(model, jobs)
     reported = model.datacollector.get_model_vars_dataframe().iloc[-1].to_dict()
-    return recount(model, seen, settled.cash), reported
+    counted = recount(model, seen, settled.cash, jobs)
+    counted["job_outcome_rate_by_referral_year"] = outcome_rate_by_referral_year(model)
+    reported.update(model.metrics_by_year())
+    return counted, reported
+
+
+def agree(a, b) -> bool:
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(agree(a[k], b[k]) for k in a)
+    if a is None or b is None:
+        return a is b
+    return a == pytest.approx(b, rel=1e-9, abs=1e-9) or (math.isnan(a) and math.isnan(b))
 
 
 def disagreements(counted: dict, reported: dict) -> dict:
-    return {k: (reported[k], v) for k, v in counted.items()
-            if not (v == pytest.approx(reported[k], rel=1e-9, abs=1e-9)
-                    or (math.isnan(v) and math.isnan(reported[k])))}
+    return {k: (reported[k], v) for k, v in counted.items() if not agree(v, reported[k])}
 
 
 @pytest.mark.parametrize("params", RUNS.values(), ids=RUNS.keys())
 def test_every_metric_matches_a_recount(monkeypatch, params):
     counted, reported = recounted(monkeypatch, params)
-    assert set(FINAL_KEYS) <= set(counted), set(FINAL_KEYS) - set(counted)
+    assert set(FINAL_KEYS) | set(MAPPING_KEYS) <= set(counted), \
+        set(FINAL_KEYS) | set(MAPPING_KEYS) - set(counted)
     at_risk = counted.pop("third_sector_at_risk")  # (see the next test)
     wrong = disagreements(counted, reported)
     assert not wrong, wrong

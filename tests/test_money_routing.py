@@ -61,8 +61,14 @@ def give(model, ids, holder, case, *, group=ESA_NEW, treated_by=None, milestones
     c.group[ids] = group
     c.treated_by[ids] = -1 if treated_by is None else treated_by.index
     c.milestones_paid[ids] = milestones
+    c.job_outcome_week[ids] = -1 if milestones == 0 else attached  # an outcome paid before
     c.attach_week[ids] = c.referral_week[ids] = attached
     return ids
+
+
+def pay_milestones(model, week: int, ids: np.ndarray) -> None:
+    """Each claimant's next milestone (the job outcome first), as the weekly process would."""
+    _pay_milestones(model, week, ids, model.claimants.milestones_paid[ids].astype(np.int64))
 
 
 def flows(model) -> dict[tuple[int, int], float]:
@@ -76,14 +82,14 @@ def flows(model) -> dict[tuple[int, int], float]:
 def test_a_job_outcome_pays_the_holder_its_case_holder_and_only_the_treating_specialist(regime):
     model, holder, case, spec = chain(regime)
     acc, pay = model.accounts, model.payments
-    J, sigma = pay.job_outcome[ESA_NEW], pay.sustainment[ESA_NEW]
+    J, sigma = pay.job_outcome[ESA_NEW], pay.milestone_amount[ESA_NEW, 1]
     beta, share, lag = holder.outcome_pass_through, holder.specialist_outcome_share, 3
     other = next(s for s in model.specialists if s is not spec)
     give(model, 0, holder, case, treated_by=spec)  # a job outcome, after an episode
     give(model, 1, holder, case, treated_by=None)  # a job outcome, no episode
     give(model, 2, holder, case, treated_by=other, milestones=1)  # a sustainment payment
-    _pay_milestones(model, 10, np.array([0, 1, 2]))
-    assert model.claimants.job_outcome_week[:3].tolist() == [10, 10, -1]
+    pay_milestones(model, 10, np.array([0, 1, 2]))
+    assert model.claimants.job_outcome_week[:3].tolist() == [10, 10, 0]  # 2: paid before
 
     model._settle(10 + lag - 1)
     assert flows(model) == {}  # nothing before the claim lag
@@ -104,14 +110,32 @@ def test_a_job_outcome_pays_the_holder_its_case_holder_and_only_the_treating_spe
     acc.check()
 
 
+def test_outcomes_priced_by_need_group_pay_every_party_the_claimants_price():
+    """FSS-style prices: a claimant with 2 barriers (Advanced) earns 1.5 times the group's
+    price, with 3+ (Intense) twice; the case holder's and the specialist's shares follow."""
+    need = [1.0, 1.5, 2.0]
+    model, holder, case, spec = chain("locality", need_price_multiplier=need)
+    c, pay = model.claimants, model.payments
+    give(model, [0, 1, 2], holder, case, treated_by=spec)
+    c.n_barriers[:3] = [0, 2, 4]
+    c.barrier_class[:3] = [0, 1, 2]
+    pay_milestones(model, 10, np.array([0, 1, 2]))
+    model._settle(10 + 3 + holder.payment_lag)
+    J = pay.milestone_amount[ESA_NEW, 0]
+    total = J * sum(need)
+    assert flows(model) == {(COMMISSIONER, holder.index): total,
+                            (holder.index, case.index): holder.outcome_pass_through * total,
+                            (holder.index, spec.index): holder.specialist_outcome_share * total}
+
+
 @pytest.mark.parametrize("regime", REGIMES)
 def test_a_claimant_held_in_house_passes_nothing_on(regime):
     model, holder, _, spec = chain(regime)
     give(model, [0, 1], holder, holder, treated_by=spec, milestones=0)
     give(model, 1, holder, holder, treated_by=spec, milestones=3)
-    _pay_milestones(model, 5, np.array([0, 1]))
+    pay_milestones(model, 5, np.array([0, 1]))
     model._settle(50)
-    J, sigma = model.payments.job_outcome[ESA_NEW], model.payments.sustainment[ESA_NEW]
+    J, sigma = model.payments.job_outcome[ESA_NEW], model.payments.milestone_amount[ESA_NEW, 1]
     share = holder.specialist_outcome_share
     assert flows(model) == {(COMMISSIONER, holder.index): J + sigma,
                             (holder.index, spec.index): share * J}
@@ -174,9 +198,9 @@ def test_an_episode_is_paid_for_by_its_payer_to_its_specialist_when_it_starts(re
 def test_an_exited_providers_revenue_stops_and_what_it_was_owed_is_cancelled(regime):
     model, holder, case, spec = chain(regime)
     acc, pay = model.accounts, model.payments
-    J, sigma = pay.job_outcome[ESA_NEW], pay.sustainment[ESA_NEW]
+    J, sigma = pay.job_outcome[ESA_NEW], pay.milestone_amount[ESA_NEW, 1]
     give(model, 0, holder, case, treated_by=spec)
-    _pay_milestones(model, 10, np.array([0]))
+    pay_milestones(model, 10, np.array([0]))
     owed_case, owed_spec = holder.outcome_pass_through * J, holder.specialist_outcome_share * J
     insolvency.exit_provider(model, case, 11)
     insolvency.exit_provider(model, spec, 11)
@@ -186,7 +210,7 @@ def test_an_exited_providers_revenue_stops_and_what_it_was_owed_is_cancelled(reg
     assert flows(model) == {(COMMISSIONER, holder.index): J}  # the holder keeps the rest
     # Later payments for the claimant go to the contract holder, who now holds the case.
     assert model.claimants.case_holder[0] == holder.index
-    _pay_milestones(model, 14, np.array([0]))
+    pay_milestones(model, 14, np.array([0]))
     model._settle(80)
     assert flows(model) == {(COMMISSIONER, holder.index): J + sigma}
     assert acc.cancelled == pytest.approx(owed_case + owed_spec)
@@ -200,7 +224,7 @@ def test_payments_to_and_from_an_exited_contract_holder_are_cancelled():
     model, holder, case, _ = chain("two_tier")
     J = model.payments.job_outcome[ESA_NEW]
     give(model, 0, holder, case)
-    _pay_milestones(model, 10, np.array([0]))
+    pay_milestones(model, 10, np.array([0]))
     insolvency.exit_provider(model, holder, 11)
     model._settle(40)
     assert flows(model) == {}

@@ -38,7 +38,9 @@ NO_JOB_LOSS = {"job_loss_hazard_early": 0.0, "job_loss_hazard_late": 0.0}
 #: Nobody exits or withdraws, so nothing is cancelled and no claimant changes hands.
 NO_EXITS = {"overdraft_weeks": math.inf, "subcontractor_loss_tolerance": 10.0,
             "third_sector_loss_tolerance": 10.0}
-EVERY_GROUP = {"referral_share": {g: 1 / len(PAYMENT_GROUPS) for g in PAYMENT_GROUPS}}
+#: Every payment group alike, the ESA groups too (whatever the scenario's dated ESA share).
+EVERY_GROUP = {"referral_share": {g: 1 / len(PAYMENT_GROUPS) for g in PAYMENT_GROUPS},
+               "esa_share_path": [["2000-01", 3 / len(PAYMENT_GROUPS)]]}
 
 
 def per_group(values: dict) -> np.ndarray:
@@ -111,7 +113,7 @@ def test_blending_keeps_the_contracts_expected_value(fee_share):
         ODD_GROUP_TERMS["sustainment_fee"]) * count)
 
     def expected_payment(pay, year: int) -> np.ndarray:
-        results = pay.job_outcome + 0.6 * pay.sustainment * count
+        results = pay.job_outcome + 0.6 * pay.milestone_amount[:, 1] * count
         return pay.attachment(year) + 10 * pay.service_fee(year) + 0.3 * results  # 40 wk / 4
 
     for year in (1, 2, 4):
@@ -155,6 +157,30 @@ class Schedule:
         np.add.at(self.money, (due[ok], payer[ok], payee[ok]), amount[ok])
 
 
+def milestone_terms(p: dict, budget_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Weeks from the job start to each outcome payment, and its amount at the group's
+    list price (need group apart), as [group, milestone] (amount NaN: no such milestone).
+
+    Work Programme: the job outcome after the group's threshold, then one sustainment
+    payment per period, `sustainment_count` of them (no job loss: no break restarts the
+    count). Staged: each stage's share of the job outcome fee at its weeks in work. A
+    budget scales every price (the scale itself is tested in test_programmes.py).
+    """
+    price = (1 - p["bid_discount"]) * (1 - p["service_fee_share"]) * budget_scale
+    fee = per_group(p["job_outcome_fee"]) * price
+    if p["outcome_schedule"] == "staged":
+        weeks = np.array(p["staged_outcome_weeks"])
+        shares = np.array(p["staged_outcome_shares"], float)
+        return (np.tile(weeks, (len(PAYMENT_GROUPS), 1)), fee[:, None] * shares[None, :])
+    count = per_group(p["sustainment_count"]).astype(np.int64)
+    m = np.arange(int(count.max()) + 1)
+    offsets = per_group(p["job_outcome_weeks"]).astype(np.int64)[:, None] \
+        + p["sustainment_period_weeks"] * m[None, :]
+    amounts = np.where(m[None, :] == 0, fee[:, None],
+                       per_group(p["sustainment_fee"])[:, None] * price)
+    return offsets, np.where(m[None, :] <= count[:, None], amounts, np.nan)
+
+
 def expected_schedule(model, start_week, treated_at, admissions) -> tuple[Schedule, dict]:
     """Every payment the contract says the run owes, from the claimant arrays alone.
 
@@ -175,6 +201,7 @@ def expected_schedule(model, start_week, treated_at, admissions) -> tuple[Schedu
         owed.owe(week[passed] + lag + terms.lag[hp], hp, ch[passed],
                  amount[passed] * share[hp], PASS_THROUGH)
 
+    programme = p["programme_weeks"]
     attached = np.flatnonzero(c.attach_week >= 0)
     a, g = c.attach_week[attached].astype(np.int64), c.group[attached]
     year = a // 52 + 1
@@ -182,30 +209,37 @@ def expected_schedule(model, start_week, treated_at, admissions) -> tuple[Schedu
     down_the_chain(a, attached, fee, ATTACHMENT, terms.attachment_share)
     if p["service_fee_share"] > 0:
         service = np.array([pay.service_fee(int(y))[k] for y, k in zip(year, g, strict=True)])
-        periods = min(p["service_fee_weeks"] // SERVICE_FEE_PERIOD,
-                      PROGRAMME_WEEKS // SERVICE_FEE_PERIOD)
+        periods = min(max(p["service_fee_weeks"] // SERVICE_FEE_PERIOD, 1),
+                      programme // SERVICE_FEE_PERIOD)
         for k in range(1, periods + 1):  # billed in the 4th, 8th, ... week on programme
             down_the_chain(a + SERVICE_FEE_PERIOD * k - 1, attached, service, SERVICE_FEE,
                            terms.attachment_share)
 
-    threshold = per_group(p["job_outcome_weeks"]).astype(np.int64)[c.group]
-    count = per_group(p["sustainment_count"]).astype(np.int64)[c.group]
-    period = p["sustainment_period_weeks"]
-    outcome_week = np.where(start_week >= 0, start_week + threshold, -1)
-    on_programme = outcome_week <= c.attach_week + PROGRAMME_WEEKS - 1  # its 104th week
-    outcome_week = np.where((start_week >= 0) & (c.attach_week >= 0) & on_programme,
-                            outcome_week, -1)
+    # Outcome payments: when each milestone falls due after the job start, by group.
+    offsets, amounts = milestone_terms(p, pay.budget_scale)
+    need = np.array(p["need_price_multiplier"], float)[c.barrier_class]
+    first_week = np.where(start_week >= 0, start_week + offsets[c.group, 0], -1)
+    outcome_week = np.where((start_week >= 0) & (c.attach_week >= 0), first_week, -1)
+    if p["outcome_within_programme"]:  # the job outcome comes in a week on programme
+        outcome_week = np.where(outcome_week <= c.attach_week + programme - 1, outcome_week,
+                                -1)
+    else:  # any job started on programme counts, whenever its outcome comes
+        outcome_week = np.where(start_week <= c.attach_week + programme - 1, outcome_week, -1)
     earned = np.flatnonzero(outcome_week >= 0)
+    g = c.group[earned]
+    for m in range(offsets.shape[1]):
+        has = np.isfinite(amounts[g, m])
+        ids = earned[has]
+        week = start_week[ids] + offsets[c.group[ids], m]
+        down_the_chain(week, ids, amounts[c.group[ids], m] * need[ids], OUTCOME,
+                       terms.outcome_share)
+    # The specialist who treated a claimant gets its share of the job outcome payment.
     o = outcome_week[earned]
-    for m in range(int(count.max()) + 1):
-        ids, week = earned[m <= count[earned]], o[m <= count[earned]] + m * period
-        amount = (pay.job_outcome if m == 0 else pay.sustainment)[c.group[ids]]
-        down_the_chain(week, ids, amount, OUTCOME, terms.outcome_share)
-    # The specialist who treated a claimant gets its share of the job outcome fee.
     spec = treated_at[earned]
     ids, h, s = earned[spec >= 0], holder[earned][spec >= 0], spec[spec >= 0]
     owed.owe(o[spec >= 0] + lag + terms.lag[h], h, s,
-             pay.job_outcome[c.group[ids]] * terms.specialist_share[h], SPECIALIST_OUTCOME)
+             amounts[c.group[ids], 0] * need[ids] * terms.specialist_share[h],
+             SPECIALIST_OUTCOME)
     # Episode fees: the payer pays the contract holder's fee when an episode starts.
     if admissions:
         week, ids, payer, provider = (np.array(x, np.int64) for x in zip(*admissions,
@@ -213,9 +247,9 @@ def expected_schedule(model, start_week, treated_at, admissions) -> tuple[Schedu
         h = holder[ids]
         owed.owe(week + terms.lag[h], payer, provider, terms.specialist_fee[h], SPECIALIST_FEE)
     last = model.p["weeks"] - 1
-    due = np.where(outcome_week >= 0, np.minimum(
-        (last - outcome_week) // period + 1, count + 1), 0)
-    due = np.where((outcome_week >= 0) & (outcome_week <= last), due, 0)
+    milestone_weeks = start_week[:, None] + offsets[c.group]  # [claimant, milestone]
+    due = ((milestone_weeks <= last) & np.isfinite(amounts[c.group])).sum(axis=1)
+    due = np.where(outcome_week >= 0, due, 0)
     return owed, {"outcome_week": outcome_week, "milestones": due}
 
 
@@ -244,14 +278,21 @@ SCHEDULES = {
     "locality, blended, specialists share outcomes": dict(
         scenario="locality", service_fee_share=0.3, specialist_outcome_share=0.2,
         claim_lag_weeks=5, holder_payment_lag_weeks=0),
+    "two-tier, outcome prices by need group": dict(
+        scenario="two_tier", need_price_multiplier=[1.0, 1.5, 2.0], specialist_outcome_share=0.2),
+    "Fair Start Scotland: staged within windows, need-group prices, a budget": dict(
+        scenario="fair_start_scotland"),
+    "Work and Health Programme: one stage, no window, a budget": dict(
+        scenario="work_and_health_programme", specialist_outcome_share=0.2),
 }
 
 
 @pytest.mark.parametrize("terms", SCHEDULES.values(), ids=SCHEDULES.keys())
 def test_every_payment_falls_due_in_its_week_to_its_organisation(terms):
     """No job loss: each job outcome on its threshold week, then every sustainment payment,
-    each one period later; attachment, service and episode fees; each passed on by its
-    contract holder's terms after its lag. Referrals run into contract year 2."""
+    each one period later (or, staged, each stage at its weeks in work); attachment,
+    service and episode fees; each passed on by its contract holder's terms after its lag.
+    Referrals run into contract year 2."""
     longest = 60 + PROGRAMME_WEEKS + 26 * 4 + 12
     model = CommissioningModel(claimants=900, referral_weeks=60, weeks=longest, seed=21,
                                **NO_JOB_LOSS, **NO_EXITS, **EVERY_GROUP, **terms)
@@ -259,8 +300,9 @@ def test_every_payment_falls_due_in_its_week_to_its_organisation(terms):
     settled = run_and_watch(model, each_week)
     c = model.claimants
     start = settled.start_week
-    last_outcome = np.where(start >= 0, start + per_group(model.p["job_outcome_weeks"])
-                            .astype(np.int64)[c.group], 0).clip(0, model.p["weeks"] - 1)
+    offsets, amounts = milestone_terms(model.p, model.payments.budget_scale)
+    last_outcome = np.where(start >= 0, start + offsets[c.group, 0], 0).clip(
+        0, model.p["weeks"] - 1)
     treated_at = treated[last_outcome, np.arange(c.n)]
     owed, per_claimant = expected_schedule(model, start, treated_at, admissions)
 
@@ -272,9 +314,9 @@ def test_every_payment_falls_due_in_its_week_to_its_organisation(terms):
         c.milestones_paid, per_claimant["milestones"], ("claimant",))
     groups = set(c.group[outcome_week >= 0].tolist())
     assert groups == set(range(len(PAYMENT_GROUPS)))  # every group earned outcomes
-    count = per_group(model.p["sustainment_count"]).astype(np.int64)[c.group]
-    complete = (outcome_week >= 0) & (per_claimant["milestones"] == count + 1)
-    assert complete.sum() > 100  # many claimants were paid every sustainment payment ...
+    milestones = np.isfinite(amounts).sum(axis=1)[c.group]
+    complete = (outcome_week >= 0) & (per_claimant["milestones"] == milestones)
+    assert complete.sum() > 100  # many claimants were paid every outcome payment ...
     assert (c.status[complete] == LEFT).all()  # ... and then had nothing more to earn
 
     # The money: week by week, organisation by organisation, kind by kind.
@@ -282,10 +324,13 @@ def test_every_payment_falls_due_in_its_week_to_its_organisation(terms):
         settled.received, owed.received, ("week", "organisation", "kind"))
     assert np.allclose(settled.money, owed.money, atol=1e-6), first_difference(
         settled.money, owed.money, ("week", "payer", "payee"))
-    for kind in (ATTACHMENT, OUTCOME, PASS_THROUGH):
+    for kind in (OUTCOME, PASS_THROUGH):
         assert owed.received[:, :, kind].sum() > 0, PAYMENT_KINDS[kind]
-    if terms["service_fee_share"] > 0:
+    assert (owed.received[:, :, ATTACHMENT].sum() > 0) == (
+        per_group(model.p["attachment_fee"]).sum() > 0)
+    if model.p["service_fee_share"] > 0:
         assert owed.received[:, :, SERVICE_FEE].sum() > 0
         assert owed.received[:, :, SPECIALIST_FEE].sum() > 0
+    if owed.received[:, :, SPECIALIST_FEE].sum() > 0 and model.p["specialist_outcome_share"]:
         assert owed.received[:, :, SPECIALIST_OUTCOME].sum() > 0
     assert model.accounts.cancelled == 0

@@ -54,13 +54,17 @@ def test_conservation_and_ranges_hold_for_any_scenario(p):
     assert -1.0 <= m["additional_job_outcome_rate"] <= 1.0
     acc, c, pay = model.accounts, model.claimants, model.payments
     # The commissioner paid what providers received from it, and never more than the
-    # contract's most per participant (year-1 attachment fee, every service fee, the job
-    # outcome and every sustainment payment) for those attached.
+    # contract's most per participant (the largest year's attachment fee and service fees,
+    # every outcome payment at the claimant's need-group price) for those attached.
     assert m["total_spend"] == pytest.approx(acc.money[0].sum(), abs=1e-6)
-    most = (pay.attachment(1) + pay.service_fee(1) * pay.service_periods + pay.job_outcome
-            + pay.sustainment * pay.sustainment_count)
-    attached = c.attach_week >= 0
-    assert m["total_spend"] <= most[c.group[attached]].sum() + 1e-6
+    years = range(1, len(pay.taper) + 1)
+    up_front = np.max([pay.attachment(y) + pay.service_fee(y) * pay.service_periods
+                       for y in years], axis=0)
+    attached = np.flatnonzero(c.attach_week >= 0)
+    g = c.group[attached]
+    most = up_front[g] + pay.milestone_amount.sum(axis=1)[g] * pay.need_multiplier[
+        c.barrier_class[attached]]
+    assert m["total_spend"] <= most.sum() + 1e-6
     # Exits: every provider past its limit has gone, and only those.
     gone = [o for o in model.providers if o.insolvent_week is not None]
     assert m["providers_insolvent"] == len(gone) == len(model.exits)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from commissioning.experiments.plausibility import PROGRAMMES
 from commissioning.model.parameters import (
     BY_NAME,
     PARAMETERS,
@@ -61,8 +62,25 @@ BAD_FILES = [
                  "between 0 and 1", id="above-range"),
     pytest.param(b"[area]\nclaimants = 0\n", "area.claimants", "between 1 and",
                  id="below-range"),
-    pytest.param(b"[area]\nreferral_decline = nan\n", "area.referral_decline",
-                 "between 0.01 and 10", id="nan"),
+    pytest.param(b"[labour_market]\nvacancy_ratio_level = nan\n",
+                 "labour_market.vacancy_ratio_level", "between 0 and 10", id="nan"),
+    pytest.param(b"[area]\nreferral_path = 5\n", "area.referral_path", "YYYY-MM",
+                 id="path-not-a-list"),
+    pytest.param(b"[area]\nreferral_path = [[\"2012\", 1.0]]\n", "area.referral_path[0]",
+                 "YYYY-MM", id="path-bad-month"),
+    pytest.param(b"[area]\nreferral_path = [[\"2012-13\", 1.0]]\n", "area.referral_path[0]",
+                 "YYYY-MM", id="path-month-13"),
+    pytest.param(b"[area]\nreferral_path = [[\"2012-05\", 1.0], [\"2012-05\", 2.0]]\n",
+                 "area.referral_path[1]", "increasing order", id="path-months-out-of-order"),
+    pytest.param(b"[labour_market]\nvacancy_ratio_path = [[\"2012-05\", -1.0]]\n",
+                 "labour_market.vacancy_ratio_path[0]", "between 0 and 5",
+                 id="path-value-out-of-range"),
+    pytest.param(b"[payments]\nstaged_outcome_windows = [16, 30]\n",
+                 "payments.staged_outcome_windows", "3 entries", id="stages-mismatched"),
+    pytest.param(b"[payments]\nstaged_outcome_weeks = [26, 13, 52]\n",
+                 "payments.staged_outcome_weeks", "increasing order", id="stages-out-of-order"),
+    pytest.param(b"[payments]\nneed_price_multiplier = [1.0, 2.0]\n",
+                 "payments.need_price_multiplier", "3 multipliers", id="need-groups-missing"),
     pytest.param(b"[payments.job_outcome_fee]\nesa_ex_ib = -5\n",
                  "payments.job_outcome_fee.esa_ex_ib", "between 0 and", id="group-out-of-range"),
     pytest.param(b"[payments.job_outcome_fee]\njsa_99 = 5\n", "payments.job_outcome_fee.jsa_99",
@@ -186,6 +204,44 @@ def test_locality_scenarios_share_the_world_with_their_two_tier_counterpart(path
               if p.section in SHARED_SECTIONS and mine[p.name] != other[p.name]]
     assert differ == [], f"{path.name} vs {_counterpart(path).name}"
     assert mine["regime"] == "locality" and other["regime"] == "two_tier"
+
+
+#: What a real-programme scenario may change besides commissioning, contract terms and
+#: payment (FREE_SECTIONS): who is eligible and how they take it up, and the period's
+#: labour market (its path and level, not its effect on job finding). Claimants'
+#: behaviour, the labour market's effect on job finding, providers and unit costs stay
+#: the fitted baseline's.
+ELIGIBILITY = {"claimants", "referral_weeks", "referral_path", "referral_share",
+               "esa_share_path", "attachment_rate", "take_up_barrier_gradient",
+               "prior_search_weeks"}
+PERIOD_LABOUR_MARKET = {"vacancy_ratio_path", "vacancy_ratio_level", "recession_depth",
+                        "recession_start_week", "recession_weeks"}
+#: How many contract holders the commissioner buys (one prime per area for the WHP).
+CONTRACT_STRUCTURE = {"primes"}
+PROGRAMME_FILES = [SHIPPED / f"{name}.toml" for name in PROGRAMMES]
+
+
+@pytest.mark.parametrize("path", PROGRAMME_FILES, ids=lambda p: p.stem)
+def test_programme_scenarios_change_only_commissioning_payment_eligibility_and_period(path):
+    """A real programme differs from the fitted baseline only where the programme did."""
+    mine = load_scenario(path).params
+    base = load_scenario(TWO_TIER).params
+    changed = {p.name for p in PARAMETERS if mine[p.name] != base[p.name]}
+    allowed = ({p.name for p in PARAMETERS if p.section in FREE_SECTIONS} | ELIGIBILITY
+               | PERIOD_LABOUR_MARKET | CONTRACT_STRUCTURE)
+    assert changed - allowed == set(), path.name
+    assert changed & (ELIGIBILITY | PERIOD_LABOUR_MARKET), "a programme of its own period"
+    assert {"start_year", "service_fee_share"} <= changed
+
+
+def test_the_programme_sharing_rule_catches_a_tuned_behaviour(tmp_path):
+    tuned = write(tmp_path / "tuned.toml", f"[scenario]\ninherits = '{PROGRAMME_FILES[0]}'\n"
+                  "[labour_market]\nhazard_elasticity = 0.9\n")
+    mine, base = load_scenario(tuned).params, load_scenario(TWO_TIER).params
+    changed = {p.name for p in PARAMETERS if mine[p.name] != base[p.name]}
+    allowed = ({p.name for p in PARAMETERS if p.section in FREE_SECTIONS} | ELIGIBILITY
+               | PERIOD_LABOUR_MARKET | CONTRACT_STRUCTURE)
+    assert changed - allowed == {"hazard_elasticity"}
 
 
 @pytest.mark.parametrize("name", ["locality", "locality_outcomes_only"])
@@ -354,7 +410,8 @@ def test_whole_floats_become_integers_and_integers_floats(tmp_path):
                  "[payments.sustainment_count]\nesa_new = 7.0\n")
     p = load_scenario(path).params
     assert p["claimants"] == 800 and type(p["claimants"]) is int
-    assert p["attachment_rate"] == 1.0 and type(p["attachment_rate"]) is float
+    assert p["attachment_rate"] == dict.fromkeys(PAYMENT_GROUPS, 1.0)
+    assert all(type(v) is float for v in p["attachment_rate"].values())
     assert p["sustainment_count"]["esa_new"] == 7
     assert type(p["sustainment_count"]["esa_new"]) is int
 
@@ -404,8 +461,14 @@ def _other_value(p: Param) -> tuple[str, object]:
     if p.kind == "choice":
         other = next(c for c in p.choices if c != p.default)
         return other, other
-    if p.kind == "list":
-        return "[0.5, 0.25]", [0.5, 0.25]
+    if p.kind == "list":  # as many entries as the default (some lists go together)
+        if p.integer_values:
+            value = [int(v) + 1 for v in p.default]
+        else:
+            value = [0.5] + [0.25] * (len(p.default) - 1)
+        return repr(value), value
+    if p.kind == "path":
+        return '[["2015-01", 0.5]]', [["2015-01", 0.5]]
     value = _other_number(p, p.default)
     return repr(value), value
 

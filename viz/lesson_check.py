@@ -25,6 +25,7 @@ and reword any statement whose claim no longer holds.
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from collections.abc import Callable
@@ -186,7 +187,8 @@ CLAIMS: tuple[tuple[str, Callable[[Measurements], bool]], ...] = (
     ("4: yet the job outcome rate moves by less than a point",
      lambda o: abs(o["e4.rate"] - o["e2.rate"]) < 0.01),
     ("4: charities are the first to go",
-     lambda o: o["e4.first_charity_bust_week"] <= o["e4.first_subcontractor_bust_week"]),
+     lambda o: not math.isnan(o["e4.first_charity_bust_week"])  # a charity goes, and no other
+     and not o["e4.first_subcontractor_bust_week"] < o["e4.first_charity_bust_week"]),  # sooner
     ("4: with 4 weeks of charity reserves the first goes bust sooner, and more charities go",
      lambda o: o["e4r.first_bust_week"] < o["e4.first_bust_week"]
      and o["e4r.charities_bust"] > o["e4.charities_bust"]),

@@ -23,7 +23,7 @@ from commissioning.experiments.comparison import mean_interval
 from commissioning.experiments.executor import open_executor, run_all
 from commissioning.model.parameters import BY_NAME
 
-from .targets import JULY_2012, JUNE_2013, TARGETS, read_targets
+from .targets import DECEMBER_2017, JULY_2012, JUNE_2013, TARGETS, WORK_PROGRAMME, read_targets
 
 TABLE_START = "<!-- fit table: written by `commissioning check-fit` -->"
 TABLE_END = "<!-- end of fit table -->"
@@ -164,7 +164,7 @@ def fit_figure(table: pd.DataFrame, runs: list[dict]) -> Figure:
     weeks = np.arange(cumulative.shape[1])
     ax3.plot(weeks, cumulative.mean(axis=0), color=OKABE_ITO[0], lw=2, label="model")
     points = table[table.id.isin(["C6", "C12"])]
-    at = [JULY_2012, JUNE_2013, weeks[-1]]
+    at = [WORK_PROGRAMME.week_of_month_end(m) for m in (JULY_2012, JUNE_2013, DECEMBER_2017)]
     ax3.errorbar(at, points.figure * 100, yerr=[(points.figure - points.low) * 100,
                                                  (points.high - points.figure) * 100],
                  fmt="o", color=OKABE_ITO[1], label="published (C6, C12)")

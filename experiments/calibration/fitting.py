@@ -95,10 +95,11 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("claimants.base_hazard.esa_new", 0.002, 0.015, log=True,
                   linked=("esa_volunteers", "ib_is_volunteers")),
     FreeParameter("claimants.base_hazard.esa_ex_ib", 0.0005, 0.006, log=True),
-    FreeParameter("claimants.esa_share_trend", 1.0, 16.0, log=True),
     FreeParameter("claimants.stock_readiness", 0.3, 1.0),
-    FreeParameter("claimants.job_loss_hazard_early", 0.010, 0.022),
-    FreeParameter("claimants.job_loss_hazard_late", 0.004, 0.015),
+    # Job loss by tenure: the first week's hazard, the long-run one, and how fast it falls.
+    FreeParameter("claimants.job_loss_hazard_early", 0.010, 0.080),
+    FreeParameter("claimants.job_loss_hazard_late", 0.003, 0.015),
+    FreeParameter("claimants.job_loss_tenure_weeks", 2.0, 52.0, log=True),
     FreeParameter("labour_market.hazard_elasticity", 0.3, 1.0),
     FreeParameter("contract.specialist_list_share", 0.2, 1.0),
     FreeParameter("support.specialist_barrier_reduction", 0.2, 1.0),
@@ -208,7 +209,9 @@ class Evaluator:
         losses = []
         for i, u in enumerate(units):
             rows = outputs[i * len(self.seeds):(i + 1) * len(self.seeds)]
-            mean = np.nanmean(np.array(rows, float), axis=0)
+            values = np.array(rows, float)
+            seen = (~np.isnan(values)).sum(axis=0)  # a target a short run cannot read is NaN
+            mean = np.where(seen > 0, np.nansum(values, axis=0) / np.maximum(seen, 1), np.nan)
             value = float(np.mean([loss(r, self.targets) for r in rows]))
             losses.append(value)
             self.records.append({

@@ -3,9 +3,12 @@
 Each target has the ID it has in DOMAIN.md (C1, C2, ...; a target with
 several figures has several lines with the same ID), the published figure and
 range, its source, and a function that reads the same quantity from a finished
-two-tier run. Calendar dates map to model weeks from June 2011 (week 0);
-`referral_weeks` compresses the Work Programme's 70 months of referrals, so
-dated targets are read at the model week of that date.
+two-tier run. The run covers the Work Programme's whole life on a calendar
+(week 0 = June 2011, referrals to March 2017, the last payments to June 2020),
+so a dated figure is read in the last week of its month on the run's own
+calendar, and a cohort figure from the claimants referred in its months. Counts of job
+outcomes to a date (C6, C9, C12) are of outcome payments made by then, as DWP's
+statistics count them: an outcome is paid `claim_lag_weeks` after it is earned.
 
 `primary` marks C1-C5, the targets the fit must reach; the others test early
 dynamics, the money flow and the supply chain (DOMAIN's notes to section 6).
@@ -20,19 +23,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from commissioning.model.calendar import Calendar
 from commissioning.model.parameters import PAYMENT_GROUPS
 
 if TYPE_CHECKING:
     from commissioning.model.model import CommissioningModel
 
-# Model weeks of the dates the targets refer to (June 2011 = week 0).
-MARCH_2012 = 40
-JANUARY_2012 = 30
-JULY_2012 = 58
-AUTUMN_2012 = 65  # NCVO survey, ~15 months in
-JUNE_2013 = 104
-MARCH_2014 = 143
-DECEMBER_2015 = 235
+# The months the dated targets refer to.
+JANUARY_2012, JULY_2012, AUTUMN_2012 = "2012-01", "2012-07", "2012-09"  # NCVO: ~15 months in
+JUNE_2013, MARCH_2014 = "2013-06", "2014-03"
+DECEMBER_2014, DECEMBER_2015, DECEMBER_2017 = "2014-12", "2015-12", "2017-12"
+#: The Work Programme's calendar (for figures drawn against it).
+WORK_PROGRAMME = Calendar(2011, 6)
+
+
+def week_of(m: CommissioningModel, month: str) -> int:
+    """The last week of `month` on the run's calendar."""
+    return m.calendar.week_of_month_end(month)
 
 ESA_GROUPS = ("esa_volunteers", "esa_new", "esa_ex_ib")
 
@@ -66,38 +73,53 @@ def _at(weekly: pd.DataFrame, week: int, column: str) -> float:
     return float(weekly[column].iloc[min(week + 1, len(weekly) - 1)])  # row 0 is the start
 
 
-def _rate(weekly: pd.DataFrame, week: int) -> float:
-    refs = _at(weekly, week, "referrals")
-    return _at(weekly, week, "job_outcomes") / refs if refs else float("nan")
+def _paid_rate(month: str, group: str | None = None) -> Callable:
+    """Job outcomes paid by the end of `month` per referral by then (of one payment group or
+    all). DWP's statistics count job outcome payments, claimed and validated after the
+    outcome (`claim_lag_weeks`), so an outcome earned in the last weeks is not yet in them."""
+    def read(m: CommissioningModel, w: pd.DataFrame) -> float:
+        c = m.claimants
+        week = week_of(m, month)
+        mine = c.referral_week <= week
+        if group is not None:
+            mine &= c.group == PAYMENT_GROUPS.index(group)
+        jo = c.job_outcome_week[mine]
+        paid = (jo >= 0) & (jo + m.p["claim_lag_weeks"] <= week)
+        return float(paid.mean()) if mine.any() else float("nan")
+    return read
 
 
-def _group_rate(group: str) -> Callable:
-    return lambda m, w: float(w[f"job_outcome_rate_{group}"].iloc[-1])
+def _two_year_rate(group: str | None) -> Callable:
+    """Two-year job outcome rate of the referrals June 2011-December 2015 (C1-C5's cohort),
+    of one payment group or of all."""
+    def read(m: CommissioningModel, w: pd.DataFrame) -> float:
+        c = m.claimants
+        referred = (c.status != 0) & (c.referral_week <= week_of(m, DECEMBER_2015))
+        if group is not None:
+            referred &= c.group == PAYMENT_GROUPS.index(group)
+        return float(c.employment_outcome[referred].mean()) if referred.any() else float(
+            "nan")
+    return read
 
 
-def _cohort_rate(start: int, weeks: int = 4) -> Callable:
+def _cohort_rate(month: str) -> Callable:
     """Share of a month's referrals with a job outcome within 52 weeks of referral."""
     def read(m: CommissioningModel, w: pd.DataFrame) -> float:
         c = m.claimants
-        cohort = (c.referral_week >= start) & (c.referral_week < start + weeks)
+        lo, hi = m.calendar.weeks_of_month(month)
+        cohort = (c.referral_week >= lo) & (c.referral_week < hi)
+        if not cohort.any():
+            return float("nan")
         jo = c.job_outcome_week[cohort]
         return float(((jo >= 0) & (jo - c.referral_week[cohort] < 52)).mean())
     return read
 
 
-def _early_outcomes(group: str, week: int) -> Callable:
+def _outcome_payment_share(group: str, month: str = MARCH_2014) -> Callable:
+    """Share of job outcome fees (not sustainment) earned by a group to `month`."""
     def read(m: CommissioningModel, w: pd.DataFrame) -> float:
         c = m.claimants
-        mine = (c.group == PAYMENT_GROUPS.index(group)) & (c.referral_week <= week)
-        jo = c.job_outcome_week[mine]
-        return float(((jo >= 0) & (jo <= week)).mean()) if mine.any() else float("nan")
-    return read
-
-
-def _outcome_payment_share(group: str, week: int = MARCH_2014) -> Callable:
-    """Share of job outcome fees (not sustainment) earned by a group to `week`."""
-    def read(m: CommissioningModel, w: pd.DataFrame) -> float:
-        c = m.claimants
+        week = week_of(m, month)
         done = (c.job_outcome_week >= 0) & (c.job_outcome_week <= week)
         fees = np.bincount(c.group[done], minlength=len(PAYMENT_GROUPS)) * \
             m.payments.job_outcome_list
@@ -113,18 +135,31 @@ def _best_prime_year_one(group: str) -> Callable:
     return read
 
 
-def _esa_share_of_referrals(m: CommissioningModel, w: pd.DataFrame) -> float:
-    c = m.claimants
-    first_year = c.referral_week < 52
-    esa = np.isin(c.group, [PAYMENT_GROUPS.index(g) for g in ESA_GROUPS])
-    return float(esa[first_year].mean())
+def _esa_share_to(month: str) -> Callable:
+    """ESA groups' share of the referrals to the end of `month`."""
+    def read(m: CommissioningModel, w: pd.DataFrame) -> float:
+        c = m.claimants
+        mine = c.referral_week <= week_of(m, month)
+        esa = np.isin(c.group, [PAYMENT_GROUPS.index(g) for g in ESA_GROUPS])
+        return float(esa[mine].mean()) if mine.any() else float("nan")
+    return read
+
+
+def _esa_share_in(year: int) -> Callable:
+    """ESA groups' share of the referrals in a calendar year."""
+    def read(m: CommissioningModel, w: pd.DataFrame) -> float:
+        c = m.claimants
+        mine = m.calendar.years(c.referral_week) == year
+        esa = np.isin(c.group, [PAYMENT_GROUPS.index(g) for g in ESA_GROUPS])
+        return float(esa[mine].mean()) if mine.any() else float("nan")
+    return read
 
 
 def _esa_funding_per_participant(m: CommissioningModel, w: pd.DataFrame) -> float:
-    """Payments earned within two years of referral, per ESA referral."""
+    """Payments earned within two years of referral, per ESA referral to 2014."""
     c = m.claimants
     esa = np.isin(c.group, [PAYMENT_GROUPS.index(g) for g in ESA_GROUPS]) & (
-        c.status != 0)
+        c.status != 0) & (c.referral_week <= week_of(m, DECEMBER_2014))
     return float(c.earned_two_years[esa].mean()) if esa.any() else float("nan")
 
 
@@ -145,38 +180,46 @@ def _subcontractor_churn(m: CommissioningModel, w: pd.DataFrame) -> float:
         return min(weeks) if weeks else None
 
     subs = [o for o in m.providers if isinstance(o, Subcontractor)]
-    alive_then = [o for o in subs if left(o) is None or left(o) > JANUARY_2012]
-    gone = [o for o in alive_then if left(o) is not None and left(o) <= JULY_2012]
+    january, july = week_of(m, JANUARY_2012), week_of(m, JULY_2012)
+    alive_then = [o for o in subs if left(o) is None or left(o) > january]
+    gone = [o for o in alive_then if left(o) is not None and left(o) <= july]
     return len(gone) / len(alive_then) if alive_then else float("nan")
 
 
-def _weekly(column: str, week: int | None = None) -> Callable:
-    if week is None:
+def _weekly(column: str, month: str | None = None) -> Callable:
+    if month is None:
         return lambda m, w: float(w[column].iloc[-1])
-    return lambda m, w: _at(w, week, column)
+    return lambda m, w: _at(w, week_of(m, month), column)
+
+
+def _spend_ratio(top: str, bottom: str, month: str) -> Callable:
+    def read(m: CommissioningModel, w: pd.DataFrame) -> float:
+        week = week_of(m, month)
+        return _at(w, week, top) / max(_at(w, week, bottom), 1)
+    return read
 
 
 TARGETS: tuple[Target, ...] = (
     Target("C1", "2-yr job outcome rate, JSA 18-24", 0.364, 0.33, 0.38, "share",
-           "L&W 2018 [S11]", _group_rate("jsa_18_24"), True),
+           "L&W 2018 [S11]", _two_year_rate("jsa_18_24"), True),
     Target("C2", "2-yr job outcome rate, JSA 25+", 0.317, 0.27, 0.34, "share",
-           "[S11]; NAO 2014 [S5]; PAC 2014 [S6]", _group_rate("jsa_25_plus"), True),
+           "[S11]; NAO 2014 [S5]; PAC 2014 [S6]", _two_year_rate("jsa_25_plus"), True),
     Target("C3", "2-yr job outcome rate, new ESA", 0.151, 0.11, 0.151, "share",
-           "[S11]; PAC 2014 [S6]", _group_rate("esa_new"), True),
+           "[S11]; PAC 2014 [S6]", _two_year_rate("esa_new"), True),
     Target("C4", "2-yr job outcome rate, ESA ex-IB", 0.054, 0.047, 0.054, "share",
-           "[S11]", _group_rate("esa_ex_ib"), True),
+           "[S11]", _two_year_rate("esa_ex_ib"), True),
     Target("C5", "2-yr job outcome rate, whole programme", 0.278, 0.253, 0.278, "share",
-           "[S11]", _weekly("job_outcome_rate"), True),
+           "[S11]", _two_year_rate(None), True),
     Target("C6", "job outcomes per referral by July 2012", 0.036, 0.035, 0.036, "share",
-           "NAO Dec 2012 [S2]; PAC 2013 [S4]", lambda m, w: _rate(w, JULY_2012)),
+           "NAO Dec 2012 [S2]; PAC 2013 [S4]", _paid_rate(JULY_2012)),
     Target("C7", "best prime, JSA 18-24, year 1 (MPL 5.5%: none met it)", 0.022, 0.0, 0.055,
            "share", "Commons Library [S9]; NAO [S2]", _best_prime_year_one("jsa_18_24")),
-    Target("C8", "12-month job outcome rate, first monthly cohort", 0.085, 0.075, 0.095,
-           "share", "Commons Library 2013 [S9]", _cohort_rate(0)),
-    Target("C8", "12-month job outcome rate, cohort a year later", 0.13, 0.12, 0.14,
-           "share", "Commons Library 2013 [S9]", _cohort_rate(52)),
+    Target("C8", "12-month job outcome rate, June 2011 cohort", 0.085, 0.075, 0.095,
+           "share", "Commons Library 2013 [S9]", _cohort_rate("2011-06")),
+    Target("C8", "12-month job outcome rate, June 2012 cohort", 0.13, 0.12, 0.14,
+           "share", "Commons Library 2013 [S9]", _cohort_rate("2012-06")),
     Target("C9", "ESA ex-IB job outcomes per referral by July 2012", 0.002, 0.001, 0.003,
-           "share", "PAC 2013 [S4]", _early_outcomes("esa_ex_ib", JULY_2012)),
+           "share", "PAC 2013 [S4]", _paid_rate(JULY_2012, "esa_ex_ib")),
     Target("C10", "share of job outcome payments: JSA 25+ (to March 2014)", 0.46, 0.43, 0.49,
            "share", "Hansard WPQ 13 Oct 2014 [S26]", _outcome_payment_share("jsa_25_plus")),
     Target("C10", "share of job outcome payments: JSA 18-24", 0.24, 0.21, 0.27, "share",
@@ -186,20 +229,20 @@ TARGETS: tuple[Target, ...] = (
     Target("C10", "share of job outcome payments: new ESA", 0.036, 0.016, 0.056, "share",
            "[S26]", _outcome_payment_share("esa_new")),
     Target("C11", "job outcomes / job starts", 0.66, 0.60, 0.72, "share",
-           "L&W [S11]; ERSA [S30]", lambda m, w: float(
-               w["job_outcomes"].iloc[-1] / max(w["job_starts"].iloc[-1], 1))),
+           "L&W [S11]; ERSA [S30]", _spend_ratio("job_outcomes", "job_starts", DECEMBER_2015)),
     Target("C12", "job outcomes per referral by June 2013", 0.128, 0.122, 0.135, "share",
-           "Commons Library [S9]", lambda m, w: _rate(w, JUNE_2013)),
-    Target("C12", "job outcomes per referral, end of programme", 0.314, 0.298, 0.330,
-           "share", "[S11]", lambda m, w: _rate(w, len(w) - 2)),
+           "Commons Library [S9]", _paid_rate(JUNE_2013)),
+    Target("C12", "job outcomes per referral by December 2017", 0.314, 0.298, 0.330,
+           "share", "[S11]", _paid_rate(DECEMBER_2017)),
     Target("C13", "cost to the commissioner per job outcome (to March 2014)", 4600, 4000,
-           4800, "£", "[S25]; PAC 2014 [S6]", lambda m, w: _at(w, MARCH_2014, "total_spend")
-           / max(_at(w, MARCH_2014, "job_outcomes"), 1)),
+           4800, "£", "[S25]; PAC 2014 [S6]",
+           _spend_ratio("total_spend", "job_outcomes", MARCH_2014)),
     Target("C14", "attachment fees' share of payments (to March 2014)", 0.392, 0.35, 0.42,
-           "share", "[S25]", lambda m, w: _at(w, MARCH_2014, "paid_attachment")
-           / max(_at(w, MARCH_2014, "total_spend"), 1)),
-    Target("C15", "ESA share of referrals, first year", 0.09, 0.05, 0.12, "share",
-           "[S12]; [S29]", _esa_share_of_referrals),
+           "share", "[S25]", _spend_ratio("paid_attachment", "total_spend", MARCH_2014)),
+    Target("C15", "ESA share of referrals to July 2012", 0.09, 0.05, 0.12, "share",
+           "[S12]", _esa_share_to(JULY_2012)),
+    Target("C15", "ESA share of referrals in 2013 (nearly one in three)", 0.31, 0.27, 0.34,
+           "share", "[S29]", _esa_share_in(2013)),
     Target("C16", "attachment rate", 0.95, 0.94, 0.98, "share", "Inclusion 2012 [S12]",
            lambda m, w: m.tally.attachments / max(m.tally.referrals, 1)),
     Target("C17", "third-sector share of subcontractors", 0.47, 0.45, 0.48, "share",
@@ -217,10 +260,11 @@ TARGETS: tuple[Target, ...] = (
            "NCVO 2012 [S14]", _weekly("third_sector_at_risk", AUTUMN_2012)),
     Target("C23", "net fall in subcontractors, January-July 2012", 0.03, 0.02, 0.05, "share",
            "DWP supply-chain list [S27]", _subcontractor_churn),
-    Target("C24", "subcontractors' income / what priced outcomes would pay", 0.75, 0.70, 0.80,
-           "share", "NAO 2014 via NCVO [S51]", _weekly("subcontractor_income_vs_expected")),
-    Target("C25", "commissioner funding per ESA participant", 690, 550, 700, "£",
-           "Inclusion 2014 [S13]", _esa_funding_per_participant),
+    Target("C24", "subcontractors' income / what priced outcomes would pay", 0.75, 0.70,
+           0.80, "share", "NAO 2014 via NCVO [S51]",
+           _weekly("subcontractor_income_vs_expected")),
+    Target("C25", "commissioner funding per ESA participant (referrals to 2014)", 690, 550,
+           700, "£", "Inclusion 2014 [S13]", _esa_funding_per_participant),
 )
 
 PRIMARY = tuple(t for t in TARGETS if t.primary)

@@ -131,7 +131,7 @@ CLAIMS: tuple[tuple[str, Callable[[Measurements], bool]], ...] = (
      and o["fee.subs_104"] < o["own.subs_104"] and o["fee.subs_26"] >= o["own.subs_26"]),
     ("A case holder that gives everyone with 3+ barriers intensive support parks none of them "
      "while its cash lasts, and ends the contract with much less money.",
-     lambda o: o["support.hard_parked_52"] == 0 < o["own.hard_parked_52"]
+     lambda o: o["support.hard_parked_39"] == 0 < o["own.hard_parked_39"]
      and o["support.charity_260"] < 0.5 * o["own.charity_260"]),
     ("most of those people would have found a lasting job anyway",
      lambda o: all(o[f"{k}.anyway"] > 0.5 * o[f"{k}.job_outcomes"]
@@ -164,10 +164,10 @@ def blocks(o: Measurements) -> dict[str, str]:
                 f"with {w('fee.prime', 260)} ({w('own.prime', 260)}). Money here is cash plus "
                 "what is owed to them, less what they owe."),
         "support": (f"In our run, Prime A's first charity subcontractor giving everyone with 3+ "
-                    f"barriers intensive support parks {o['support.hard_parked_52']:.0f} of them "
-                    f"at week 52 ({o['own.hard_parked_52']:.0f} in the model's own play) but "
-                    f"{o['support.hard_parked_104']:.0f} at week 104, once its cash has run low "
-                    f"({o['own.hard_parked_104']:.0f}); it spends {money(o['support.costs'])} on "
+                    f"barriers intensive support parks {o['support.hard_parked_39']:.0f} of them "
+                    f"at week 39 ({o['own.hard_parked_39']:.0f} in the model's own play) but "
+                    f"{o['support.hard_parked_52']:.0f} at week 52, once its cash has run low "
+                    f"({o['own.hard_parked_52']:.0f}); it spends {money(o['support.costs'])} on "
                     f"support ({money(o['own.support_costs'])}) and ends with "
                     f"{w('support.charity', 260)} ({w('own.charity', 260)})."),
     }

@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 
 LOBBY, PLAYING, ENDING, DEBRIEF = "lobby", "playing", "ending", "debrief"
 TURN_WEEKS = 13
+#: A game plays a three-year referral period and its two years on programme (20 turns),
+#: whatever the scenario's own length (the baseline runs the Work Programme's whole life).
+GAME_WEEKS, GAME_REFERRAL_WEEKS = 260, 156
 MAX_PLAYERS = 40
 NAME_LENGTH = 24
 REPLAY_SECONDS = 300  # a debrief waits at most this long for the model's own runs
@@ -85,7 +88,10 @@ class Room:
                  teacher_key: str):
         self.code, self.label, self.teacher_key = code, label, teacher_key
         self.scenario = scenario
-        self.model = CommissioningModel(scenario, seed=seed, claimants=claimants)
+        self.model = CommissioningModel(
+            scenario, seed=seed, claimants=claimants,
+            weeks=min(scenario.params["weeks"], GAME_WEEKS),
+            referral_weeks=min(scenario.params["referral_weeks"], GAME_REFERRAL_WEEKS))
         self.weeks = int(self.model.p["weeks"])
         self.roles: list[Role] = roles_for(self.model)
         self.role_of: dict[int, Role] = {r.index: r for r in self.roles}

@@ -161,6 +161,9 @@ def parse_factor(key: str, spec: dict, source: str, design: str) -> Factor:
     names = [name, *(a.split(".")[1] for a in also)]
     if scale and p.kind not in ("float", "int", "per_group", "list"):
         raise ScenarioError(source, f"vary.{key}.scale", "false (only numbers can be scaled)")
+    if p.kind == "path":
+        raise ScenarioError(source, f"vary.{key}", "a number, not a dated path (vary its "
+                            "level instead, e.g. labour_market.vacancy_ratio_level)")
     if p.kind == "list" and not scale:
         raise ScenarioError(source, f"vary.{key}.scale", "true (a list parameter can only be "
                             "varied by scaling it)")

@@ -44,14 +44,14 @@ OK, FAILED = "ok", "failed"
 PARAM_PREFIX = "param."
 #: Version of the run files' layout, kept in the manifest: a folder written in
 #: another layout is refused rather than mixed (its files would not read together).
-ROW_FORMAT = 2
+ROW_FORMAT = 3
 
 
 def _param_type(p: Param) -> pa.DataType:
     whole = p.kind == "int" or p.integer_values
     number = pa.int64() if whole else pa.float64()
-    return {"bool": pa.bool_(), "choice": pa.string(), "list": pa.list_(number)}.get(
-        p.kind, number)
+    return {"bool": pa.bool_(), "choice": pa.string(), "list": pa.list_(number),
+            "path": pa.string()}.get(p.kind, number)
 
 
 def param_columns() -> list[tuple[str, pa.DataType]]:
@@ -80,6 +80,8 @@ def param_values(params: dict[str, Any]) -> dict[str, Any]:
             out.update({f"{PARAM_PREFIX}{p.key}.{g}": convert(value[g]) for g in PAYMENT_GROUPS})
         elif p.kind == "list":
             out[PARAM_PREFIX + p.key] = [convert(v) for v in value]
+        elif p.kind == "path":  # dated points, as the scenario file writes them
+            out[PARAM_PREFIX + p.key] = "; ".join(f"{d}: {v:g}" for d, v in value)
         elif p.kind in ("bool", "choice"):
             out[PARAM_PREFIX + p.key] = value
         else:
