@@ -220,10 +220,17 @@ def test_process_validate_unknown_key(tmp_path):
     assert proc.stdout == ""
 
 
-@pytest.mark.skipif(shutil.which("commissioning") is None, reason="console script not installed")
+def console_script() -> str:
+    """The `commissioning` command pip installed beside this Python (or on PATH)."""
+    beside = Path(sys.executable).with_name("commissioning")
+    found = str(beside) if beside.exists() else shutil.which("commissioning")
+    assert found, "no `commissioning` command: install the package (pip install -e .)"
+    return found
+
+
 def test_console_script_rejects_shares_not_summing_to_one(tmp_path):
     path = write(tmp_path / "shares.toml", "[claimants.referral_share]\nesa_ex_ib = 0.5\n")
-    proc = subprocess_cli("validate", path, script=shutil.which("commissioning"))
+    proc = subprocess_cli("validate", path, script=console_script())
     assert_bad_process(proc, str(path), "claimants.referral_share", "sum to 1")
 
 
