@@ -73,10 +73,14 @@ def _draw_groups(p: dict, referral_week: np.ndarray, u: np.ndarray) -> np.ndarra
         x = np.zeros_like(x)
     elif shares[~esa].sum() <= 0:
         x = np.ones_like(x)
-    weights = np.where(esa[None, :], x[:, None], 1.0 - x[:, None]) * inside
-    cumulative = np.cumsum(weights, axis=1)
-    cumulative /= cumulative[:, -1:]
-    return (u[:, None] >= cumulative).sum(axis=1).clip(0, len(shares) - 1).astype(np.int8)
+    group = np.empty(len(u), np.int8)
+    for start in range(0, len(u), 65_536):  # in slices: [n, groups] arrays at 1.8M are large
+        rows = slice(start, start + 65_536)
+        weights = np.where(esa[None, :], x[rows, None], 1.0 - x[rows, None]) * inside
+        cumulative = np.cumsum(weights, axis=1)
+        cumulative /= cumulative[:, -1:]
+        group[rows] = (u[rows, None] >= cumulative).sum(axis=1).clip(0, len(shares) - 1)
+    return group
 
 
 def barrier_prevalence(p: dict) -> np.ndarray:
@@ -102,11 +106,15 @@ def _draw_people(p: dict, rng: np.random.Generator, referral_week: np.ndarray) -
     locality = np.minimum((u[:, 1] * p["localities"]).astype(np.int16), p["localities"] - 1)
     # Barriers: a Gaussian copula, so that barriers cluster in the same people.
     rho = p["barrier_correlation"]
-    latent = np.sqrt(rho) * rng.standard_normal(n)[:, None] + np.sqrt(1 - rho) * \
-        rng.standard_normal((n, len(BARRIERS)))
+    common = np.sqrt(rho) * rng.standard_normal(n)[:, None]
+    latent = rng.standard_normal((n, len(BARRIERS)))  # in place below: the largest array
+    latent *= np.sqrt(1 - rho)
+    latent += common
     threshold = ndtri(np.clip(barrier_prevalence(p), 1e-12, 1 - 1e-12))
-    has = latent < threshold[group]
-    barriers = (has * (1 << np.arange(len(BARRIERS)))).sum(axis=1).astype(np.uint8)
+    barriers = np.zeros(n, np.uint8)
+    for b in range(len(BARRIERS)):
+        barriers |= (latent[:, b] < threshold[group, b]).astype(np.uint8) << np.uint8(b)
+    del latent, common
     # Job readiness beyond barriers: mean one on the hazard scale.
     sd = p["heterogeneity_sd"]
     readiness = (sd * rng.standard_normal(n) - 0.5 * sd * sd).astype(np.float32)
@@ -164,6 +172,9 @@ class ClaimantPopulation:
         for name, values in people.items():
             setattr(self, name, values)
         self.n_barriers = POPCOUNT[self.barriers]
+        # The weekly hazard before barriers, vacancies and support: fixed for each person,
+        # so computed once (in float32, as it always was), not every week.
+        self.ready_hazard = np.exp(self.log_base_hazard + self.readiness)
         # 0: easy (0-1 barriers), 1: middle (2), 2: hard (3+): the metrics' classes, and
         # the need groups a programme may price by (Core, Advanced, Intense).
         self.barrier_class = np.minimum(np.maximum(self.n_barriers - 1, 0), 2).astype(np.int8)

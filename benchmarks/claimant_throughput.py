@@ -1,58 +1,193 @@
-"""Speed of the model: claimant-weeks per second, peak memory, and Mesa's Boltzmann for scale.
+"""Speed of the model against a tight numpy kernel, peak memory, and start-up (issue 15).
 
-    python benchmarks/claimant_throughput.py            # 10k, 100k and 1.8m claimants
-    python benchmarks/claimant_throughput.py --quick    # 10k and 100k only
+    python benchmarks/claimant_throughput.py            # 100,000 and 1,800,000 claimants
+    python benchmarks/claimant_throughput.py --quick    # 10,000 and 100,000 claimants
 
-Each size runs in its own process (so peak memory is that run's own), on the
-two-tier baseline over 260 weeks with every weekly accounting check on, as a
-user runs it. Mesa's Boltzmann wealth example runs at 100,000 agents on a grid
-with one agent per cell, the density of the example's own default (100 agents
-on 10 x 10). Targets (issue 3): claimant-weeks per second at 100,000 claimants
-at least 10 x Boltzmann's agent-steps per second at 100,000 agents, and the
-national-scale run (1.8m claimants, the Work Programme's referrals) in under
-2 minutes. Results are also written to benchmarks/results/claimant_throughput.json.
+Every size runs the whole-programme scenario (scenarios/two_tier.toml: its calendar of
+469 weeks, referrals over 304 of them, 104 weeks on programme) with every weekly
+accounting check on, as a user runs it; each run is its own process, so its peak
+memory (the operating system's maximum resident size) is its own.
+
+The **kernel** is the reference: plain numpy doing the core of a claimant-week as
+tightly as it can be written (`kernel_run`), for the same claimants and weeks: each
+week, over the claimants on programme (referred along the same referral path and
+on programme for the same weeks), one uniform draw each; the job-finding hazard of
+the searching from a 64-entry table indexed by a 6-bit barrier code, times their own
+readiness and their locality's vacancies; the job-loss hazard of those in work from
+a tenure table; job starts and losses from the one draw; the job-outcome trigger
+when a job reaches its group's threshold; and the payment bincount over the
+claimants who triggered one only. In-place ufuncs into buffers allocated once.
+The model and the kernel are timed in the same benchmark run (kernel, model,
+kernel again, the kernel's time the mean of its two), so their ratio holds on a
+machine whose speed drifts.
+
+**Start-up**: a whole `commissioning run --set area.claimants=1500` as a process,
+less the same run's time inside a warm process (its median over repeats), against
+`python -c "import mesa"` as a whole process; in wall seconds and in CPU seconds (the
+process's own user and system time, which other processes on a shared machine disturb
+less).
+
+Claimant-weeks per second are claimants x calendar weeks / run seconds (the build
+of the population and the organisations is reported apart). Each run's CPU seconds
+(its process's own) are reported beside its wall seconds: on a machine shared with
+other work the CPU figures, and their ratio, are the steadier. Targets (issue 15):
+at 1,800,000 at most 3 x the kernel, peak memory under 400 MB; at 100,000 at least
+25 million claimant-weeks per second; start-up at most mesa's import + 0.25 s.
+Results are also written to benchmarks/results/claimant_throughput.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
+import os
 import platform
+import resource
+import statistics
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-WEEKS = 260
-CHILD = """
+import numpy as np
+
+SCENARIO = "two_tier"
+STARTUP_CLAIMANTS = 1500
+
+MODEL = """
 import json, resource, sys, time
-n, weeks = int(sys.argv[1]), int(sys.argv[2])
+n = int(sys.argv[1])
 from commissioning.model import CommissioningModel
 start = time.perf_counter()
-model = CommissioningModel(claimants=n, weeks=weeks)
-built = time.perf_counter()
+model = CommissioningModel(scenario=sys.argv[2], claimants=n)
+built, built_cpu = time.perf_counter(), time.process_time()
 model.run_model()
-done = time.perf_counter()
-print(json.dumps({"claimants": n, "weeks": weeks, "build_s": built - start,
-                  "run_s": done - built, "peak_mb": resource.getrusage(
+done, done_cpu = time.perf_counter(), time.process_time()
+print(json.dumps({"claimants": n, "weeks": model.p["weeks"], "build_s": built - start,
+                  "run_s": done - built, "run_cpu_s": done_cpu - built_cpu,
+                  "fused": getattr(model, "fused", False), "peak_mb": resource.getrusage(
                       resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "job_outcome_rate": model.metrics()["job_outcome_rate"]}))
 """
-BOLTZMANN = """
-import json, math, resource, sys, time
-n, steps = int(sys.argv[1]), int(sys.argv[2])
-from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannWealth
-side = math.ceil(math.sqrt(n))
-model = BoltzmannWealth(n=n, width=side, height=side, seed=1)
-start = time.perf_counter()
-for _ in range(steps):
-    model.step()
-elapsed = time.perf_counter() - start
-print(json.dumps({"agents": n, "steps": steps, "grid": side, "run_s": elapsed,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+KERNEL = """
+import json, resource, sys
+sys.path.insert(0, sys.argv[3])
+from claimant_throughput import kernel_inputs, kernel_run
+inputs = kernel_inputs(int(sys.argv[1]), sys.argv[2])
+out = kernel_run(**inputs)
+out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+WARM = """
+import contextlib, io, json, statistics, sys, time
+from commissioning.cli.main import main
+args = ["run", sys.argv[1], "--set", "area.claimants=" + sys.argv[2]]
+times, cpu = [], []
+for _ in range(int(sys.argv[3]) + 1):  # the first warms the process up
+    start, start_cpu = time.perf_counter(), time.process_time()
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(args) == 0
+    times.append(time.perf_counter() - start)
+    cpu.append(time.process_time() - start_cpu)
+print(json.dumps({"warm_s": statistics.median(times[1:]), "times": times,
+                  "warm_cpu_s": statistics.median(cpu[1:])}))
 """
 
+
+# --- the kernel -------------------------------------------------------------------------
+
+def kernel_inputs(n: int, scenario: str = SCENARIO, seed: int = 1) -> dict:
+    """The kernel's claimants: the scenario's referral path, calendar and payment groups;
+    barriers, readiness and localities drawn simply (the kernel's time does not depend
+    on them). Who is referred when is the model's own schedule."""
+    from commissioning.agents.claimant import referral_weeks
+    from commissioning.model.scenario import load_scenario
+
+    p = load_scenario(scenario).params
+    rng = np.random.default_rng(seed)
+    groups, localities = 9, p["localities"]
+    code = (rng.random((n, 6)) < 0.3) @ (1 << np.arange(6))  # six barrier flags, 6 bits
+    return {
+        "weeks": p["weeks"], "programme_weeks": p["programme_weeks"],
+        "referral_week": referral_weeks(n, p).astype(np.int64),
+        "code": code.astype(np.uint8),
+        "readiness": np.exp(0.5 * rng.standard_normal(n) - 0.125) * 0.012,
+        "locality": rng.integers(0, localities, n).astype(np.intp),
+        "group": rng.integers(0, groups, n).astype(np.intp),
+        "holder": rng.integers(0, 40, n).astype(np.intp),
+        "vacancies": 0.8 + 0.4 * rng.random((p["weeks"], localities)),
+        "penalty": 0.8, "support": 1.3, "seed": seed,
+    }
+
+
+def kernel_run(weeks: int, programme_weeks: int, referral_week: np.ndarray, code: np.ndarray,
+               readiness: np.ndarray, locality: np.ndarray, group: np.ndarray,
+               holder: np.ndarray, vacancies: np.ndarray, penalty: float, support: float,
+               seed: int, block: int = 16_384) -> dict:
+    """The core of a claimant-week, as tight as plain numpy allows (see the module doc)."""
+    n = len(code)
+    popcount = np.array([bin(i).count("1") for i in range(64)])
+    barrier_hazard = support * penalty ** popcount  # the 64-entry table
+    tenure_cap = 521
+    loss_table = 0.005 + 0.017 * np.exp(-np.arange(tenure_cap) / 13.5)
+    threshold = np.where(np.arange(9) < 4, 26, 13).astype(np.int16)  # weeks to an outcome
+    fee = np.linspace(1000.0, 3800.0, 9)
+    orgs = int(holder.max()) + 1
+    rng = np.random.default_rng(seed)
+
+    in_work = np.zeros(n, bool)
+    tenure = np.zeros(n, np.int16)
+    paid = np.zeros(n, bool)
+    payments = np.zeros(orgs)
+    # The claimants on programme each week: a contiguous block of ids.
+    his = np.searchsorted(referral_week, np.arange(weeks), side="right")
+    los = np.searchsorted(referral_week, np.arange(weeks) - programme_weeks, side="right")
+    m = min(int((his - los).max()), block)
+    u, h, loss, thr = np.empty(m), np.empty(m), np.empty(m), np.empty(m, np.int16)
+    event, kept, trigger = np.empty(m, bool), np.empty(m, bool), np.empty(m, bool)
+    clamped, vac = np.empty(m, np.int16), np.empty(m)
+    start, start_cpu = time.perf_counter(), time.process_time()
+    claimant_weeks = 0
+    for week in range(weeks):
+        week_lo, week_hi = int(los[week]), int(his[week])
+        claimant_weeks += week_hi - week_lo
+        vac_week = vacancies[week]
+        # In blocks that stay in the processor's cache between one pass and the next.
+        for lo in range(week_lo, week_hi, block):
+            hi = min(lo + block, week_hi)
+            k = hi - lo
+            sl = slice(lo, hi)
+            uu, hh, ll, ev, kk, tr = u[:k], h[:k], loss[:k], event[:k], kept[:k], trigger[:k]
+            w, t = in_work[sl], tenure[sl]
+            rng.random(out=uu)  # one draw per claimant
+            np.take(barrier_hazard, code[sl], out=hh)  # finding: the 64-entry barrier table
+            np.multiply(hh, readiness[sl], out=hh)
+            np.take(vac_week, locality[sl], out=vac[:k])  # vacancy gather
+            np.multiply(hh, vac[:k], out=hh)
+            np.minimum(t, tenure_cap - 1, out=clamped[:k])
+            np.take(loss_table, clamped[:k], out=ll)  # losing: tenure table
+            np.copyto(hh, ll, where=w)  # the hazard each faces: loss in work, else finding
+            np.less(uu, hh, out=ev)  # a start for the searching, a loss for the working
+            np.greater(w, ev, out=kk)  # in work and no loss
+            np.not_equal(w, ev, out=w)  # starts join work, losses leave it
+            np.add(t, 1, out=t)
+            np.multiply(t, kk, out=t)  # tenure: +1 if kept, 0 if new or gone
+            np.take(threshold, group[sl], out=thr[:k])
+            np.equal(t, thr[:k], out=tr)  # outcome trigger
+            np.greater(tr, paid[sl], out=tr)  # the first outcome only
+            ids = np.flatnonzero(tr)
+            if len(ids):
+                ids += lo
+                paid[ids] = True
+                payments += np.bincount(holder[ids], weights=fee[group[ids]], minlength=orgs)
+    run_s, run_cpu_s = time.perf_counter() - start, time.process_time() - start_cpu
+    return {"claimants": n, "weeks": weeks, "run_s": run_s, "run_cpu_s": run_cpu_s,
+            "active_claimant_weeks":
+            claimant_weeks, "outcomes": int(paid.sum()), "paid": float(payments.sum())}
+
+
+# --- the runs -----------------------------------------------------------------------------
 
 def child(code: str, *args) -> dict:
     out = subprocess.run([sys.executable, "-c", code, *map(str, args)], check=True,
@@ -60,44 +195,114 @@ def child(code: str, *args) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def wall(cmd: list[str], repeats: int) -> tuple[list[float], list[float]]:
+    """Whole-process wall and CPU (user + system) seconds of each run of `cmd`."""
+    walls, cpus = [], []
+    for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return walls, cpus
+
+
+def startup(repeats: int) -> dict:
+    """Whole-process start-up of `commissioning run` against importing mesa: wall seconds,
+    and CPU seconds (what the process itself used, steadier on a shared machine)."""
+    cli = [sys.executable, "-c", "import sys; from commissioning.cli.main import main; "
+           "sys.exit(main())", "run", SCENARIO, "--set", f"area.claimants={STARTUP_CLAIMANTS}"]
+    wall([sys.executable, "-c", "import mesa"], 1)  # warm the file cache
+    whole, whole_cpu = (x[1:] for x in wall(cli, repeats + 1))
+    mesa, mesa_cpu = wall([sys.executable, "-c", "import mesa"], repeats)
+    python, python_cpu = wall([sys.executable, "-c", "pass"], repeats)
+    warm = child(WARM, SCENARIO, STARTUP_CLAIMANTS, repeats)
+    med = statistics.median
+    out = {"whole_s": med(whole), "warm_s": warm["warm_s"], "mesa_import_s": med(mesa),
+           "python_s": med(python), "whole_cpu_s": med(whole_cpu),
+           "warm_cpu_s": warm["warm_cpu_s"], "mesa_import_cpu_s": med(mesa_cpu),
+           "python_cpu_s": med(python_cpu)}
+    out["startup_s"] = out["whole_s"] - out["warm_s"]
+    out["startup_cpu_s"] = out["whole_cpu_s"] - out["warm_cpu_s"]
+    return out
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="skip the national-scale run")
-    parser.add_argument("--boltzmann-steps", type=int, default=5)
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes: 10,000 and 100,000 claimants")
+    parser.add_argument("--sizes", type=int, nargs="+", help="claimant counts to run")
+    parser.add_argument("--repeats", type=int, default=5, help="start-up runs (median)")
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up figures")
     args = parser.parse_args()
-    sizes = [10_000, 100_000] + ([] if args.quick else [1_800_000])
+    sizes = args.sizes or ([10_000, 100_000] if args.quick else [100_000, 1_800_000])
+    here = str(Path(__file__).resolve().parent)
 
+    print(f"load average at start: {load()}", flush=True)
     rows = []
     for n in sizes:
-        r = child(CHILD, n, WEEKS)
-        r["claimant_weeks_per_s"] = n * WEEKS / r["run_s"]
+        k1 = child(KERNEL, n, SCENARIO, here)
+        r = child(MODEL, n, SCENARIO)
+        k2 = child(KERNEL, n, SCENARIO, here)
+        kernel_s = (k1["run_s"] + k2["run_s"]) / 2
+        kernel_cpu_s = (k1["run_cpu_s"] + k2["run_cpu_s"]) / 2
+        r.update(claimant_weeks_per_s=n * r["weeks"] / r["run_s"], kernel_s=kernel_s,
+                 kernel_cpu_s=kernel_cpu_s, ratio_cpu=r["run_cpu_s"] / kernel_cpu_s,
+                 claimant_weeks_per_cpu_s=n * r["weeks"] / r["run_cpu_s"],
+                 kernel_runs_s=[k1["run_s"], k2["run_s"]],
+                 kernel_peak_mb=max(k1["peak_mb"], k2["peak_mb"]),
+                 kernel_claimant_weeks_per_s=n * r["weeks"] / kernel_s,
+                 active_claimant_weeks=k1["active_claimant_weeks"],
+                 ratio=r["run_s"] / kernel_s, load=load())
         rows.append(r)
-        print(f"{n:>10,} claimants x {WEEKS} weeks: {r['run_s']:7.1f} s run "
-              f"(+{r['build_s']:.1f} s build), {r['claimant_weeks_per_s']:>12,.0f} "
-              f"claimant-weeks/s, peak {r['peak_mb']:,.0f} MB", flush=True)
+        print(f"{n:>10,} claimants x {r['weeks']} weeks: model {r['run_s']:6.2f} s "
+              f"(+{r['build_s']:.2f} s build), {r['claimant_weeks_per_s'] / 1e6:6.1f}M "
+              f"claimant-weeks/s, peak {r['peak_mb']:,.0f} MB | kernel {kernel_s:5.2f} s "
+              f"({k1['run_s']:.2f}, {k2['run_s']:.2f}), peak {r['kernel_peak_mb']:,.0f} MB | "
+              f"model/kernel {r['ratio']:.1f}x | CPU: model {r['run_cpu_s']:.2f} s, "
+              f"kernel {kernel_cpu_s:.2f} s, {r['ratio_cpu']:.1f}x, "
+              f"{r['claimant_weeks_per_cpu_s'] / 1e6:.1f}M claimant-weeks per CPU s | "
+              f"{'numba' if r['fused'] else 'numpy'} | load {r['load']}", flush=True)
 
-    b = child(BOLTZMANN, 100_000, args.boltzmann_steps)
-    b["agent_steps_per_s"] = b["agents"] * b["steps"] / b["run_s"]
-    print(f"Mesa Boltzmann wealth, 100,000 agents on {b['grid']}x{b['grid']}: "
-          f"{b['agent_steps_per_s']:>12,.0f} agent-steps/s, peak {b['peak_mb']:,.0f} MB")
+    s = None
+    if not args.no_startup:
+        s = startup(args.repeats)
+        for unit, key in (("wall", ""), ("CPU", "_cpu")):
+            print(f"start-up ({unit}): commissioning run at {STARTUP_CLAIMANTS:,} claimants "
+                  f"{s[f'whole{key}_s']:.2f} s whole, {s[f'warm{key}_s']:.2f} s warm: start-up "
+                  f"{s[f'startup{key}_s']:.2f} s; python -c 'import mesa' "
+                  f"{s[f'mesa_import{key}_s']:.2f} s (start-up / mesa "
+                  f"{s[f'startup{key}_s'] / s[f'mesa_import{key}_s']:.2f}, beyond mesa "
+                  f"{s[f'startup{key}_s'] - s[f'mesa_import{key}_s']:+.2f} s; bare python "
+                  f"{s[f'python{key}_s']:.2f} s)", flush=True)
 
-    at_100k = next(r for r in rows if r["claimants"] == 100_000)["claimant_weeks_per_s"]
-    ratio = at_100k / b["agent_steps_per_s"]
-    print(f"\nratio at 100,000: {ratio:.1f}x Boltzmann (target >= 10x): "
-          f"{'met' if ratio >= 10 else 'NOT met'}")
+    print("\ntargets (issue 15):")
     national = next((r for r in rows if r["claimants"] == 1_800_000), None)
     if national:
-        total = national["run_s"] + national["build_s"]
-        print(f"national scale (1.8m x 260 weeks): {total:.0f} s (target < 120 s): "
-              f"{'met' if total < 120 else 'NOT met'}")
+        print(f"  1,800,000: {national['ratio']:.1f}x the kernel ({national['ratio_cpu']:.1f}x "
+              f"in CPU seconds; target <= 3x), peak "
+              f"{national['peak_mb']:,.0f} MB (target < 400 MB)")
+    small = next((r for r in rows if r["claimants"] == 100_000), None)
+    if small:
+        print(f"  100,000: {small['claimant_weeks_per_s'] / 1e6:.1f}M claimant-weeks/s "
+              f"({small['claimant_weeks_per_cpu_s'] / 1e6:.1f}M per CPU second; target >= 25M)")
+    if s:
+        for unit, key in (("wall", ""), ("CPU", "_cpu")):
+            print(f"  start-up ({unit}) {s[f'startup{key}_s']:.2f} s against mesa's import "
+                  f"+ 0.25 s = {s[f'mesa_import{key}_s'] + 0.25:.2f} s")
+    print(f"load average at end: {load()}")
 
     out = Path(__file__).parent / "results" / "claimant_throughput.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(), "machine": platform.machine(),
-        "runs": rows, "boltzmann": b, "ratio_at_100k": ratio,
-        "national_total_s": (national["run_s"] + national["build_s"]) if national else math.nan,
+        "scenario": SCENARIO, "runs": rows, "startup": s, "load_end": load(),
     }, indent=2))
     print(f"written {out}")
     return 0

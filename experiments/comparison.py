@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from commissioning.model.metrics import FINAL_KEYS
 from commissioning.model.scenario import Scenario
@@ -80,6 +79,8 @@ def mean_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float
     mean = float(values.mean())
     if len(values) < 2:
         return (mean, math.nan, math.nan)
+    from scipy import stats  # here, not at the top: `commissioning run` starts 1 s sooner
+
     half = stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(
         len(values))
     return (mean, mean - half, mean + half)

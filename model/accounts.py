@@ -213,6 +213,11 @@ class Accounts:
         self.cash -= total
         self.costs[:, kind] += total
 
+    def charge_totals(self, total: np.ndarray, kind: int) -> None:
+        """Charge costs already summed per organisation (as `charge` sums them)."""
+        self.cash -= total
+        self.costs[:, kind] += total
+
     # --- payments between organisations ---
     def book(self, due_week: np.ndarray | int, payer: np.ndarray | int,
              payee: np.ndarray | int, amount: np.ndarray | float, kind: int) -> None:

@@ -35,7 +35,8 @@ import numpy as np
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, SEARCHING
 
 from .accounts import OUTCOME, SERVICE_FEE, SPECIALIST_OUTCOME
-from .integration_services import in_work_supported
+from .claimant_kernels import ids_between
+from .integration_services import IN_WORK_SUPPORT, in_work_supported
 from .job_retention import hazard_at
 from .payment_rules import SERVICE_FEE_PERIOD, pay_down_the_chain
 from .support_decisions import no_programme_hazard
@@ -65,10 +66,14 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
     c, pay = model.claimants, model.payments
     u_find = model.streams.weekly_uniform("job_finding", week, lo, hi)
     u_loss = model.streams.weekly_uniform("job_loss", week, lo, hi)
-    status = c.status[lo:hi]
 
     # 1-2. Claimants in work: keep the job or lose it; count towards milestones.
-    working = np.flatnonzero((status == IN_WORK) | (status == IN_WORK_AFTER)) + lo
+    working = ids_between(model, c.status, lo, hi, IN_WORK, IN_WORK_AFTER)
+    if model.fused and not pay.staged:  # the same, claimant by claimant
+        _fused_work_and_search(model, week, lo, working, searching, true_hazard, u_find,
+                               u_loss)
+        _no_programme_world(model, week, lo, hi, u_find, u_loss)
+        return
     loss = hazard_at(model.job_loss, c.group[working], c.job_weeks[working])
     supported = in_work_supported(model, working)
     loss[supported] *= model.service_job_loss[c.contract_holder[working[supported]]]
@@ -106,6 +111,40 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
     model.tally.starts_by_week[week] += len(found)
 
     _no_programme_world(model, week, lo, hi, u_find, u_loss)
+
+
+def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, working: np.ndarray,
+                           searching: np.ndarray, true_hazard: np.ndarray, u_find: np.ndarray,
+                           u_loss: np.ndarray) -> None:
+    """Steps 1-3 of `work_and_search` (sustainment schedule) in numba's loops: the same
+    updates in the same order; the few claimants due a payment are paid here."""
+    from ._fused_numba import in_work_week, job_finding
+
+    c, pay, tally = model.claimants, model.payments, model.tally
+    sustained = np.zeros(len(SUSTAINED_WEEKS), np.int64)
+    earned, follow = np.empty(len(working), np.int64), np.empty(len(working), np.int64)
+    n_earned, n_follow = in_work_week(
+        lo, working, u_loss, c.status, c.group, c.job_weeks, model.job_loss,
+        np.ascontiguousarray(model.buys[:, IN_WORK_SUPPORT]), c.contract_holder,
+        int(model.p["in_work_support_weeks"]), model.service_job_loss, c.support,
+        c.milestone_weeks, c.milestones_paid, pay.milestones, pay.milestone_gap,
+        bool(pay.within_programme), np.array(SUSTAINED_WEEKS), FOLLOW_UP_WEEKS, SEARCHING,
+        IN_WORK, IN_WORK_AFTER, LEFT, sustained, earned, follow)
+    for i, weeks in enumerate(SUSTAINED_WEEKS):
+        if sustained[i] and week - weeks >= 0:
+            tally.sustained_by_week[i, week - weeks] += sustained[i]
+    earned = earned[:n_earned]
+    if len(earned):
+        _pay_milestones(model, week, earned, c.milestones_paid[earned].astype(np.int64))
+        c.milestone_weeks[earned] = 0
+    after = follow[:n_follow]
+    c.status[after[~pay.still_earning(c, after)]] = LEFT
+    found, first = job_finding(week, lo, searching, true_hazard, model.support_multiplier,
+                               c.support, u_find, c.status, c.job_weeks, c.milestone_weeks,
+                               c.job_starts, c.first_start_week, IN_WORK)
+    tally.ever_started += first
+    tally.job_starts += found
+    tally.starts_by_week[week] += found
 
 
 def _count_sustained(model: CommissioningModel, week: int, kept: np.ndarray) -> None:
@@ -182,6 +221,18 @@ def _no_programme_world(model: CommissioningModel, week: int, lo: int, hi: int,
     the programme's own outcomes may come after it, jobs started in them run on).
     As with the programme, a job lost this week cannot be replaced until next week."""
     c, pay = model.claimants, model.payments
+    if model.fused:  # claimant by claimant in one pass (claimant_kernels)
+        from ._fused_numba import no_programme_world
+
+        outcomes, attached = no_programme_world(
+            week, lo, hi, u_find, u_loss, c.cf_outcome, c.cut_off, c.referral_week,
+            int(model.programme_weeks), cf_extended(model), c.cf_in_work, c.cf_job_weeks,
+            c.group, model.job_loss, pay.first_outcome_weeks, c.cf_outcome_week,
+            c.attach_week, c.ready_hazard, c.n_barriers, model.barrier_factor,
+            model.vacancy_factor, c.locality, c.cf_first_start)
+        model.tally.cf_outcomes += outcomes
+        model.tally.cf_attached += attached
+        return
     sl = slice(lo, hi)
     followed = ~c.cf_outcome[sl] & ~c.cut_off[sl]
     window = (c.referral_week[sl] + model.programme_weeks > week) & followed
@@ -234,18 +285,27 @@ def _pay_milestones(model: CommissioningModel, week: int, ids: np.ndarray,
 def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
     """Count weeks on programme, pay service fees, and end the programme after its weeks."""
     c, pay = model.claimants, model.payments
-    status = c.status[lo:hi]
-    on = np.flatnonzero((status == SEARCHING) | (status == IN_WORK)) + lo
-    c.weeks_on_programme[on] += 1
-    weeks = c.weeks_on_programme[on]
+    if model.fused:  # the same scan in one pass
+        from ._fused_numba import programme_clock as scan
 
-    if pay.fee_share > 0:
-        periods = weeks // SERVICE_FEE_PERIOD
-        billed = on[(weeks % SERVICE_FEE_PERIOD == 0) & (periods <= pay.service_periods)]
+        billed, ending = np.empty(hi - lo, np.int64), np.empty(hi - lo, np.int64)
+        n_billed, n_ending = scan(lo, hi, c.status, c.weeks_on_programme,
+                                  int(model.programme_weeks), SERVICE_FEE_PERIOD,
+                                  int(pay.service_periods), pay.fee_share > 0, SEARCHING,
+                                  IN_WORK, billed, ending)
+        billed, ending = billed[:n_billed], ending[:n_ending]
         if len(billed):
             _pay_service_fees(model, week, billed)
-
-    ending = on[weeks >= model.programme_weeks]
+    else:
+        on = ids_between(model, c.status, lo, hi, SEARCHING, IN_WORK)
+        c.weeks_on_programme[on] += 1
+        weeks = c.weeks_on_programme[on]
+        if pay.fee_share > 0:
+            periods = weeks // SERVICE_FEE_PERIOD
+            billed = on[(weeks % SERVICE_FEE_PERIOD == 0) & (periods <= pay.service_periods)]
+            if len(billed):
+                _pay_service_fees(model, week, billed)
+        ending = on[weeks >= model.programme_weeks]
     if len(ending):
         more = (c.status[ending] == IN_WORK) & (pay.still_earning(c, ending) | (
             c.job_weeks[ending] < FOLLOW_UP_WEEKS))

@@ -29,6 +29,7 @@ import numpy as np
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER
 
 from .accounts import SERVICES
+from .claimant_kernels import ids_between
 from .job_retention import hazard_at
 from .support_decisions import Prospects
 
@@ -90,8 +91,7 @@ def review(model: CommissioningModel, week: int, searching: np.ndarray,
     start_value = seen * mult * pr_keep * kept
     # Claimants in work, before their outcome: a week of in-work support changes the
     # chance of losing the job this week by (1 - effect) * job-loss hazard.
-    status = c.status[model._lo:model._hi]
-    working = np.flatnonzero((status == IN_WORK) | (status == IN_WORK_AFTER)) + model._lo
+    working = ids_between(model, c.status, model._lo, model._hi, IN_WORK, IN_WORK_AFTER)
     working = working[(c.status[working] == IN_WORK) | model.payments.still_earning(c, working)]
     w_holder = c.contract_holder[working].astype(np.int64)
     supported = c.job_weeks[working] < p["in_work_support_weeks"]
@@ -137,8 +137,7 @@ def charge(model: CommissioningModel, searching: np.ndarray, lo: int, hi: int) -
     per_week = (model.buys[holder, KEY_WORKER] * model.service_cost[KEY_WORKER]
                 + model.buys[holder, EMPLOYER_ENGAGEMENT] * model.service_cost[
                     EMPLOYER_ENGAGEMENT])
-    status = c.status[lo:hi]
-    working = np.flatnonzero((status == IN_WORK) | (status == IN_WORK_AFTER)) + lo
+    working = ids_between(model, c.status, lo, hi, IN_WORK, IN_WORK_AFTER)
     working = working[in_work_supported(model, working)]
     ids = np.concatenate([searching, working])
     cost = np.concatenate([per_week, np.full(len(working), model.service_cost[IN_WORK_SUPPORT])])

@@ -195,32 +195,50 @@ def _third_sector_finances(model: CommissioningModel, vcs: list, got: np.ndarray
 
 
 def _weekly_extras(model: CommissioningModel, out: dict) -> None:
-    c, acc = model.claimants, model.accounts
-    active = slice(model._lo, model._hi)  # everyone else is not referred yet, or done
-    status = c.status[active]
-    searching = status == SEARCHING
-    out["caseload"] = int((searching | (status == IN_WORK)).sum())
-    out["searching"] = int(searching.sum())
-    # As parked_share: minimal support, no specialist, while an outcome can still be earned.
-    pay = model.payments
-    earnable = searching & (c.weeks_on_programme[active] + pay.first_outcome_weeks[
-        c.group[active]] * pay.within_programme < model.programme_weeks)
-    parked = earnable & (c.support[active] == 0) & (c.episode_provider[active] < 0)
-    out["parked_this_week"] = _ratio(parked.sum(), earnable.sum())
-    out["queued_for_specialist"] = int(((c.episode_provider[active] >= 0)
-                                        & (c.episode_end[active] < 0)).sum())
+    c, acc, pay = model.claimants, model.accounts, model.payments
+    if model.fused:  # the same counts in one pass (the conservation check's, if it ran)
+        from .claimant_kernels import census
+
+        caseload, searching, earnable, parked, queued = census(
+            model, model._lo, model._hi, fresh=False)[8:13]
+        out["caseload"], out["searching"] = int(caseload), int(searching)
+        out["parked_this_week"] = _ratio(parked, earnable)
+        out["queued_for_specialist"] = int(queued)
+    else:
+        active = slice(model._lo, model._hi)  # everyone else is not referred yet, or done
+        status = c.status[active]
+        searching = status == SEARCHING
+        out["caseload"] = int((searching | (status == IN_WORK)).sum())
+        out["searching"] = int(searching.sum())
+        # As parked_share: minimal support, no specialist, while an outcome can be earned.
+        earnable = searching & (c.weeks_on_programme[active] + pay.first_outcome_weeks[
+            c.group[active]] * pay.within_programme < model.programme_weeks)
+        parked = earnable & (c.support[active] == 0) & (c.episode_provider[active] < 0)
+        out["parked_this_week"] = _ratio(parked.sum(), earnable.sum())
+        out["queued_for_specialist"] = int(((c.episode_provider[active] >= 0)
+                                            & (c.episode_end[active] < 0)).sum())
     out["in_specialist_episode"] = int(model.in_episode.sum())
     out["vacancy_ratio"] = float(model.labour_market.area_ratio(max(model.steps - 1, 0)))
     paid_by_kind = acc.received.sum(axis=0)
     for kind, name in enumerate(PAYMENT_KINDS):
         out[f"paid_{name}"] = float(paid_by_kind[kind])
     out["cancelled_payments"] = float(acc.cancelled)
-    for kind in CASH_KINDS:
-        cash = [o.cash for o in model.providers if o.kind == kind and o.active]
-        out[f"cash_median_{kind}"] = float(np.median(cash)) if cash else NAN
-        out[f"cash_min_{kind}"] = float(np.min(cash)) if cash else NAN
-        out[f"insolvent_{kind}"] = sum(o.insolvent_week is not None for o in model.providers
-                                       if o.kind == kind)
+    for kind, rows in _rows_by_kind(model).items():
+        active = np.array([model.orgs[r].active for r in rows], bool)  # not withdrawn
+        cash = acc.cash[rows[active]] if len(rows) else rows
+        out[f"cash_median_{kind}"] = float(np.median(cash)) if len(cash) else NAN
+        out[f"cash_min_{kind}"] = float(np.min(cash)) if len(cash) else NAN
+        out[f"insolvent_{kind}"] = sum(model.orgs[r].insolvent_week is not None for r in rows)
+
+
+def _rows_by_kind(model: CommissioningModel) -> dict[str, np.ndarray]:
+    """Account rows of the providers of each kind in CASH_KINDS (fixed for a run)."""
+    rows = model.__dict__.get("_rows_by_kind")
+    if rows is None:
+        rows = model._rows_by_kind = {kind: np.array(
+            [o.index for o in model.providers if o.kind == kind], np.int64)
+            for kind in CASH_KINDS}
+    return rows
 
 
 def snapshot(model: CommissioningModel) -> dict[str, float]:

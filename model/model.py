@@ -56,6 +56,7 @@ from commissioning.agents.provider import CASE_HOLDER, HOLDER, SPECIALIST, Provi
 
 from . import (
     calendar,
+    claimant_kernels,
     employment,
     insolvency,
     integration_services,
@@ -85,9 +86,9 @@ from .random_streams import RandomStreams
 from .referral_network import build_network, sync_network
 from .scenario import Scenario, load_scenario, validate_params
 from .support_decisions import (
+    barrier_factors,
     choose_support,
-    hazard,
-    seen_hazard,
+    seen_factors,
     support_costs,
     support_multipliers,
 )
@@ -168,6 +169,9 @@ class CommissioningModel(mesa.Model):
         self._index_organisations()
 
         self.support_multiplier = support_multipliers(p)
+        self.barrier_factor = barrier_factors(p)  # [barriers, treated]
+        self.seen_factor = seen_factors(p, self.claimants.readiness)
+        self.fused = claimant_kernels.use_numba(p["claimants"])  # numba, or numpy passes
         self.support_cost = support_costs(p)
         # £ expected per job outcome: [payment group, need group]
         self.outcome_stream_value = self.payments.outcome_stream_value(self.job_survival)
@@ -324,11 +328,12 @@ class CommissioningModel(mesa.Model):
         referrals.intake(self, week, new_lo, hi)  # 3
         specialist_services.run_episodes(self, week, lo, hi)  # 4
         c = self.claimants
-        searching = np.flatnonzero(c.status[lo:hi] == SEARCHING) + lo
-        true = hazard(self, searching)
-        seen = seen_hazard(self, searching, true)
+        searching = claimant_kernels.ids_between(self, c.status, lo, hi, SEARCHING, SEARCHING)
+        # Hazards and the support rule's levels in one pass (the levels read nothing
+        # that specialist referrals change; budgets and players' choices come after).
+        true, seen, level, best = claimant_kernels.searching_week(self, searching)
         specialist_services.refer(self, week, searching, seen)  # 5
-        c.support[searching] = choose_support(self, searching, seen)  # 6
+        c.support[searching] = choose_support(self, searching, seen, (level, best))  # 6
         integration_services.review(self, week, searching, seen)
         self._count_parking(searching)
         self._charge_weekly_costs(week, lo, hi)  # 7
@@ -352,7 +357,14 @@ class CommissioningModel(mesa.Model):
         """Claimant ids still in play: referred, and not yet finished in either world."""
         c = self.claimants
         hi = int(np.searchsorted(c.referral_week, week, side="right"))
-        if week % 4 == 0 and self._lo < self._hi:
+        if week % 4 == 0 and self._lo < self._hi and self.fused:  # the same, in one scan
+            from ._fused_numba import first_in_play
+
+            self._lo = int(first_in_play(
+                self._lo, self._hi, week, c.status, c.episode_provider, c.cf_outcome,
+                c.referral_week, int(self.programme_weeks), c.cf_in_work,
+                employment.cf_extended(self), NOT_ATTACHED, LEFT))
+        elif week % 4 == 0 and self._lo < self._hi:
             sl = slice(self._lo, self._hi)
             cf_done = c.cf_outcome[sl] | ((c.referral_week[sl] + self.programme_weeks <= week)
                                           & ~(c.cf_in_work[sl] & employment.cf_extended(self)))
@@ -390,6 +402,16 @@ class CommissioningModel(mesa.Model):
         staffing = np.where(self.staffed_to_plan, self.staffing_path[min(week, len(
             self.staffing_path) - 1)], 1.0)
         acc.charge(np.flatnonzero(live), (self.fixed_cost * staffing)[live], FIXED)
+        if self.fused:
+            from ._fused_numba import support_costs
+
+            total, spend_class = np.zeros(len(acc.cash)), np.zeros(3)
+            support_costs(lo, hi, c.status, c.support, c.case_holder, c.barrier_class,
+                          self.support_cost, SEARCHING, IN_WORK, c.support_spend, total,
+                          spend_class)
+            acc.charge_totals(total, SUPPORT)
+            self.tally.spend_class += spend_class
+            return
         status = c.status[lo:hi]
         on = np.flatnonzero((status == SEARCHING) | (status == IN_WORK)) + lo
         level = np.where(c.status[on] == SEARCHING, c.support[on], 0)
@@ -401,6 +423,19 @@ class CommissioningModel(mesa.Model):
         """Parked: minimal support from the case holder, no specialist episode running or
         awaited, while a job outcome can still be earned. Queued: waiting for a specialist."""
         c = self.claimants
+        if self.fused:
+            from ._fused_numba import count_parking
+
+            pay = self.payments
+            counts = count_parking(searching, c.weeks_on_programme, c.group,
+                                   pay.first_outcome_weeks, int(bool(pay.within_programme)),
+                                   int(self.programme_weeks), c.episode_provider,
+                                   c.episode_end, c.support, c.weeks_searching,
+                                   c.weeks_parked, c.weeks_queued)
+            self.tally.weeks_searching += counts[0]
+            self.tally.weeks_parked += counts[1]
+            self.tally.weeks_queued += counts[2]
+            return
         earnable = (c.weeks_on_programme[searching] + self.payments.first_outcome_weeks[
             c.group[searching]] * self.payments.within_programme) < self.programme_weeks
         with_specialist = c.episode_provider[searching] >= 0
@@ -458,20 +493,40 @@ class CommissioningModel(mesa.Model):
 
     # --- checks ---------------------------------------------------------------
 
-    def check_conservation(self) -> None:
-        """Raise AccountingError if money or claimants appeared or vanished."""
+    def check_conservation(self, everyone: bool | None = None) -> None:
+        """Raise AccountingError if money or claimants appeared or vanished.
+
+        Claimants outside the active window are not yet referred, or done (their
+        status checked as they left it), and no weekly process touches them: the
+        window is checked every week, every claimant each contract year and in the
+        last week (`everyone`, by default then).
+        """
         self.accounts.check()
         c = self.claimants
-        counts = np.bincount(c.status, minlength=6)
-        if counts.sum() != c.n:
-            raise AccountingError("claimant states do not add up to the population")
-        referred = int(np.searchsorted(c.referral_week, self.steps - 1, side="right"))
-        if c.n - counts[NOT_YET_REFERRED] != min(referred, c.n) or \
-                self.tally.referrals != c.n - counts[NOT_YET_REFERRED]:
+        week = self.steps - 1
+        if everyone is None:
+            everyone = (week + 1) % 52 == 0 or week + 1 >= self.p["weeks"]
+        referred = min(int(np.searchsorted(c.referral_week, week, side="right")), c.n)
+        if self.tally.referrals != referred:
             raise AccountingError("referred claimants not all accounted for")
-        on = np.isin(c.status, (SEARCHING, IN_WORK, IN_WORK_AFTER))
-        holders = c.case_holder[on]
-        if (holders < 0).any() or not self.accounts.active[holders].all():
+        lo, hi = (0, c.n) if everyone else (self._lo, self._hi)
+        status = c.status[lo:hi]
+        if self.fused:  # one pass, kept for the week's metrics
+            counts = claimant_kernels.census(self, lo, hi)
+            counts, orphans = counts[:7] if counts[6] else counts[:6], counts[7]
+        else:
+            counts = np.bincount(status, minlength=6)
+            on = np.flatnonzero((status >= SEARCHING) & (status <= IN_WORK_AFTER)) + lo
+            holders = c.case_holder[on]
+            orphans = (holders < 0).any() or not self.accounts.active[holders].all()
+        if len(counts) > 6 or counts.sum() != hi - lo:
+            raise AccountingError("claimant states do not add up to the population")
+        # Ids follow referral order: the referred are ids below `referred`, the rest wait.
+        waiting = counts[NOT_YET_REFERRED]
+        if waiting != max(hi - max(lo, referred), 0) or (
+                waiting and (status[max(referred - lo, 0):] != NOT_YET_REFERRED).any()):
+            raise AccountingError("referred claimants not all accounted for")
+        if orphans:
             raise AccountingError("a claimant on programme has no active case holder")
 
     # --- reading the model ----------------------------------------------------

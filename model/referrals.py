@@ -107,6 +107,7 @@ def _allocate_case_holders(model: CommissioningModel, week: int, ids: np.ndarray
     u = model.streams.weekly_uniform("case_allocation", week, int(ids[0]), int(ids[-1]) + 1)
     u = u[ids - ids[0]]
     key = c.contract_holder[ids].astype(np.int64) * model.p["localities"] + c.locality[ids]
+    values = None  # what keeping each claimant in house is worth, found once for all
     for k in np.unique(key):
         rows = np.flatnonzero(key == k)
         holder = int(k // model.p["localities"])
@@ -121,7 +122,9 @@ def _allocate_case_holders(model: CommissioningModel, week: int, ids: np.ndarray
             model.in_house_carry[k] = model.in_house_carry.get(k, 0.0) + share * len(rows)
             n_keep = min(int(model.in_house_carry[k]), len(rows))
             model.in_house_carry[k] -= n_keep
-            value = keep_in_house_value(model, ids[rows])
+            if values is None:
+                values = keep_in_house_value(model, ids)
+            value = values[rows]
             order = np.lexsort((ids[rows], -value))
             kept, rest = rows[order[:n_keep]], rows[order[n_keep:]]
             target[np.searchsorted(rows, kept)] = holder

@@ -35,6 +35,7 @@ import numpy as np
 from commissioning.agents.claimant import POPCOUNT, SEARCHING
 
 from .accounts import EPISODE, REFERRAL, SPECIALIST_FEE
+from .claimant_kernels import ids_between, referral_candidates, waiting_ids
 from .referrals import mark_third_sector_support
 from .support_decisions import Prospects, next_barrier, specialist_gain
 
@@ -49,13 +50,18 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.
     `seen` is the providers' view of each searching claimant's hazard.
     """
     c, p = model.claimants, model.p
-    free = (c.episode_provider[searching] < 0) & (
-        c.weeks_on_programme[searching] + p["specialist_episode_weeks"] < model.programme_weeks)
-    ids, seen = searching[free], seen[free]
-    if not len(ids):
-        return
-    barrier = next_barrier(model, ids)
-    ids, seen, barrier = ids[barrier >= 0], seen[barrier >= 0], barrier[barrier >= 0]
+    if model.fused:  # the same steps in one pass (claimant_kernels)
+        ids, seen, barrier, case_holder_gain = referral_candidates(model, searching, seen)
+    else:
+        free = (c.episode_provider[searching] < 0) & (c.weeks_on_programme[searching]
+                                                      + p["specialist_episode_weeks"]
+                                                      < model.programme_weeks)
+        ids, seen = searching[free], seen[free]
+        if not len(ids):
+            return
+        barrier = next_barrier(model, ids)
+        ids, seen, barrier = ids[barrier >= 0], seen[barrier >= 0], barrier[barrier >= 0]
+        case_holder_gain = None
     if not len(ids):
         return
     holder = c.contract_holder[ids]
@@ -70,7 +76,8 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.
         chosen[by_need] = _fundable(model, ids[by_need], holder[by_need], price[by_need])
     value_rule = ~by_need
     if value_rule.any():
-        gain = specialist_gain(model, ids[value_rule], decider[value_rule], seen[value_rule])
+        gain = (case_holder_gain[value_rule] if case_holder_gain is not None else
+                specialist_gain(model, ids[value_rule], decider[value_rule], seen[value_rule]))
         hurdle = model.rationing_hurdle[decider[value_rule]]
         chosen[value_rule] = gain >= (1.0 + hurdle) * price[value_rule]
     chosen = model.decisions.specialist_referrals(ids, decider, chosen)  # a player's, if any
@@ -125,9 +132,7 @@ def _fundable(model: CommissioningModel, ids: np.ndarray, holder: np.ndarray,
     """Need-based referrals a holder can fund: its spending headroom less what it owes
     the claimants already waiting on its account, spent on those with most barriers."""
     c = model.claimants
-    sl = slice(model._lo, model._hi)  # everyone else is not referred yet, or done
-    waiting = np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + \
-        model._lo
+    waiting = waiting_ids(model, model._lo, model._hi)  # the rest: not referred, or done
     promised = np.bincount(c.episode_payer[waiting].astype(np.int64), weights=model.specialist_fee[
         c.contract_holder[waiting]], minlength=len(model.orgs))
     untreated = POPCOUNT[c.barriers[ids] & ~c.mitigated[ids]]
@@ -173,9 +178,8 @@ def accepts(model: CommissioningModel, ids: np.ndarray, provider: np.ndarray,
 def leave_queues(model: CommissioningModel, lo: int, hi: int) -> None:
     """Claimants who stopped searching (work, end of programme) leave any queue."""
     c = model.claimants
-    sl = slice(lo, hi)
-    gone = (c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0) & (c.status[sl] != SEARCHING)
-    idx = np.flatnonzero(gone) + lo
+    waiting = waiting_ids(model, lo, hi)
+    idx = waiting[c.status[waiting] != SEARCHING]
     c.episode_provider[idx] = -1
     c.episode_barrier[idx] = -1
     c.queued_at[idx] = -1
@@ -184,9 +188,12 @@ def leave_queues(model: CommissioningModel, lo: int, hi: int) -> None:
 def run_episodes(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
     """End finished episodes, admit from queues within capacity, and charge their costs."""
     c, p = model.claimants, model.p
-    sl = slice(lo, hi)
+    # Claimants with a specialist (waiting or in an episode): one scan of the window, then
+    # each step below looks at these few only (nothing here gives anyone else one).
+    engaged = ids_between(model, c.episode_provider, lo, hi, 0, np.iinfo(np.int16).max)
+    end = c.episode_end[engaged]
     # Episodes ending this week: the barrier is (partly) treated.
-    done = np.flatnonzero((c.episode_end[sl] >= 0) & (c.episode_end[sl] <= week)) + lo
+    done = engaged[(end >= 0) & (end <= week)]
     if len(done):
         c.mitigated[done] |= (1 << c.episode_barrier[done].astype(np.uint8)).astype(np.uint8)
         c.treated_by[done] = c.episode_provider[done]
@@ -198,7 +205,7 @@ def run_episodes(model: CommissioningModel, week: int, lo: int, hi: int) -> None
         c.queued_at[done] = -1
 
     # Admit the longest-waiting first, up to each specialist's free places.
-    queued = np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + lo
+    queued = _waiting(c, engaged)
     if len(queued):
         provider = c.episode_provider[queued].astype(np.int64)
         order = np.lexsort((queued, c.queued_at[queued], provider))
@@ -221,13 +228,18 @@ def run_episodes(model: CommissioningModel, week: int, lo: int, hi: int) -> None
                                 provider, model.specialist_fee[holder], SPECIALIST_FEE)
 
     # Every running episode costs its specialist its variable share this week.
-    running = np.flatnonzero(c.episode_end[sl] > week) + lo
+    running = engaged[c.episode_end[engaged] > week]
     if len(running):
         weekly = p["specialist_episode_cost"] / p["specialist_episode_weeks"]
         variable = weekly * (1.0 - p["specialist_fixed_share"])
         model.accounts.charge(c.episode_provider[running], variable, EPISODE)
         model.add_support_spend(running, weekly)
-    _adjust_staffing(model, lo, hi)
+    _adjust_staffing(model, _waiting(c, engaged))
+
+
+def _waiting(c, engaged: np.ndarray) -> np.ndarray:
+    """Those of `engaged` still waiting in a queue (a specialist, no episode yet)."""
+    return engaged[(c.episode_provider[engaged] >= 0) & (c.episode_end[engaged] < 0)]
 
 
 def _affordable(model: CommissioningModel, ids: np.ndarray, provider: np.ndarray
@@ -246,11 +258,10 @@ def _affordable(model: CommissioningModel, ids: np.ndarray, provider: np.ndarray
     return ids[ok], provider[ok]
 
 
-def _adjust_staffing(model: CommissioningModel, lo: int, hi: int) -> None:
-    """Specialists move their staffed places towards the demand they see (funded work)."""
+def _adjust_staffing(model: CommissioningModel, queued: np.ndarray) -> None:
+    """Specialists move their staffed places towards the demand they see (funded work):
+    the episodes running and the claimants `queued` for them."""
     c, p = model.claimants, model.p
-    sl = slice(lo, hi)
-    queued = np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + lo
     # Waiting claimants count as demand as far as someone can pay for them.
     funded = model.funding_room[c.episode_payer[queued]]
     waiting = np.bincount(c.episode_provider[queued], weights=funded,

@@ -49,28 +49,40 @@ def support_costs(p: dict) -> np.ndarray:
                      p["intensive_support_cost"]])
 
 
+def barrier_factors(p: dict) -> np.ndarray:
+    """`barrier_penalty ** (barriers - reduction * treated)` for every count of barriers
+    and of treated barriers: a table [barriers, treated], so the weekly hazards gather a
+    power instead of computing one per claimant (the same numbers to the last bit)."""
+    n = np.arange(9, dtype=np.int8)
+    return p["barrier_penalty"] ** (n[:, None] - p["specialist_barrier_reduction"] * n[None, :])
+
+
+def seen_factors(p: dict, readiness: np.ndarray) -> np.ndarray:
+    """How far each claimant's hazard as providers see it differs from the true one: the
+    part of their readiness providers cannot see (fixed per claimant, computed once)."""
+    hidden = (p["assessment_accuracy"] - 1.0) * readiness
+    return np.exp(hidden)
+
+
 def hazard(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
     """Each claimant's true weekly job-finding hazard this week, before support."""
-    c, p = model.claimants, model.p
+    c = model.claimants
     n_treated = POPCOUNT[c.barriers[ids] & c.mitigated[ids]]
-    exponent = c.n_barriers[ids] - p["specialist_barrier_reduction"] * n_treated
+    penalty = model.barrier_factor[c.n_barriers[ids], n_treated]
     services = model.service_hazard[c.contract_holder[ids]]  # key worker, employer links
-    return (np.exp(c.log_base_hazard[ids] + c.readiness[ids])
-            * p["barrier_penalty"] ** exponent * model.vacancy_factor[c.locality[ids]] * services)
+    return c.ready_hazard[ids] * penalty * model.vacancy_factor[c.locality[ids]] * services
 
 
 def seen_hazard(model: CommissioningModel, ids: np.ndarray, true: np.ndarray) -> np.ndarray:
     """The hazard as a provider judges it: part of the readiness it cannot see, and optimism."""
-    c, p = model.claimants, model.p
-    hidden = (p["assessment_accuracy"] - 1.0) * c.readiness[ids]
-    return true * np.exp(hidden) * p["provider_optimism"]
+    return true * model.seen_factor[ids] * model.p["provider_optimism"]
 
 
 def no_programme_hazard(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
     """The same claimant's hazard with no programme at all (the counterfactual)."""
-    c, p = model.claimants, model.p
-    return (np.exp(c.log_base_hazard[ids] + c.readiness[ids])
-            * p["barrier_penalty"] ** c.n_barriers[ids] * model.vacancy_factor[c.locality[ids]])
+    c = model.claimants
+    return (c.ready_hazard[ids] * model.barrier_factor[c.n_barriers[ids], 0]
+            * model.vacancy_factor[c.locality[ids]])
 
 
 def _p_start(h: np.ndarray, weeks: np.ndarray) -> np.ndarray:
@@ -123,8 +135,10 @@ def outcome_value(model: CommissioningModel, ids: np.ndarray, decider: np.ndarra
     return share * model.outcome_stream(ids) + model.mission_value[decider]
 
 
-def choose_support(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray) -> np.ndarray:
-    """Support level for each searching claimant, chosen by their case holder."""
+def support_levels(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The support level each searching claimant's case holder would choose by the rule,
+    and its net value over minimal support (before a player's choice and budgets)."""
     decider = model.claimants.case_holder[ids]
     pr = Prospects(model, ids, seen)
     value = outcome_value(model, ids, decider)
@@ -140,6 +154,18 @@ def choose_support(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray)
         net = extra_gain - extra_cost
         ok = (extra_gain >= (1.0 + hurdle) * extra_cost) & (net > best)
         level[ok], best[ok] = s, net[ok]
+    return level, best
+
+
+def choose_support(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray,
+                   levels: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Support level for each searching claimant, chosen by their case holder.
+
+    `levels` are the rule's levels and net values if already computed (the fused
+    weekly pass of `claimant_kernels` computes them with the hazards).
+    """
+    decider = model.claimants.case_holder[ids]
+    level, best = levels if levels is not None else support_levels(model, ids, seen)
     level = model.decisions.support(ids, decider, level)  # a player's choice, if any
     return _within_budget(model, decider, level, best)
 

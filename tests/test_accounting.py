@@ -190,6 +190,30 @@ def test_accounting_check_catches_money_that_vanishes():
         model.accounts.check()
 
 
+@pytest.mark.parametrize("where", ["in the window", "not yet referred", "done"])
+def test_claimant_check_catches_a_claimant_out_of_place(where):
+    """The weekly check reads the active window; the full one (each contract year and
+    the last week) every claimant, so a state changed anywhere is caught."""
+    model = CommissioningModel(**{**SMALL, "referral_weeks": 300}, seed=1)
+    for _ in range(130):
+        model.step()
+    c = model.claimants
+    model.check_conservation(everyone=True)  # all in order so far
+    lo, hi = model._lo, model._hi
+    assert 0 < lo < hi < c.n  # some done, some not yet referred
+    i = {"in the window": hi - 1, "not yet referred": hi, "done": 0}[where]
+    if where == "in the window":
+        c.case_holder[i], c.status[i] = -1, SEARCHING  # on programme with no case holder
+    else:
+        c.status[i] = SEARCHING if where == "done" else IN_WORK  # back on, or early
+        c.case_holder[i] = -1 if where == "done" else 1
+    with pytest.raises(AccountingError):
+        model.check_conservation(everyone=True)
+    if where == "in the window":
+        with pytest.raises(AccountingError):
+            model.check_conservation(everyone=False)
+
+
 def test_insolvent_providers_hand_on_their_claimants():
     model = CommissioningModel(**SMALL, seed=1, caseload_fixed_cost=20.0, attachment_fee=0,
                                subcontractor_reserves_weeks=2, third_sector_reserves_weeks=2,

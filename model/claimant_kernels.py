@@ -1,0 +1,178 @@
+"""Fused passes over claimants: the week's per-claimant arithmetic as numba loops.
+
+At national scale most of a week is many small numpy passes over the claimants in
+play: the searching claimants' hazards and the support rule (`support_decisions`),
+the specialist referral candidates, and the scans of the active window (who is
+searching, in work or waiting; the census the conservation check and the weekly
+metrics read; jobs kept, lost and found; the no-programme world; the programme clock).
+With numba each is one loop (`_fused_numba.py`) that does the same arithmetic in the
+same order and types; `expm1` stays numpy's own vectorised one, between loops. So the
+results are the same to the last bit (`tests/test_results_unchanged.py` runs both).
+The helpers here are those several modules share; the other fused steps are called
+where their numpy versions are, each beside it.
+
+Which is used is chosen per model by the environment variable
+`COMMISSIONING_KERNELS`:
+
+- `auto` (the default): numba for runs of at least `NUMBA_FROM` claimants, when
+  numba is installed; numpy for smaller runs, which then start without loading
+  numba (about 0.4 s and 100 MB) or its compiled loops;
+- `numba`: always (an error if numba is missing);
+- `numpy`: never (the numpy passes, as before the fused loops).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from commissioning.agents.claimant import FIRST_BIT, POPCOUNT
+
+from .scenario import ScenarioError
+from .support_decisions import hazard, seen_hazard, support_levels
+
+if TYPE_CHECKING:
+    from .model import CommissioningModel
+
+ENVIRONMENT = "COMMISSIONING_KERNELS"
+CHOICES = ("auto", "numba", "numpy")
+NUMBA_FROM = 50_000  # claimants: below this, loading numba costs more than it saves
+BLOCK = 8192  # claimants a fused pass takes at a time (its scratch stays in cache)
+
+
+def use_numba(claimants: int) -> bool:
+    """Whether a model of this many claimants runs the fused numba pass."""
+    choice = os.environ.get(ENVIRONMENT, "auto").strip().lower() or "auto"
+    if choice not in CHOICES:  # bad input: one clear message (exit status 2 from the CLI)
+        raise ScenarioError("the environment", ENVIRONMENT, f"one of {', '.join(CHOICES)}",
+                            os.environ[ENVIRONMENT])
+    if choice == "numpy" or (choice == "auto" and claimants < NUMBA_FROM):
+        return False
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        if choice == "numba":
+            raise ScenarioError("the environment", ENVIRONMENT, "numpy or auto when numba is "
+                                "not installed (pip install numba)", "numba") from None
+        return False
+    return True
+
+
+def searching_week(model: CommissioningModel, ids: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For searching claimants `ids`: true hazard, hazard as seen, the support level the
+    case holder's rule chooses and its net value (before a player's choice and budgets)."""
+    if not model.fused:
+        true = hazard(model, ids)
+        seen = seen_hazard(model, ids, true)
+        level, best = support_levels(model, ids, seen)
+        return true, seen, level, best
+    from ._fused_numba import searching_choose, searching_prepare
+
+    c, p, pay = model.claimants, model.p, model.payments
+    n = len(ids)
+    true, seen, best = np.empty(n), np.empty(n), np.empty(n)
+    level = np.empty(n, np.int8)
+    exponent = scratch(model, "exponent", 6, min(n, BLOCK))
+    facts = scratch(model, "facts", 4, min(n, BLOCK))
+    tables = (c.ready_hazard, model.seen_factor, c.barriers, c.mitigated, c.n_barriers,
+              c.locality, c.contract_holder, c.case_holder, c.group, c.barrier_class,
+              c.weeks_on_programme, POPCOUNT, model.barrier_factor, model.vacancy_factor,
+              model.service_hazard, float(p["provider_optimism"]), pay.first_outcome_weeks,
+              int(bool(pay.within_programme)), int(model.programme_weeks), model.job_survival,
+              model.outcome_stream_value, model.outcome_pass_through, model.mission_value,
+              model.rationing_hurdle, model.support_multiplier)
+    # In blocks whose scratch rows stay in the processor's cache between the passes.
+    for start in range(0, n, BLOCK):
+        block = slice(start, min(start + BLOCK, n))
+        k = block.stop - start
+        e, f = exponent[:, :k], facts[:, :k]
+        searching_prepare(ids[block], *tables, true[block], seen[block], e, f)
+        np.expm1(e, out=e)  # numpy's vectorised expm1, as the array passes use
+        searching_choose(seen[block], model.support_multiplier, model.support_cost, e, f,
+                         level[block], best[block])
+    return true, seen, level, best
+
+
+def referral_candidates(model: CommissioningModel, searching: np.ndarray, seen: np.ndarray
+                        ) -> tuple[np.ndarray, ...]:
+    """Fused: the searching claimants a specialist could be referred for (no episode, time
+    for one, an untreated barrier a specialist on their network treats), their seen
+    hazard, that barrier, and `specialist_gain` with their case holder deciding (the
+    decider under the expected-value rule)."""
+    from ._fused_numba import referral_candidates as kernel
+
+    c, p, pay = model.claimants, model.p, model.payments
+    m = len(searching)
+    ids, seen_out, barrier = np.empty(m, np.int64), np.empty(m), np.empty(m, np.int8)
+    exponent, facts = scratch(model, "gain_exponent", 2, m), scratch(model, "gain_facts", 2, m)
+    lift = p["barrier_penalty"] ** (-p["specialist_barrier_reduction"])
+    n = kernel(searching, seen, c.episode_provider, c.weeks_on_programme,
+               int(p["specialist_episode_weeks"]), int(model.programme_weeks), c.barriers,
+               c.mitigated, model.reachable_barriers, c.contract_holder, c.case_holder,
+               c.locality, FIRST_BIT, c.group, c.barrier_class, pay.first_outcome_weeks,
+               int(bool(pay.within_programme)), model.job_survival,
+               model.outcome_stream_value, model.outcome_pass_through, model.mission_value,
+               model.support_multiplier, c.support, float(lift), ids, seen_out, barrier,
+               exponent, facts)
+    e = np.expm1(exponent[:, :n])
+    keep, value = facts[0, :n], facts[1, :n]
+    gain = (-e[0] * keep - -e[1] * keep) * value
+    return ids[:n], seen_out[:n], barrier[:n], gain
+
+
+def ids_between(model: CommissioningModel, values: np.ndarray, lo: int, hi: int,
+                low: int, high: int) -> np.ndarray:
+    """Ids i in lo..hi-1 with low <= values[i] <= high, in order (a status or a week in
+    a range): `np.flatnonzero` of the test, in one pass when fused."""
+    if not model.fused:
+        v = values[lo:hi]
+        test = v == low if low == high else (v >= low) & (v <= high)
+        return np.flatnonzero(test) + lo
+    from ._fused_numba import ids_between as kernel
+
+    out = np.empty(max(hi - lo, 0), np.int64)
+    return out[:kernel(values, lo, hi, low, high, out)]
+
+
+def waiting_ids(model: CommissioningModel, lo: int, hi: int) -> np.ndarray:
+    """Claimants in lo..hi-1 waiting in a specialist's queue, in order."""
+    c = model.claimants
+    if not model.fused:
+        sl = slice(lo, hi)
+        return np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + lo
+    from ._fused_numba import waiting_ids as kernel
+
+    out = np.empty(max(hi - lo, 0), np.int64)
+    return out[:kernel(c.episode_provider, c.episode_end, lo, hi, out)]
+
+
+def census(model: CommissioningModel, lo: int, hi: int, fresh: bool = True) -> np.ndarray:
+    """Fused: claimants lo..hi-1 counted once for the conservation check and the weekly
+    metrics (see `_fused_numba.claimant_census` for the 13 counts). The last census of the
+    week is kept: a weekly metric may reuse it (`fresh=False`) if it covered the window."""
+    held = model.__dict__.get("_census")
+    if not fresh and held is not None and held[0] == model.steps and held[1] <= lo \
+            and held[2] >= hi:
+        return held[3]
+    from ._fused_numba import claimant_census
+
+    c, pay = model.claimants, model.payments
+    counts = claimant_census(lo, hi, c.status, c.case_holder, model.accounts.active,
+                             c.weeks_on_programme, c.group, pay.first_outcome_weeks,
+                             int(bool(pay.within_programme)), int(model.programme_weeks),
+                             c.support, c.episode_provider, c.episode_end)
+    model._census = (model.steps, lo, hi, counts)
+    return counts
+
+
+def scratch(model: CommissioningModel, name: str, rows: int, n: int) -> np.ndarray:
+    """A [rows, n] scratch array kept on the model and grown as needed, so the weekly
+    passes do not map and unmap tens of megabytes at national scale."""
+    buffers = model.__dict__.setdefault("_scratch", {})
+    held = buffers.get(name)
+    if held is None or held.shape[1] < n:
+        held = buffers[name] = np.empty((rows, max(n, 1024, int(1.25 * n))))
+    return held[:, :n]

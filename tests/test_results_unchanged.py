@@ -1,0 +1,92 @@
+"""The same seed gives the same results as the stored reference (speed work changes none).
+
+A failure here means a change altered what the model computes. If that was the
+intent (a model change, not an optimisation), regenerate the reference and commit
+it with the change: `python -m tests.reference_metrics --write`.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from commissioning.model.claimant_kernels import ENVIRONMENT, use_numba
+from commissioning.model.scenario import ScenarioError
+
+from .reference_metrics import CASES, REFERENCE, REGENERATE, case_results, differences
+
+
+@pytest.fixture(scope="module")
+def stored() -> dict:
+    return json.loads(REFERENCE.read_text())
+
+
+@pytest.mark.parametrize("kernels", ["numpy", "numba"])
+@pytest.mark.parametrize("name,scenario,seed,claimants", CASES, ids=[c[0] for c in CASES])
+def test_results_unchanged(stored, name, scenario, seed, claimants, kernels, monkeypatch):
+    """Both ways of computing the searching claimants' week (`claimant_kernels`): the
+    numpy passes and the fused numba loops give the stored results."""
+    if kernels == "numba":
+        pytest.importorskip("numba")
+    monkeypatch.setenv(ENVIRONMENT, kernels)
+    case = stored[name]
+    assert (case["scenario"], case["seed"], case["claimants"]) == (scenario, seed, claimants), (
+        f"the reference case {name} was stored for other settings; run `{REGENERATE}`")
+    assert use_numba(claimants) == (kernels == "numba")
+    diff = differences(case["results"], case_results(scenario, seed, claimants))
+    assert not diff, (
+        f"{name} (seed {seed}, {claimants} claimants) differs from {REFERENCE.name} in "
+        f"{len(diff)} values, e.g.:\n  " + "\n  ".join(diff[:8]) +
+        f"\nIf the model change is intended, regenerate the reference: `{REGENERATE}`")
+
+
+def test_comparison_catches_a_change(stored):
+    """The comparison itself: a value moved by more than 1e-12 (relative) is reported,
+    one moved within it is not, and NaN matches NaN."""
+    results = json.loads(json.dumps(stored["two_tier"]["results"]))
+    rate = results["metrics"]["job_outcome_rate"]
+    results["metrics"]["job_outcome_rate"] = rate * (1 + 1e-13)
+    assert not differences(stored["two_tier"]["results"], results)
+    results["metrics"]["job_outcome_rate"] = rate * (1 + 1e-11)
+    assert differences(stored["two_tier"]["results"], results) == [
+        f".metrics.job_outcome_rate: expected {rate!r}, got {rate * (1 + 1e-11)!r}"]
+    results["metrics"]["job_outcome_rate"] = rate
+    results["metrics"]["referrals"] += 1
+    assert len(differences(stored["two_tier"]["results"], results)) == 1
+    assert not differences({"x": "nan"}, {"x": "nan"})
+    assert differences({"x": "nan"}, {"x": 0.1})
+
+
+def test_fused_blocks_give_the_same_results(stored, monkeypatch):
+    """The fused support pass takes claimants in blocks: many small blocks give the
+    stored results too."""
+    pytest.importorskip("numba")
+    from commissioning.model import claimant_kernels
+
+    monkeypatch.setenv(ENVIRONMENT, "numba")
+    monkeypatch.setattr(claimant_kernels, "BLOCK", 37)
+    name, scenario, seed, claimants = CASES[0]
+    assert not differences(stored[name]["results"], case_results(scenario, seed, claimants))
+
+
+def test_kernel_choice(monkeypatch):
+    """`auto` uses numba only for large runs; a misspelt choice is one clear error."""
+    pytest.importorskip("numba")
+    monkeypatch.setenv(ENVIRONMENT, "auto")
+    assert not use_numba(1500) and use_numba(1_800_000)
+    monkeypatch.setenv(ENVIRONMENT, "numpy")
+    assert not use_numba(1_800_000)
+    monkeypatch.setenv(ENVIRONMENT, "nmuba")
+    with pytest.raises(ScenarioError, match="COMMISSIONING_KERNELS: expected one of auto, "
+                       "numba, numpy, got 'nmuba'"):
+        use_numba(1500)
+
+
+def test_a_misspelt_kernel_choice_is_one_line_from_the_command(monkeypatch, capsys):
+    from commissioning.cli.main import main
+
+    monkeypatch.setenv(ENVIRONMENT, "fast")
+    assert main(["run", "--set", "area.claimants=300", "--set", "run.weeks=3"]) == 2
+    err = capsys.readouterr().err
+    assert "COMMISSIONING_KERNELS" in err and "Traceback" not in err
