@@ -4,7 +4,9 @@ Parses, then calls `experiments.decomposition`. Prints, for each headline
 metric, the paired difference (alternative minus baseline) and each lever's
 Shapley contribution with its 95% interval over replicates; `--json` prints
 the same as one JSON document; `--out DIR` also writes decomposition.csv and
-decomposition.json.
+decomposition.json. `--posterior DIR/posterior.csv --draws K` runs it under K
+draws from a fit's posterior: intervals over draws and seeds, and the share
+of draws in which the alternative is higher.
 """
 
 from __future__ import annotations
@@ -26,8 +28,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "seeds, and attribute each metric's difference to the levers.")
     p.add_argument("baseline", help="scenario file or shipped name, e.g. two_tier")
     p.add_argument("alternative", help="scenario file or shipped name, e.g. locality")
-    p.add_argument("--replicates", type=positive, default=5, metavar="N",
-                   help="seeds per combination of levers")
+    p.add_argument("--replicates", type=positive, metavar="N",
+                   help="seeds per combination of levers (default: 5; with --posterior, seeds "
+                        "per draw: 1)")
+    p.add_argument("--posterior", metavar="CSV",
+                   help="a fit's posterior.csv: decompose under --draws parameter sets drawn "
+                        "from it by weight (default: none, the shipped parameters)")
+    p.add_argument("--draws", type=positive, metavar="K",
+                   help="posterior draws, with --posterior (default: 10)")
     p.add_argument("--seed", type=seed, default=1, help="the first seed")
     add_workers(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -42,13 +50,23 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     from commissioning.experiments.decomposition import decompose, find_levers
     from commissioning.experiments.executor import describe, open_executor
     from commissioning.experiments.outputs import Outputs
+    from commissioning.model.scenario import ScenarioError
 
     baseline = scenario(args.baseline, args.set)
     alternative = scenario(args.alternative, args.set)
-    seeds_fit(args.seed, args.replicates)
+    if args.draws is not None and args.posterior is None:
+        raise ScenarioError("--draws", "", "--posterior CSV as well (draws are taken from a "
+                            "fit's posterior)", args.draws)
+    draws = None
+    replicates = args.replicates or (1 if args.posterior else 5)
+    if args.posterior is not None:
+        from commissioning.experiments.calibration.posterior import draw, read_posterior
+
+        draws = draw(read_posterior(args.posterior), args.draws or 10, args.seed)
+    seeds_fit(args.seed, replicates * len(draws or [None]))
     levers = find_levers(baseline.params, alternative.params)
     names = unique_names([baseline, alternative])
-    runs = 2 ** len(levers) * args.replicates
+    runs = 2 ** len(levers) * replicates * len(draws or [None])
     n, scheduler = workers(args, runs)
     with Outputs() as outputs:
         out = outputs.folder(args.out, "--out", "a folder for the decomposition's files") \
@@ -56,14 +74,16 @@ def cmd_decompose(args: argparse.Namespace) -> int:
         if out is not None:
             for name in ("decomposition.csv", "decomposition.json"):
                 outputs.file(out / name, "--out")
+        per = (f"{len(draws)} posterior draws x {replicates} seed{'s' * (replicates > 1)}"
+               if draws else f"{replicates} seeds")
         print(f"{names[1]} against {names[0]}: {len(levers)} levers, {2 ** len(levers)} "
-              f"combinations x {args.replicates} seeds = {runs} runs on "
+              f"combinations x {per} = {runs} runs on "
               f"{describe(n, scheduler)}", file=sys.stderr if args.json else sys.stdout,
               flush=True)
         with open_executor(n, scheduler) as pool:
-            result = decompose(baseline, alternative, args.replicates, args.seed,
+            result = decompose(baseline, alternative, replicates, args.seed,
                                executor=pool.executor, progress=console_progress("decompose"),
-                               names=tuple(names))
+                               names=tuple(names), draws=draws)
         summary = result.summary()
         if out is not None:
             _write(outputs.make(out), summary)
@@ -82,7 +102,8 @@ def _write(out: Path, summary: dict) -> None:
     rows = []
     for metric, entry in summary["metrics"].items():
         rows.append({"metric": metric, "lever": "(difference)", "value": entry["difference"],
-                     "low": entry["interval"][0], "high": entry["interval"][1]})
+                     "low": entry["interval"][0], "high": entry["interval"][1],
+                     "share_of_draws_higher": entry.get("share_of_draws_higher")})
         for lever, value in entry["contributions"].items():
             low, high = entry["intervals"][lever]
             rows.append({"metric": metric, "lever": lever, "value": value, "low": low,
@@ -112,15 +133,21 @@ def _unit(metric: str, value: float | None) -> str:
 
 def print_table(summary: dict) -> None:
     levers = list(summary["levers"])
-    print(f"\n{summary['alternative']} minus {summary['baseline']}, mean over "
-          f"{summary['replicates']} seeds [95% interval]; each lever's share of the difference "
-          "(Shapley; they add up to it)")
+    draws = summary.get("draws")
+    over = (f"{draws} posterior draws x {summary['replicates']} seeds [95% interval of the "
+            "values over draws and seeds]" if draws else
+            f"{summary['replicates']} seeds [95% interval]")
+    print(f"\n{summary['alternative']} minus {summary['baseline']}, mean over {over}; each "
+          "lever's share of the difference (Shapley; they add up to it)")
     print("levers: " + "; ".join(
         f"{name} ({', '.join(info['parameters'])})" for name, info in summary["levers"].items()))
     for metric, entry in summary["metrics"].items():
         low, high = entry["interval"]
+        share = entry.get("share_of_draws_higher")
+        higher = "" if share is None else (f"; {summary['alternative']} higher in "
+                                           f"{100 * share:.0f}% of draws")
         print(f"\n{metric}: {_unit(metric, entry['difference'])} "
-              f"[{_unit(metric, low)}, {_unit(metric, high)}]")
+              f"[{_unit(metric, low)}, {_unit(metric, high)}]{higher}")
         ranked = sorted(levers, key=lambda k: -abs(entry["contributions"][k] or 0.0))
         for lever in ranked:
             c = entry["contributions"][lever]

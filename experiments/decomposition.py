@@ -17,6 +17,12 @@ are groups of parameters rather than single ones (at most `MAX_LEVERS`).
 This answers not "which regime wins" but "which part of the design makes it
 win" (issue 12). The order in which levers are switched does not matter: the
 Shapley value averages over every order.
+
+Over the posterior (`draws`, `decompose --posterior`), each posterior draw is
+a plausible world: every combination of levers runs under each draw (its
+fitted values set in both scenarios) on that draw's seeds, and the summary
+gives each contribution's mean and 95% interval over draws and seeds, and the
+share of draws in which the alternative comes out higher.
 """
 
 from __future__ import annotations
@@ -132,14 +138,21 @@ class Decomposition:
     levers: list[Lever]
     replicates: int
     seeds: list[int]
-    # metric -> array [replicate, lever] of contributions, and [replicate] differences
+    # metric -> array [replicate, lever] of contributions, and [replicate] differences;
+    # over a posterior, replicate i is draw i // per_draw's seed i % per_draw
     contributions: dict[str, np.ndarray]
     differences: dict[str, np.ndarray]
+    draws: int = 0  # posterior draws (0: the scenarios' own parameters)
 
     def summary(self, level: float = 0.95) -> dict[str, Any]:
-        """Means and intervals over replicates; the JSON form `decompose --json` prints."""
-        from commissioning.experiments.comparison import mean_interval
+        """Means and intervals over replicates; the JSON form `decompose --json` prints.
 
+        Over a posterior the intervals are of the values over draws and seeds
+        (where they lie), and each metric has `share_of_draws_higher`.
+        """
+        from commissioning.experiments.comparison import mean_interval, spread
+
+        interval = spread if self.draws else mean_interval
         out: dict[str, Any] = {"baseline": self.baseline, "alternative": self.alternative,
                                "replicates": self.replicates, "seeds": self.seeds,
                                "levers": {lv.name: {"parameters": list(lv.keys),
@@ -147,13 +160,21 @@ class Decomposition:
                                                     "alternative": lv.alternative}
                                           for lv in self.levers},
                                "metrics": {}}
+        if self.draws:
+            out["draws"] = self.draws
         for metric, diff in self.differences.items():
             contrib = self.contributions[metric]
-            d_mean, d_low, d_high = mean_interval(diff, level)
+            d_mean, d_low, d_high = interval(diff, level)
             entry = {"difference": _clean(d_mean), "interval": [_clean(d_low), _clean(d_high)],
                      "contributions": {}, "intervals": {}}
+            if self.draws:
+                per_draw = diff.reshape(self.draws, -1)
+                valid = ~np.isnan(per_draw).any(axis=1)
+                entry["share_of_draws_higher"] = _clean(
+                    float((per_draw[valid].mean(axis=1) > 0).mean()) if valid.any()
+                    else math.nan)
             for j, lv in enumerate(self.levers):
-                mean, low, high = mean_interval(contrib[:, j], level)
+                mean, low, high = interval(contrib[:, j], level)
                 entry["contributions"][lv.name] = _clean(mean)
                 entry["intervals"][lv.name] = [_clean(low), _clean(high)]
             out["metrics"][metric] = entry
@@ -168,21 +189,33 @@ def decompose(baseline: Scenario, alternative: Scenario, replicates: int = 5,
               base_seed: int = 1, overrides: dict[str, Any] | None = None,
               metrics: Iterable[str] = METRICS, executor: Executor | None = None,
               progress: Callable[[int, int], None] | None = None,
-              names: tuple[str, str] | None = None) -> Decomposition:
-    """Run every combination of levers on common seeds and decompose each difference."""
+              names: tuple[str, str] | None = None,
+              draws: list[dict[str, float]] | None = None) -> Decomposition:
+    """Run every combination of levers on common seeds and decompose each difference.
+
+    With `draws` (posterior draws), draw k's replicate r runs on seed
+    `base_seed + k * replicates + r` with the draw's fitted values set in both
+    scenarios (`posterior.apply_draw`: a value a scenario sets itself stays).
+    """
     base = {**baseline.params, **(overrides or {})}
     alt = {**alternative.params, **(overrides or {})}
     levers = find_levers(base, alt)
     n = len(levers)
     metrics = list(metrics)
     coalitions = [frozenset(c) for s in range(n + 1) for c in combinations(range(n), s)]
-    seeds = [base_seed + r for r in range(replicates)]
+    if draws:
+        from commissioning.experiments.calibration.posterior import apply_draw
+
+        units = [(apply_draw(base, d), apply_draw(alt, d), base_seed + k * replicates + r)
+                 for k, d in enumerate(draws) for r in range(replicates)]
+    else:
+        units = [(base, alt, base_seed + r) for r in range(replicates)]
     tasks = []
-    for seed in seeds:
+    for mine, theirs, seed in units:
         for coalition in coalitions:
-            params = dict(base)
+            params = dict(mine)
             for j in coalition:
-                params.update(levers[j].alternative)
+                params.update({k: theirs[k] for k in levers[j].keys})
             params["seed"] = seed
             tasks.append(params)
     if executor is None:
@@ -198,9 +231,9 @@ def decompose(baseline: Scenario, alternative: Scenario, replicates: int = 5,
             if progress:
                 progress(i + 1, len(tasks))
     per_seed = len(coalitions)
-    contributions = {m: np.zeros((replicates, n)) for m in metrics}
-    differences = {m: np.zeros(replicates) for m in metrics}
-    for r in range(replicates):
+    contributions = {m: np.zeros((len(units), n)) for m in metrics}
+    differences = {m: np.zeros(len(units)) for m in metrics}
+    for r in range(len(units)):
         block = results[r * per_seed:(r + 1) * per_seed]
         for m in metrics:
             values = {c: float(res[m]) for c, res in zip(coalitions, block, strict=True)}
@@ -208,5 +241,5 @@ def decompose(baseline: Scenario, alternative: Scenario, replicates: int = 5,
             contributions[m][r] = shapley(values, n) if n else np.zeros(0)
     labels = names or (baseline.path.stem if baseline.path else baseline.name,
                        alternative.path.stem if alternative.path else alternative.name)
-    return Decomposition(labels[0], labels[1], levers, replicates, seeds, contributions,
-                         differences)
+    return Decomposition(labels[0], labels[1], levers, replicates, [u[2] for u in units],
+                         contributions, differences, len(draws or []))

@@ -93,10 +93,16 @@ def cell(metric: str, mean: float, low: float, high: float, diff: bool = False) 
 def comparison_lines(table: Any, names: list[str]) -> list[str]:
     """The comparison table: per scenario mean [95% interval], then paired differences.
 
-    Each column is as wide as its widest cell, so that no two cells ever touch.
+    Over a posterior (`share_of_draws_higher` in the table) the intervals are
+    over draws and seeds, and a column per scenario gives the share of draws in
+    which it is higher than the first. Each column is as wide as its widest
+    cell, so that no two cells ever touch.
     """
+    posterior = "share_of_draws_higher" in table.columns
     metrics = list(dict.fromkeys(table.metric))
     headers = [n[:30] for n in names] + [f"diff {n[:24]}" for n in names[1:]]
+    if posterior:
+        headers += [f"higher {n[:22]}" for n in names[1:]]
     cells: dict[str, list[str]] = {}
     for metric in metrics:
         rows = table[table.metric == metric].set_index("scenario")
@@ -104,16 +110,30 @@ def comparison_lines(table: Any, names: list[str]) -> list[str]:
                               rows.loc[n, "ci_high"]) for n in names]
         cells[metric] += [cell(metric, rows.loc[n, "diff"], rows.loc[n, "diff_low"],
                                rows.loc[n, "diff_high"], True) for n in names[1:]]
+        if posterior:
+            cells[metric] += [share_text(rows.loc[n, "share_of_draws_higher"])
+                              for n in names[1:]]
     width = max(len(m) for m in [*metrics, "metric"]) + 2
     widths = [max(len(h), *(len(cells[m][k]) for m in metrics)) + 3
               for k, h in enumerate(headers)]
-    lines = ["mean [95% interval]; diff = paired difference from " + names[0],
-             f"{'metric':<{width}}" + "".join(f"{h:>{w}}" for h, w in
-                                              zip(headers, widths, strict=True))]
+    if posterior:
+        draws = int(table["draws"].iloc[0])
+        first = (f"mean [95% interval over {draws} posterior draws and their seeds]; diff = "
+                 f"paired difference from {names[0]}; higher = share of draws in which the "
+                 f"scenario's value is higher than {names[0]}'s")
+    else:
+        first = "mean [95% interval]; diff = paired difference from " + names[0]
+    lines = [first, f"{'metric':<{width}}" + "".join(
+        f"{h:>{w}}" for h, w in zip(headers, widths, strict=True))]
     for metric in metrics:
         lines.append(f"{metric:<{width}}" + "".join(
             f"{c:>{w}}" for c, w in zip(cells[metric], widths, strict=True)))
     return lines
+
+
+def share_text(share: float) -> str:
+    """A share of draws as a whole percentage ('n/a' when no draw could be compared)."""
+    return "n/a" if share is None or math.isnan(share) else f"{100 * share:.0f}%"
 
 
 # --- the parameter table -----------------------------------------------------------------

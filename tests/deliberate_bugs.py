@@ -58,6 +58,7 @@ MODEL_TESTS = (
     "test_insolvency.py", "test_market_share.py", "test_streams.py", "test_mechanisms.py",
     "test_accounting.py", "test_properties.py", "test_determinism.py", "test_programmes.py",
     "test_honest_comparison.py", "test_decisions.py", "test_calibration.py",
+    "test_posterior.py",
     "test_mesa_integration.py",
 )
 #: Tests of the model's tests that only exercise plumbing and take long (Dask, Ctrl-C).
@@ -88,10 +89,9 @@ BUGS: tuple[Bug, ...] = (
         '_ratio(t.vcs_supported, t.referrals)'),
     Bug("calibrator_never_moves_first_parameter",
         "the calibrator never moves its first free parameter from where it starts",
-        "experiments/calibration/fitting.py",
-        "        units = np.atleast_2d(units)\n",
-        "        units = np.atleast_2d(units).copy()\n"
-        "        units[:, 0] = self.free[0].to_unit(self.free[0].current(self.base))\n"),
+        "experiments/calibration/smc.py",
+        "        return values_at(self.free, position)\n",
+        "        return [self.free[0].current(self.base), *values_at(self.free, position)[1:]]\n"),
     Bug("outcome_paid_a_week_late", "outcome payments fall due a week late",
         "model/employment.py",
         "pay_down_the_chain(model, week, ids, amount, OUTCOME,",

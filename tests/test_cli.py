@@ -173,9 +173,9 @@ def test_run_names_the_seed_option_when_the_seed_is_out_of_range(capsys, seed):
     (["compare", "--replicates", "0"], "compare", "--replicates", "at least 1"),
     (["compare", "--workers", "-2"], "compare", "--workers", "at least 0"),
     (["compare", "--seed", "-1"], "compare", "--seed", "from 0"),
-    (["calibrate", "--points", "0"], "calibrate", "--points", "at least 1"),
-    (["calibrate", "--refine", "-5"], "calibrate", "--refine", "at least 0"),
-    (["calibrate", "--replicates", "0"], "calibrate", "--replicates", "at least 1"),
+    (["calibrate", "--population", "0"], "calibrate", "--population", "at least 1"),
+    (["calibrate", "--budget", "-5"], "calibrate", "--budget", "at least 1"),
+    (["calibrate", "--generations", "0"], "calibrate", "--generations", "at least 1"),
     (["check-fit", "--replicates", "0"], "check-fit", "--replicates", "at least 1"),
     (["check-fit", "--workers", "two"], "check-fit", "--workers", "whole number"),
     (["sweep", "fees", "--replicates", "0"], "sweep", "--replicates", "at least 1"),
@@ -582,7 +582,7 @@ def test_an_output_that_cannot_be_created_is_refused_before_any_run(capsys, tmp_
     blocker = write(tmp_path / "blocker", "a file where a folder would have to be")
     where = blocker / "deeper" / "out"
     argv = {"compare": ["compare", "--out", where],
-            "calibrate": ["calibrate", "--out", where / "fit.toml", "--points", "500"],
+            "calibrate": ["calibrate", "--out", where / "fit", "--budget", "500"],
             "run": ["run", "--weekly", where / "weekly.csv"],
             "check-fit": ["check-fit", "--figure", where / "fit.png"]}[name]
     start = time.monotonic()
@@ -601,14 +601,15 @@ def test_run_writes_the_weekly_series_into_a_folder_it_creates(capsys, tmp_path)
 
 
 def test_calibrate_writes_into_a_folder_it_creates(capsys, tmp_path):
-    out = tmp_path / "new" / "fit.toml"
-    rc, printed, err = cli(capsys, "calibrate", "--points", "1", "--replicates", "1",
-                           "--refine", "0", "--workers", "0", "--only",
+    out = tmp_path / "new" / "fit"
+    rc, printed, err = cli(capsys, "calibrate", "--population", "2", "--generations", "1",
+                           "--budget", "6", "--select", "1", "--workers", "0", "--only",
                            "claimants.stock_readiness", "--set", "area.claimants=300",
                            "--set", "run.weeks=160", "--set", "area.referral_weeks=56",
                            "--out", out)
     assert rc == 0, err
-    assert out.is_file() and (tmp_path / "new" / "fitted.csv").is_file()
+    assert (out / "two_tier_fitted.toml").is_file() and (out / "fitted.csv").is_file()
+    assert (out / "posterior.csv").is_file() and len(list((out / "evaluations").iterdir())) == 6
     assert "pip install -e ." in printed  # what adopt-fit needs, said up front
 
 

@@ -111,21 +111,23 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def fitted_table(summary: Any, fitted_on: str) -> str:
-    """The fitted values and their uncertainty (the ABC sample) as Markdown."""
-    rows = [f"Fitted on {fitted_on}. Fitted value: the best candidate found; accepted: the "
-            "ABC sample (best 10% of the search), its mean, standard deviation and 2.5-97.5% "
-            "range, a measure of how tightly the targets pin each parameter down.\n",
-            "| Parameter | Searched | Fitted | Accepted mean (sd) | Accepted 95% range |",
+    """The fitted values and their posterior intervals (calibrate's fitted.csv) as Markdown."""
+    rows = [f"Fitted on {fitted_on}. Prior: the range searched (uniform; log-uniform for the "
+            "hazards and the ESA trend). Shipped: the best-supported set (docs/calibration.md, "
+            "Method). Posterior: the weighted mean, standard deviation and 90% interval of "
+            "the accepted sets of the last generation: how tightly the published figures pin "
+            "each parameter down.\n",
+            "| Parameter | Prior | Shipped | Posterior mean (sd) | Posterior 90% interval |",
             "|---|---|---|---|---|"]
     for r in summary.itertuples():
-        rows.append(f"| `{r.parameter}` | {r.search_low:.4g} to {r.search_high:.4g} | "
-                    f"{r.fitted:.4g} | {r.accepted_mean:.4g} ({r.accepted_sd:.2g}) | "
-                    f"{r.accepted_low:.4g} to {r.accepted_high:.4g} |")
+        rows.append(f"| `{r.parameter}` | {r.prior_low:.4g} to {r.prior_high:.4g} | "
+                    f"{r.fitted:.4g} | {r.posterior_mean:.4g} ({r.posterior_sd:.2g}) | "
+                    f"{r.posterior_low:.4g} to {r.posterior_high:.4g} |")
     return "\n".join(rows)
 
 
 def _summary_from_logs(logs: list[Path], fitted_params: dict[str, Any]) -> Any:
-    """calibrate's fitted.csv of each stage, earliest first, if they match the fit."""
+    """The fit's fitted.csv (of each folder given, earliest first), if it matches the fit."""
     import pandas as pd
 
     from .fitting import FREE_PARAMETERS
@@ -136,13 +138,13 @@ def _summary_from_logs(logs: list[Path], fitted_params: dict[str, Any]) -> Any:
             try:
                 found.append(pd.read_csv(f))
             except (OSError, ValueError, UnicodeDecodeError) as exc:
-                raise ScenarioError(str(f), "", f"a calibrate log (fitted.csv) ({exc})"
+                raise ScenarioError(str(f), "", f"a fit's fitted.csv ({exc})"
                                     ) from None
     if not found:
         return None
     summary = pd.concat(found).drop_duplicates("parameter", keep="last")
     got = {fp.key: fp.current(fitted_params) for fp in FREE_PARAMETERS}
-    if "fitted" not in summary or not all(
+    if "fitted" not in summary or "posterior_mean" not in summary or not all(
             abs(got.get(r.parameter, math.nan) - r.fitted) <= 1e-3 * abs(r.fitted)
             for r in summary.itertuples()):
         return None

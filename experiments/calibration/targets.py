@@ -12,6 +12,13 @@ statistics count them: an outcome is paid `claim_lag_weeks` after it is earned.
 
 `primary` marks C1-C5, the targets the fit must reach; the others test early
 dynamics, the money flow and the supply chain (DOMAIN's notes to section 6).
+
+The deadweight lines N1 and N2 (`deadweight`) are DOMAIN's non-intervention
+figures (sections 2.4 and 7): the share of a group who would have reached a job
+outcome with no programme at all, read from the model's counterfactual (the same
+claimants, run alongside on the same random numbers with no programme). Without
+them nothing pins down how much of the programme's outcomes are additional. The
+fit must reach them as it must reach C1-C5 (`required`).
 """
 
 from __future__ import annotations
@@ -55,6 +62,17 @@ class Target:
     source: str
     read: Callable[[CommissioningModel, pd.DataFrame], float]
     primary: bool = False
+    deadweight: bool = False
+
+    @property
+    def key(self) -> str:
+        """The target's name in files (evaluations, logs): its ID and label."""
+        return f"{self.id} {self.label}"
+
+    @property
+    def required(self) -> bool:
+        """A target the fit must reach: C1-C5 and the deadweight lines."""
+        return self.primary or self.deadweight
 
     def inside(self, value: float) -> bool:
         return self.low <= value <= self.high
@@ -111,6 +129,8 @@ def _cohort_rate(month: str) -> Callable:
         if not cohort.any():
             return float("nan")
         jo = c.job_outcome_week[cohort]
+        if not len(jo):
+            return float("nan")  # no referrals that month (a short test run)
         return float(((jo >= 0) & (jo - c.referral_week[cohort] < 52)).mean())
     return read
 
@@ -184,6 +204,18 @@ def _subcontractor_churn(m: CommissioningModel, w: pd.DataFrame) -> float:
     alive_then = [o for o in subs if left(o) is None or left(o) > january]
     gone = [o for o in alive_then if left(o) is not None and left(o) <= july]
     return len(gone) / len(alive_then) if alive_then else float("nan")
+
+
+def _no_programme_rate(group: str) -> Callable:
+    """Share of a group's referrals in C1-C5's cohort (June 2011-December 2015) who reach a
+    job outcome with no programme (deadweight), within the same two years."""
+    def read(m: CommissioningModel, w: pd.DataFrame) -> float:
+        c = m.claimants
+        mine = ((c.group == PAYMENT_GROUPS.index(group)) & (c.status != 0)
+                & (c.referral_week <= week_of(m, DECEMBER_2015))
+                & (c.referral_week < len(w) - 1))
+        return float(c.cf_outcome[mine].mean()) if mine.any() else float("nan")
+    return read
 
 
 def _weekly(column: str, month: str | None = None) -> Callable:
@@ -265,9 +297,17 @@ TARGETS: tuple[Target, ...] = (
            _weekly("subcontractor_income_vs_expected")),
     Target("C25", "commissioner funding per ESA participant (referrals to 2014)", 690, 550,
            700, "£", "Inclusion 2014 [S13]", _esa_funding_per_participant),
+    Target("N1", "no-programme 2-yr job outcome rate, JSA 25+ (deadweight)", 0.15, 0.10,
+           0.26, "share", "PAC 2013 [S4] (9.2% in 14 months); FND comparator 26% [S6]",
+           _no_programme_rate("jsa_25_plus"), deadweight=True),
+    Target("N2", "no-programme 2-yr job outcome rate, new ESA (deadweight)", 0.11, 0.11,
+           0.15, "share", "Inclusion 11%, DWP 15% [S13]", _no_programme_rate("esa_new"),
+           deadweight=True),
 )
 
 PRIMARY = tuple(t for t in TARGETS if t.primary)
+DEADWEIGHT = tuple(t for t in TARGETS if t.deadweight)
+REQUIRED = tuple(t for t in TARGETS if t.required)
 
 
 def read_targets(model: CommissioningModel, targets: tuple[Target, ...] = TARGETS
