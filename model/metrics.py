@@ -186,7 +186,7 @@ def _third_sector_finances(model: CommissioningModel, vcs: list, got: np.ndarray
         far_fewer += 0 < got[o.index] < 0.5 * expected
         cash = acc.cash[o.index]
         subsidising += cash < acc.reserves[o.index]
-        losing = cash < model.cash_history[(week + 1) % 13, o.index]
+        losing = cash < model.cash_history[(week + 1) % len(model.cash_history), o.index]
         at_risk += (not o.active) or losing
     n = len(vcs)
     out["third_sector_far_fewer_referrals"] = _ratio(far_fewer, n)

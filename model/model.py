@@ -93,6 +93,9 @@ from .support_decisions import (
     support_multipliers,
 )
 
+#: Weeks of cash kept: 13 weeks back plus this week (third_sector_at_risk, ODD 7.21).
+CASH_RING = 14
+
 
 class Tally:
     """Running counts for the metrics, so a week's snapshot costs nothing per claimant."""
@@ -244,7 +247,9 @@ class CommissioningModel(mesa.Model):
                                       for o in self.orgs])
         self.expected_income = np.zeros(n)  # £ case holders can expect at priced outcomes
         self.planned_income = np.zeros(n)  # £ contract holders expect to keep (their budget)
-        self.cash_history = np.tile(self.accounts.cash, (13, 1))  # last 13 weeks, a ring
+        # Cash at the end of each of the last 14 weeks, a ring: the oldest slot, read after
+        # a week's end, is the cash 13 weeks before (the starting cash until then).
+        self.cash_history = np.tile(self.accounts.cash, (CASH_RING, 1))
         self.in_episode = np.zeros(n, np.int64)
         self.episodes_started = np.zeros(n, np.int64)
         self.cases_received = np.zeros(n, np.int64)
@@ -338,7 +343,7 @@ class CommissioningModel(mesa.Model):
         specialist_services.leave_queues(self, lo, hi)
         employment.programme_clock(self, week, lo, hi)  # 9
         self._settle(week)  # 10
-        self.cash_history[week % 13] = self.accounts.cash
+        self.cash_history[week % CASH_RING] = self.accounts.cash
         np.minimum(self.lowest_cash, self.accounts.cash, out=self.lowest_cash)
         insolvency.check_solvency(self, week)  # 11
         insolvency.review_contracts(self, week)

@@ -98,16 +98,32 @@ def running_app(log_path: Path, options: Sequence[str] = ()) -> Iterator[str]:
                 process.wait()
 
 
-def chromium_or_skip() -> None:
-    """Skip the calling test module without Debian's Chromium, unless CI requires it."""
+def _skip_or_fail(why: str) -> None:
+    """Skip the calling test module, or fail it if CI requires the browser tests."""
     import os
 
     import pytest
 
-    if os.path.exists(CHROMIUM):
-        return
-    why = (f"Debian's Chromium is not at {CHROMIUM} (apt-get install chromium; "
-           ".ci/run installs it)")
     if os.environ.get(REQUIRE_BROWSER):
         pytest.fail(f"{why}, and {REQUIRE_BROWSER} is set", pytrace=False)
     pytest.skip(why, allow_module_level=True)
+
+
+def playwright_or_skip():
+    """Playwright's sync API; without it the calling module is skipped (failed if required)."""
+    import importlib
+
+    try:
+        return importlib.import_module("playwright.sync_api")
+    except ImportError as exc:
+        _skip_or_fail(f"Playwright is not installed ({exc}; pip install playwright)")
+
+
+def chromium_or_skip() -> None:
+    """Skip the calling test module without Debian's Chromium, unless CI requires it."""
+    import os
+
+    if os.path.exists(CHROMIUM):
+        return
+    _skip_or_fail(f"Debian's Chromium is not at {CHROMIUM} (apt-get install chromium; "
+                  ".ci/run installs it)")

@@ -27,9 +27,9 @@ from commissioning.viz.scenario_files import title_of
 from commissioning.viz.settings import KNOB, KNOBS, Settings
 from commissioning.viz.state import settings_for
 
-from .app_server import WEEKS, chromium_or_skip
+from .app_server import WEEKS, chromium_or_skip, playwright_or_skip
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+playwright_api = playwright_or_skip()
 expect = playwright_api.expect
 
 chromium_or_skip()

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from .app_server import WEEKS, chromium_or_skip
+from .app_server import WEEKS, chromium_or_skip, playwright_or_skip
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+playwright_api = playwright_or_skip()
 expect = playwright_api.expect
 
 chromium_or_skip()

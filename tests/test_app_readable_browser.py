@@ -24,9 +24,9 @@ from collections.abc import Iterator
 import psutil
 import pytest
 
-from .app_server import chromium_or_skip, running_app
+from .app_server import chromium_or_skip, playwright_or_skip, running_app
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+playwright_api = playwright_or_skip()
 expect = playwright_api.expect
 
 chromium_or_skip()

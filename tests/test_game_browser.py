@@ -19,9 +19,9 @@ from commissioning.experiments.game.store import RoomStore
 from commissioning.experiments.game.words import money
 from commissioning.model.scenario import load_scenario, packaged_scenarios
 
-from .app_server import chromium_or_skip
+from .app_server import chromium_or_skip, playwright_or_skip
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+playwright_api = playwright_or_skip()
 expect = playwright_api.expect
 
 chromium_or_skip()

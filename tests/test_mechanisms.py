@@ -11,6 +11,7 @@ from commissioning.agents import Subcontractor
 from commissioning.agents.claimant import SEARCHING
 from commissioning.agents.provider import SPECIALIST
 from commissioning.model import PAYMENT_GROUPS, CommissioningModel
+from commissioning.model.accounts import FIXED
 from commissioning.model.support_decisions import choose_support, hazard, seen_hazard
 
 from .conftest import SMALL, run
@@ -98,6 +99,45 @@ def test_prices_that_cover_costs_end_parking():
     assert parked_while_an_outcome_is_possible(generous) == 0.0
 
 
+def case_holder_with_most_searching(model):
+    c = model.claimants
+    searching = np.flatnonzero(c.status == SEARCHING)
+    case = max(model.end_to_end, key=lambda o: int((c.case_holder[searching] == o.index).sum()))
+    return case, searching[c.case_holder[searching] == case.index]
+
+
+def test_a_provider_short_of_cash_demands_more_of_each_pound_of_support():
+    """ODD 7.5-7.6: as free cash falls below the buffer the rationing hurdle rises, and
+    support that no longer returns (1 + hurdle) times its cost is cut, even where this
+    week's budget would pay for all of it (so the hurdle, not the budget, cuts it)."""
+    model = CommissioningModel(**SMALL, seed=8, job_outcome_fee=5000)  # support pays
+    for _ in range(40):
+        model.step()
+    case, mine = case_holder_with_most_searching(model)
+    assert len(mine) > 30
+    seen = seen_hazard(model, mine, hazard(model, mine))
+    payable = model.accounts.payable[case.index]
+
+    def levels_with_free_cash(free: float) -> np.ndarray:
+        model.accounts.charge(case.index, case.cash - (free + payable), FIXED)
+        model._read_cash()
+        return choose_support(model, mine, seen)
+
+    floor, buffer = case.spending_floor(), case.cash_buffer
+    rich = levels_with_free_cash(buffer + 1000.0)
+    assert model.rationing_hurdle[case.index] == 0
+    short = levels_with_free_cash(floor + 0.8 * (buffer - floor))  # a fifth of the way down
+    assert model.cash_room[case.index] == pytest.approx(0.8)
+    assert model.rationing_hurdle[case.index] == pytest.approx(0.25)  # (1 - room) / room
+    extra = model.support_cost[rich] - model.support_cost[0]
+    assert extra.sum() < model.spending_headroom[case.index]  # the budget does not bind
+    assert (short <= rich).all()
+    assert (short > 0).sum() < (rich > 0).sum()
+    assert (short > 0).sum() > 0  # some support still returns 1.25 times its cost
+    stopped = levels_with_free_cash(floor - 1.0)  # at the floor: nothing discretionary
+    assert (stopped == 0).all()
+
+
 def test_parking_falls_on_claimants_with_more_barriers():
     m = run(seed=9).metrics()
     assert m["support_ratio_easy_to_hard"] > 1.0
@@ -139,13 +179,6 @@ def test_specialist_capacity_limits_make_queues():
     queued = lambda m: m.datacollector.get_model_vars_dataframe()[  # noqa: E731
         "queued_for_specialist"].sum()
     assert queued(tight) > queued(roomy)
-
-
-def test_market_share_moves_towards_better_primes():
-    model = run(seed=16, market_share_shift=0.1, market_share_shift_start_year=2, weeks=160)
-    shares = model.market_shares
-    assert not np.allclose(shares, shares[0, 0])
-    assert np.allclose(shares.sum(axis=0), 1.0)
 
 
 def test_specialists_on_no_primes_list_carry_no_costs_and_listed_ones_do():

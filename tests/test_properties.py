@@ -4,6 +4,7 @@ claimants are conserved and every metric stays in its range."""
 import math
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -51,11 +52,25 @@ def test_conservation_and_ranges_hold_for_any_scenario(p):
     for key in RATES:
         assert math.isnan(m[key]) or 0.0 <= m[key] <= 1.0, key
     assert -1.0 <= m["additional_job_outcome_rate"] <= 1.0
-    assert m["total_spend"] >= 0
-    assert m["providers_insolvent"] <= len(model.providers)
-    acc = model.accounts
+    acc, c, pay = model.accounts, model.claimants, model.payments
+    # The commissioner paid what providers received from it, and never more than the
+    # contract's most per participant (the largest year's attachment fee and service fees,
+    # every outcome payment at the claimant's need-group price) for those attached.
+    assert m["total_spend"] == pytest.approx(acc.money[0].sum(), abs=1e-6)
+    years = range(1, len(pay.taper) + 1)
+    up_front = np.max([pay.attachment(y) + pay.service_fee(y) * pay.service_periods
+                       for y in years], axis=0)
+    attached = np.flatnonzero(c.attach_week >= 0)
+    g = c.group[attached]
+    most = up_front[g] + pay.milestone_amount.sum(axis=1)[g] * pay.need_multiplier[
+        c.barrier_class[attached]]
+    assert m["total_spend"] <= most.sum() + 1e-6
+    # Exits: every provider past its limit has gone, and only those.
+    gone = [o for o in model.providers if o.insolvent_week is not None]
+    assert m["providers_insolvent"] == len(gone) == len(model.exits)
+    for o in model.providers:
+        assert (o.cash < -o.overdraft_limit) == (o in gone), o.name
     assert np.isclose((acc.cash[1:] - acc.reserves[1:] + acc.costs[1:].sum(axis=1)).sum(),
                       acc.commissioner_paid, atol=1e-6 * max(1.0, acc.commissioner_paid))
     # Nobody gets a job outcome without being attached to a provider.
-    c = model.claimants
     assert not ((c.job_outcome_week >= 0) & (c.attach_week < 0)).any()

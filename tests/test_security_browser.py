@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from .app_server import WEEKS, chromium_or_skip, running_app
+from .app_server import WEEKS, chromium_or_skip, playwright_or_skip, running_app
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+playwright_api = playwright_or_skip()
 expect = playwright_api.expect
 
 chromium_or_skip()

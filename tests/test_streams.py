@@ -1,0 +1,93 @@
+"""Common random numbers: every process draws from its own stream, once, every week.
+
+Two regimes on the same seed face the same chances only if each process (who
+attaches, who finds work, whose job ends, ...) reads its own named stream, for
+the week it is in (ODD 4, "stochasticity"). Every draw is recorded by wrapping
+`RandomStreams.weekly_uniform` and `RandomStreams.generator`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from commissioning.model import CommissioningModel
+from commissioning.model.random_streams import RandomStreams
+
+from .conftest import SMALL
+
+#: Each weekly process and its stream.
+WEEKLY = {"attachment", "allocation", "case_allocation", "specialist_choice", "job_finding",
+          "job_loss"}
+#: Drawn once, when the model is built.
+SET_UP = {"population", "labour_market", "organisations", "supply_chain"}
+
+
+def recorded_run(monkeypatch, **params):
+    weekly: list[tuple[str, int, int, int]] = []
+    set_up: list[str] = []
+    draw, generator = RandomStreams.weekly_uniform, RandomStreams.generator
+
+    def recording_draw(self, name, week, lo, hi):
+        weekly.append((name, int(week), int(lo), int(hi)))
+        return draw(self, name, week, lo, hi)
+
+    def recording_generator(self, name, *keys):
+        set_up.append(name)
+        return generator(self, name, *keys)
+
+    monkeypatch.setattr(RandomStreams, "weekly_uniform", recording_draw)
+    monkeypatch.setattr(RandomStreams, "generator", recording_generator)
+    model = CommissioningModel(**{**SMALL, **params})
+    built = list(set_up)
+    by_week: dict[int, list[tuple[str, int, int, int]]] = {}
+    while model.running:
+        week = model.steps
+        weekly.clear()
+        model.step()
+        assert not set_up[len(built):], "a set-up stream drawn during the run"
+        by_week[week] = list(weekly)
+    return model, built, by_week
+
+
+@pytest.mark.parametrize("scenario", ["two_tier", "locality"])
+def test_each_process_draws_its_own_stream_once_a_week_for_that_week(monkeypatch, scenario):
+    model, built, by_week = recorded_run(monkeypatch, seed=5, scenario=scenario)
+    c, regime = model.claimants, model.p["regime"]
+    assert sorted(built) == sorted(SET_UP)  # each set-up stream once
+    used = Counter()
+    for week, draws in by_week.items():
+        names = [name for name, *_ in draws]
+        assert all(w == week for _, w, _, _ in draws), (week, draws)  # this week's numbers
+        assert len(names) == len(set(names)), (week, names)  # no stream read twice
+        assert set(names) <= WEEKLY, names
+        # Every week: job finding and job loss, over the same claimants.
+        found = {name: (lo, hi) for name, _, lo, hi in draws}
+        assert "job_finding" in found and "job_loss" in found, (week, names)
+        assert found["job_finding"] == found["job_loss"]
+        if (c.referral_week == week).any():  # a week with referrals
+            assert "attachment" in found, week
+        if (c.attach_week == week).any():  # ... and attachments
+            assert "case_allocation" in found, week
+            assert ("allocation" in found) == (regime == "two_tier"), week
+        used.update(names)
+    expected = WEEKLY - ({"allocation"} if regime == "locality" else set())
+    assert set(used) == expected
+    assert used["job_finding"] == used["job_loss"] == model.p["weeks"]
+
+
+def test_the_programme_and_its_counterfactual_share_the_job_finding_numbers(monkeypatch):
+    """With no support effect, no specialist effect and no effect of bought services (their
+    default), attached claimants find work exactly when their no-programme selves do
+    (no job is lost here)."""
+    model, _, _ = recorded_run(
+        monkeypatch, seed=9, light_support_effect=1.0, intensive_support_effect=1.0,
+        specialist_barrier_reduction=0.0, key_worker_effect=1.0, employer_engagement_effect=1.0,
+        job_loss_hazard_early=0.0, job_loss_hazard_late=0.0)
+    c = model.claimants
+    attached = c.attach_week >= 0
+    assert attached.sum() > 1000
+    assert np.array_equal(c.employment_outcome[attached], c.cf_outcome[attached])
+    assert c.cf_outcome[attached].sum() > 100
