@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 
 from .options import EXIT_BAD_INPUT
@@ -92,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
+        # Clean-up still runs at exit (Dask's cluster, pyabc's database); a Ctrl-C reaching
+        # it would end Python by SIGINT (status -2) instead of 130: end at once, with 130.
+        signal.signal(signal.SIGINT, _exit_interrupted)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly
         with contextlib.suppress(OSError):
@@ -111,6 +115,14 @@ def main(argv: list[str] | None = None) -> int:
              "it to the project's maintainers with the command you ran (run it again with "
              "COMMISSIONING_DEBUG=1 to see where it happened)")
         return EXIT_FAULT
+
+
+def _exit_interrupted(signum: int, frame: object) -> None:
+    """A second Ctrl-C while an interrupted command cleans up: stop now, as interrupted."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(EXIT_INTERRUPTED)
 
 
 if __name__ == "__main__":

@@ -257,6 +257,8 @@ def ModelLine(model: SessionModel, text: str) -> None:
         solara.Text(f" · the model on screen: {text}.")
 
 
+PLAY_INTERVAL_MS = 400  # a week at most every 0.4 s: room for a redraw on a shared server
+
 INTRO = """\
 **Mesa's standard SolaraViz interface**, showing this model as any Mesa model is
 shown. The **Explore** page is the fuller classroom view: scenario files, more
@@ -330,5 +332,9 @@ def MesaView() -> None:
             solara.Warning("Not used (the model keeps what it had): "
                            + "; ".join(model.refused) + ".", dense=True)
         ModelLine(model, summary(values))
+        # Mesa's Play steps every play_interval ms and asks for a redraw each time; on a busy
+        # classroom server a redraw can take longer than 100 ms (Mesa's default), so reacton
+        # never finishes a render and stops the page ("Too many renders triggered").
         SolaraViz(MODEL, components=[(NetworkComponent, 0), (ChartsComponent, 0)],
-                  model_params=model_params(values), name=" · Mesa's SolaraViz")
+                  model_params=model_params(values), name=" · Mesa's SolaraViz",
+                  play_interval=PLAY_INTERVAL_MS)
