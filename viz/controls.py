@@ -92,7 +92,9 @@ def RunControls(state: PageState) -> None:
     playing = state.playing.value
     running = runs is not None and runs.running
     shown = state.shown_week.value
-    typed, set_typed = solara.use_state("156")
+    # Read when Go is pressed, not from this render: under load the typed week can reach
+    # the server after the last render, and a closure would then go to the week before.
+    typed = solara.use_reactive("156")
 
     def play_on() -> None:
         """Move Play on once the week on screen has its pictures; stop at the end."""
@@ -147,7 +149,7 @@ def RunControls(state: PageState) -> None:
         current = state.runs.peek()
         if current is None:
             return
-        week = parse_week(typed, current.weeks)
+        week = parse_week(typed.peek(), current.weeks)
         state.message.set(None)
         state.playing.set(False)
         current.go_to(week)  # back at once, or on without a picture of each week between
@@ -173,7 +175,7 @@ def RunControls(state: PageState) -> None:
                         attributes={"title": "Goes straight to this week (forward or back), "
                                              "so everyone reads their numbers at the same "
                                              "week."})
-            solara.InputText("", value=typed, on_value=set_typed, continuous_update=True,
+            solara.InputText("", value=typed.value, on_value=typed.set, continuous_update=True,
                              classes=["week-input"])
             solara.Button("Go", color="primary", outlined=True,
                           on_click=guarded(run_to, message, "run to that week"),
