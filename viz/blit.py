@@ -90,3 +90,36 @@ class BlitFigure:
             for artist in self.dynamic:
                 artist.set_animated(True)
             self.invalidate()
+
+
+class WeekPicture:
+    """A picture shown on the pages: drawn for a week on a BlitFigure, as PNG.
+
+    Subclasses set `fig`, `blit` and `size` (the page's text size) and draw the week in
+    `show`; the pages ask every picture the same three things, answered here once.
+    """
+
+    fig: Figure
+    blit: BlitFigure
+    size: float
+
+    def show(self, week: int) -> None:
+        """Bring the picture's changing parts to `week` (a still picture has none)."""
+
+    def png(self, week: int = 0) -> bytes:
+        """The picture at `week`."""
+        self.show(week)
+        return self.blit.png()
+
+    def full_png(self, week: int = 0) -> bytes:
+        """The picture drawn in full (for a download)."""
+        self.show(week)
+        return self.blit.full_png()
+
+    def smallest_text(self) -> float:
+        """The smallest font in the picture, in CSS pixels at the width it is drawn for."""
+        from matplotlib.text import Text
+
+        sizes = [t.get_fontsize() for t in self.fig.findobj(Text)
+                 if t.get_visible() and t.get_text().strip()]
+        return float(min(sizes)) if sizes else self.size

@@ -38,7 +38,7 @@ from matplotlib.lines import Line2D
 
 from commissioning.model import CommissioningModel
 
-from .blit import BlitFigure
+from .blit import BlitFigure, WeekPicture
 from .layout import Layout
 from .panels import (
     KEY_COLUMN_GAP,
@@ -153,7 +153,7 @@ def place(t: Timeline) -> tuple[dict[Spot, tuple[float, float]], dict[int, float
     return pos, centres
 
 
-class NetworkPicture:
+class NetworkPicture(WeekPicture):
     """One run's referral network, for a layout; `png(week)` draws the network of that week."""
 
     def __init__(self, layout: Layout, timeline: Timeline, title: str,
@@ -283,22 +283,8 @@ class NetworkPicture:
         data = self.t.record.node_data[node]
         return Spot(node, data["locality"] if data["kind"] != "commissioner" else -1)
 
-    def png(self, week: int) -> bytes:
-        self.show(week)
-        return self.blit.png()
 
-    def full_png(self, week: int) -> bytes:
-        self.show(week)
-        return self.blit.full_png()
-
-    def smallest_text(self) -> float:
-        from matplotlib.text import Text
-
-        return float(min(t.get_fontsize() for t in self.fig.findobj(Text)
-                         if t.get_visible() and t.get_text().strip()))
-
-
-class NetworkKey:
+class NetworkKey(WeekPicture):
     """The network's key, as a picture of its own (one for both networks of Compare)."""
 
     def __init__(self, layout: Layout, timelines: list[Timeline], width: float | None = None):
@@ -336,15 +322,6 @@ class NetworkKey:
         for text in key.get_texts():
             text.set_parse_math(False)
         self.blit = BlitFigure(self.fig)
-
-    def png(self, week: int = 0) -> bytes:
-        return self.blit.png()
-
-    def full_png(self, week: int = 0) -> bytes:
-        return self.blit.full_png()
-
-    def smallest_text(self) -> float:
-        return self.size
 
 
 PLURALS = {"prime": "primes", "large provider": "large providers",

@@ -35,7 +35,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
 from PIL import Image
 
-from .blit import BlitFigure
+from .blit import BlitFigure, WeekPicture
 from .layout import Layout
 
 #: Sizes relative to the page's text size (1 = the page's body text).
@@ -133,7 +133,7 @@ def plan_key(labels: Sequence[str], width: float, size: float) -> KeyPlan:
                    + 0.4 * size)
 
 
-class Panel:
+class Panel(WeekPicture):
     """One chart: a title, one axes with its units, and a key under it, sized for a layout.
 
     Subclasses add their artists in `build` (static ones) and with `line`
@@ -267,24 +267,6 @@ class Panel:
             self._arrange()  # tick labels may be wider now
 
     # --- pictures --------------------------------------------------------------------
-
-    def png(self, week: int) -> bytes:
-        """The picture at `week`."""
-        self.show(week)
-        return self.blit.png()
-
-    def full_png(self, week: int) -> bytes:
-        """The picture drawn in full (for a download)."""
-        self.show(week)
-        return self.blit.full_png()
-
-    def smallest_text(self) -> float:
-        """The smallest font in the picture, in CSS pixels at the width it is drawn for."""
-        from matplotlib.text import Text
-
-        sizes = [t.get_fontsize() for t in self.fig.findobj(Text)
-                 if t.get_visible() and t.get_text().strip()]
-        return float(min(sizes)) if sizes else self.size
 
 
 def stitch(rows: Sequence[Sequence[bytes]], header: bytes | None = None) -> bytes:
