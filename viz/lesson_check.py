@@ -24,12 +24,11 @@ and reword any statement whose claim no longer holds.
 
 from __future__ import annotations
 
-import argparse
 import math
-import re
 import sys
 from collections.abc import Callable
-from pathlib import Path
+
+from commissioning.experiments.lesson_blocks import MarkedBlocks, check_lesson
 
 from .compare_page import comparison_rows
 from .lesson_material import experiments, glossary_text
@@ -50,7 +49,6 @@ from .state import settings_for
 from .timeline import STORY_FIELDS, Timeline
 
 Measurements = dict[str, float]
-MARKED = re.compile(r"(<!-- run:(\w+) -->\n)(.*?)(<!-- /run -->)", re.S)
 
 
 def _run(settings: tuple[Settings, ...], weeks: int) -> Runs:
@@ -270,30 +268,14 @@ def blocks(o: Measurements) -> dict[str, str]:
     }
 
 
-def fill(text: str, numbers: dict[str, str]) -> str:
-    """The text with each `<!-- run:NAME -->` block replaced by fresh numbers."""
-    return MARKED.sub(lambda m: f"{m[1]}{numbers[m[2]]}\n{m[4]}", text)
-
-
-def marked_names(text: str) -> list[str]:
-    """The names of the blocks of numbers a text carries."""
-    return [m[2] for m in MARKED.finditer(text)]
+BLOCKS = MarkedBlocks("run")
+fill = BLOCKS.fill
+marked_names = BLOCKS.names
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", type=Path, metavar="TEACHING_MD",
-                        help="refresh the numbers in this lesson plan")
-    args = parser.parse_args(argv)
-    o = measure()
-    failed = failed_claims(o)
-    for text, _ in CLAIMS:
-        print(("FAILS " if text in failed else "holds ") + text)
-    if args.write:
-        args.write.write_text(fill(args.write.read_text(encoding="utf-8"), blocks(o)),
-                              encoding="utf-8")
-        print(f"numbers written to {args.write}")
-    return 1 if failed else 0
+    return check_lesson(argv, __doc__.splitlines()[0], BLOCKS, CLAIMS, measure,
+                        failed_claims, blocks)
 
 
 if __name__ == "__main__":

@@ -23,12 +23,10 @@ the plan's numbers are the ones the game gives now. After the model changes:
 
 from __future__ import annotations
 
-import argparse
-import re
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
+from commissioning.experiments.lesson_blocks import MarkedBlocks, check_lesson
 from commissioning.model.accounts import SUPPORT
 from commissioning.model.scenario import load_scenario, packaged_scenarios
 
@@ -38,7 +36,6 @@ from .words import money, plural
 
 Measurements = dict[str, float]
 CLAIMANTS, SEED = 2000, 1
-MARKED = re.compile(r"(<!-- game:(\w+) -->\n)(.*?)(<!-- /game -->)", re.S)
 FEE = "50"  # the management fee (%) the lesson's prime tries
 
 
@@ -173,28 +170,14 @@ def blocks(o: Measurements) -> dict[str, str]:
     }
 
 
-def fill(text: str, numbers: dict[str, str]) -> str:
-    return MARKED.sub(lambda m: f"{m[1]}{numbers[m[2]]}\n{m[4]}", text)
-
-
-def marked_names(text: str) -> list[str]:
-    return [m[2] for m in MARKED.finditer(text)]
+BLOCKS = MarkedBlocks("game")
+fill = BLOCKS.fill
+marked_names = BLOCKS.names
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", type=Path, metavar="TEACHING_MD",
-                        help="refresh the game's numbers in this lesson plan")
-    args = parser.parse_args(argv)
-    o = measure()
-    failed = failed_claims(o)
-    for text, _ in CLAIMS:
-        print(("FAILS " if text in failed else "holds ") + text)
-    if args.write:
-        args.write.write_text(fill(args.write.read_text(encoding="utf-8"), blocks(o)),
-                              encoding="utf-8")
-        print(f"numbers written to {args.write}")
-    return 1 if failed else 0
+    return check_lesson(argv, __doc__.splitlines()[0], BLOCKS, CLAIMS, measure,
+                        failed_claims, blocks)
 
 
 if __name__ == "__main__":
