@@ -15,7 +15,6 @@ the app").
 from __future__ import annotations
 
 import contextlib
-import shutil
 import socket
 import subprocess
 import sys
@@ -60,8 +59,11 @@ def free_port() -> int:
 
 def app_command(port: int, options: Sequence[str] = ()) -> list[str]:
     """`commissioning app` on a given port (and any other options), as typed at a prompt."""
-    script = shutil.which("commissioning")
-    base = [script] if script else [sys.executable, "-m", "commissioning.cli.main"]
+    # The script installed beside this Python: another `commissioning` earlier on PATH (an
+    # unactivated venv) would serve a different installation's Solara and asset cache.
+    script = Path(sys.executable).parent / "commissioning"
+    base = [str(script)] if script.is_file() else [sys.executable, "-m",
+                                                  "commissioning.cli.main"]
     return [*base, "app", "--host", "127.0.0.1", "--port", str(port), *options]
 
 
