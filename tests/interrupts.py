@@ -50,7 +50,7 @@ def _running(pgid: int) -> list[str]:
     return found
 
 
-def press_ctrl_c(proc: subprocess.Popen, timeout: float = 60) -> int:
+def press_ctrl_c(proc: subprocess.Popen, timeout: float = 120) -> int:
     """Ctrl-C to the whole group (the command and its workers); the command's exit code,
     once every process of the group has ended (waiting up to GRACE seconds more)."""
     try:

@@ -36,7 +36,7 @@ chromium_or_skip()
 
 PENDING = "These settings are not the run's yet."
 LOAD = 45_000  # ms: the first page of a session builds a model and draws it
-ACT = 15_000  # ms: anything a click starts
+ACT = 30_000  # ms: anything a click starts (a scenario change builds two models)
 BAD_SCENARIO = """\
 [scenario]
 name = "A scenario with a typo"

@@ -26,7 +26,7 @@ expect = playwright_api.expect
 chromium_or_skip()
 
 LOAD = 45_000  # ms: the first page of a session builds a model and draws it
-ACT = 15_000  # ms: anything a click starts
+ACT = 30_000  # ms: anything a click starts (a scenario change builds two models)
 SECRET = "hunter2-password"
 SCRIPT_NAME = "<img src=x onerror=alert(document.cookie)>"
 
