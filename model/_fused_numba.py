@@ -187,12 +187,13 @@ def waiting_ids(episode_provider, episode_end, lo, hi, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def no_programme_world(week, lo, hi, u_find, u_loss, cf_outcome, cut_off, referral_week,
+def no_programme_world(week, lo, on, hi, u_find, u_loss, cf_outcome, cut_off, referral_week,
                        programme_weeks, extended, cf_in_work, cf_job_weeks, group, job_loss,
                        first_outcome_weeks, cf_outcome_week, attach_week, ready_hazard,
                        n_barriers, barrier_factor, vacancy_factor, locality, cf_first_start):
     """`employment._no_programme_world` claimant by claimant; returns the week's
-    (outcomes, outcomes of attached claimants)."""
+    (outcomes, outcomes of attached claimants). `u_loss[k]` is claimant lo + k's number,
+    `u_find[k]` claimant on + k's (only those from `on` can be within the window)."""
     last = job_loss.shape[1] - 1
     outcomes = attached = 0
     for i in range(lo, hi):
@@ -216,7 +217,7 @@ def no_programme_world(week, lo, hi, u_find, u_loss, cf_outcome, cut_off, referr
         elif window:
             h = (numba.float64(ready_hazard[i]) * barrier_factor[n_barriers[i], 0]
                  * vacancy_factor[locality[i]])
-            if u_find[i - lo] < h:
+            if u_find[i - on] < h:
                 cf_in_work[i] = True
                 cf_job_weeks[i] = 0
                 if cf_first_start[i] < 0:
