@@ -2,12 +2,16 @@
 
 Each line mirrors a numpy expression of `support_decisions`, in the same order of
 operations and the same types (float32 where numpy keeps float32), so that the
-fused loops compute what the array passes compute. The one transcendental,
-`expm1`, is left to numpy between the two loops: its vectorised version is both
-faster than a scalar call per claimant and the one the array passes use.
+fused loops compute what the array passes compute. The one transcendental, `expm1`,
+is the C library's in `searching_fused` (numba calls it as numpy's loop does, at half
+the cost and without a pass over a scratch array); `claimant_kernels` uses that only
+where numpy's `expm1` gives the same bits (`expm1_each`), else the two loops with
+numpy's between them (`searching_prepare`, `searching_choose`).
 """
 
 from __future__ import annotations
+
+import math
 
 import numba
 import numpy as np
@@ -75,6 +79,68 @@ def searching_choose(seen, multiplier, cost, expm1, facts, level_out, best_out):
                 best = net
         level_out[k] = level
         best_out[k] = best
+
+
+@numba.njit(cache=True, nogil=True)
+def searching_fused(ids, ready_hazard, seen_factor, barriers, mitigated, n_barriers,
+                    locality, contract_holder, case_holder, group, barrier_class,
+                    weeks_on_programme, popcount, barrier_factor, vacancy_factor,
+                    service_hazard, optimism, first_outcome_weeks, within_programme,
+                    programme_weeks, survival, outcome_stream_value, outcome_pass_through,
+                    mission_value, rationing_hurdle, multiplier, cost, true_out, seen_out,
+                    level_out, best_out):
+    """`searching_prepare`, the expm1 of its arguments and `searching_choose` in one loop,
+    each claimant's numbers kept in registers; the same expressions in the same order."""
+    last = survival.shape[1] - 1
+    e = np.empty(6)
+    for k in range(ids.shape[0]):
+        i = ids[k]
+        holder = contract_holder[i]
+        decider = case_holder[i]
+        treated = popcount[barriers[i] & mitigated[i]]
+        true = (numba.float64(ready_hazard[i]) * barrier_factor[n_barriers[i], treated]
+                * vacancy_factor[locality[i]] * service_hazard[holder])
+        h = true * numba.float64(seen_factor[i]) * optimism
+        true_out[k] = true
+        seen_out[k] = h
+        g = group[i]
+        threshold = first_outcome_weeks[g]
+        left = programme_weeks - numba.int32(weeks_on_programme[i])
+        remaining = numba.float64(max(left, 0))
+        window = numba.float64(max(left - threshold * within_programme, 0))
+        keep_job = survival[g, min(threshold, last)]
+        share = 1.0 if decider == holder else outcome_pass_through[holder]
+        value = share * outcome_stream_value[g, barrier_class[i]] + mission_value[decider]
+        hurdle = rationing_hurdle[decider]
+        for s in range(3):
+            hm = h * multiplier[s]
+            x = -hm * window
+            e[s] = x if x == 0.0 else math.expm1(x)  # expm1(+-0) is +-0
+            x = -max(hm, 1e-12) * remaining
+            e[3 + s] = x if x == 0.0 else math.expm1(x)
+        # searching_choose
+        base_gain = -e[0] * keep_job * value
+        hw = max(h * multiplier[0], 1e-12)
+        base_cost = cost[0] * min(-e[3] / hw, remaining)
+        best = 0.0
+        level = 0
+        for s in range(1, 3):
+            extra_gain = -e[s] * keep_job * value - base_gain
+            hw = max(h * multiplier[s], 1e-12)
+            extra_cost = cost[s] * min(-e[3 + s] / hw, remaining) - base_cost
+            net = extra_gain - extra_cost
+            if extra_gain >= (1.0 + hurdle) * extra_cost and net > best:
+                level = s
+                best = net
+        level_out[k] = level
+        best_out[k] = best
+
+
+@numba.njit(cache=True, nogil=True)
+def expm1_each(x, out):
+    """The C library's expm1 of each value, as `searching_fused` takes it."""
+    for k in range(x.shape[0]):
+        out[k] = math.expm1(x[k])
 
 
 @numba.njit(cache=True, nogil=True)
