@@ -99,7 +99,8 @@ def outcome_rate_by_referral_year(model: CommissioningModel) -> dict[str, float 
     """Calendar year of referral -> job outcome rate of that year's referrals whose weeks
     on programme have ended (None for a year with none yet)."""
     c = model.claimants
-    referred = int(np.searchsorted(c.referral_week, model.steps - 1, side="right"))
+    referred = int(np.searchsorted(c.referral_week, c.referral_week.dtype.type(
+        model.steps - 1), side="right"))  # in the array's type: no int64 copy of it
     weeks = c.referral_week[:referred]
     years = model.calendar.years(weeks)
     done = weeks + model.programme_weeks <= model.steps

@@ -104,6 +104,14 @@ from .support_decisions import (
 CASH_RING = 14
 
 
+def referred_by(referral_week: np.ndarray, week: int) -> int:
+    """How many claimants are referred in or before `week` (ids follow referral order).
+
+    The week is given in the array's own integer type: with a Python int numpy converts
+    the whole array to int64 first, milliseconds a call at national scale."""
+    return int(np.searchsorted(referral_week, referral_week.dtype.type(week), side="right"))
+
+
 class Tally:
     """Running counts for the metrics, so a week's snapshot costs nothing per claimant."""
 
@@ -329,8 +337,7 @@ class CommissioningModel(mesa.Model):
         lo, hi = self._active_range(week)
         # Claimants still within their weeks on programme: only they can be searching or
         # in work on programme, so the passes about those look no further back.
-        on = max(lo, int(np.searchsorted(self.claimants.referral_week,
-                                         week - self.programme_weeks, side="right")))
+        on = max(lo, referred_by(self.claimants.referral_week, week - self.programme_weeks))
         new_lo = self._hi
         self._hi = hi
         self.decisions.start_week(week)  # decisions taken in place of rules (a game's)
@@ -367,7 +374,7 @@ class CommissioningModel(mesa.Model):
     def _active_range(self, week: int) -> tuple[int, int]:
         """Claimant ids still in play: referred, and not yet finished in either world."""
         c = self.claimants
-        hi = int(np.searchsorted(c.referral_week, week, side="right"))
+        hi = referred_by(c.referral_week, week)
         if week % 4 == 0 and self._lo < self._hi and self.fused:  # the same, in one scan
             from ._fused_numba import first_in_play
 
@@ -534,7 +541,7 @@ class CommissioningModel(mesa.Model):
         week = self.steps - 1
         if everyone is None:
             everyone = (week + 1) % 52 == 0 or week + 1 >= self.p["weeks"]
-        referred = min(int(np.searchsorted(c.referral_week, week, side="right")), c.n)
+        referred = min(referred_by(c.referral_week, week), c.n)
         if self.tally.referrals != referred:
             raise AccountingError("referred claimants not all accounted for")
         lo, hi = (0, c.n) if everyone else (self._lo, self._hi)
@@ -557,8 +564,7 @@ class CommissioningModel(mesa.Model):
         if orphans:
             raise AccountingError("a claimant on programme has no active case holder")
         if everyone:  # the weekly passes about those on programme start at their window
-            ended = int(np.searchsorted(c.referral_week, week - self.programme_weeks,
-                                        side="right"))
+            ended = referred_by(c.referral_week, week - self.programme_weeks)
             past = c.status[:ended]
             if ((past == SEARCHING) | (past == IN_WORK)).any():
                 raise AccountingError("a claimant is on programme after its weeks")
