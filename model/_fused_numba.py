@@ -88,11 +88,15 @@ def searching_fused(ids, ready_hazard, seen_factor, barriers, mitigated, n_barri
                     service_hazard, optimism, first_outcome_weeks, within_programme,
                     programme_weeks, survival, outcome_stream_value, outcome_pass_through,
                     mission_value, rationing_hurdle, multiplier, cost, true_out, seen_out,
-                    level_out, best_out):
+                    level_out, best_out, episode_provider, episode_weeks, reachable_barriers,
+                    first_bit, support, lift, cand_ids, cand_seen, cand_barrier, cand_gain):
     """`searching_prepare`, the expm1 of its arguments and `searching_choose` in one loop,
-    each claimant's numbers kept in registers; the same expressions in the same order."""
+    each claimant's numbers kept in registers; the same expressions in the same order.
+    The same loop finds `referral_candidates` and their `specialist_gain` (`cand_*`; it
+    reads nothing the support rule changes); returns how many candidates there are."""
     last = survival.shape[1] - 1
     e = np.empty(6)
+    n_cand = 0
     for k in range(ids.shape[0]):
         i = ids[k]
         holder = contract_holder[i]
@@ -134,6 +138,25 @@ def searching_fused(ids, ready_hazard, seen_factor, barriers, mitigated, n_barri
                 best = net
         level_out[k] = level
         best_out[k] = best
+        # referral_candidates, and the gain as claimant_kernels computes it from them
+        if episode_provider[i] >= 0 or weeks_on_programme[i] + episode_weeks >= programme_weeks:
+            continue
+        barrier = first_bit[barriers[i] & ~mitigated[i] & reachable_barriers[holder, locality[i]]]
+        if barrier < 0:
+            continue
+        cand_ids[n_cand] = i
+        cand_seen[n_cand] = h
+        cand_barrier[n_cand] = barrier
+        left = programme_weeks - numba.int32(weeks_on_programme[i]) - episode_weeks
+        window = numba.float64(max(left - threshold * within_programme, 0))
+        m = multiplier[support[i]]
+        x = -(h * (m * lift)) * window
+        treated_gain = x if x == 0.0 else math.expm1(x)
+        x = -(h * m) * window
+        untreated_gain = x if x == 0.0 else math.expm1(x)
+        cand_gain[n_cand] = (-treated_gain * keep_job - -untreated_gain * keep_job) * value
+        n_cand += 1
+    return n_cand
 
 
 @numba.njit(cache=True, nogil=True)

@@ -84,8 +84,13 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
               int(bool(pay.within_programme)), int(model.programme_weeks), model.job_survival,
               model.outcome_stream_value, model.outcome_pass_through, model.mission_value,
               model.rationing_hurdle, model.support_multiplier)
-    if libm_expm1_is_numpys():  # one loop, expm1 in it
-        searching_fused(ids, *tables, model.support_cost, true, seen, level, best)
+    if libm_expm1_is_numpys():  # one loop, expm1 in it, referral candidates too
+        cand = (np.empty(n, np.int64), np.empty(n), np.empty(n, np.int8), np.empty(n))
+        lift = p["barrier_penalty"] ** (-p["specialist_barrier_reduction"])
+        m = searching_fused(ids, *tables, model.support_cost, true, seen, level, best,
+                            c.episode_provider, int(p["specialist_episode_weeks"]),
+                            model.reachable_barriers, FIRST_BIT, c.support, float(lift), *cand)
+        model._candidates = (model.steps, ids, tuple(a[:m] for a in cand))
         return true, seen, level, best
     exponent = scratch(model, "exponent", 6, min(n, BLOCK))
     facts = scratch(model, "facts", 4, min(n, BLOCK))
@@ -122,6 +127,9 @@ def referral_candidates(model: CommissioningModel, searching: np.ndarray, seen: 
     for one, an untreated barrier a specialist on their network treats), their seen
     hazard, that barrier, and `specialist_gain` with their case holder deciding (the
     decider under the expected-value rule)."""
+    held = model.__dict__.pop("_candidates", None)
+    if held is not None and held[0] == model.steps and held[1] is searching:
+        return held[2]  # found by `searching_week`'s loop this week
     from ._fused_numba import referral_candidates as kernel
 
     c, p, pay = model.claimants, model.p, model.payments
