@@ -86,7 +86,7 @@ from .decisions import Decision, Decisions, check_schedule
 from .employment import SUSTAINED_WEEKS
 from .job_retention import loss_table, survival_table
 from .labour_market import LabourMarket
-from .metrics import WEEKLY_REPORTERS, final_metrics, mapping_metrics
+from .metrics import WEEKLY_REPORTERS, WeeklyCollector, final_metrics, mapping_metrics
 from .parameters import PAYMENT_GROUPS
 from .payment_rules import PaymentSchedule
 from .random_streams import RandomStreams
@@ -201,7 +201,7 @@ class CommissioningModel(mesa.Model):
         self.network = build_network(self)
         self.decisions = Decisions(self, decisions or ())  # none taken: every rule decides
 
-        self.datacollector = mesa.DataCollector(model_reporters=WEEKLY_REPORTERS)
+        self.datacollector = WeeklyCollector(model_reporters=WEEKLY_REPORTERS)
         self.running = p["weeks"] > 0
         self.datacollector.collect(self)
 
