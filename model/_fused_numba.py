@@ -2,12 +2,16 @@
 
 Each line mirrors a numpy expression of `support_decisions`, in the same order of
 operations and the same types (float32 where numpy keeps float32), so that the
-fused loops compute what the array passes compute. The one transcendental,
-`expm1`, is left to numpy between the two loops: its vectorised version is both
-faster than a scalar call per claimant and the one the array passes use.
+fused loops compute what the array passes compute. The one transcendental, `expm1`,
+is the C library's in `searching_fused` (numba calls it as numpy's loop does, at half
+the cost and without a pass over a scratch array); `claimant_kernels` uses that only
+where numpy's `expm1` gives the same bits (`expm1_each`), else the two loops with
+numpy's between them (`searching_prepare`, `searching_choose`).
 """
 
 from __future__ import annotations
+
+import math
 
 import numba
 import numpy as np
@@ -75,6 +79,91 @@ def searching_choose(seen, multiplier, cost, expm1, facts, level_out, best_out):
                 best = net
         level_out[k] = level
         best_out[k] = best
+
+
+@numba.njit(cache=True, nogil=True)
+def searching_fused(ids, ready_hazard, seen_factor, barriers, mitigated, n_barriers,
+                    locality, contract_holder, case_holder, group, barrier_class,
+                    weeks_on_programme, popcount, barrier_factor, vacancy_factor,
+                    service_hazard, optimism, first_outcome_weeks, within_programme,
+                    programme_weeks, survival, outcome_stream_value, outcome_pass_through,
+                    mission_value, rationing_hurdle, multiplier, cost, true_out, seen_out,
+                    level_out, best_out, episode_provider, episode_weeks, reachable_barriers,
+                    first_bit, support, lift, cand_ids, cand_seen, cand_barrier, cand_gain):
+    """`searching_prepare`, the expm1 of its arguments and `searching_choose` in one loop,
+    each claimant's numbers kept in registers; the same expressions in the same order.
+    The same loop finds `referral_candidates` and their `specialist_gain` (`cand_*`; it
+    reads nothing the support rule changes); returns how many candidates there are."""
+    last = survival.shape[1] - 1
+    e = np.empty(6)
+    n_cand = 0
+    for k in range(ids.shape[0]):
+        i = ids[k]
+        holder = contract_holder[i]
+        decider = case_holder[i]
+        treated = popcount[barriers[i] & mitigated[i]]
+        true = (numba.float64(ready_hazard[i]) * barrier_factor[n_barriers[i], treated]
+                * vacancy_factor[locality[i]] * service_hazard[holder])
+        h = true * numba.float64(seen_factor[i]) * optimism
+        true_out[k] = true
+        seen_out[k] = h
+        g = group[i]
+        threshold = first_outcome_weeks[g]
+        left = programme_weeks - numba.int32(weeks_on_programme[i])
+        remaining = numba.float64(max(left, 0))
+        window = numba.float64(max(left - threshold * within_programme, 0))
+        keep_job = survival[g, min(threshold, last)]
+        share = 1.0 if decider == holder else outcome_pass_through[holder]
+        value = share * outcome_stream_value[g, barrier_class[i]] + mission_value[decider]
+        hurdle = rationing_hurdle[decider]
+        for s in range(3):
+            hm = h * multiplier[s]
+            x = -hm * window
+            e[s] = x if x == 0.0 else math.expm1(x)  # expm1(+-0) is +-0
+            x = -max(hm, 1e-12) * remaining
+            e[3 + s] = x if x == 0.0 else math.expm1(x)
+        # searching_choose
+        base_gain = -e[0] * keep_job * value
+        hw = max(h * multiplier[0], 1e-12)
+        base_cost = cost[0] * min(-e[3] / hw, remaining)
+        best = 0.0
+        level = 0
+        for s in range(1, 3):
+            extra_gain = -e[s] * keep_job * value - base_gain
+            hw = max(h * multiplier[s], 1e-12)
+            extra_cost = cost[s] * min(-e[3 + s] / hw, remaining) - base_cost
+            net = extra_gain - extra_cost
+            if extra_gain >= (1.0 + hurdle) * extra_cost and net > best:
+                level = s
+                best = net
+        level_out[k] = level
+        best_out[k] = best
+        # referral_candidates, and the gain as claimant_kernels computes it from them
+        if episode_provider[i] >= 0 or weeks_on_programme[i] + episode_weeks >= programme_weeks:
+            continue
+        barrier = first_bit[barriers[i] & ~mitigated[i] & reachable_barriers[holder, locality[i]]]
+        if barrier < 0:
+            continue
+        cand_ids[n_cand] = i
+        cand_seen[n_cand] = h
+        cand_barrier[n_cand] = barrier
+        left = programme_weeks - numba.int32(weeks_on_programme[i]) - episode_weeks
+        window = numba.float64(max(left - threshold * within_programme, 0))
+        m = multiplier[support[i]]
+        x = -(h * (m * lift)) * window
+        treated_gain = x if x == 0.0 else math.expm1(x)
+        x = -(h * m) * window
+        untreated_gain = x if x == 0.0 else math.expm1(x)
+        cand_gain[n_cand] = (-treated_gain * keep_job - -untreated_gain * keep_job) * value
+        n_cand += 1
+    return n_cand
+
+
+@numba.njit(cache=True, nogil=True)
+def expm1_each(x, out):
+    """The C library's expm1 of each value, as `searching_fused` takes it."""
+    for k in range(x.shape[0]):
+        out[k] = math.expm1(x[k])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -187,12 +276,13 @@ def waiting_ids(episode_provider, episode_end, lo, hi, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def no_programme_world(week, lo, hi, u_find, u_loss, cf_outcome, cut_off, referral_week,
+def no_programme_world(week, lo, on, hi, u_find, u_loss, cf_outcome, cut_off, referral_week,
                        programme_weeks, extended, cf_in_work, cf_job_weeks, group, job_loss,
                        first_outcome_weeks, cf_outcome_week, attach_week, ready_hazard,
                        n_barriers, barrier_factor, vacancy_factor, locality, cf_first_start):
     """`employment._no_programme_world` claimant by claimant; returns the week's
-    (outcomes, outcomes of attached claimants)."""
+    (outcomes, outcomes of attached claimants). `u_loss[k]` is claimant lo + k's number,
+    `u_find[k]` claimant on + k's (only those from `on` can be within the window)."""
     last = job_loss.shape[1] - 1
     outcomes = attached = 0
     for i in range(lo, hi):
@@ -216,7 +306,7 @@ def no_programme_world(week, lo, hi, u_find, u_loss, cf_outcome, cut_off, referr
         elif window:
             h = (numba.float64(ready_hazard[i]) * barrier_factor[n_barriers[i], 0]
                  * vacancy_factor[locality[i]])
-            if u_find[i - lo] < h:
+            if u_find[i - on] < h:
                 cf_in_work[i] = True
                 cf_job_weeks[i] = 0
                 if cf_first_start[i] < 0:

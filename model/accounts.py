@@ -230,11 +230,15 @@ class Accounts:
             return
         due, payer, payee, amount = (due[keep], payer[keep].astype(np.int64),
                                      payee[keep].astype(np.int64), amount[keep])
-        for week in np.unique(due):
-            rows = due == week
-            self.due[int(week)].append((payer[rows], payee[rows], amount[rows], kind))
-        self.booked_out[:, kind] += np.bincount(payer, weights=amount, minlength=len(self.cash))
-        self.payable += np.bincount(payer, weights=amount, minlength=len(self.cash))
+        if np.ndim(due_week) == 0:  # one week for all (most bookings): no search for weeks
+            self.due[int(due[0])].append((payer, payee, amount, kind))
+        else:
+            for week in np.unique(due):
+                rows = due == week
+                self.due[int(week)].append((payer[rows], payee[rows], amount[rows], kind))
+        owed = np.bincount(payer, weights=amount, minlength=len(self.cash))
+        self.booked_out[:, kind] += owed
+        self.payable += owed
         self.receivable += np.bincount(payee, weights=amount, minlength=len(self.cash))
 
     def settle(self, week: int) -> None:

@@ -6,7 +6,8 @@ the specialist referral candidates, and the scans of the active window (who is
 searching, in work or waiting; the census the conservation check and the weekly
 metrics read; jobs kept, lost and found; the no-programme world; the programme clock).
 With numba each is one loop (`_fused_numba.py`) that does the same arithmetic in the
-same order and types; `expm1` stays numpy's own vectorised one, between loops. So the
+same order and types; `expm1` is the C library's inside the loop where that gives
+numpy's bits (`libm_expm1_is_numpys`), else numpy's own between two loops. So the
 results are the same to the last bit (`tests/test_results_unchanged.py` runs both).
 The helpers here are those several modules share; the other fused steps are called
 where their numpy versions are, each beside it.
@@ -23,6 +24,7 @@ Which is used is chosen per model by the environment variable
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import TYPE_CHECKING
 
@@ -69,14 +71,12 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
         seen = seen_hazard(model, ids, true)
         level, best = support_levels(model, ids, seen)
         return true, seen, level, best
-    from ._fused_numba import searching_choose, searching_prepare
+    from ._fused_numba import searching_choose, searching_fused, searching_prepare
 
     c, p, pay = model.claimants, model.p, model.payments
     n = len(ids)
     true, seen, best = np.empty(n), np.empty(n), np.empty(n)
     level = np.empty(n, np.int8)
-    exponent = scratch(model, "exponent", 6, min(n, BLOCK))
-    facts = scratch(model, "facts", 4, min(n, BLOCK))
     tables = (c.ready_hazard, model.seen_factor, c.barriers, c.mitigated, c.n_barriers,
               c.locality, c.contract_holder, c.case_holder, c.group, c.barrier_class,
               c.weeks_on_programme, POPCOUNT, model.barrier_factor, model.vacancy_factor,
@@ -84,6 +84,16 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
               int(bool(pay.within_programme)), int(model.programme_weeks), model.job_survival,
               model.outcome_stream_value, model.outcome_pass_through, model.mission_value,
               model.rationing_hurdle, model.support_multiplier)
+    if libm_expm1_is_numpys():  # one loop, expm1 in it, referral candidates too
+        cand = (np.empty(n, np.int64), np.empty(n), np.empty(n, np.int8), np.empty(n))
+        lift = p["barrier_penalty"] ** (-p["specialist_barrier_reduction"])
+        m = searching_fused(ids, *tables, model.support_cost, true, seen, level, best,
+                            c.episode_provider, int(p["specialist_episode_weeks"]),
+                            model.reachable_barriers, FIRST_BIT, c.support, float(lift), *cand)
+        model._candidates = (model.steps, ids, tuple(a[:m] for a in cand))
+        return true, seen, level, best
+    exponent = scratch(model, "exponent", 6, min(n, BLOCK))
+    facts = scratch(model, "facts", 4, min(n, BLOCK))
     # In blocks whose scratch rows stay in the processor's cache between the passes.
     for start in range(0, n, BLOCK):
         block = slice(start, min(start + BLOCK, n))
@@ -96,12 +106,30 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     return true, seen, level, best
 
 
+@functools.cache
+def libm_expm1_is_numpys() -> bool:
+    """Whether the C library's expm1 (numba's) gives numpy's `np.expm1` bits, so a fused
+    loop may call it and still agree with the numpy passes to the last bit. Where numpy
+    has a vectorised expm1 of its own (on some processors), they differ in the last bits
+    of many values: a few thousand values of every size the support rule takes show it."""
+    from ._fused_numba import expm1_each
+
+    rng = np.random.default_rng(15)
+    x = -np.concatenate([rng.random(4096) * scale for scale in (1e-9, 1e-4, 0.1, 1, 10, 100)])
+    libm = np.empty_like(x)
+    expm1_each(x, libm)
+    return bool(np.array_equal(np.expm1(x).view(np.int64), libm.view(np.int64)))
+
+
 def referral_candidates(model: CommissioningModel, searching: np.ndarray, seen: np.ndarray
                         ) -> tuple[np.ndarray, ...]:
     """Fused: the searching claimants a specialist could be referred for (no episode, time
     for one, an untreated barrier a specialist on their network treats), their seen
     hazard, that barrier, and `specialist_gain` with their case holder deciding (the
     decider under the expected-value rule)."""
+    held = model.__dict__.pop("_candidates", None)
+    if held is not None and held[0] == model.steps and held[1] is searching:
+        return held[2]  # found by `searching_week`'s loop this week
     from ._fused_numba import referral_candidates as kernel
 
     c, p, pay = model.claimants, model.p, model.payments

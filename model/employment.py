@@ -56,23 +56,26 @@ def cf_extended(model: CommissioningModel) -> bool:
     return not model.payments.within_programme
 
 
-def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
+def work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: int,
                     searching: np.ndarray, true_hazard: np.ndarray) -> None:
     """Jobs ending, milestones earned, jobs found, and the no-programme world.
 
-    `searching` are this week's searching claimants and `true_hazard` their
-    hazard before support.
+    Claimants lo..hi-1 are in play; from `on` they are within their weeks on programme
+    (only they can look for work, in either world). `searching` are this week's
+    searching claimants and `true_hazard` their hazard before support.
     """
     c, pay = model.claimants, model.payments
-    u_find = model.streams.weekly_uniform("job_finding", week, lo, hi)
+    # Element k of a stream's draws is claimant lo + k whatever lo is: job-finding
+    # numbers are drawn only for those who can look for work.
+    u_find = model.streams.weekly_uniform("job_finding", week, on, hi)
     u_loss = model.streams.weekly_uniform("job_loss", week, lo, hi)
 
     # 1-2. Claimants in work: keep the job or lose it; count towards milestones.
     working = ids_between(model, c.status, lo, hi, IN_WORK, IN_WORK_AFTER)
     if model.fused and not pay.staged:  # the same, claimant by claimant
-        _fused_work_and_search(model, week, lo, working, searching, true_hazard, u_find,
+        _fused_work_and_search(model, week, lo, on, working, searching, true_hazard, u_find,
                                u_loss)
-        _no_programme_world(model, week, lo, hi, u_find, u_loss)
+        _no_programme_world(model, week, lo, on, hi, u_find, u_loss)
         return
     loss = hazard_at(model.job_loss, c.group[working], c.job_weeks[working])
     supported = in_work_supported(model, working)
@@ -96,7 +99,7 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
 
     # 3. Searching claimants find work.
     h = true_hazard * model.support_multiplier[c.support[searching]]
-    found = searching[u_find[searching - lo] < h]
+    found = searching[u_find[searching - on] < h]
     c.status[found] = IN_WORK
     c.job_weeks[found] = 0
     if pay.staged:
@@ -110,10 +113,11 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, hi: int,
     model.tally.job_starts += len(found)
     model.tally.starts_by_week[week] += len(found)
 
-    _no_programme_world(model, week, lo, hi, u_find, u_loss)
+    _no_programme_world(model, week, lo, on, hi, u_find, u_loss)
 
 
-def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, working: np.ndarray,
+def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: int,
+                           working: np.ndarray,
                            searching: np.ndarray, true_hazard: np.ndarray, u_find: np.ndarray,
                            u_loss: np.ndarray) -> None:
     """Steps 1-3 of `work_and_search` (sustainment schedule) in numba's loops: the same
@@ -139,7 +143,7 @@ def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, workin
         c.milestone_weeks[earned] = 0
     after = follow[:n_follow]
     c.status[after[~pay.still_earning(c, after)]] = LEFT
-    found, first = job_finding(week, lo, searching, true_hazard, model.support_multiplier,
+    found, first = job_finding(week, on, searching, true_hazard, model.support_multiplier,
                                c.support, u_find, c.status, c.job_weeks, c.milestone_weeks,
                                c.job_starts, c.first_start_week, IN_WORK)
     tally.ever_started += first
@@ -215,17 +219,21 @@ def _end_follow_up(model: CommissioningModel, kept: np.ndarray) -> None:
     c.status[after[~model.payments.still_earning(c, after)]] = LEFT
 
 
-def _no_programme_world(model: CommissioningModel, week: int, lo: int, hi: int,
+def _no_programme_world(model: CommissioningModel, week: int, lo: int, on: int, hi: int,
                         u_find: np.ndarray, u_loss: np.ndarray) -> None:
     """The same people without the programme, within its weeks from referral (and, where
     the programme's own outcomes may come after it, jobs started in them run on).
-    As with the programme, a job lost this week cannot be replaced until next week."""
+    As with the programme, a job lost this week cannot be replaced until next week.
+    `u_find` are the job-finding numbers from claimant `on`, `u_loss` the job-loss ones
+    from `lo`."""
     c, pay = model.claimants, model.payments
+    if not cf_extended(model):  # before `on` no one is followed: their weeks are over
+        u_loss, lo = u_loss[on - lo:], on
     if model.fused:  # claimant by claimant in one pass (claimant_kernels)
         from ._fused_numba import no_programme_world
 
         outcomes, attached = no_programme_world(
-            week, lo, hi, u_find, u_loss, c.cf_outcome, c.cut_off, c.referral_week,
+            week, lo, on, hi, u_find, u_loss, c.cf_outcome, c.cut_off, c.referral_week,
             int(model.programme_weeks), cf_extended(model), c.cf_in_work, c.cf_job_weeks,
             c.group, model.job_loss, pay.first_outcome_weeks, c.cf_outcome_week,
             c.attach_week, c.ready_hazard, c.n_barriers, model.barrier_factor,
@@ -250,7 +258,7 @@ def _no_programme_world(model: CommissioningModel, week: int, lo: int, hi: int,
     c.cf_outcome_week[reached] = week
     model.tally.cf_outcomes += len(reached)
     model.tally.cf_attached += int((c.attach_week[reached] >= 0).sum())
-    cf_found = cf_search[u_find[cf_search - lo] < no_programme_hazard(model, cf_search)]
+    cf_found = cf_search[u_find[cf_search - on] < no_programme_hazard(model, cf_search)]
     c.cf_in_work[cf_found] = True
     c.cf_job_weeks[cf_found] = 0
     first = cf_found[c.cf_first_start[cf_found] < 0]
@@ -283,7 +291,8 @@ def _pay_milestones(model: CommissioningModel, week: int, ids: np.ndarray,
 
 
 def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
-    """Count weeks on programme, pay service fees, and end the programme after its weeks."""
+    """Count weeks on programme, pay service fees, and end the programme after its weeks
+    (for claimants lo..hi-1: the model passes those within their weeks on programme)."""
     c, pay = model.claimants, model.payments
     if model.fused:  # the same scan in one pass
         from ._fused_numba import programme_clock as scan

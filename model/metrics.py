@@ -42,6 +42,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
 
 from commissioning.agents import LargeProvider, LocalPartnership, Prime, Subcontractor
@@ -99,7 +100,8 @@ def outcome_rate_by_referral_year(model: CommissioningModel) -> dict[str, float 
     """Calendar year of referral -> job outcome rate of that year's referrals whose weeks
     on programme have ended (None for a year with none yet)."""
     c = model.claimants
-    referred = int(np.searchsorted(c.referral_week, model.steps - 1, side="right"))
+    referred = int(np.searchsorted(c.referral_week, c.referral_week.dtype.type(
+        model.steps - 1), side="right"))  # in the array's type: no int64 copy of it
     weeks = c.referral_week[:referred]
     years = model.calendar.years(weeks)
     done = weeks + model.programme_weeks <= model.steps
@@ -111,27 +113,71 @@ def outcome_rate_by_referral_year(model: CommissioningModel) -> dict[str, float 
     return out
 
 
+class _Groups:
+    """Which organisations each provider metric reads: fixed for a run (who is a
+    subcontractor, third sector, held a contract...), so found once, not every week."""
+
+    def __init__(self, model: CommissioningModel):
+        providers = model.providers
+        self.providers = providers
+        self.subs = [o for o in providers if isinstance(o, Subcontractor)]
+        self.vcs = [o for o in self.subs if o.third_sector]
+        # Providers that held any contract: all but specialists no contract holder listed.
+        self.held = [not (model.is_specialist[o.index] and not model.contracted[o.index])
+                     for o in providers]
+        self.small = np.flatnonzero(model.small_provider)
+        self.subs_rows = np.array([o.index for o in self.subs], np.int64)
+        self.vcs_rows = np.array([o.index for o in self.vcs], np.int64)
+        self.primes = np.array([o.index for o in providers if o.kind == "prime"], np.int64)
+        self.large = np.array([o.index for o in providers
+                               if isinstance(o, Prime | LargeProvider)], np.int64)
+        self.partnerships = np.array([o.index for o in providers
+                                      if isinstance(o, LocalPartnership)], np.int64)
+        self.case_subs = [o.index for o in self.subs if o.role == CASE_HOLDER]
+
+
+def _groups(model: CommissioningModel) -> _Groups:
+    groups = model.__dict__.get("_metric_groups")
+    if groups is None or groups.providers is not model.providers:
+        groups = model._metric_groups = _Groups(model)
+    return groups
+
+
+def _median(values: np.ndarray) -> float:
+    """`np.median` of a small array, without its overhead: the middle value, or the mean
+    of the two middle values (summed, then halved, as numpy does); NaN if any is NaN."""
+    if np.isnan(values).any():
+        return NAN
+    ordered = np.sort(values)
+    n = len(ordered)
+    middle = n // 2
+    return float(ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2)
+
+
+def _kept(acc, rows: np.ndarray) -> float:
+    """Revenue less payments passed on, summed over `rows` one by one in order (as a
+    Python sum over the organisations adds them)."""
+    return sum(acc.revenue[rows] - acc.paid_out[rows])
+
+
 def _provider_metrics(model: CommissioningModel, out: dict) -> None:
-    acc = model.accounts
-    subs = [o for o in model.providers if isinstance(o, Subcontractor)]
+    acc, groups = model.accounts, _groups(model)
+    subs = groups.subs
     failed = [o.insolvent_week is not None for o in model.providers]
     out["providers_insolvent"] = sum(failed)
     out["subcontractors_insolvent"] = sum(o.insolvent_week is not None for o in subs)
-    out["third_sector_insolvent"] = sum(o.insolvent_week is not None for o in subs
-                                        if o.third_sector)
-    # Providers that held any contract: all but specialists no contract holder listed.
-    held = [not (model.is_specialist[o.index] and not model.contracted[o.index])
-            for o in model.providers]
+    out["third_sector_insolvent"] = sum(o.insolvent_week is not None for o in groups.vcs)
+    held = groups.held
     out["providers_insolvent_share"] = _ratio(sum(f and h for f, h in zip(failed, held,
                                                                           strict=True)), sum(held))
     out["providers_withdrawn"] = len(model.withdrawals)
-    small = np.flatnonzero(model.small_provider)
+    small = groups.small
     lowest = model.lowest_cash[small] / np.maximum(model.operating_cost[small], 1e-9)
-    out["small_providers_lowest_cash"] = float(np.median(lowest)) if len(small) else NAN
+    out["small_providers_lowest_cash"] = _median(lowest) if len(small) else NAN
     out["provider_funds_used"] = float(acc.funds_used()[1:].sum())
     got = model.referrals_matrix.sum(axis=0)
     out["share_subcontractors_no_referrals"] = _ratio(
-        sum(got[o.index] == 0 for o in subs), len(subs))
+        int((got[groups.subs_rows] == 0).sum()), len(subs))
     total = acc.commissioner_paid
     out["total_spend"] = float(total)
     out["cost_per_job_outcome"] = _ratio(total, out["job_outcomes"])
@@ -142,21 +188,18 @@ def _provider_metrics(model: CommissioningModel, out: dict) -> None:
                                                episodes)
     extra = out["additional_job_outcomes"]
     out["cost_per_additional_job_outcome"] = _ratio(total, extra) if extra > 0 else NAN
-    third = sum(acc.revenue[o.index] for o in subs if o.third_sector)
-    primes = sum(acc.revenue[o.index] - acc.paid_out[o.index] for o in model.providers
-                 if o.kind == "prime")
-    large = sum(acc.revenue[o.index] - acc.paid_out[o.index] for o in model.providers
-                if isinstance(o, Prime | LargeProvider))
-    partnerships = sum(acc.revenue[o.index] - acc.paid_out[o.index] for o in model.providers
-                       if isinstance(o, LocalPartnership))
+    third = sum(acc.revenue[groups.vcs_rows])
+    primes = _kept(acc, groups.primes)
+    large = _kept(acc, groups.large)
+    partnerships = _kept(acc, groups.partnerships)
     out["third_sector_share_of_spend"] = _ratio(third, total)
-    case_subs = [o.index for o in subs if o.role == CASE_HOLDER]
+    case_subs = groups.case_subs
     out["subcontractor_income_vs_expected"] = _ratio(acc.revenue[case_subs].sum(),
                                                      model.expected_income[case_subs].sum())
     out["prime_share_of_spend"] = _ratio(primes, total)
     out["large_provider_share_of_spend"] = _ratio(large, total)
-    vcs = [o for o in subs if o.third_sector]
-    out["share_third_sector_no_referrals"] = _ratio(sum(got[o.index] == 0 for o in vcs),
+    vcs = groups.vcs
+    out["share_third_sector_no_referrals"] = _ratio(int((got[groups.vcs_rows] == 0).sum()),
                                                     len(vcs))
     _third_sector_finances(model, vcs, got, out)
     out["partnership_share_of_spend"] = _ratio(partnerships, total)
@@ -226,7 +269,7 @@ def _weekly_extras(model: CommissioningModel, out: dict) -> None:
     for kind, rows in _rows_by_kind(model).items():
         active = np.array([model.orgs[r].active for r in rows], bool)  # not withdrawn
         cash = acc.cash[rows[active]] if len(rows) else rows
-        out[f"cash_median_{kind}"] = float(np.median(cash)) if len(cash) else NAN
+        out[f"cash_median_{kind}"] = _median(cash) if len(cash) else NAN
         out[f"cash_min_{kind}"] = float(np.min(cash)) if len(cash) else NAN
         out[f"insolvent_{kind}"] = sum(model.orgs[r].insolvent_week is not None for r in rows)
 
@@ -304,3 +347,23 @@ WEEKLY_KEYS: tuple[str, ...] = (
                                                             "insolvent")),
 )
 WEEKLY_REPORTERS = {name: partial(_reporter, name) for name in WEEKLY_KEYS}
+
+
+class WeeklyCollector(mesa.DataCollector):
+    """Mesa's DataCollector, taking the weekly metrics from one snapshot at once.
+
+    Mesa calls each of the 76 reporters and deep-copies what it returns (numbers,
+    which copy to themselves): a fifth of a small run's weekly fixed cost. With exactly
+    `WEEKLY_REPORTERS` and no agent reporters, the same values are appended to the same
+    lists in the same order from the week's snapshot; anything else goes Mesa's way."""
+
+    def collect(self, model) -> None:
+        reporters = self.model_reporters
+        if (self.agent_reporters or self.agenttype_reporters
+                or len(reporters) != len(WEEKLY_REPORTERS)
+                or any(WEEKLY_REPORTERS.get(k) is not r for k, r in reporters.items())):
+            super().collect(model)
+            return
+        snap = snapshot(model)
+        for name, values in self.model_vars.items():
+            values.append(snap[name])

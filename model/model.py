@@ -52,7 +52,14 @@ from commissioning.agents.claimant import (
     SEARCHING,
     Claimant,
 )
-from commissioning.agents.provider import CASE_HOLDER, HOLDER, SPECIALIST, Provider
+from commissioning.agents.provider import (
+    CASE_HOLDER,
+    HOLDER,
+    MAX_HURDLE,
+    SAFETY_WEEKS,
+    SPECIALIST,
+    Provider,
+)
 
 from . import (
     calendar,
@@ -79,7 +86,7 @@ from .decisions import Decision, Decisions, check_schedule
 from .employment import SUSTAINED_WEEKS
 from .job_retention import loss_table, survival_table
 from .labour_market import LabourMarket
-from .metrics import WEEKLY_REPORTERS, final_metrics, mapping_metrics
+from .metrics import WEEKLY_REPORTERS, WeeklyCollector, final_metrics, mapping_metrics
 from .parameters import PAYMENT_GROUPS
 from .payment_rules import PaymentSchedule
 from .random_streams import RandomStreams
@@ -95,6 +102,14 @@ from .support_decisions import (
 
 #: Weeks of cash kept: 13 weeks back plus this week (third_sector_at_risk, ODD 7.21).
 CASH_RING = 14
+
+
+def referred_by(referral_week: np.ndarray, week: int) -> int:
+    """How many claimants are referred in or before `week` (ids follow referral order).
+
+    The week is given in the array's own integer type: with a Python int numpy converts
+    the whole array to int64 first, milliseconds a call at national scale."""
+    return int(np.searchsorted(referral_week, referral_week.dtype.type(week), side="right"))
 
 
 class Tally:
@@ -186,7 +201,7 @@ class CommissioningModel(mesa.Model):
         self.network = build_network(self)
         self.decisions = Decisions(self, decisions or ())  # none taken: every rule decides
 
-        self.datacollector = mesa.DataCollector(model_reporters=WEEKLY_REPORTERS)
+        self.datacollector = WeeklyCollector(model_reporters=WEEKLY_REPORTERS)
         self.running = p["weeks"] > 0
         self.datacollector.collect(self)
 
@@ -320,6 +335,9 @@ class CommissioningModel(mesa.Model):
         """Advance one week."""
         week = self.steps - 1  # Mesa counts the step before running it
         lo, hi = self._active_range(week)
+        # Claimants still within their weeks on programme: only they can be searching or
+        # in work on programme, so the passes about those look no further back.
+        on = max(lo, referred_by(self.claimants.referral_week, week - self.programme_weeks))
         new_lo = self._hi
         self._hi = hi
         self.decisions.start_week(week)  # decisions taken in place of rules (a game's)
@@ -328,7 +346,7 @@ class CommissioningModel(mesa.Model):
         referrals.intake(self, week, new_lo, hi)  # 3
         specialist_services.run_episodes(self, week, lo, hi)  # 4
         c = self.claimants
-        searching = claimant_kernels.ids_between(self, c.status, lo, hi, SEARCHING, SEARCHING)
+        searching = claimant_kernels.ids_between(self, c.status, on, hi, SEARCHING, SEARCHING)
         # Hazards and the support rule's levels in one pass (the levels read nothing
         # that specialist referrals change; budgets and players' choices come after).
         true, seen, level, best = claimant_kernels.searching_week(self, searching)
@@ -336,12 +354,12 @@ class CommissioningModel(mesa.Model):
         c.support[searching] = choose_support(self, searching, seen, (level, best))  # 6
         integration_services.review(self, week, searching, seen)
         self._count_parking(searching)
-        self._charge_weekly_costs(week, lo, hi)  # 7
+        self._charge_weekly_costs(week, on, hi)  # 7
         integration_services.charge(self, searching, lo, hi)
         self._charge_interest()
-        employment.work_and_search(self, week, lo, hi, searching, true)  # 8
+        employment.work_and_search(self, week, lo, on, hi, searching, true)  # 8
         specialist_services.leave_queues(self, lo, hi)
-        employment.programme_clock(self, week, lo, hi)  # 9
+        employment.programme_clock(self, week, on, hi)  # 9
         self._settle(week)  # 10
         self.cash_history[week % CASH_RING] = self.accounts.cash
         np.minimum(self.lowest_cash, self.accounts.cash, out=self.lowest_cash)
@@ -356,7 +374,7 @@ class CommissioningModel(mesa.Model):
     def _active_range(self, week: int) -> tuple[int, int]:
         """Claimant ids still in play: referred, and not yet finished in either world."""
         c = self.claimants
-        hi = int(np.searchsorted(c.referral_week, week, side="right"))
+        hi = referred_by(c.referral_week, week)
         if week % 4 == 0 and self._lo < self._hi and self.fused:  # the same, in one scan
             from ._fused_numba import first_in_play
 
@@ -374,12 +392,29 @@ class CommissioningModel(mesa.Model):
         return self._lo, hi
 
     def _read_cash(self) -> None:
-        for org in self.providers:
-            if org.active:
-                room = org.cash_room()
-                self.cash_room[org.index] = room
-                self.spending_headroom[org.index] = org.spending_headroom()
-                self.rationing_hurdle[org.index] = org.rationing_hurdle()
+        # Each active provider's `cash_room`, `spending_headroom` and `rationing_hurdle`,
+        # computed for all at once (the same arithmetic element by element: a loop of
+        # method calls cost more than the rest of a small run's week).
+        live = [o for o in self.providers if o.active]
+        if live:
+            rows = np.array([o.index for o in live], np.int64)
+            limit = np.array([o.overdraft_limit for o in live])
+            buffer = np.array([o.cash_buffer for o in live])
+            floor = -limit + SAFETY_WEEKS * np.array([o.operating_cost for o in live])
+            free = self.accounts.cash[rows] - self.accounts.payable[rows]
+            backed = np.isinf(limit)
+            span = buffer - floor
+            narrow = span <= 1e-6
+            with np.errstate(divide="ignore", invalid="ignore"):
+                room = np.minimum(np.maximum((free - floor) / span, 0.0), 1.0)
+            room = np.where(narrow, (free > floor).astype(float), room)
+            room[backed] = 1.0
+            self.cash_room[rows] = room
+            self.spending_headroom[rows] = np.where(backed, np.inf,
+                                                    np.maximum(free - floor, 0.0))
+            with np.errstate(divide="ignore"):
+                self.rationing_hurdle[rows] = np.where(room <= 1.0 / MAX_HURDLE, MAX_HURDLE,
+                                                       (1.0 - room) / room)
         # A contract holder that buys by need plans within its budget: what it expects to
         # keep from its claimants' contract value, less what it has spent and committed.
         acc = self.accounts
@@ -506,7 +541,7 @@ class CommissioningModel(mesa.Model):
         week = self.steps - 1
         if everyone is None:
             everyone = (week + 1) % 52 == 0 or week + 1 >= self.p["weeks"]
-        referred = min(int(np.searchsorted(c.referral_week, week, side="right")), c.n)
+        referred = min(referred_by(c.referral_week, week), c.n)
         if self.tally.referrals != referred:
             raise AccountingError("referred claimants not all accounted for")
         lo, hi = (0, c.n) if everyone else (self._lo, self._hi)
@@ -528,6 +563,11 @@ class CommissioningModel(mesa.Model):
             raise AccountingError("referred claimants not all accounted for")
         if orphans:
             raise AccountingError("a claimant on programme has no active case holder")
+        if everyone:  # the weekly passes about those on programme start at their window
+            ended = referred_by(c.referral_week, week - self.programme_weeks)
+            past = c.status[:ended]
+            if ((past == SEARCHING) | (past == IN_WORK)).any():
+                raise AccountingError("a claimant is on programme after its weeks")
 
     # --- reading the model ----------------------------------------------------
 
