@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--generations", type=positive, default=8, metavar="N",
                      help="most generations (fewer if the budget runs out)")
     cal.add_argument("--select", type=positive, default=8, metavar="N",
-                     help="sets of the last generation run again on 4 common seeds to choose "
+                     help="sets of the last generation run again on 10 common seeds to choose "
                           "the shipped point")
     cal.add_argument("--seed", type=seed, default=1, help="the fit's seed (every evaluation's "
                      "seed and proposal follow from it)")

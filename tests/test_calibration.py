@@ -77,10 +77,6 @@ def test_free_parameters_are_model_parameters_within_their_ranges():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="N1 (deadweight, JSA 25+) is 26.5% against 10-26% at the "
-                   "current defaults, and the ABC-SMC refit did not converge in the hour it had "
-                   "(docs/calibration.md); strict, so a fit that brings N1 inside fails this "
-                   "marker until it is removed")
 def test_shipped_two_tier_reproduces_the_required_targets():
     params = load_scenario("two_tier").params
     table, _ = check_fit(params, replicates=10, workers=2)  # as docs/calibration.md

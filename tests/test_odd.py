@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import ast
+import builtins
 import importlib
 import re
 from functools import cache
@@ -379,6 +380,8 @@ def _step_processes() -> list[str]:
     for call in (n for n in ast.walk(step) if isinstance(n, ast.Call)):
         f = call.func
         if isinstance(f, ast.Name):
+            if f.id in vars(builtins):  # max, len: arithmetic, not a process
+                continue
             obj = getattr(model_module, f.id)
             names.append((call.lineno, call.col_offset,
                           f"{obj.__module__.rsplit('.', 1)[1]}.{obj.__qualname__}"))
@@ -391,7 +394,8 @@ def _step_processes() -> list[str]:
                 and getattr(f.value.value, "id", "") == "self":
             owner = type(getattr(instance, f.value.attr)).__name__
             names.append((call.lineno, call.col_offset, f"{owner}.{f.attr}"))
-    helpers = {"CommissioningModel._active_range", "DataCollector.collect"}
+    helpers = {"CommissioningModel._active_range", "DataCollector.collect",
+               "WeeklyCollector.collect", "model.referred_by"}  # bookkeeping, not processes
     return [name for _, _, name in sorted(names) if name not in helpers]
 
 
