@@ -122,8 +122,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     least = args.population + settings.reserve
     if args.budget < least:
         raise ScenarioError("--budget", "", f"at least {least:,} evaluations: one generation "
-                            f"of --population {args.population} and {args.select} sets x "
-                            f"{PICK_SEEDS} seeds to choose the shipped point (--select)",
+                            f"of --population {args.population} and {args.select} sets (--select) "
+                            f"and the posterior mean x {PICK_SEEDS} seeds to choose the "
+                            f"shipped point",
                             args.budget)
     n, scheduler = workers(args)
     out = Path(args.out)
