@@ -32,19 +32,6 @@ def locality_run() -> CommissioningModel:
 # --- the browser app (tests/test_app_*.py): one server and one Chromium per module ----
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that drive Chromium run on one pytest-xdist worker, one after another.
-
-    The suite runs on every core (`-n auto`, pyproject.toml); a Chromium, the app
-    server it talks to and a second test's Chromium and server on CI's two cores
-    would wait on each other past the pages' timeouts. The other workers meanwhile
-    run the tests that need no browser.
-    """
-    for item in items:
-        if "browser" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory) -> Iterator[str]:
     """The app started as a user would (`commissioning app`), for one test module."""
