@@ -204,8 +204,10 @@ def test_compare_shows_both_regimes_stepped_together(session):
     for row in ("The same people, no programme", "Paid to specialists", "… of which service fees",
                 "Routes to specialists used", "Cost of each extra lasting job"):
         expect(table).to_contain_text(row)
-    expect(page.get_by_text("Two-tier (Work Programme): 47 organisations")).to_be_visible()
-    expect(page.get_by_text("Locality partnerships: 51 organisations")).to_be_visible()
+    # The captions come with the network pictures, drawn after the table.
+    expect(page.get_by_text("Two-tier (Work Programme): 47 organisations")
+           ).to_be_visible(timeout=LOAD)
+    expect(page.get_by_text("Locality partnerships: 51 organisations")).to_be_visible(timeout=LOAD)
     expect(page.get_by_text("2,000 claimants and seed 1, so the same people")).to_be_visible()
     page.get_by_role("button", name="4 weeks").click()
     page.get_by_role("button", name="Step", exact=True).click()
