@@ -39,12 +39,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests/app_server.py: one way to start the app
 
 from commissioning.model import CommissioningModel, load_scenario  # noqa: E402
+from commissioning.viz.layout import DEFAULT  # noqa: E402
 from commissioning.viz.limits import APP_LIMITS  # noqa: E402
 from commissioning.viz.mesa_page import SessionModel  # noqa: E402
 from commissioning.viz.network_plot import NetworkFigure  # noqa: E402
+from commissioning.viz.pictures import frame  # noqa: E402
 from commissioning.viz.runs import Runs  # noqa: E402
 from commissioning.viz.settings import Settings  # noqa: E402
-from commissioning.viz.views import charts_view, network_view  # noqa: E402
 from commissioning.viz.weekly_charts import Run, WeeklyCharts  # noqa: E402
 
 AT_LIMITS = {name: APP_LIMITS[name] for name in
@@ -100,8 +101,7 @@ def worst_tab() -> dict:
     mesa_pictures = (NetworkFigure([mesa], ["Mesa view"]), WeeklyCharts([Run(mesa, "mesa")]))
     for runs in (explore, compare):
         runs.step(APP_LIMITS["weeks"])
-        network_view(runs).png()
-        charts_view(runs).png()
+        frame(runs, runs.week, DEFAULT)  # the network, its key and the charts
     while mesa.running:
         mesa.step()
     for picture in mesa_pictures:

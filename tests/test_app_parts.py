@@ -214,6 +214,39 @@ def test_pictures_are_drawn_without_pyplot_and_follow_the_weeks():
     assert plt.get_fignums() == before  # drawn on canvases of their own, none kept by pyplot
 
 
+def test_a_picture_is_the_png_of_its_canvas_pixel_for_pixel():
+    """The fast PNG writer (`blit.rgb_png`) gives the canvas's pixels, as Pillow reads
+    them back, and the same pixels Pillow's own encoder gives; a wrong row layout or
+    channel order would show in the network's dots or the charts' lines."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from commissioning.viz.blit import rgb_png
+
+    runs = Runs([settings(claimants=300, seed=11)])
+    runs.step(5)
+    sheet = sheet_of(runs)
+    frame(runs, runs.week, DEFAULT)
+    figures = [f for f in sheet.figures.values()]
+    assert len(figures) == len(picture_names(runs))
+    for figure in figures:
+        canvas = figure.blit.canvas
+        width, height = canvas.get_width_height()
+        rgba = np.asarray(canvas.buffer_rgba())
+        assert len(np.unique(rgba[..., :3].reshape(-1, 3), axis=0)) > 20  # a real picture
+        ours = np.asarray(Image.open(io.BytesIO(rgb_png(canvas.buffer_rgba(), width, height))))
+        pillows = io.BytesIO()
+        Image.fromarray(rgba).convert("RGB").save(pillows, format="PNG")
+        assert ours.shape == (height, width, 3)
+        assert np.array_equal(ours, rgba[..., :3])
+        assert np.array_equal(ours, np.asarray(Image.open(pillows)))
+    odd = np.arange(5 * 3 * 4, dtype=np.uint8).reshape(5, 3, 4)  # 3 wide, 5 high
+    back = np.asarray(Image.open(io.BytesIO(rgb_png(odd.tobytes(), 3, 5))))
+    assert np.array_equal(back, odd[..., :3])
+
+
 def clashes(picture) -> list[str]:
     """Titles, axis labels, keys and axes of a drawn picture that overlap or leave it."""
     fig = picture.fig

@@ -18,11 +18,38 @@ kept by a global figure manager and sessions cannot leak figures.
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
+import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+
+def rgb_png(rgba, width: int, height: int) -> bytes:
+    """An RGB PNG of an RGBA pixel buffer (alpha dropped), rows unfiltered, deflated fast.
+
+    Pillow's PNG encoder tries four filters on every row and keeps the best; on these
+    pictures (flat colours, thin lines) that triples the time of an encoding (11 ms
+    against 3.5 ms for an 800 x 514 chart, most of a week's redraw) for files about as
+    large. The format is the PNG specification's plainest: 8-bit RGB, filter 0 on
+    every row, one zlib stream at level 1.
+    """
+    pixels = np.frombuffer(rgba, np.uint8).reshape(height, width, 4)
+    rows = np.empty((height, 1 + 3 * width), np.uint8)
+    rows[:, 0] = 0  # filter type 0 (none) for each row
+    rows[:, 1:] = pixels[:, :, :3].reshape(height, 3 * width)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (PNG_SIGNATURE + _chunk(b"IHDR", header)
+            + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + _chunk(b"IEND", b""))
 
 
 class BlitFigure:
@@ -72,11 +99,7 @@ class BlitFigure:
             if artist.get_visible():
                 artist.draw(renderer)
         width, height = self.canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(),
-                                 "raw", "RGBA", 0, 1)
-        buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, format="PNG", compress_level=1)
-        return buffer.getvalue()
+        return rgb_png(self.canvas.buffer_rgba(), width, height)
 
     def full_png(self, dpi: float | None = None) -> bytes:
         """The whole figure drawn normally (for downloads): every artist, full quality."""
