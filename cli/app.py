@@ -31,8 +31,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
 SERVER_MODULE = "commissioning.viz.server"
 OFFLINE_ENV = {
@@ -99,6 +97,9 @@ def check_address(host: str, port: int) -> str | None:
 
 def wait_until_ready(url: str, process: subprocess.Popen, seconds: float) -> bool:
     """Poll the app's address until it answers, the server exits or time runs out."""
+    import urllib.error  # here, not at the top: every command's start-up would load it
+    import urllib.request
+
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and process.poll() is None:
         try:
