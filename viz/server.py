@@ -232,6 +232,7 @@ def serve(host: str, port: int) -> None:
     app = build_app(os.environ.get(DIAGNOSTICS_ENV, "") not in ("", "0", "False", "false"))
     config = uvicorn.Config(app, host=host, port=port, loop="asyncio", access_log=False,
                             log_level="warning", ws_max_size=MAX_MESSAGE_BYTES,
+                            ws_per_message_deflate=False,
                             timeout_graceful_shutdown=5)
     uvicorn.Server(config).run()
 
