@@ -235,7 +235,7 @@ def test_a_picture_is_the_png_of_its_canvas_pixel_for_pixel():
         canvas = figure.blit.canvas
         width, height = canvas.get_width_height()
         rgba = np.asarray(canvas.buffer_rgba())
-        assert len(np.unique(rgba[..., :3].reshape(-1, 3), axis=0)) > 20  # a real picture
+        assert len(np.unique(rgba[..., 0])) > 20  # a real picture, not one colour
         ours = np.asarray(Image.open(io.BytesIO(rgb_png(canvas.buffer_rgba(), width, height))))
         pillows = io.BytesIO()
         Image.fromarray(rgba).convert("RGB").save(pillows, format="PNG")
