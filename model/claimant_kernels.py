@@ -77,6 +77,7 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     n = len(ids)
     true, seen, best = np.empty(n), np.empty(n), np.empty(n)
     level = np.empty(n, np.int8)
+    # In the order `_fused_numba._searching_facts` unpacks them (and the loops index).
     tables = (c.ready_hazard, model.seen_factor, c.barriers, c.mitigated, c.n_barriers,
               c.locality, c.contract_holder, c.case_holder, c.group, c.barrier_class,
               c.weeks_on_programme, POPCOUNT, model.barrier_factor, model.vacancy_factor,
@@ -87,7 +88,7 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     if libm_expm1_is_numpys():  # one loop, expm1 in it, referral candidates too
         cand = (np.empty(n, np.int64), np.empty(n), np.empty(n, np.int8), np.empty(n))
         lift = p["barrier_penalty"] ** (-p["specialist_barrier_reduction"])
-        m = searching_fused(ids, *tables, model.support_cost, true, seen, level, best,
+        m = searching_fused(ids, tables, model.support_cost, true, seen, level, best,
                             c.episode_provider, int(p["specialist_episode_weeks"]),
                             model.reachable_barriers, FIRST_BIT, c.support, float(lift), *cand)
         model._candidates = (model.steps, ids, tuple(a[:m] for a in cand))
@@ -99,7 +100,7 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
         block = slice(start, min(start + BLOCK, n))
         k = block.stop - start
         e, f = exponent[:, :k], facts[:, :k]
-        searching_prepare(ids[block], *tables, true[block], seen[block], e, f)
+        searching_prepare(ids[block], tables, true[block], seen[block], e, f)
         np.expm1(e, out=e)  # numpy's vectorised expm1, as the array passes use
         searching_choose(seen[block], model.support_multiplier, model.support_cost, e, f,
                          level[block], best[block])
