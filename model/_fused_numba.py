@@ -20,7 +20,9 @@ import numpy as np
 # Plain `njit` helpers, which LLVM inlines into the loops: the same machine code as the
 # arithmetic written out in each (checked bit for bit on captured inputs, and as fast).
 # numba's own `inline="always"` made `searching_choose` 3x and `referral_candidates`
-# 10x slower (measured), so it is not used.
+# 10x slower (measured), so it is not used. Helpers given the loops' tuples of tables
+# and branching inside were 20-30x slower still (not inlined, the tuples passed each
+# call): the branches stay in the loops, the helpers take the arrays they read.
 
 @numba.njit
 def _hazards(i, ready_hazard, seen_factor, barriers, mitigated, n_barriers, locality, holder,
@@ -143,14 +145,21 @@ def _searching_facts(i, tables):
 # --- the loops ------------------------------------------------------------------------------
 
 @numba.njit(cache=True, nogil=True)
-def searching_prepare(ids, tables, true_out, seen_out, exponent, facts):
+def searching_prepare(ids, tables, referral, true_out, seen_out, exponent, facts, cand_ids,
+                      cand_seen, cand_barrier):
     """Hazards, and the arguments of every expm1 the support rule takes (`exponent`:
     rows 0-2 the chance of an outcome at each level, 3-5 the weeks of support); `facts`:
-    rows keep_job, value, hurdle, remaining weeks."""
+    rows keep_job, value, hurdle, remaining weeks. The same loop finds the specialist
+    referral candidates (`cand_*`, and compacted into exponent rows 6-7 and facts rows
+    4-5 the arguments and facts of their `specialist_gain`); returns how many there are."""
     case_holder, rationing_hurdle, multiplier = tables[7], tables[23], tables[24]
+    barriers, mitigated, locality, contract_holder = tables[2], tables[3], tables[5], tables[6]
+    weeks_on_programme, within_programme, programme_weeks = tables[10], tables[17], tables[18]
+    episode_provider, episode_weeks, reachable_barriers, first_bit, support, lift = referral
+    n_cand = 0
     for k in range(ids.shape[0]):
         i = ids[k]
-        true, h, _, window, remaining, keep_job, value = _searching_facts(i, tables)
+        true, h, threshold, window, remaining, keep_job, value = _searching_facts(i, tables)
         true_out[k] = true
         seen_out[k] = h
         facts[0, k] = keep_job
@@ -160,6 +169,23 @@ def searching_prepare(ids, tables, true_out, seen_out, exponent, facts):
         for s in range(3):
             exponent[s, k], exponent[3 + s, k] = _support_exponents(h, multiplier[s], window,
                                                                     remaining)
+        if not _referable(i, episode_provider, weeks_on_programme, episode_weeks,
+                          programme_weeks):
+            continue
+        barrier = _untreated_barrier(i, contract_holder[i], barriers, mitigated,
+                                     reachable_barriers, locality, first_bit)
+        if barrier < 0:
+            continue
+        cand_ids[n_cand] = i
+        cand_seen[n_cand] = h
+        cand_barrier[n_cand] = barrier
+        _, window = _window(i, episode_weeks, weeks_on_programme, threshold, within_programme,
+                            programme_weeks)
+        exponent[6, n_cand], exponent[7, n_cand] = _gain_exponents(h, multiplier[support[i]],
+                                                                   lift, window)
+        facts[4, n_cand], facts[5, n_cand] = keep_job, value
+        n_cand += 1
+    return n_cand
 
 
 @numba.njit(cache=True, nogil=True)
@@ -172,17 +198,16 @@ def searching_choose(seen, multiplier, cost, expm1, facts, level_out, best_out):
 
 
 @numba.njit(cache=True, nogil=True)
-def searching_fused(ids, tables, cost, true_out, seen_out, level_out, best_out,
-                    episode_provider, episode_weeks, reachable_barriers, first_bit, support,
-                    lift, cand_ids, cand_seen, cand_barrier, cand_gain):
+def searching_fused(ids, tables, referral, cost, true_out, seen_out, level_out, best_out,
+                    cand_ids, cand_seen, cand_barrier, cand_gain):
     """`searching_prepare`, the expm1 of its arguments and `searching_choose` in one loop,
     each claimant's numbers kept in registers; the same expressions in the same order.
     The same loop finds `referral_candidates` and their `specialist_gain` (`cand_*`; it
     reads nothing the support rule changes); returns how many candidates there are."""
-    (barriers, mitigated, locality, contract_holder, case_holder, weeks_on_programme,
-     within_programme, programme_weeks, rationing_hurdle, multiplier) = (
-        tables[2], tables[3], tables[5], tables[6], tables[7], tables[10], tables[17],
-        tables[18], tables[23], tables[24])
+    case_holder, rationing_hurdle, multiplier = tables[7], tables[23], tables[24]
+    barriers, mitigated, locality, contract_holder = tables[2], tables[3], tables[5], tables[6]
+    weeks_on_programme, within_programme, programme_weeks = tables[10], tables[17], tables[18]
+    episode_provider, episode_weeks, reachable_barriers, first_bit, support, lift = referral
     n_cand = 0
     for k in range(ids.shape[0]):
         i = ids[k]
