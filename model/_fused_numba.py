@@ -396,20 +396,23 @@ def no_programme_world(week, lo, on, hi, u_find, u_loss, cf_outcome, cut_off, re
 
 
 @numba.njit(cache=True, nogil=True)
-def in_work_week(lo, working, u_loss, status, group, job_weeks, job_loss, in_work_support,
+def in_work_week(lo, hi, u_loss, status, group, job_weeks, job_loss, in_work_support,
                  contract_holder, in_work_support_weeks, service_job_loss, support,
                  milestone_weeks, milestones_paid, milestones, milestone_gap, within_programme,
                  sustained_weeks, follow_up_weeks, searching_status, in_work_status,
                  after_status, left_status, sustained, earned_out, follow_out):
-    """`employment.work_and_search` steps 1-2 under the sustainment schedule: jobs lost or
-    kept, tenure counted (`sustained`: jobs reaching each of `sustained_weeks`), and the
-    claimants due a milestone (`earned_out`) or past the follow-up (`follow_out`, still
-    to be checked for payments to come); returns how many of each."""
+    """`employment.work_and_search` steps 1-2 under the sustainment schedule, for the
+    claimants in work among lo..hi-1 (found in the same scan: a claimant's status changes
+    only at its own turn): jobs lost or kept, tenure counted (`sustained`: jobs reaching
+    each of `sustained_weeks`), and the claimants due a milestone (`earned_out`) or past
+    the follow-up (`follow_out`, still to be checked for payments to come); returns how
+    many of each."""
     last = job_loss.shape[1] - 1
     gap_last = milestone_gap.shape[1] - 1
     n_earned = n_follow = 0
-    for k in range(working.shape[0]):
-        i = working[k]
+    for i in range(lo, hi):
+        if status[i] != in_work_status and status[i] != after_status:
+            continue
         g = group[i]
         holder = contract_holder[i]
         loss = job_loss[g, min(job_weeks[i], last)]
