@@ -219,8 +219,11 @@ class Accounts:
     # --- costs: money leaving the system ---
     def charge(self, who: np.ndarray | int, amount: np.ndarray | float, kind: int) -> None:
         """Charge costs to organisations (arrays are summed per organisation)."""
-        total = np.bincount(np.atleast_1d(who), weights=np.broadcast_to(
-            amount, np.shape(np.atleast_1d(who))), minlength=len(self.cash))
+        who, amount = np.atleast_1d(who), np.asarray(amount)
+        if amount.shape != who.shape:  # one amount for all (np.broadcast_to is slow)
+            amount = np.full(who.shape, amount) if amount.ndim == 0 else np.broadcast_to(
+                amount, who.shape)
+        total = np.bincount(who, weights=amount, minlength=len(self.cash))
         self.cash -= total
         self.costs[:, kind] += total
 
@@ -233,9 +236,11 @@ class Accounts:
     def book(self, due_week: np.ndarray | int, payer: np.ndarray | int,
              payee: np.ndarray | int, amount: np.ndarray | float, kind: int) -> None:
         """Owe payments, each settled in its `due_week`."""
-        due, payer, payee, amount = np.broadcast_arrays(
-            np.atleast_1d(due_week), np.atleast_1d(payer), np.atleast_1d(payee),
-            np.atleast_1d(amount).astype(float))
+        columns = [np.atleast_1d(due_week), np.atleast_1d(payer), np.atleast_1d(payee),
+                   np.atleast_1d(amount).astype(float)]
+        if len({len(x) for x in columns}) > 1:  # (broadcast_arrays is slow when they agree)
+            columns = np.broadcast_arrays(*columns)
+        due, payer, payee, amount = columns
         keep = amount != 0
         if not keep.any():
             return
