@@ -238,9 +238,9 @@ class Accounts:
         """Owe payments, each settled in its `due_week`."""
         columns = [np.atleast_1d(due_week), np.atleast_1d(payer), np.atleast_1d(payee),
                    np.atleast_1d(amount).astype(float)]
-        if len({len(x) for x in columns}) > 1:  # (broadcast_arrays is slow when they agree)
-            columns = np.broadcast_arrays(*columns)
-        due, payer, payee, amount = columns
+        n = max(len(x) for x in columns)  # single values repeated (as np.broadcast_arrays)
+        due, payer, payee, amount = (x if len(x) == n else np.full(n, x[0]) if len(x) == 1
+                                     else np.broadcast_to(x, (n,)) for x in columns)
         keep = amount != 0
         if not keep.any():
             return
