@@ -16,144 +16,227 @@ import math
 import numba
 import numpy as np
 
+# --- shared arithmetic: written once, for every loop that takes it -----------------------
+# Plain `njit` helpers, which LLVM inlines into the loops: the same machine code as the
+# arithmetic written out in each (checked bit for bit on captured inputs, and as fast).
+# numba's own `inline="always"` made `searching_choose` 3x and `referral_candidates`
+# 10x slower (measured), so it is not used. Helpers given the loops' tuples of tables
+# and branching inside were 20-30x slower still (not inlined, the tuples passed each
+# call): the branches stay in the loops, the helpers take the arrays they read.
+
+@numba.njit
+def _hazards(i, ready_hazard, seen_factor, barriers, mitigated, n_barriers, locality, holder,
+             popcount, barrier_factor, vacancy_factor, service_hazard, optimism):
+    """hazard() and seen_hazard() of claimant i: (true hazard, hazard as seen)."""
+    treated = popcount[barriers[i] & mitigated[i]]
+    true = (numba.float64(ready_hazard[i]) * barrier_factor[n_barriers[i], treated]
+            * vacancy_factor[locality[i]] * service_hazard[holder])
+    return true, true * numba.float64(seen_factor[i]) * optimism
+
+
+@numba.njit
+def _window(i, weeks_ahead, weeks_on_programme, threshold, within_programme, programme_weeks):
+    """Prospects' weeks: (weeks on programme left `weeks_ahead` from now, the window in
+    which a start can still count)."""
+    left = programme_weeks - numba.int32(weeks_on_programme[i]) - weeks_ahead
+    return left, numba.float64(max(left - threshold * within_programme, 0))
+
+
+@numba.njit
+def _keep_job(g, threshold, survival):
+    """Prospects.keep_job: the chance a job lasts to the group's first outcome."""
+    return survival[g, min(threshold, survival.shape[1] - 1)]
+
+
+@numba.njit
+def _outcome_value(i, g, holder, decider, barrier_class, outcome_stream_value,
+                   outcome_pass_through, mission_value):
+    """outcome_value(): what a job outcome of claimant i is worth to `decider`."""
+    share = 1.0 if decider == holder else outcome_pass_through[holder]
+    return share * outcome_stream_value[g, barrier_class[i]] + mission_value[decider]
+
+
+@numba.njit
+def _support_exponents(h, m, window, remaining):
+    """The expm1 arguments of one support level with multiplier m: _p_start(h * m, window)
+    and _expected_weeks(h * m, remaining)."""
+    hm = h * m
+    return -hm * window, -max(hm, 1e-12) * remaining
+
+
+@numba.njit
+def _choose(h, multiplier, cost, g0, g1, g2, w0, w1, w2, keep_job, value, hurdle, remaining):
+    """choose_support()'s rule from the expm1 values of each level's outcome chance (`g*`)
+    and weeks of support (`w*`): (level, net value of the level over minimal support)."""
+    base_gain = -g0 * keep_job * value
+    hw = max(h * multiplier[0], 1e-12)
+    base_cost = cost[0] * min(-w0 / hw, remaining)
+    level, best = _better(1, g1, w1, 0, 0.0, h, multiplier, cost, keep_job, value, hurdle,
+                          remaining, base_gain, base_cost)
+    return _better(2, g2, w2, level, best, h, multiplier, cost, keep_job, value, hurdle,
+                   remaining, base_gain, base_cost)
+
+
+@numba.njit
+def _better(s, g, w, level, best, h, multiplier, cost, keep_job, value, hurdle, remaining,
+            base_gain, base_cost):
+    """Level s instead of the best so far, if its extra gain beats its extra cost by the
+    hurdle and its net value is higher."""
+    extra_gain = -g * keep_job * value - base_gain
+    hw = max(h * multiplier[s], 1e-12)
+    extra_cost = cost[s] * min(-w / hw, remaining) - base_cost
+    net = extra_gain - extra_cost
+    if extra_gain >= (1.0 + hurdle) * extra_cost and net > best:
+        return s, net
+    return level, best
+
+
+@numba.njit
+def _referable(i, episode_provider, weeks_on_programme, episode_weeks, programme_weeks):
+    """Whether claimant i could start a specialist episode: none already, and time for one."""
+    return episode_provider[i] < 0 and weeks_on_programme[i] + episode_weeks < programme_weeks
+
+
+@numba.njit
+def _untreated_barrier(i, holder, barriers, mitigated, reachable_barriers, locality,
+                       first_bit):
+    """The first untreated barrier of claimant i that a specialist on their network treats
+    (-1 if none)."""
+    return first_bit[barriers[i] & ~mitigated[i] & reachable_barriers[holder, locality[i]]]
+
+
+@numba.njit
+def _gain_exponents(h, m, lift, window):
+    """specialist_gain()'s expm1 arguments: the outcome chance treated, and untreated."""
+    return -(h * (m * lift)) * window, -(h * m) * window
+
+
+@numba.njit
+def _libm_expm1(x):
+    """The C library's expm1 (of +-0: +-0, as numpy gives it)."""
+    return x if x == 0.0 else math.expm1(x)
+
+
+@numba.njit
+def _searching_facts(i, tables):
+    """What the support rule reads of searching claimant i (hazard(), seen_hazard(),
+    Prospects, outcome_value()): (true hazard, seen hazard, first outcome's weeks, window,
+    remaining weeks, keep_job, value to the case holder). `tables`: `claimant_kernels`'
+    tuple of the claimant columns and model tables these read, in its order."""
+    (ready_hazard, seen_factor, barriers, mitigated, n_barriers, locality, contract_holder,
+     case_holder, group, barrier_class, weeks_on_programme, popcount, barrier_factor,
+     vacancy_factor, service_hazard, optimism, first_outcome_weeks, within_programme,
+     programme_weeks, survival, outcome_stream_value, outcome_pass_through, mission_value,
+     _, _) = tables
+    holder = contract_holder[i]
+    true, h = _hazards(i, ready_hazard, seen_factor, barriers, mitigated, n_barriers,
+                       locality, holder, popcount, barrier_factor, vacancy_factor,
+                       service_hazard, optimism)
+    g = group[i]
+    threshold = first_outcome_weeks[g]
+    left, window = _window(i, 0, weeks_on_programme, threshold, within_programme,
+                           programme_weeks)
+    remaining = numba.float64(max(left, 0))
+    value = _outcome_value(i, g, holder, case_holder[i], barrier_class, outcome_stream_value,
+                           outcome_pass_through, mission_value)
+    return true, h, threshold, window, remaining, _keep_job(g, threshold, survival), value
+
+
+# --- the loops ------------------------------------------------------------------------------
 
 @numba.njit(cache=True, nogil=True)
-def searching_prepare(ids, ready_hazard, seen_factor, barriers, mitigated, n_barriers,
-                      locality, contract_holder, case_holder, group, barrier_class,
-                      weeks_on_programme, popcount, barrier_factor, vacancy_factor,
-                      service_hazard, optimism, first_outcome_weeks, within_programme,
-                      programme_weeks, survival, outcome_stream_value, outcome_pass_through,
-                      mission_value, rationing_hurdle, multiplier, true_out, seen_out,
-                      exponent, facts):
+def searching_prepare(ids, tables, referral, true_out, seen_out, exponent, facts, cand_ids,
+                      cand_seen, cand_barrier):
     """Hazards, and the arguments of every expm1 the support rule takes (`exponent`:
     rows 0-2 the chance of an outcome at each level, 3-5 the weeks of support); `facts`:
-    rows keep_job, value, hurdle, remaining weeks."""
-    last = survival.shape[1] - 1
+    rows keep_job, value, hurdle, remaining weeks. The same loop finds the specialist
+    referral candidates (`cand_*`, and compacted into exponent rows 6-7 and facts rows
+    4-5 the arguments and facts of their `specialist_gain`); returns how many there are."""
+    case_holder, rationing_hurdle, multiplier = tables[7], tables[23], tables[24]
+    barriers, mitigated, locality, contract_holder = tables[2], tables[3], tables[5], tables[6]
+    weeks_on_programme, within_programme, programme_weeks = tables[10], tables[17], tables[18]
+    episode_provider, episode_weeks, reachable_barriers, first_bit, support, lift = referral
+    n_cand = 0
     for k in range(ids.shape[0]):
         i = ids[k]
-        holder = contract_holder[i]
-        decider = case_holder[i]
-        # hazard() and seen_hazard()
-        treated = popcount[barriers[i] & mitigated[i]]
-        true = (numba.float64(ready_hazard[i]) * barrier_factor[n_barriers[i], treated]
-                * vacancy_factor[locality[i]] * service_hazard[holder])
-        h = true * numba.float64(seen_factor[i]) * optimism
+        true, h, threshold, window, remaining, keep_job, value = _searching_facts(i, tables)
         true_out[k] = true
         seen_out[k] = h
-        # Prospects(model, ids, seen)
-        g = group[i]
-        threshold = first_outcome_weeks[g]
-        left = programme_weeks - numba.int32(weeks_on_programme[i])
-        remaining = numba.float64(max(left, 0))
-        window = numba.float64(max(left - threshold * within_programme, 0))
-        facts[0, k] = survival[g, min(threshold, last)]
-        # outcome_value(), the rationing hurdle
-        share = 1.0 if decider == holder else outcome_pass_through[holder]
-        facts[1, k] = share * outcome_stream_value[g, barrier_class[i]] + mission_value[decider]
-        facts[2, k] = rationing_hurdle[decider]
+        facts[0, k] = keep_job
+        facts[1, k] = value
+        facts[2, k] = rationing_hurdle[case_holder[i]]
         facts[3, k] = remaining
         for s in range(3):
-            hm = h * multiplier[s]
-            exponent[s, k] = -hm * window  # _p_start(h * m, window)
-            exponent[3 + s, k] = -max(hm, 1e-12) * remaining  # _expected_weeks(h * m, ...)
+            exponent[s, k], exponent[3 + s, k] = _support_exponents(h, multiplier[s], window,
+                                                                    remaining)
+        if not _referable(i, episode_provider, weeks_on_programme, episode_weeks,
+                          programme_weeks):
+            continue
+        barrier = _untreated_barrier(i, contract_holder[i], barriers, mitigated,
+                                     reachable_barriers, locality, first_bit)
+        if barrier < 0:
+            continue
+        cand_ids[n_cand] = i
+        cand_seen[n_cand] = h
+        cand_barrier[n_cand] = barrier
+        _, window = _window(i, episode_weeks, weeks_on_programme, threshold, within_programme,
+                            programme_weeks)
+        exponent[6, n_cand], exponent[7, n_cand] = _gain_exponents(h, multiplier[support[i]],
+                                                                   lift, window)
+        facts[4, n_cand], facts[5, n_cand] = keep_job, value
+        n_cand += 1
+    return n_cand
 
 
 @numba.njit(cache=True, nogil=True)
 def searching_choose(seen, multiplier, cost, expm1, facts, level_out, best_out):
     """choose_support()'s rule from the expm1 of `searching_prepare`'s arguments."""
     for k in range(seen.shape[0]):
-        h = seen[k]
-        keep_job, value, hurdle, remaining = facts[0, k], facts[1, k], facts[2, k], facts[3, k]
-        base_gain = -expm1[0, k] * keep_job * value
-        hw = max(h * multiplier[0], 1e-12)
-        base_cost = cost[0] * min(-expm1[3, k] / hw, remaining)
-        best = 0.0
-        level = 0
-        for s in range(1, 3):
-            extra_gain = -expm1[s, k] * keep_job * value - base_gain
-            hw = max(h * multiplier[s], 1e-12)
-            extra_cost = cost[s] * min(-expm1[3 + s, k] / hw, remaining) - base_cost
-            net = extra_gain - extra_cost
-            if extra_gain >= (1.0 + hurdle) * extra_cost and net > best:
-                level = s
-                best = net
-        level_out[k] = level
-        best_out[k] = best
+        level_out[k], best_out[k] = _choose(
+            seen[k], multiplier, cost, expm1[0, k], expm1[1, k], expm1[2, k], expm1[3, k],
+            expm1[4, k], expm1[5, k], facts[0, k], facts[1, k], facts[2, k], facts[3, k])
 
 
 @numba.njit(cache=True, nogil=True)
-def searching_fused(ids, ready_hazard, seen_factor, barriers, mitigated, n_barriers,
-                    locality, contract_holder, case_holder, group, barrier_class,
-                    weeks_on_programme, popcount, barrier_factor, vacancy_factor,
-                    service_hazard, optimism, first_outcome_weeks, within_programme,
-                    programme_weeks, survival, outcome_stream_value, outcome_pass_through,
-                    mission_value, rationing_hurdle, multiplier, cost, true_out, seen_out,
-                    level_out, best_out, episode_provider, episode_weeks, reachable_barriers,
-                    first_bit, support, lift, cand_ids, cand_seen, cand_barrier, cand_gain):
+def searching_fused(ids, tables, referral, cost, true_out, seen_out, level_out, best_out,
+                    cand_ids, cand_seen, cand_barrier, cand_gain):
     """`searching_prepare`, the expm1 of its arguments and `searching_choose` in one loop,
     each claimant's numbers kept in registers; the same expressions in the same order.
     The same loop finds `referral_candidates` and their `specialist_gain` (`cand_*`; it
     reads nothing the support rule changes); returns how many candidates there are."""
-    last = survival.shape[1] - 1
-    e = np.empty(6)
+    case_holder, rationing_hurdle, multiplier = tables[7], tables[23], tables[24]
+    barriers, mitigated, locality, contract_holder = tables[2], tables[3], tables[5], tables[6]
+    weeks_on_programme, within_programme, programme_weeks = tables[10], tables[17], tables[18]
+    episode_provider, episode_weeks, reachable_barriers, first_bit, support, lift = referral
     n_cand = 0
     for k in range(ids.shape[0]):
         i = ids[k]
-        holder = contract_holder[i]
-        decider = case_holder[i]
-        treated = popcount[barriers[i] & mitigated[i]]
-        true = (numba.float64(ready_hazard[i]) * barrier_factor[n_barriers[i], treated]
-                * vacancy_factor[locality[i]] * service_hazard[holder])
-        h = true * numba.float64(seen_factor[i]) * optimism
+        true, h, threshold, window, remaining, keep_job, value = _searching_facts(i, tables)
         true_out[k] = true
         seen_out[k] = h
-        g = group[i]
-        threshold = first_outcome_weeks[g]
-        left = programme_weeks - numba.int32(weeks_on_programme[i])
-        remaining = numba.float64(max(left, 0))
-        window = numba.float64(max(left - threshold * within_programme, 0))
-        keep_job = survival[g, min(threshold, last)]
-        share = 1.0 if decider == holder else outcome_pass_through[holder]
-        value = share * outcome_stream_value[g, barrier_class[i]] + mission_value[decider]
-        hurdle = rationing_hurdle[decider]
-        for s in range(3):
-            hm = h * multiplier[s]
-            x = -hm * window
-            e[s] = x if x == 0.0 else math.expm1(x)  # expm1(+-0) is +-0
-            x = -max(hm, 1e-12) * remaining
-            e[3 + s] = x if x == 0.0 else math.expm1(x)
-        # searching_choose
-        base_gain = -e[0] * keep_job * value
-        hw = max(h * multiplier[0], 1e-12)
-        base_cost = cost[0] * min(-e[3] / hw, remaining)
-        best = 0.0
-        level = 0
-        for s in range(1, 3):
-            extra_gain = -e[s] * keep_job * value - base_gain
-            hw = max(h * multiplier[s], 1e-12)
-            extra_cost = cost[s] * min(-e[3 + s] / hw, remaining) - base_cost
-            net = extra_gain - extra_cost
-            if extra_gain >= (1.0 + hurdle) * extra_cost and net > best:
-                level = s
-                best = net
-        level_out[k] = level
-        best_out[k] = best
+        x0, w0 = _support_exponents(h, multiplier[0], window, remaining)
+        x1, w1 = _support_exponents(h, multiplier[1], window, remaining)
+        x2, w2 = _support_exponents(h, multiplier[2], window, remaining)
+        level_out[k], best_out[k] = _choose(
+            h, multiplier, cost, _libm_expm1(x0), _libm_expm1(x1), _libm_expm1(x2),
+            _libm_expm1(w0), _libm_expm1(w1), _libm_expm1(w2), keep_job, value,
+            rationing_hurdle[case_holder[i]], remaining)
         # referral_candidates, and the gain as claimant_kernels computes it from them
-        if episode_provider[i] >= 0 or weeks_on_programme[i] + episode_weeks >= programme_weeks:
+        if not _referable(i, episode_provider, weeks_on_programme, episode_weeks,
+                          programme_weeks):
             continue
-        barrier = first_bit[barriers[i] & ~mitigated[i] & reachable_barriers[holder, locality[i]]]
+        barrier = _untreated_barrier(i, contract_holder[i], barriers, mitigated,
+                                     reachable_barriers, locality, first_bit)
         if barrier < 0:
             continue
         cand_ids[n_cand] = i
         cand_seen[n_cand] = h
         cand_barrier[n_cand] = barrier
-        left = programme_weeks - numba.int32(weeks_on_programme[i]) - episode_weeks
-        window = numba.float64(max(left - threshold * within_programme, 0))
-        m = multiplier[support[i]]
-        x = -(h * (m * lift)) * window
-        treated_gain = x if x == 0.0 else math.expm1(x)
-        x = -(h * m) * window
-        untreated_gain = x if x == 0.0 else math.expm1(x)
+        _, window = _window(i, episode_weeks, weeks_on_programme, threshold, within_programme,
+                            programme_weeks)
+        x_treated, x_untreated = _gain_exponents(h, multiplier[support[i]], lift, window)
+        treated_gain = _libm_expm1(x_treated)
+        untreated_gain = _libm_expm1(x_untreated)
         cand_gain[n_cand] = (-treated_gain * keep_job - -untreated_gain * keep_job) * value
         n_cand += 1
     return n_cand
@@ -221,15 +304,15 @@ def referral_candidates(searching, seen, episode_provider, weeks_on_programme, e
     time for one, and an untreated barrier a specialist on their network treats; for each,
     the expm1 arguments and facts of `specialist_gain` with the case holder deciding.
     Returns how many there are."""
-    last = survival.shape[1] - 1
     n = 0
     for k in range(searching.shape[0]):
         i = searching[k]
-        if episode_provider[i] >= 0 or weeks_on_programme[i] + episode_weeks >= programme_weeks:
+        if not _referable(i, episode_provider, weeks_on_programme, episode_weeks,
+                          programme_weeks):
             continue
         holder = contract_holder[i]
-        barrier = first_bit[barriers[i] & ~mitigated[i]
-                            & reachable_barriers[holder, locality[i]]]
+        barrier = _untreated_barrier(i, holder, barriers, mitigated, reachable_barriers,
+                                     locality, first_bit)
         if barrier < 0:
             continue
         h = seen[k]
@@ -239,15 +322,13 @@ def referral_candidates(searching, seen, episode_provider, weeks_on_programme, e
         # Prospects(model, ids, seen, weeks_ahead=episode_weeks)
         g = group[i]
         threshold = first_outcome_weeks[g]
-        left = programme_weeks - numba.int32(weeks_on_programme[i]) - episode_weeks
-        window = numba.float64(max(left - threshold * within_programme, 0))
-        facts[0, n] = survival[g, min(threshold, last)]
-        decider = case_holder[i]
-        share = 1.0 if decider == holder else outcome_pass_through[holder]
-        facts[1, n] = share * outcome_stream_value[g, barrier_class[i]] + mission_value[decider]
-        m = support_multiplier[support[i]]
-        exponent[0, n] = -(h * (m * lift)) * window
-        exponent[1, n] = -(h * m) * window
+        _, window = _window(i, episode_weeks, weeks_on_programme, threshold, within_programme,
+                            programme_weeks)
+        facts[0, n] = _keep_job(g, threshold, survival)
+        facts[1, n] = _outcome_value(i, g, holder, case_holder[i], barrier_class,
+                                     outcome_stream_value, outcome_pass_through, mission_value)
+        exponent[0, n], exponent[1, n] = _gain_exponents(h, support_multiplier[support[i]],
+                                                         lift, window)
         n += 1
     return n
 
@@ -315,20 +396,23 @@ def no_programme_world(week, lo, on, hi, u_find, u_loss, cf_outcome, cut_off, re
 
 
 @numba.njit(cache=True, nogil=True)
-def in_work_week(lo, working, u_loss, status, group, job_weeks, job_loss, in_work_support,
+def in_work_week(lo, hi, u_loss, status, group, job_weeks, job_loss, in_work_support,
                  contract_holder, in_work_support_weeks, service_job_loss, support,
                  milestone_weeks, milestones_paid, milestones, milestone_gap, within_programme,
                  sustained_weeks, follow_up_weeks, searching_status, in_work_status,
                  after_status, left_status, sustained, earned_out, follow_out):
-    """`employment.work_and_search` steps 1-2 under the sustainment schedule: jobs lost or
-    kept, tenure counted (`sustained`: jobs reaching each of `sustained_weeks`), and the
-    claimants due a milestone (`earned_out`) or past the follow-up (`follow_out`, still
-    to be checked for payments to come); returns how many of each."""
+    """`employment.work_and_search` steps 1-2 under the sustainment schedule, for the
+    claimants in work among lo..hi-1 (found in the same scan: a claimant's status changes
+    only at its own turn): jobs lost or kept, tenure counted (`sustained`: jobs reaching
+    each of `sustained_weeks`), and the claimants due a milestone (`earned_out`) or past
+    the follow-up (`follow_out`, still to be checked for payments to come); returns how
+    many of each."""
     last = job_loss.shape[1] - 1
     gap_last = milestone_gap.shape[1] - 1
     n_earned = n_follow = 0
-    for k in range(working.shape[0]):
-        i = working[k]
+    for i in range(lo, hi):
+        if status[i] != in_work_status and status[i] != after_status:
+            continue
         g = group[i]
         holder = contract_holder[i]
         loss = job_loss[g, min(job_weeks[i], last)]

@@ -145,6 +145,17 @@ class PairTotals:
         return self.toarray()[index]
 
 
+def pair_flows(keys: np.ndarray, amount: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs used (keys `payer * n + payee`, sorted) and the £ each carries, added in
+    booking order. With few organisations a count over every possible pair finds them
+    (the same additions, in the same order, as over the pairs found by sorting)."""
+    if n * n <= max(4 * len(keys), 4096):
+        used = np.flatnonzero(np.bincount(keys, minlength=n * n))
+        return used, np.bincount(keys, weights=amount, minlength=n * n)[used]
+    pairs, where = np.unique(keys, return_inverse=True)
+    return pairs, np.bincount(where.ravel(), weights=amount)
+
+
 def row_and_column_sums(pairs: np.ndarray, flows: np.ndarray, n: int,
                         block_bytes: int = 4_000_000) -> tuple[np.ndarray, np.ndarray]:
     """Row and column sums of the n-by-n array holding `flows` at `pairs` (row * n + column).
@@ -208,8 +219,11 @@ class Accounts:
     # --- costs: money leaving the system ---
     def charge(self, who: np.ndarray | int, amount: np.ndarray | float, kind: int) -> None:
         """Charge costs to organisations (arrays are summed per organisation)."""
-        total = np.bincount(np.atleast_1d(who), weights=np.broadcast_to(
-            amount, np.shape(np.atleast_1d(who))), minlength=len(self.cash))
+        who, amount = np.atleast_1d(who), np.asarray(amount)
+        if amount.shape != who.shape:  # one amount for all (np.broadcast_to is slow)
+            amount = np.full(who.shape, amount) if amount.ndim == 0 else np.broadcast_to(
+                amount, who.shape)
+        total = np.bincount(who, weights=amount, minlength=len(self.cash))
         self.cash -= total
         self.costs[:, kind] += total
 
@@ -222,15 +236,17 @@ class Accounts:
     def book(self, due_week: np.ndarray | int, payer: np.ndarray | int,
              payee: np.ndarray | int, amount: np.ndarray | float, kind: int) -> None:
         """Owe payments, each settled in its `due_week`."""
-        due, payer, payee, amount = np.broadcast_arrays(
-            np.atleast_1d(due_week), np.atleast_1d(payer), np.atleast_1d(payee),
-            np.atleast_1d(amount).astype(float))
+        columns = [np.atleast_1d(due_week), np.atleast_1d(payer), np.atleast_1d(payee),
+                   np.atleast_1d(amount).astype(float)]
+        n = max(len(x) for x in columns)  # single values repeated (as np.broadcast_arrays)
+        due, payer, payee, amount = (x if len(x) == n else np.full(n, x[0]) if len(x) == 1
+                                     else np.broadcast_to(x, (n,)) for x in columns)
         keep = amount != 0
         if not keep.any():
             return
         due, payer, payee, amount = (due[keep], payer[keep].astype(np.int64),
                                      payee[keep].astype(np.int64), amount[keep])
-        if np.ndim(due_week) == 0:  # one week for all (most bookings): no search for weeks
+        if np.ndim(due_week) == 0 or (due == due[0]).all():  # one week for all (most)
             self.due[int(due[0])].append((payer, payee, amount, kind))
         else:
             for week in np.unique(due):
@@ -253,8 +269,7 @@ class Accounts:
                 if not len(amount):
                     continue
                 n = len(self.cash)
-                pairs, where = np.unique(payer * n + payee, return_inverse=True)
-                flows = np.bincount(where.ravel(), weights=amount)  # £ per pair, booking order
+                pairs, flows = pair_flows(payer * n + payee, amount, n)
                 self.money.add_pairs(pairs, flows)
                 out, got = row_and_column_sums(pairs, flows, n)
                 self.commissioner_paid += out[COMMISSIONER]

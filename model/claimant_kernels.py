@@ -71,12 +71,13 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
         seen = seen_hazard(model, ids, true)
         level, best = support_levels(model, ids, seen)
         return true, seen, level, best
-    from ._fused_numba import searching_choose, searching_fused, searching_prepare
+    from ._fused_numba import searching_fused
 
     c, p, pay = model.claimants, model.p, model.payments
     n = len(ids)
     true, seen, best = np.empty(n), np.empty(n), np.empty(n)
     level = np.empty(n, np.int8)
+    # In the order `_fused_numba._searching_facts` unpacks them (and the loops index).
     tables = (c.ready_hazard, model.seen_factor, c.barriers, c.mitigated, c.n_barriers,
               c.locality, c.contract_holder, c.case_holder, c.group, c.barrier_class,
               c.weeks_on_programme, POPCOUNT, model.barrier_factor, model.vacancy_factor,
@@ -84,26 +85,50 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
               int(bool(pay.within_programme)), int(model.programme_weeks), model.job_survival,
               model.outcome_stream_value, model.outcome_pass_through, model.mission_value,
               model.rationing_hurdle, model.support_multiplier)
-    if libm_expm1_is_numpys():  # one loop, expm1 in it, referral candidates too
-        cand = (np.empty(n, np.int64), np.empty(n), np.empty(n, np.int8), np.empty(n))
-        lift = p["barrier_penalty"] ** (-p["specialist_barrier_reduction"])
-        m = searching_fused(ids, *tables, model.support_cost, true, seen, level, best,
-                            c.episode_provider, int(p["specialist_episode_weeks"]),
-                            model.reachable_barriers, FIRST_BIT, c.support, float(lift), *cand)
-        model._candidates = (model.steps, ids, tuple(a[:m] for a in cand))
-        return true, seen, level, best
-    exponent = scratch(model, "exponent", 6, min(n, BLOCK))
-    facts = scratch(model, "facts", 4, min(n, BLOCK))
-    # In blocks whose scratch rows stay in the processor's cache between the passes.
+    lift = p["barrier_penalty"] ** (-p["specialist_barrier_reduction"])
+    referral = (c.episode_provider, int(p["specialist_episode_weeks"]),
+                model.reachable_barriers, FIRST_BIT, c.support, float(lift))
+    # The specialist referral candidates, found in the same loop (see `referral_candidates`)
+    cand_ids, cand_seen, cand_barrier = np.empty(n, np.int64), np.empty(n), np.empty(n, np.int8)
+    cand_gain = np.empty(n)
+    if libm_expm1_is_numpys():  # one loop, expm1 in it
+        m = searching_fused(ids, tables, referral, model.support_cost, true, seen, level, best,
+                            cand_ids, cand_seen, cand_barrier, cand_gain)
+    else:
+        m = _searching_blocks(model, ids, tables, referral, (true, seen, level, best),
+                              (cand_ids, cand_seen, cand_barrier, cand_gain))
+    model._candidates = (model.steps, ids, (cand_ids[:m], cand_seen[:m], cand_barrier[:m],
+                                            cand_gain[:m]))
+    return true, seen, level, best
+
+
+def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
+                      referral: tuple, out: tuple, cand: tuple) -> int:
+    """`searching_week` where the loop may not call the C library's expm1: two loops with
+    numpy's vectorised expm1 between them, in blocks whose scratch rows stay in the
+    processor's cache between the passes. Returns how many referral candidates."""
+    from ._fused_numba import searching_choose, searching_prepare
+
+    true, seen, level, best = out
+    cand_ids, cand_seen, cand_barrier, cand_gain = cand
+    n = len(ids)
+    exponent = scratch(model, "exponent", 8, min(n, BLOCK))
+    facts = scratch(model, "facts", 6, min(n, BLOCK))
+    m = 0
     for start in range(0, n, BLOCK):
         block = slice(start, min(start + BLOCK, n))
         k = block.stop - start
         e, f = exponent[:, :k], facts[:, :k]
-        searching_prepare(ids[block], *tables, true[block], seen[block], e, f)
-        np.expm1(e, out=e)  # numpy's vectorised expm1, as the array passes use
+        j = searching_prepare(ids[block], tables, referral, true[block], seen[block], e, f,
+                              cand_ids[m:], cand_seen[m:], cand_barrier[m:])
+        np.expm1(e[:6], out=e[:6])  # numpy's vectorised expm1, as the array passes use
         searching_choose(seen[block], model.support_multiplier, model.support_cost, e, f,
                          level[block], best[block])
-    return true, seen, level, best
+        # The candidates' specialist_gain, as `referral_candidates` takes it
+        g, keep, value = np.expm1(e[6:, :j]), f[4, :j], f[5, :j]
+        cand_gain[m:m + j] = (-g[0] * keep - -g[1] * keep) * value
+        m += j
+    return m
 
 
 @functools.cache

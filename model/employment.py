@@ -71,12 +71,12 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: 
     u_loss = model.streams.weekly_uniform("job_loss", week, lo, hi)
 
     # 1-2. Claimants in work: keep the job or lose it; count towards milestones.
-    working = ids_between(model, c.status, lo, hi, IN_WORK, IN_WORK_AFTER)
     if model.fused and not pay.staged:  # the same, claimant by claimant
-        _fused_work_and_search(model, week, lo, on, working, searching, true_hazard, u_find,
+        _fused_work_and_search(model, week, lo, on, hi, searching, true_hazard, u_find,
                                u_loss)
         _no_programme_world(model, week, lo, on, hi, u_find, u_loss)
         return
+    working = ids_between(model, c.status, lo, hi, IN_WORK, IN_WORK_AFTER)
     loss = hazard_at(model.job_loss, c.group[working], c.job_weeks[working])
     supported = in_work_supported(model, working)
     loss[supported] *= model.service_job_loss[c.contract_holder[working[supported]]]
@@ -116,8 +116,7 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: 
     _no_programme_world(model, week, lo, on, hi, u_find, u_loss)
 
 
-def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: int,
-                           working: np.ndarray,
+def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: int,
                            searching: np.ndarray, true_hazard: np.ndarray, u_find: np.ndarray,
                            u_loss: np.ndarray) -> None:
     """Steps 1-3 of `work_and_search` (sustainment schedule) in numba's loops: the same
@@ -126,9 +125,9 @@ def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: in
 
     c, pay, tally = model.claimants, model.payments, model.tally
     sustained = np.zeros(len(SUSTAINED_WEEKS), np.int64)
-    earned, follow = np.empty(len(working), np.int64), np.empty(len(working), np.int64)
+    earned, follow = np.empty(hi - lo, np.int64), np.empty(hi - lo, np.int64)
     n_earned, n_follow = in_work_week(
-        lo, working, u_loss, c.status, c.group, c.job_weeks, model.job_loss,
+        lo, hi, u_loss, c.status, c.group, c.job_weeks, model.job_loss,
         np.ascontiguousarray(model.buys[:, IN_WORK_SUPPORT]), c.contract_holder,
         int(model.p["in_work_support_weeks"]), model.service_job_loss, c.support,
         c.milestone_weeks, c.milestones_paid, pay.milestones, pay.milestone_gap,

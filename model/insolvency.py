@@ -36,11 +36,20 @@ if TYPE_CHECKING:
 def check_solvency(model: CommissioningModel, week: int) -> None:
     """Exit every provider past its overdraft limit (holders last: they inherit)."""
     # Withdrawn organisations are still trading out their accounts: they can fail too.
-    failing = [org for org in model.providers if model.accounts.active[org.index]
+    failing = [org for org in _below_limit(model) if model.accounts.active[org.index]
                and org.insolvent_week is None and org.is_insolvent()]
     failing.sort(key=lambda org: org.role == HOLDER)
     for org in failing:
         exit_provider(model, org, week)
+
+
+def _below_limit(model: CommissioningModel) -> list[Provider]:
+    """The providers whose cash is below their overdraft limit, in order: one array
+    comparison (`is_insolvent`'s) instead of a method call per provider every week."""
+    providers = model.providers
+    rows = np.array([o.index for o in providers], np.int64)
+    floor = -np.array([o.overdraft_limit for o in providers], float)
+    return [providers[j] for j in np.flatnonzero(model.accounts.cash[rows] < floor)]
 
 
 def exit_provider(model: CommissioningModel, org: Provider, week: int) -> None:

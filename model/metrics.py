@@ -134,6 +134,27 @@ class _Groups:
         self.partnerships = np.array([o.index for o in providers
                                       if isinstance(o, LocalPartnership)], np.int64)
         self.case_subs = [o.index for o in self.subs if o.role == CASE_HOLDER]
+        self.rows = np.array([o.index for o in providers], np.int64)
+        self.held_rows = self.rows[np.array(self.held, bool)]
+        # Third-sector subcontractors: which hold cases, and their places (fixed at set-up).
+        self.vcs_case = np.array([o.role == CASE_HOLDER for o in self.vcs], bool)
+        self.vcs_capacity = np.array([o.capacity for o in self.vcs], float)
+        self.case_capacity = sum(o.capacity for o in providers if o.role == CASE_HOLDER)
+
+
+class _Flags:
+    """Each organisation's state this week, by account row, read from the providers once
+    for all the metrics: exited insolvent, and still active (neither insolvent nor
+    withdrawn)."""
+
+    def __init__(self, model: CommissioningModel, groups: _Groups):
+        n = len(model.orgs)
+        self.insolvent, self.active = np.zeros(n, bool), np.zeros(n, bool)
+        self.insolvent[groups.rows] = [o.insolvent_week is not None for o in groups.providers]
+        self.active[groups.rows] = [o.active for o in groups.providers]
+
+    def insolvent_in(self, rows: np.ndarray) -> int:
+        return int(self.insolvent[rows].sum())
 
 
 def _groups(model: CommissioningModel) -> _Groups:
@@ -160,16 +181,14 @@ def _kept(acc, rows: np.ndarray) -> float:
     return sum(acc.revenue[rows] - acc.paid_out[rows])
 
 
-def _provider_metrics(model: CommissioningModel, out: dict) -> None:
+def _provider_metrics(model: CommissioningModel, out: dict, flags: _Flags) -> None:
     acc, groups = model.accounts, _groups(model)
     subs = groups.subs
-    failed = [o.insolvent_week is not None for o in model.providers]
-    out["providers_insolvent"] = sum(failed)
-    out["subcontractors_insolvent"] = sum(o.insolvent_week is not None for o in subs)
-    out["third_sector_insolvent"] = sum(o.insolvent_week is not None for o in groups.vcs)
-    held = groups.held
-    out["providers_insolvent_share"] = _ratio(sum(f and h for f, h in zip(failed, held,
-                                                                          strict=True)), sum(held))
+    out["providers_insolvent"] = flags.insolvent_in(groups.rows)
+    out["subcontractors_insolvent"] = flags.insolvent_in(groups.subs_rows)
+    out["third_sector_insolvent"] = flags.insolvent_in(groups.vcs_rows)
+    out["providers_insolvent_share"] = _ratio(flags.insolvent_in(groups.held_rows),
+                                              len(groups.held_rows))
     out["providers_withdrawn"] = len(model.withdrawals)
     small = groups.small
     lowest = model.lowest_cash[small] / np.maximum(model.operating_cost[small], 1e-9)
@@ -201,12 +220,12 @@ def _provider_metrics(model: CommissioningModel, out: dict) -> None:
     vcs = groups.vcs
     out["share_third_sector_no_referrals"] = _ratio(int((got[groups.vcs_rows] == 0).sum()),
                                                     len(vcs))
-    _third_sector_finances(model, vcs, got, out)
+    _third_sector_finances(model, groups, flags, got, out)
     out["partnership_share_of_spend"] = _ratio(partnerships, total)
 
 
-def _third_sector_finances(model: CommissioningModel, vcs: list, got: np.ndarray,
-                           out: dict) -> None:
+def _third_sector_finances(model: CommissioningModel, groups: _Groups, flags: _Flags,
+                           got: np.ndarray, out: dict) -> None:
     """How third-sector subcontractors are faring (the NCVO survey's questions, C20-C22).
 
     - far fewer referrals: some, but under half of what their capacity was planned for
@@ -218,26 +237,23 @@ def _third_sector_finances(model: CommissioningModel, vcs: list, got: np.ndarray
       ago): the contract, if not the organisation, is failing.
     """
     week = max(model.steps - 1, 0)
-    acc, p = model.accounts, model.p
-    case_capacity = sum(o.capacity for o in model.providers if o.role == CASE_HOLDER)
-    far_fewer = subsidising = at_risk = 0
-    for o in vcs:
-        if o.role == CASE_HOLDER:
-            expected = model.tally.attachments * o.capacity / max(case_capacity, 1e-9)
-        else:
-            expected = o.capacity * (week + 1) / p["specialist_episode_weeks"]
-        far_fewer += 0 < got[o.index] < 0.5 * expected
-        cash = acc.cash[o.index]
-        subsidising += cash < acc.reserves[o.index]
-        losing = cash < model.cash_history[(week + 1) % len(model.cash_history), o.index]
-        at_risk += (not o.active) or losing
-    n = len(vcs)
+    acc, p, rows = model.accounts, model.p, groups.vcs_rows
+    expected = np.where(
+        groups.vcs_case,
+        model.tally.attachments * groups.vcs_capacity / max(groups.case_capacity, 1e-9),
+        groups.vcs_capacity * (week + 1) / p["specialist_episode_weeks"])
+    far_fewer = int(((got[rows] > 0) & (got[rows] < 0.5 * expected)).sum())
+    cash = acc.cash[rows]
+    subsidising = int((cash < acc.reserves[rows]).sum())
+    losing = cash < model.cash_history[(week + 1) % len(model.cash_history), rows]
+    at_risk = int((~flags.active[rows] | losing).sum())
+    n = len(rows)
     out["third_sector_far_fewer_referrals"] = _ratio(far_fewer, n)
     out["third_sector_subsidising"] = _ratio(subsidising, n)
     out["third_sector_at_risk"] = _ratio(at_risk, n)
 
 
-def _weekly_extras(model: CommissioningModel, out: dict) -> None:
+def _weekly_extras(model: CommissioningModel, out: dict, flags: _Flags) -> None:
     c, acc, pay = model.claimants, model.accounts, model.payments
     if model.fused:  # the same counts in one pass (the conservation check's, if it ran)
         from .claimant_kernels import census
@@ -267,11 +283,10 @@ def _weekly_extras(model: CommissioningModel, out: dict) -> None:
         out[f"paid_{name}"] = float(paid_by_kind[kind])
     out["cancelled_payments"] = float(acc.cancelled)
     for kind, rows in _rows_by_kind(model).items():
-        active = np.array([model.orgs[r].active for r in rows], bool)  # not withdrawn
-        cash = acc.cash[rows[active]] if len(rows) else rows
+        cash = acc.cash[rows[flags.active[rows]]]  # not exited or withdrawn
         out[f"cash_median_{kind}"] = _median(cash) if len(cash) else NAN
         out[f"cash_min_{kind}"] = float(np.min(cash)) if len(cash) else NAN
-        out[f"insolvent_{kind}"] = sum(model.orgs[r].insolvent_week is not None for r in rows)
+        out[f"insolvent_{kind}"] = flags.insolvent_in(rows)
 
 
 def _rows_by_kind(model: CommissioningModel) -> dict[str, np.ndarray]:
@@ -291,8 +306,9 @@ def snapshot(model: CommissioningModel) -> dict[str, float]:
         return cached[1]
     out: dict[str, float] = {"weeks": model.steps}
     _outcome_metrics(model, out)
-    _provider_metrics(model, out)
-    _weekly_extras(model, out)
+    flags = _Flags(model, _groups(model))
+    _provider_metrics(model, out, flags)
+    _weekly_extras(model, out, flags)
     model._snapshot = (model.steps, out)
     return out
 

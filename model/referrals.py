@@ -104,48 +104,31 @@ def _allocate_contract_holders(model: CommissioningModel, week: int, ids: np.nda
 
 def _allocate_case_holders(model: CommissioningModel, week: int, ids: np.ndarray) -> None:
     c = model.claimants
+    L = model.p["localities"]
     u = model.streams.weekly_uniform("case_allocation", week, int(ids[0]), int(ids[-1]) + 1)
     u = u[ids - ids[0]]
-    key = c.contract_holder[ids].astype(np.int64) * model.p["localities"] + c.locality[ids]
-    values = None  # what keeping each claimant in house is worth, found once for all
-    for k in np.unique(key):
-        rows = np.flatnonzero(key == k)
-        holder = int(k // model.p["localities"])
-        options = model.case_holder_options(holder, int(k % model.p["localities"]))
-        orgs, weights = options
-        target = np.empty(len(rows), np.int64)
-        keeps_best = (orgs[0] == holder and len(orgs) > 1 and
-                      model.orgs[holder].in_house_selection == "expected_value")
-        if keeps_best:
-            # The prime keeps its in-house share: those it expects to earn most from.
-            share = weights[0] / weights.sum()
-            model.in_house_carry[k] = model.in_house_carry.get(k, 0.0) + share * len(rows)
-            n_keep = min(int(model.in_house_carry[k]), len(rows))
-            model.in_house_carry[k] -= n_keep
-            if values is None:
-                values = keep_in_house_value(model, ids)
-            value = values[rows]
-            order = np.lexsort((ids[rows], -value))
-            kept, rest = rows[order[:n_keep]], rows[order[n_keep:]]
-            target[np.searchsorted(rows, kept)] = holder
-            others, w = orgs[1:], weights[1:]
-        else:
-            rest, others, w = rows, orgs, weights
-        if len(rest):
-            cumulative = np.cumsum(w) / w.sum()
-            pick = np.minimum(np.searchsorted(cumulative, u[rest], side="right"), len(others) - 1)
-            target[np.searchsorted(rows, rest)] = others[pick]
-        c.case_holder[ids[rows]] = target
-    case_holder = c.case_holder[ids]
+    key = c.contract_holder[ids].astype(np.int64) * L + c.locality[ids]
+    keys, group, counts = np.unique(key, return_inverse=True, return_counts=True)
+    plan = [_case_plan(model, k, L, n) for k, n in zip(keys.tolist(), counts.tolist(),
+                                                       strict=True)]
+    target = _pick_case_holders(plan, group, u)
+    n_keep = np.array([n for _, n, _, _ in plan], np.int64)
+    if n_keep.any():
+        # The prime keeps its in-house share: those it expects to earn most from (most
+        # value first, then lowest id), ranked within each contract holder and locality.
+        value = keep_in_house_value(model, ids)
+        order = np.lexsort((ids, -value, group))
+        rank = np.arange(len(ids)) - np.searchsorted(group[order], group[order], side="left")
+        kept = order[rank < n_keep[group[order]]]
+        target[kept] = (keys[group[kept]] // L)
+    c.case_holder[ids] = case_holder = target
     holder = c.contract_holder[ids]
     passed = case_holder != holder
     # What each case holder can expect for these claimants if outcomes come as the
     # commissioner priced them (subcontractors' income is judged against this).
-    year = week // 52 + 1
+    attach, rest = _priced(model, week // 52 + 1)
     g = c.group[ids]
-    attach = model.payments.attachment(year)[g] + model.payments.service_fee(year)[g] * \
-        model.payments.service_periods
-    rest = model.payments.expected_value(year)[g] - attach
+    attach, rest = attach[g], rest[g]
     h = holder[passed]
     np.add.at(model.expected_income, case_holder[passed],
               model.attachment_pass_through[h] * attach[passed]
@@ -156,7 +139,58 @@ def _allocate_case_holders(model: CommissioningModel, week: int, ids: np.ndarray
     np.add.at(model.planned_income, holder, kept_attach * attach + kept_rest * rest)
     mark_third_sector_support(model, ids[model.third_sector[case_holder]])
     np.add.at(model.referrals_matrix, (holder[passed], case_holder[passed]), 1)
-    np.add.at(model.cases_received, case_holder, 1)
+    model.cases_received += np.bincount(case_holder, minlength=len(model.cases_received))
+
+
+def _priced(model: CommissioningModel, year: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per payment group: the attachment and service fees a claimant attached in `year`
+    is priced at, and the rest of its expected value (kept while the prices stand)."""
+    pay = model.payments
+    held = model.__dict__.get("_priced")
+    if held is None or held[0] is not pay or held[1] != year:
+        attach = pay.attachment(year) + pay.service_fee(year) * pay.service_periods
+        held = model._priced = (pay, year, attach, pay.expected_value(year) - attach)
+    return held[2], held[3]
+
+
+def _case_plan(model: CommissioningModel, k: int, L: int, n: int
+               ) -> tuple[int, int, np.ndarray, np.ndarray]:
+    """For this week's `n` claimants of one contract holder and locality (`k`): the
+    holder, how many it keeps in house (its share, carried over from week to week when
+    it keeps those it expects most from), and the case holders the rest go to with their
+    cumulative shares (worked out once per set of options, not every week)."""
+    holder = k // L
+    options = model.case_holder_options(holder, k % L)
+    orgs, weights = options
+    keeps_best = (orgs[0] == holder and len(orgs) > 1
+                  and model.orgs[holder].in_house_selection == "expected_value")
+    n_keep = 0
+    if keeps_best:
+        share = weights[0] / weights.sum()
+        model.in_house_carry[k] = model.in_house_carry.get(k, 0.0) + share * n
+        n_keep = min(int(model.in_house_carry[k]), n)
+        model.in_house_carry[k] -= n_keep
+    cache = model.__dict__.setdefault("_case_cumulative", {})
+    held = cache.get((k, keeps_best))
+    if held is None or held[0] is not options:
+        others, w = (orgs[1:], weights[1:]) if keeps_best else options
+        held = cache[(k, keeps_best)] = (options, others, np.cumsum(w) / w.sum())
+    return holder, n_keep, held[1], held[2]
+
+
+def _pick_case_holders(plan: list, group: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Each claimant's case holder among its key's options, by its uniform draw against
+    the options' cumulative shares (`searchsorted(..., side="right")`: how many shares
+    are at most the draw, the shares padded with +inf to one table for all keys)."""
+    width = max(len(orgs) for _, _, orgs, _ in plan)
+    cumulative = np.full((len(plan), width), np.inf)
+    options = np.zeros((len(plan), width), np.int64)
+    for j, (_, _, orgs, cum) in enumerate(plan):
+        cumulative[j, :len(cum)] = cum
+        options[j, :len(orgs)] = orgs
+    last = np.array([len(orgs) - 1 for _, _, orgs, _ in plan], np.int64)
+    pick = np.minimum((u[:, None] >= cumulative[group]).sum(axis=1), last[group])
+    return options[group, pick]
 
 
 def mark_third_sector_support(model: CommissioningModel, ids: np.ndarray) -> None:
