@@ -121,9 +121,11 @@ def week(page, n: int, of: int = WEEKS) -> None:
 
 
 def picture_sources(page) -> list[str]:
-    # Pictures are drawn again once the page has said how wide they are shown: wait for all.
-    expect(page.locator(".picture img")).to_have_count(PICTURES, timeout=ACT)
-    return page.eval_on_selector_all(".picture img", "imgs => imgs.map(i => i.src)")
+    # Pictures are drawn again once the page has said how wide they are shown, and may be
+    # replaced between two looks: count them and read them in one look.
+    return page.wait_for_function(
+        "n => { const s = [...document.querySelectorAll('.picture img')].map(i => i.src);"
+        " return s.length === n ? s : null; }", arg=PICTURES, timeout=ACT).json_value()
 
 
 def choose(page, index: int, option: str) -> None:
