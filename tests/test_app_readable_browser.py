@@ -36,6 +36,8 @@ PICTURES = {"": 9, "compare": 11, "spread": 8}  # the pictures each page shows
 
 #: Every visible piece of text: its font size and where it is; and every picture's text.
 MEASURE_TEXT = """() => {
+  // A picture being drawn again has no image for a moment: measure once every one has.
+  if ([...document.querySelectorAll('.picture')].some(d => !d.querySelector('img'))) return null;
   const texts = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
@@ -59,6 +61,13 @@ MEASURE_TEXT = """() => {
   });
   return {texts, pictures};
 }"""
+
+
+def measure_text(page) -> dict:
+    """`MEASURE_TEXT`'s findings, taken at a moment when every picture has its image."""
+    return page.wait_for_function(MEASURE_TEXT, timeout=LOAD).json_value()
+
+
 #: True once every picture was drawn for about the width it is shown at.
 DRAWN_FOR_ITS_WIDTH = """n => {
   const p = [...document.querySelectorAll('.picture')];
@@ -136,7 +145,7 @@ def test_every_text_is_large_enough_to_read_from_the_back(screen, path):
         if (width, height) != (page.viewport_size["width"], page.viewport_size["height"]):
             page.set_viewport_size({"width": width, "height": height})
             page.wait_for_function(DRAWN_FOR_ITS_WIDTH, arg=PICTURES[path], timeout=LOAD)
-        found = page.evaluate(MEASURE_TEXT)
+        found = measure_text(page)
         assert len(found["texts"]) > 40  # the page is there: headings, tiles, table, controls
         small = sorted({f"{t['px']:g} px: {t['words']!r} ({t['where']})"
                         for t in found["texts"] if t["px"] < smallest - 0.01})
@@ -162,7 +171,7 @@ def test_at_150_percent_zoom_the_controls_leave_the_page_usable(screen, path):
         top = max([k["bottom"] for k in kept], default=0)  # all of it stacks at the top
         assert top <= cover["height"] / 2, f"kept on screen while scrolling: {kept}"
         assert cover["lowInPage"], f"low on the window is {cover['low']!r}, not the page"
-    found = page.evaluate(MEASURE_TEXT)
+    found = measure_text(page)
     assert min(t["px"] for t in found["texts"]) >= 18.0
     assert min(p["px"] for p in found["pictures"]) >= 18.0 * 0.99
 

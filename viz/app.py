@@ -35,7 +35,7 @@ from .game.game_page import Game
 from .layout import from_browser
 from .lesson_page import Lesson
 from .mesa_page import MesaView, forget
-from .sessions import admit, full_message, on_session_close
+from .sessions import admit, closing, full_message, on_session_close
 from .spread_page import Spread
 from .state import COMPARE, EXPLORE, LAYOUT, UPLOADS
 from .style import CSS
@@ -61,6 +61,8 @@ def _reported(data) -> None:
 def Layout(children: list = []) -> None:  # noqa: B006 (Solara passes children this way)
     """The app bar with a tab per page, around the current page."""
     _, routes = solara.use_route(peek=True)
+    if closing():  # the tab has gone: unmount the page before its state is let go
+        return
     solara.Style(CSS)
     solara.Title(TITLE)
     LayoutReporter(event_report=_reported)

@@ -66,12 +66,29 @@ def live() -> int:
         return len(_admitted)
 
 
+#: True once this session is closing: its page renders nothing from then on (`closing`).
+_CLOSING = solara.reactive(False)
+
+
+def closing() -> bool:
+    """Whether this tab's session is closing; the page's top component then draws nothing.
+
+    Letting go of a session's state (`on_session_close`) sets its reactive values, and
+    each set re-renders whatever reads them. The Mesa view read its model, and a closed
+    tab's page rebuilt and drew a new one: in the server's event loop, whose every other
+    tab waited (a server's shutdown took 4-5 s behind it). A page that has unmounted
+    first reads nothing, so those sets re-render nothing.
+    """
+    return _CLOSING.value
+
+
 def _give_back_on_close():
     kernel = solara.get_kernel_id()
 
     def release() -> None:
         with _lock:
             _admitted.discard(kernel)
+        _CLOSING.set(True)  # the page unmounts first, then its state is let go
         for forget in _FORGET:  # inside the closing session: its own state
             try:
                 forget()
