@@ -144,13 +144,10 @@ def _allocate_case_holders(model: CommissioningModel, week: int, ids: np.ndarray
 
 def _priced(model: CommissioningModel, year: int) -> tuple[np.ndarray, np.ndarray]:
     """Per payment group: the attachment and service fees a claimant attached in `year`
-    is priced at, and the rest of its expected value (kept while the prices stand)."""
+    is priced at, and the rest of its expected value."""
     pay = model.payments
-    held = model.__dict__.get("_priced")
-    if held is None or held[0] is not pay or held[1] != year:
-        attach = pay.attachment(year) + pay.service_fee(year) * pay.service_periods
-        held = model._priced = (pay, year, attach, pay.expected_value(year) - attach)
-    return held[2], held[3]
+    attach = pay.attachment(year) + pay.service_fee(year) * pay.service_periods
+    return attach, pay.expected_value(year) - attach
 
 
 def _case_plan(model: CommissioningModel, k: int, L: int, n: int
@@ -158,7 +155,7 @@ def _case_plan(model: CommissioningModel, k: int, L: int, n: int
     """For this week's `n` claimants of one contract holder and locality (`k`): the
     holder, how many it keeps in house (its share, carried over from week to week when
     it keeps those it expects most from), and the case holders the rest go to with their
-    cumulative shares (worked out once per set of options, not every week)."""
+    cumulative shares."""
     holder = k // L
     options = model.case_holder_options(holder, k % L)
     orgs, weights = options
@@ -170,12 +167,8 @@ def _case_plan(model: CommissioningModel, k: int, L: int, n: int
         model.in_house_carry[k] = model.in_house_carry.get(k, 0.0) + share * n
         n_keep = min(int(model.in_house_carry[k]), n)
         model.in_house_carry[k] -= n_keep
-    cache = model.__dict__.setdefault("_case_cumulative", {})
-    held = cache.get((k, keeps_best))
-    if held is None or held[0] is not options:
-        others, w = (orgs[1:], weights[1:]) if keeps_best else options
-        held = cache[(k, keeps_best)] = (options, others, np.cumsum(w) / w.sum())
-    return holder, n_keep, held[1], held[2]
+    others, w = (orgs[1:], weights[1:]) if keeps_best else options
+    return holder, n_keep, others, np.cumsum(w) / w.sum()
 
 
 def _pick_case_holders(plan: list, group: np.ndarray, u: np.ndarray) -> np.ndarray:
