@@ -46,10 +46,8 @@ def check_solvency(model: CommissioningModel, week: int) -> None:
 def _below_limit(model: CommissioningModel) -> list[Provider]:
     """The providers whose cash is below their overdraft limit, in order: one array
     comparison (`is_insolvent`'s) instead of a method call per provider every week."""
-    providers = model.providers
-    rows = np.array([o.index for o in providers], np.int64)
-    floor = -np.array([o.overdraft_limit for o in providers], float)
-    return [providers[j] for j in np.flatnonzero(model.accounts.cash[rows] < floor)]
+    below = model.accounts.cash < -model.overdraft_limit
+    return [o for o in model.providers if below[o.index]]
 
 
 def exit_provider(model: CommissioningModel, org: Provider, week: int) -> None:

@@ -231,6 +231,7 @@ class CommissioningModel(mesa.Model):
             return np.array([getattr(o, attr, default) for o in self.orgs], dtype=dtype)
 
         self.capacity = column("capacity")
+        self.overdraft_limit = column("overdraft_limit")  # fixed when a provider is made
         self.fixed_cost = column("fixed_cost")
         self.staffed_to_plan = np.array([getattr(o, "role", -1) == CASE_HOLDER or
                                          (getattr(o, "role", -1) == HOLDER and o.capacity > 0)
