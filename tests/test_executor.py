@@ -9,6 +9,7 @@ is created.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import time
 
@@ -24,6 +25,7 @@ from commissioning.experiments.executor import (
     run_all,
     scheduler_address,
 )
+from commissioning.model.claimant_kernels import ENVIRONMENT, use_numba
 from commissioning.model.scenario import ScenarioError, load_scenario
 
 from .test_cli import assert_bad_input, cli
@@ -39,6 +41,14 @@ def _fail_on_three(x: int) -> int:
     if x == 3:
         raise ValueError("three")
     return x
+
+
+def _small_run_uses_numba(claimants: int) -> bool:
+    return use_numba(claimants)
+
+
+needs_numba = pytest.mark.skipif(importlib.util.find_spec("numba") is None,
+                                 reason="numba is not installed")
 
 
 def test_in_process_executor_runs_at_once_and_keeps_a_tasks_error_in_its_future():
@@ -71,6 +81,23 @@ def test_zero_or_one_worker_run_in_this_process_one_at_a_time(workers):
         assert run_all(pool, _square, range(6)) == [0, 1, 4, 9, 16, 25]
         with pytest.raises(ValueError, match="three"):
             run_all(pool, _fail_on_three, range(5))
+
+
+@needs_numba
+def test_runs_through_an_executor_use_numba_at_every_size(monkeypatch):
+    """Many runs share numba's one load (`claimant_kernels.many_runs`): in this process
+    only while the executor is open, on a cluster's workers for good."""
+    monkeypatch.setenv(ENVIRONMENT, "auto")
+    assert not use_numba(300)
+    with open_executor(1) as pool:
+        assert run_all(pool, _small_run_uses_numba, [300]) == [True]
+    assert not use_numba(300)
+    with open_executor(2) as pool:
+        assert run_all(pool, _small_run_uses_numba, [300, 300]) == [True, True]
+    assert not use_numba(300)
+    monkeypatch.setenv(ENVIRONMENT, "numpy")  # a choice the user made still holds
+    with open_executor(1) as pool:
+        assert run_all(pool, _small_run_uses_numba, [300]) == [False]
 
 
 def test_a_local_cluster_keeps_results_in_order_and_a_few_tasks_per_worker_in_flight():

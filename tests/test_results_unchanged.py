@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from commissioning.model.claimant_kernels import ENVIRONMENT, use_numba
-from commissioning.model.scenario import ScenarioError
+from commissioning.model.claimant_kernels import ENVIRONMENT, many_runs, use_numba
+from commissioning.model.scenario import ScenarioError, packaged_scenarios
 
 from .reference_metrics import CASES, REFERENCE, REGENERATE, case_results, differences
 
@@ -72,11 +72,36 @@ def test_fused_blocks_give_the_same_results(stored, monkeypatch):
     assert not differences(stored[name]["results"], case_results(scenario, seed, claimants))
 
 
+SHIPPED = sorted(p.stem for p in packaged_scenarios().glob("*.toml"))
+
+
+@pytest.mark.parametrize("scenario", SHIPPED)
+def test_both_kernels_agree_on_every_shipped_scenario(scenario, monkeypatch):
+    """Many-model commands run small models with numba (`claimant_kernels.many_runs`), a
+    single run of the same size with numpy: for a run's numbers not to depend on where
+    it ran, the two must agree in every programme, not only the stored cases'."""
+    pytest.importorskip("numba")
+    results = {}
+    for kernels in ("numpy", "numba"):
+        monkeypatch.setenv(ENVIRONMENT, kernels)
+        results[kernels] = case_results(scenario, 11, 500)
+    diff = differences(results["numpy"], results["numba"])
+    assert not diff, f"{scenario}: numba differs from numpy in {len(diff)} values, e.g. " \
+                     + "; ".join(diff[:5])
+
+
 def test_kernel_choice(monkeypatch):
-    """`auto` uses numba only for large runs; a misspelt choice is one clear error."""
+    """`auto` uses numba only for large runs, or for any run among many; a misspelt
+    choice is one clear error."""
     pytest.importorskip("numba")
     monkeypatch.setenv(ENVIRONMENT, "auto")
     assert not use_numba(1500) and use_numba(1_800_000)
+    with many_runs():
+        assert use_numba(1500)
+        with many_runs():
+            assert use_numba(300)
+        assert use_numba(300)  # still among many
+    assert not use_numba(1500)
     monkeypatch.setenv(ENVIRONMENT, "numpy")
     assert not use_numba(1_800_000)
     monkeypatch.setenv(ENVIRONMENT, "nmuba")

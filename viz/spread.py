@@ -56,9 +56,14 @@ def run_one(kwargs: dict[str, Any]) -> dict[str, np.ndarray]:
     return {key: np.asarray(data[key], dtype=float) for key in KEPT}
 
 
-def _lower_priority() -> None:
+def _start_worker() -> None:
+    """The spread worker runs model after model: numba's loops for every size
+    (`claimant_kernels.many_runs`), loaded once; and the pages go first: a spread waits."""
+    from commissioning.model.claimant_kernels import expect_many_runs
+
+    expect_many_runs()
     with contextlib.suppress(OSError):
-        os.nice(10)  # the pages first: a spread waits
+        os.nice(10)
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,7 @@ class SpreadService:
 
             self._executor = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_lower_priority)
+                initializer=_start_worker)
         return self._executor
 
     @staticmethod
