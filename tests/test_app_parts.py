@@ -199,6 +199,31 @@ def test_runs_step_together_and_tables_name_them():
     assert runs.titles == ["Two-tier (Work Programme)", "Locality partnerships"]
 
 
+def test_a_model_stepped_elsewhere_is_recorded_as_it_is_now_in_one_look(monkeypatch):
+    """The Mesa view's and a game's models are stepped by others: weeks run between two
+    looks are all recorded as the week now (and the record says it is incomplete), and the
+    model is read once however many weeks were missed (it was once per week: 5 s for a
+    model at the app's limits run to the end)."""
+    from commissioning.viz.timeline import LiveTimeline
+
+    model = CommissioningModel(scenario="two_tier", claimants=300, seed=3)
+    timeline = LiveTimeline(model)
+    assert timeline.complete and timeline.done == 0
+    for _ in range(30):
+        model.step()
+    looks = []
+    read = model.referral_network
+    monkeypatch.setattr(model, "referral_network", lambda: looks.append(1) or read())
+    timeline.sync()
+    assert len(looks) == 1 and timeline.done == 30 and not timeline.complete
+    now = timeline.network(30)
+    assert all(timeline.network(w) is now for w in range(1, 31))
+    assert list(timeline.cash(30)[0][-1]) == [o.cash for o in model.providers]
+    model.step()
+    timeline.sync()
+    assert len(looks) == 2 and timeline.done == 31 and timeline.network(31) is not now
+
+
 def test_pictures_are_drawn_without_pyplot_and_follow_the_weeks():
     import matplotlib.pyplot as plt
 

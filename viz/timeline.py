@@ -105,8 +105,10 @@ class Recorder:
     def weeks_recorded(self) -> int:
         return len(self.network)
 
-    def record(self) -> None:
-        """Keep this week's state (the model has just run week `len(self.network)`)."""
+    def record(self, weeks: int = 1) -> None:
+        """Keep this week's state (the model has just run week `len(self.network)`); for
+        `weeks` > 1, as the state of that many weeks: a model stepped elsewhere is seen
+        only as it is now, so its weeks between are all this one (read once, not per week)."""
         model = self.model
         graph = model.referral_network()
         previous = self.network[-1] if self.network else None
@@ -121,17 +123,19 @@ class Recorder:
                          for n in self.nodes], np.float32)
         insolvent = np.array([nodes[n].get("insolvent_week") is not None for n in self.nodes])
         gone = np.array([n != 0 and not model.orgs[n].active for n in self.nodes])
-        self.network.append(NetworkWeek(edges, refs, load, self._branch_load(), insolvent,
-                                        gone))
+        state = NetworkWeek(edges, refs, load, self._branch_load(), insolvent, gone)
         open_ = np.array([o.active for o in self.providers], bool)
         cash = np.array([o.cash for o in self.providers], float)
         if self.cash:  # a provider that has gone keeps its last cash
             cash = np.where(open_, cash, self.cash[-1])
-        self.cash.append(cash)
-        self.open.append(open_)
-        week = len(self.network) - 1
-        for i, rows in self.followed.items():
-            rows[week] = self.story_row(model, i)
+        stories = {i: self.story_row(model, i) for i in self.followed}
+        for _ in range(weeks):  # the weeks share the arrays: records are only read
+            self.network.append(state)
+            self.cash.append(cash)
+            self.open.append(open_)
+            week = len(self.network) - 1
+            for i, rows in self.followed.items():
+                rows[week] = stories[i]
 
     def _branch_load(self) -> np.ndarray:
         """Caseload of each whole-area case holder in each locality (its local branches)."""
@@ -305,10 +309,11 @@ class LiveTimeline(Timeline):
         self.sync()
 
     def sync(self) -> None:
-        while self.done < self.model.steps:
-            if self.done + 1 < self.model.steps:
-                self.complete = False
-            self.record.record()
+        missed = self.model.steps - self.done
+        if missed > 1:
+            self.complete = False
+        if missed > 0:
+            self.record.record(missed)
 
     def reach(self, week: int) -> int:
         self.sync()
