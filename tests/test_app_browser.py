@@ -387,3 +387,38 @@ def test_a_slider_waits_for_reset_and_its_rounding_is_no_change(session, tmp_pat
     expect(page.get_by_text(re.compile("^Against the run before, at week 0: seed 2, was 1"))
            ).to_be_visible()
     expect(page.get_by_text(PENDING)).to_have_count(0)
+
+
+def test_ctrl_c_stops_the_app_with_one_line_and_its_spread_worker_with_it(browser, tmp_path):
+    """Ctrl-C in the teacher's terminal reaches the app, its server and Spread's worker
+    process: the app says "stopped" (status 130) with no traceback, and nothing is left
+    running, even with a spread half done (its worker, which waits for work from the
+    server for ever, once stayed behind with a few hundred MB at each restart)."""
+    import time
+
+    from .app_server import _answers, free_port
+    from .interrupts import group_gone, press_ctrl_c, start_as_in_a_terminal
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = tmp_path / "app.log"
+    proc = start_as_in_a_terminal(["app", "--host", "127.0.0.1", "--port", str(port)], log)
+    try:
+        deadline = time.monotonic() + 120
+        while not _answers(url):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        page = browser.new_page()
+        page.goto(url + "spread")
+        page.get_by_role("button", name=re.compile(r"^Run \d+ runs$")).click(timeout=60_000)
+        expect(page.get_by_text(re.compile(r"[1-9]\d* of \d+ runs done"))).to_be_visible(
+            timeout=120_000)  # the worker is running them
+        page.close()
+        rc = press_ctrl_c(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = log.read_text()
+    assert rc == 130 and "stopped" in text, text
+    assert "Traceback" not in text, text
+    assert group_gone(proc.pid), "left running after Ctrl-C"

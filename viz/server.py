@@ -61,6 +61,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -242,7 +243,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args(argv)
-    serve(args.host, args.port)
+    try:
+        serve(args.host, args.port)
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole terminal: `commissioning app`
+        sys.exit(130)  # says "stopped"; the server has shut down, and adds no traceback
 
 
 if __name__ == "__main__":

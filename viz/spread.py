@@ -21,7 +21,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -58,12 +60,25 @@ def run_one(kwargs: dict[str, Any]) -> dict[str, np.ndarray]:
 
 def _start_worker() -> None:
     """The spread worker runs model after model: numba's loops for every size
-    (`claimant_kernels.many_runs`), loaded once; and the pages go first: a spread waits."""
+    (`claimant_kernels.many_runs`), loaded once; and the pages go first: a spread waits.
+    It leaves with the server, however the server stopped."""
     from commissioning.model.claimant_kernels import expect_many_runs
 
     expect_many_runs()
     with contextlib.suppress(OSError):
         os.nice(10)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's: we leave with it
+    threading.Thread(target=_leave_with, args=(os.getppid(),), daemon=True,
+                     name="leave with the server").start()
+
+
+def _leave_with(server: int, every: float = 1.0) -> None:
+    """Exit once the server is gone. A pool's worker waits for work from its server for
+    ever: after Ctrl-C, or a server killed, it stayed, holding a few hundred MB, and
+    another was left at each restart of the app. Its parent changes when it is orphaned."""
+    while os.getppid() == server:
+        time.sleep(every)
+    os._exit(0)
 
 
 @dataclass(frozen=True)
