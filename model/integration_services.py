@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 KEY_WORKER, EMPLOYER_ENGAGEMENT, IN_WORK_SUPPORT = range(3)
 SERVICE_NAMES = ("key_worker", "employer_engagement", "in_work_support")
 REVIEW_WEEKS = 13  # an expected-value buyer reconsiders each quarter
+PART = 65_536  # claimants the review takes at a time
 
 
 def set_up(model: CommissioningModel) -> None:
@@ -81,27 +82,33 @@ def review(model: CommissioningModel, week: int, searching: np.ndarray,
     if not deciders:
         return
     c, p = model.claimants, model.p
-    holder = c.contract_holder[searching].astype(np.int64)
-    kept = _kept_share(model, searching, holder)
-    # Searching claimants: a week of a hazard service changes the chance of a start
-    # this week by (effect - 1) * h; a start becomes an outcome if the job lasts.
-    pr = Prospects(model, searching, seen)
-    pr_keep = pr.keep_job * (pr.window > 0)
-    mult = model.support_multiplier[c.support[searching]]
-    start_value = seen * mult * pr_keep * kept
+    n = len(model.orgs)
+    # Per contract holder, summed claimant by claimant in id order as np.bincount sums
+    # (np.add.at adds in the same order), a part of the claimants at a time: at national
+    # scale the whole caseload's arrays were a hundred megabytes at once.
+    gain_per_effect, keep_gain, in_work = np.zeros(n), np.zeros(n), np.zeros(n)
+    searchers = np.zeros(n, np.int64)
+    for start in range(0, len(searching), PART):
+        ids, h = searching[start:start + PART], seen[start:start + PART]
+        holder = c.contract_holder[ids].astype(np.int64)
+        # Searching claimants: a week of a hazard service changes the chance of a start
+        # this week by (effect - 1) * h; a start becomes an outcome if the job lasts.
+        pr = Prospects(model, ids, h)
+        pr_keep = pr.keep_job * (pr.window > 0)
+        mult = model.support_multiplier[c.support[ids]]
+        np.add.at(gain_per_effect, holder, h * mult * pr_keep * _kept_share(model, ids, holder))
+        searchers += np.bincount(holder, minlength=n)
     # Claimants in work, before their outcome: a week of in-work support changes the
     # chance of losing the job this week by (1 - effect) * job-loss hazard.
     working = ids_between(model, c.status, model._lo, model._hi, IN_WORK, IN_WORK_AFTER)
-    working = working[(c.status[working] == IN_WORK) | model.payments.still_earning(c, working)]
-    w_holder = c.contract_holder[working].astype(np.int64)
-    supported = c.job_weeks[working] < p["in_work_support_weeks"]
-    loss = hazard_at(model.job_loss, c.group[working], c.job_weeks[working])
-    stay_value = loss * _kept_share(model, working, w_holder) * supported
-    n = len(model.orgs)
-    gain_per_effect = np.bincount(holder, weights=start_value, minlength=n)
-    searchers = np.bincount(holder, minlength=n)
-    keep_gain = np.bincount(w_holder, weights=stay_value, minlength=n)
-    in_work = np.bincount(w_holder, weights=supported, minlength=n)
+    for start in range(0, len(working), PART):
+        ids = working[start:start + PART]
+        ids = ids[(c.status[ids] == IN_WORK) | model.payments.still_earning(c, ids)]
+        w_holder = c.contract_holder[ids].astype(np.int64)
+        supported = c.job_weeks[ids] < p["in_work_support_weeks"]
+        loss = hazard_at(model.job_loss, c.group[ids], c.job_weeks[ids])
+        np.add.at(keep_gain, w_holder, loss * _kept_share(model, ids, w_holder) * supported)
+        np.add.at(in_work, w_holder, supported)
     effects = (p["key_worker_effect"], p["employer_engagement_effect"])
     for d in deciders:
         hurdle = 1.0 + model.rationing_hurdle[d]
