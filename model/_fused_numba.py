@@ -333,47 +333,121 @@ def referral_candidates(searching, seen, episode_provider, weeks_on_programme, e
     return n
 
 
+# The id lists below are counted before they are filled, so that each is an array of
+# exactly its length: one sized for the whole window would hold ten megabytes at
+# national scale for a list of a few thousand.
+
 @numba.njit(cache=True, nogil=True)
-def ids_between(values, lo, hi, low, high, out):
-    """Ids i in lo..hi-1 with low <= values[i] <= high, in order; returns how many."""
+def ids_between(values, lo, hi, low, high):
+    """Ids i in lo..hi-1 with low <= values[i] <= high, in order."""
     n = 0
     for i in range(lo, hi):
-        v = values[i]
-        if low <= v <= high:
+        n += low <= values[i] <= high
+    out = np.empty(n, np.int64)
+    n = 0
+    for i in range(lo, hi):
+        if low <= values[i] <= high:
             out[n] = i
             n += 1
-    return n
+    return out
 
 
 @numba.njit(cache=True, nogil=True)
-def waiting_ids(episode_provider, episode_end, lo, hi, out):
+def waiting_ids(episode_provider, episode_end, lo, hi):
     """Ids in lo..hi-1 waiting in a specialist's queue (a provider, no episode end yet)."""
+    n = 0
+    for i in range(lo, hi):
+        n += episode_provider[i] >= 0 and episode_end[i] < 0
+    out = np.empty(n, np.int64)
     n = 0
     for i in range(lo, hi):
         if episode_provider[i] >= 0 and episode_end[i] < 0:
             out[n] = i
             n += 1
-    return n
+    return out
 
 
 @numba.njit(cache=True, nogil=True)
-def no_programme_world(week, lo, on, hi, u_find, u_loss, cf_outcome, cut_off, referral_week,
-                       programme_weeks, extended, cf_in_work, cf_job_weeks, group, job_loss,
-                       first_outcome_weeks, cf_outcome_week, attach_week, ready_hazard,
-                       n_barriers, barrier_factor, vacancy_factor, locality, cf_first_start):
-    """`employment._no_programme_world` claimant by claimant; returns the week's
-    (outcomes, outcomes of attached claimants). `u_loss[k]` is claimant lo + k's number,
-    `u_find[k]` claimant on + k's (only those from `on` can be within the window)."""
+def work_week(week, lo, on, hi, cf_lo, loss_draws, find_draws, in_programme, searching,
+              true_hazard, programme, world, statuses, sustained):
+    """`employment.work_and_search` claimant by claimant in one pass over lo..hi-1: with
+    the programme (when `in_programme`, under the sustainment schedule), a job kept or
+    lost (tenure counted: `sustained`, jobs reaching each of `sustained_weeks`) and a job
+    found by the `searching` (at their `true_hazard`); and from `cf_lo` the no-programme
+    self (`world`: `employment._no_programme_world`). Each claimant's numbers are drawn
+    as the pass reaches it, one from `loss_draws` (claimant lo's first) and from `on` one
+    from `find_draws`, as `weekly_uniform` gives them for the window (never held). A
+    claimant's turn changes only its own columns, so one pass does what passes one after
+    the other did. Returns those due a milestone and those past the follow-up (to be
+    checked for payments to come), in id order, and the week's (job starts, first job
+    starts, no-programme outcomes, of attached claimants).
+
+    The steps are written out in the loop: a helper taking the columns costs their
+    reference counts at every claimant (30 times slower, measured)."""
+    (status, group, job_weeks, job_loss, in_work_support, contract_holder,
+     in_work_support_weeks, service_job_loss, support, milestone_weeks, milestones_paid,
+     milestones, milestone_gap, within_programme, sustained_weeks, follow_up_weeks,
+     support_multiplier, job_starts, first_start_week) = programme
+    (cf_outcome, cut_off, referral_week, programme_weeks, extended, cf_in_work, cf_job_weeks,
+     first_outcome_weeks, cf_outcome_week, attach_week, ready_hazard, n_barriers,
+     barrier_factor, vacancy_factor, locality, cf_first_start) = world
+    searching_status, in_work_status, after_status, left_status = statuses
     last = job_loss.shape[1] - 1
-    outcomes = attached = 0
+    gap_last = milestone_gap.shape[1] - 1
+    # Room for every claimant, as few are listed: the pages never written are never used.
+    earned, follow = np.empty(hi - lo, np.int64), np.empty(hi - lo, np.int64)
+    n_earned = n_follow = found = first = outcomes = attached = 0
+    k = 0  # the next of the searching
     for i in range(lo, hi):
-        if cf_outcome[i] or cut_off[i]:
+        u_loss = loss_draws.random()
+        u_find = find_draws.random() if i >= on else 0.0
+        s = status[i]
+        if in_programme and s in (in_work_status, after_status):  # keeps the job or not
+            g = group[i]
+            holder = contract_holder[i]
+            loss = job_loss[g, min(job_weeks[i], last)]
+            if in_work_support[holder] and job_weeks[i] < in_work_support_weeks:
+                loss *= service_job_loss[holder]
+            if u_loss < loss:
+                status[i] = searching_status if s == in_work_status else left_status
+                support[i] = 0
+                job_weeks[i] = 0
+                milestone_weeks[i] = 0
+            else:
+                job_weeks[i] += 1
+                milestone_weeks[i] += 1
+                tenure = job_weeks[i]
+                for j in range(sustained_weeks.shape[0]):
+                    if tenure == sustained_weeks[j]:
+                        sustained[j] += 1
+                paid = milestones_paid[i]
+                if paid < milestones[g] and milestone_weeks[i] >= milestone_gap[
+                        g, min(paid, gap_last)] and (not within_programme or paid > 0
+                                                     or s == in_work_status):
+                    earned[n_earned] = i
+                    n_earned += 1
+                if s == after_status and tenure >= follow_up_weeks:
+                    follow[n_follow] = i
+                    n_follow += 1
+        elif k < searching.shape[0] and searching[k] == i:  # looks for work
+            if u_find < true_hazard[k] * support_multiplier[support[i]]:
+                status[i] = in_work_status
+                job_weeks[i] = 0
+                milestone_weeks[i] = 0
+                if job_starts[i] == 0:
+                    first_start_week[i] = week
+                    first += 1
+                job_starts[i] += 1
+                found += 1
+            k += 1
+        # The same claimant without the programme, on the same numbers.
+        if i < cf_lo or cf_outcome[i] or cut_off[i]:
             continue
         window = referral_week[i] + programme_weeks > week
         if cf_in_work[i]:
             if not (window or extended):
                 continue
-            if u_loss[i - lo] < job_loss[group[i], min(cf_job_weeks[i], last)]:
+            if u_loss < job_loss[group[i], min(cf_job_weeks[i], last)]:
                 cf_in_work[i] = False
                 cf_job_weeks[i] = 0
                 continue
@@ -387,78 +461,12 @@ def no_programme_world(week, lo, on, hi, u_find, u_loss, cf_outcome, cut_off, re
         elif window:
             h = (numba.float64(ready_hazard[i]) * barrier_factor[n_barriers[i], 0]
                  * vacancy_factor[locality[i]])
-            if u_find[i - on] < h:
+            if u_find < h:
                 cf_in_work[i] = True
                 cf_job_weeks[i] = 0
                 if cf_first_start[i] < 0:
                     cf_first_start[i] = week
-    return outcomes, attached
-
-
-@numba.njit(cache=True, nogil=True)
-def in_work_week(lo, hi, u_loss, status, group, job_weeks, job_loss, in_work_support,
-                 contract_holder, in_work_support_weeks, service_job_loss, support,
-                 milestone_weeks, milestones_paid, milestones, milestone_gap, within_programme,
-                 sustained_weeks, follow_up_weeks, searching_status, in_work_status,
-                 after_status, left_status, sustained, earned_out, follow_out):
-    """`employment.work_and_search` steps 1-2 under the sustainment schedule, for the
-    claimants in work among lo..hi-1 (found in the same scan: a claimant's status changes
-    only at its own turn): jobs lost or kept, tenure counted (`sustained`: jobs reaching
-    each of `sustained_weeks`), and the claimants due a milestone (`earned_out`) or past
-    the follow-up (`follow_out`, still to be checked for payments to come); returns how
-    many of each."""
-    last = job_loss.shape[1] - 1
-    gap_last = milestone_gap.shape[1] - 1
-    n_earned = n_follow = 0
-    for i in range(lo, hi):
-        if status[i] != in_work_status and status[i] != after_status:
-            continue
-        g = group[i]
-        holder = contract_holder[i]
-        loss = job_loss[g, min(job_weeks[i], last)]
-        if in_work_support[holder] and job_weeks[i] < in_work_support_weeks:
-            loss *= service_job_loss[holder]
-        if u_loss[i - lo] < loss:
-            status[i] = searching_status if status[i] == in_work_status else left_status
-            support[i] = 0
-            job_weeks[i] = 0
-            milestone_weeks[i] = 0
-            continue
-        job_weeks[i] += 1
-        milestone_weeks[i] += 1
-        tenure = job_weeks[i]
-        for j in range(sustained_weeks.shape[0]):
-            if tenure == sustained_weeks[j]:
-                sustained[j] += 1
-        paid = milestones_paid[i]
-        if paid < milestones[g] and milestone_weeks[i] >= milestone_gap[g, min(paid, gap_last)] \
-                and (not within_programme or paid > 0 or status[i] == in_work_status):
-            earned_out[n_earned] = i
-            n_earned += 1
-        if status[i] == after_status and tenure >= follow_up_weeks:
-            follow_out[n_follow] = i
-            n_follow += 1
-    return n_earned, n_follow
-
-
-@numba.njit(cache=True, nogil=True)
-def job_finding(week, lo, searching, true_hazard, support_multiplier, support, u_find, status,
-                job_weeks, milestone_weeks, job_starts, first_start_week, in_work_status):
-    """`employment.work_and_search` step 3 under the sustainment schedule: returns the
-    week's (job starts, first job starts)."""
-    found = first = 0
-    for k in range(searching.shape[0]):
-        i = searching[k]
-        if u_find[i - lo] < true_hazard[k] * support_multiplier[support[i]]:
-            status[i] = in_work_status
-            job_weeks[i] = 0
-            milestone_weeks[i] = 0
-            if job_starts[i] == 0:
-                first_start_week[i] = week
-                first += 1
-            job_starts[i] += 1
-            found += 1
-    return found, first
+    return earned[:n_earned], follow[:n_follow], found, first, outcomes, attached
 
 
 @numba.njit(cache=True, nogil=True)
@@ -516,11 +524,11 @@ def first_in_play(lo, hi, week, status, episode_provider, cf_outcome, referral_w
 
 @numba.njit(cache=True, nogil=True)
 def programme_clock(lo, hi, status, weeks_on_programme, programme_weeks, fee_period,
-                    service_periods, bill, searching_status, in_work_status, billed_out,
-                    ending_out):
+                    service_periods, bill, searching_status, in_work_status):
     """`employment.programme_clock`'s scan: a week more on programme for those searching
-    or in work; those due a service fee (when `bill`) and those whose weeks are up, in
-    order. Returns how many of each."""
+    or in work; returns those due a service fee (when `bill`) and those whose weeks are
+    up, in order."""
+    billed, ending = np.empty(hi - lo, np.int64), np.empty(hi - lo, np.int64)
     n_billed = n_ending = 0
     for i in range(lo, hi):
         s = status[i]
@@ -529,9 +537,9 @@ def programme_clock(lo, hi, status, weeks_on_programme, programme_weeks, fee_per
         weeks_on_programme[i] += 1
         weeks = weeks_on_programme[i]
         if bill and weeks % fee_period == 0 and weeks // fee_period <= service_periods:
-            billed_out[n_billed] = i
+            billed[n_billed] = i
             n_billed += 1
         if weeks >= programme_weeks:
-            ending_out[n_ending] = i
+            ending[n_ending] = i
             n_ending += 1
-    return n_billed, n_ending
+    return billed[:n_billed], ending[:n_ending]

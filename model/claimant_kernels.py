@@ -186,8 +186,7 @@ def ids_between(model: CommissioningModel, values: np.ndarray, lo: int, hi: int,
         return np.flatnonzero(test) + lo
     from ._fused_numba import ids_between as kernel
 
-    out = np.empty(max(hi - lo, 0), np.int64)
-    return out[:kernel(values, lo, hi, low, high, out)]
+    return kernel(values, lo, hi, low, high)
 
 
 def waiting_ids(model: CommissioningModel, lo: int, hi: int) -> np.ndarray:
@@ -198,8 +197,7 @@ def waiting_ids(model: CommissioningModel, lo: int, hi: int) -> np.ndarray:
         return np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + lo
     from ._fused_numba import waiting_ids as kernel
 
-    out = np.empty(max(hi - lo, 0), np.int64)
-    return out[:kernel(c.episode_provider, c.episode_end, lo, hi, out)]
+    return kernel(c.episode_provider, c.episode_end, lo, hi)
 
 
 def census(model: CommissioningModel, lo: int, hi: int, fresh: bool = True) -> np.ndarray:

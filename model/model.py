@@ -354,11 +354,15 @@ class CommissioningModel(mesa.Model):
         specialist_services.refer(self, week, searching, seen)  # 5
         c.support[searching] = choose_support(self, searching, seen, (level, best))  # 6
         integration_services.review(self, week, searching, seen)
+        # Each of these is a number per searching claimant (megabytes at national scale):
+        # let go as soon as the week is done with it, so the later steps' arrays reuse it.
+        del seen, level, best
         self._count_parking(searching)
         self._charge_weekly_costs(week, on, hi)  # 7
         integration_services.charge(self, searching, lo, hi)
         self._charge_interest()
         employment.work_and_search(self, week, lo, on, hi, searching, true)  # 8
+        del searching, true
         specialist_services.leave_queues(self, lo, hi)
         employment.programme_clock(self, week, on, hi)  # 9
         self._settle(week)  # 10

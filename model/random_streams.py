@@ -37,7 +37,13 @@ class RandomStreams:
 
     def weekly_uniform(self, name: str, week: int, lo: int, hi: int) -> np.ndarray:
         """Uniform(0,1) draws for claimants lo..hi-1 in `week`; element k is claimant lo+k."""
+        return self.weekly_generator(name, week, lo).random(hi - lo)
+
+    def weekly_generator(self, name: str, week: int, lo: int) -> np.random.Generator:
+        """The stream's generator in `week` from claimant `lo`: its `random()` draws are
+        claimant lo's number, then lo + 1's, ... (`weekly_uniform`'s, one at a time, for a
+        loop that uses each as it goes instead of holding the window's numbers)."""
         bits = np.random.PCG64(np.random.SeedSequence([self.seed, stream_id(name), int(week)]))
         if lo:
             bits.advance(lo)
-        return np.random.Generator(bits).random(hi - lo)
+        return np.random.Generator(bits)
