@@ -198,8 +198,8 @@ def searching_choose(seen, multiplier, cost, expm1, facts, level_out, best_out):
 
 
 @numba.njit(cache=True, nogil=True)
-def searching_fused(ids, tables, referral, cost, true_out, seen_out, level_out, best_out,
-                    cand_ids, cand_seen, cand_barrier, cand_gain):
+def searching_fused(ids, tables, referral, cost, true_out, level_out, best_out, cand_ids,
+                    cand_seen, cand_barrier, cand_gain):
     """`searching_prepare`, the expm1 of its arguments and `searching_choose` in one loop,
     each claimant's numbers kept in registers; the same expressions in the same order.
     The same loop finds `referral_candidates` and their `specialist_gain` (`cand_*`; it
@@ -213,7 +213,6 @@ def searching_fused(ids, tables, referral, cost, true_out, seen_out, level_out, 
         i = ids[k]
         true, h, threshold, window, remaining, keep_job, value = _searching_facts(i, tables)
         true_out[k] = true
-        seen_out[k] = h
         x0, w0 = _support_exponents(h, multiplier[0], window, remaining)
         x1, w1 = _support_exponents(h, multiplier[1], window, remaining)
         x2, w2 = _support_exponents(h, multiplier[2], window, remaining)
@@ -338,18 +337,23 @@ def referral_candidates(searching, seen, episode_provider, weeks_on_programme, e
 # national scale for a list of a few thousand.
 
 @numba.njit(cache=True, nogil=True)
-def ids_between(values, lo, hi, low, high):
-    """Ids i in lo..hi-1 with low <= values[i] <= high, in order."""
+def count_between(values, lo, hi, low, high):
+    """How many i in lo..hi-1 have low <= values[i] <= high."""
     n = 0
     for i in range(lo, hi):
         n += low <= values[i] <= high
-    out = np.empty(n, np.int64)
+    return n
+
+
+@numba.njit(cache=True, nogil=True)
+def ids_between(values, lo, hi, low, high, out):
+    """Ids i in lo..hi-1 with low <= values[i] <= high, in order, into `out` (as long as
+    `count_between` says)."""
     n = 0
     for i in range(lo, hi):
         if low <= values[i] <= high:
             out[n] = i
             n += 1
-    return out
 
 
 @numba.njit(cache=True, nogil=True)
@@ -369,7 +373,7 @@ def waiting_ids(episode_provider, episode_end, lo, hi):
 
 @numba.njit(cache=True, nogil=True)
 def work_week(week, lo, on, hi, cf_lo, loss_draws, find_draws, in_programme, searching,
-              true_hazard, programme, world, statuses, sustained):
+              true_hazard, programme, world, statuses, sustained, earned, follow):
     """`employment.work_and_search` claimant by claimant in one pass over lo..hi-1: with
     the programme (when `in_programme`, under the sustainment schedule), a job kept or
     lost (tenure counted: `sustained`, jobs reaching each of `sustained_weeks`) and a job
@@ -378,9 +382,10 @@ def work_week(week, lo, on, hi, cf_lo, loss_draws, find_draws, in_programme, sea
     as the pass reaches it, one from `loss_draws` (claimant lo's first) and from `on` one
     from `find_draws`, as `weekly_uniform` gives them for the window (never held). A
     claimant's turn changes only its own columns, so one pass does what passes one after
-    the other did. Returns those due a milestone and those past the follow-up (to be
-    checked for payments to come), in id order, and the week's (job starts, first job
-    starts, no-programme outcomes, of attached claimants).
+    the other did. Lists those due a milestone (`earned`) and those past the follow-up
+    (`follow`, to be checked for payments to come) in id order; returns how many of each
+    and the week's job starts, first job starts, no-programme outcomes and of those the
+    attached claimants'.
 
     The steps are written out in the loop: a helper taking the columns costs their
     reference counts at every claimant (30 times slower, measured)."""
@@ -394,8 +399,6 @@ def work_week(week, lo, on, hi, cf_lo, loss_draws, find_draws, in_programme, sea
     searching_status, in_work_status, after_status, left_status = statuses
     last = job_loss.shape[1] - 1
     gap_last = milestone_gap.shape[1] - 1
-    # Room for every claimant, as few are listed: the pages never written are never used.
-    earned, follow = np.empty(hi - lo, np.int64), np.empty(hi - lo, np.int64)
     n_earned = n_follow = found = first = outcomes = attached = 0
     k = 0  # the next of the searching
     for i in range(lo, hi):
@@ -466,7 +469,7 @@ def work_week(week, lo, on, hi, cf_lo, loss_draws, find_draws, in_programme, sea
                 cf_job_weeks[i] = 0
                 if cf_first_start[i] < 0:
                     cf_first_start[i] = week
-    return earned[:n_earned], follow[:n_follow], found, first, outcomes, attached
+    return n_earned, n_follow, found, first, outcomes, attached
 
 
 @numba.njit(cache=True, nogil=True)
@@ -524,11 +527,11 @@ def first_in_play(lo, hi, week, status, episode_provider, cf_outcome, referral_w
 
 @numba.njit(cache=True, nogil=True)
 def programme_clock(lo, hi, status, weeks_on_programme, programme_weeks, fee_period,
-                    service_periods, bill, searching_status, in_work_status):
+                    service_periods, bill, searching_status, in_work_status, billed_out,
+                    ending_out):
     """`employment.programme_clock`'s scan: a week more on programme for those searching
-    or in work; returns those due a service fee (when `bill`) and those whose weeks are
-    up, in order."""
-    billed, ending = np.empty(hi - lo, np.int64), np.empty(hi - lo, np.int64)
+    or in work; those due a service fee (when `bill`) and those whose weeks are up, in
+    order. Returns how many of each."""
     n_billed = n_ending = 0
     for i in range(lo, hi):
         s = status[i]
@@ -537,9 +540,9 @@ def programme_clock(lo, hi, status, weeks_on_programme, programme_weeks, fee_per
         weeks_on_programme[i] += 1
         weeks = weeks_on_programme[i]
         if bill and weeks % fee_period == 0 and weeks // fee_period <= service_periods:
-            billed[n_billed] = i
+            billed_out[n_billed] = i
             n_billed += 1
         if weeks >= programme_weeks:
-            ending[n_ending] = i
+            ending_out[n_ending] = i
             n_ending += 1
-    return billed[:n_billed], ending[:n_ending]
+    return n_billed, n_ending

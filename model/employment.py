@@ -35,7 +35,7 @@ import numpy as np
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, SEARCHING
 
 from .accounts import OUTCOME, SERVICE_FEE, SPECIALIST_OUTCOME
-from .claimant_kernels import ids_between
+from .claimant_kernels import fresh, ids_between
 from .integration_services import IN_WORK_SUPPORT, in_work_supported
 from .job_retention import hazard_at
 from .payment_rules import SERVICE_FEE_PERIOD, pay_down_the_chain
@@ -136,11 +136,15 @@ def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: in
              cf_extended(model), c.cf_in_work, c.cf_job_weeks, pay.first_outcome_weeks,
              c.cf_outcome_week, c.attach_week, c.ready_hazard, c.n_barriers,
              model.barrier_factor, model.vacancy_factor, c.locality, c.cf_first_start)
-    earned, after, found, first, outcomes, attached = work_week(
+    # Room for every claimant, few of them listed: pages never written are never used.
+    earned, after = fresh(hi - lo, np.int64), fresh(hi - lo, np.int64)
+    n_earned, n_after, found, first, outcomes, attached = work_week(
         week, lo, on, hi, lo if cf_extended(model) else on,
         streams.weekly_generator("job_loss", week, lo),
         streams.weekly_generator("job_finding", week, on), in_programme, searching,
-        true_hazard, programme, world, (SEARCHING, IN_WORK, IN_WORK_AFTER, LEFT), sustained)
+        true_hazard, programme, world, (SEARCHING, IN_WORK, IN_WORK_AFTER, LEFT), sustained,
+        earned, after)
+    earned, after = earned[:n_earned], after[:n_after]
     tally.cf_outcomes += outcomes
     tally.cf_attached += attached
     if not in_programme:
@@ -295,9 +299,12 @@ def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> N
     if model.fused:  # the same scan in one pass
         from ._fused_numba import programme_clock as scan
 
-        billed, ending = scan(lo, hi, c.status, c.weeks_on_programme,
-                              int(model.programme_weeks), SERVICE_FEE_PERIOD,
-                              int(pay.service_periods), pay.fee_share > 0, SEARCHING, IN_WORK)
+        billed, ending = fresh(hi - lo, np.int64), fresh(hi - lo, np.int64)  # few written
+        n_billed, n_ending = scan(lo, hi, c.status, c.weeks_on_programme,
+                                  int(model.programme_weeks), SERVICE_FEE_PERIOD,
+                                  int(pay.service_periods), pay.fee_share > 0, SEARCHING,
+                                  IN_WORK, billed, ending)
+        billed, ending = billed[:n_billed], ending[:n_ending]
         if len(billed):
             _pay_service_fees(model, week, billed)
     else:

@@ -31,7 +31,7 @@ from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER
 from .accounts import SERVICES
 from .claimant_kernels import ids_between
 from .job_retention import hazard_at
-from .support_decisions import Prospects
+from .support_decisions import PART, Prospects, seen_hazard
 
 if TYPE_CHECKING:
     from .model import CommissioningModel
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 KEY_WORKER, EMPLOYER_ENGAGEMENT, IN_WORK_SUPPORT = range(3)
 SERVICE_NAMES = ("key_worker", "employer_engagement", "in_work_support")
 REVIEW_WEEKS = 13  # an expected-value buyer reconsiders each quarter
-PART = 65_536  # claimants the review takes at a time
 
 
 def set_up(model: CommissioningModel) -> None:
@@ -73,8 +72,9 @@ def in_work_supported(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
 
 
 def review(model: CommissioningModel, week: int, searching: np.ndarray,
-           seen: np.ndarray) -> None:
-    """Expected-value buyers decide, each quarter, which services pay their way."""
+           true_hazard: np.ndarray) -> None:
+    """Expected-value buyers decide, each quarter, which services pay their way, judging
+    the searching claimants by their hazard as seen (from `true_hazard`)."""
     if week % REVIEW_WEEKS:
         return
     deciders = [h.index for h in model.holders if h.active and not model.commissioned[h.index]
@@ -89,7 +89,8 @@ def review(model: CommissioningModel, week: int, searching: np.ndarray,
     gain_per_effect, keep_gain, in_work = np.zeros(n), np.zeros(n), np.zeros(n)
     searchers = np.zeros(n, np.int64)
     for start in range(0, len(searching), PART):
-        ids, h = searching[start:start + PART], seen[start:start + PART]
+        ids = searching[start:start + PART]
+        h = seen_hazard(model, ids, true_hazard[start:start + PART])
         holder = c.contract_holder[ids].astype(np.int64)
         # Searching claimants: a week of a hazard service changes the chance of a start
         # this week by (effect - 1) * h; a start becomes an outcome if the job lasts.

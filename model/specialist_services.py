@@ -37,17 +37,18 @@ from commissioning.agents.claimant import POPCOUNT, SEARCHING
 from .accounts import EPISODE, REFERRAL, SPECIALIST_FEE
 from .claimant_kernels import ids_between, referral_candidates, waiting_ids
 from .referrals import mark_third_sector_support
-from .support_decisions import Prospects, next_barrier, specialist_gain
+from .support_decisions import PART, Prospects, next_barrier, specialist_gain
 
 if TYPE_CHECKING:
     from .model import CommissioningModel
 
 
-def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.ndarray
-          ) -> None:
+def refer(model: CommissioningModel, week: int, searching: np.ndarray,
+          seen: np.ndarray | None) -> None:
     """Decide this week's specialist referrals among searching claimants.
 
-    `seen` is the providers' view of each searching claimant's hazard.
+    `seen` is the providers' view of each searching claimant's hazard (fused: None, the
+    candidates' found with them by `claimant_kernels.searching_week`).
     """
     c, p = model.claimants, model.p
     if model.fused:  # the same steps in one pass (claimant_kernels)
@@ -74,12 +75,12 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.
     chosen = np.zeros(len(ids), bool)
     if by_need.any():
         chosen[by_need] = _fundable(model, ids[by_need], holder[by_need], price[by_need])
-    value_rule = ~by_need
-    if value_rule.any():
-        gain = (case_holder_gain[value_rule] if case_holder_gain is not None else
-                specialist_gain(model, ids[value_rule], decider[value_rule], seen[value_rule]))
-        hurdle = model.rationing_hurdle[decider[value_rule]]
-        chosen[value_rule] = gain >= (1.0 + hurdle) * price[value_rule]
+    value_rule = np.flatnonzero(~by_need)
+    for start in range(0, len(value_rule), PART):  # a part at a time: no caseload arrays
+        rows = value_rule[start:start + PART]
+        gain = (case_holder_gain[rows] if case_holder_gain is not None else
+                specialist_gain(model, ids[rows], decider[rows], seen[rows]))
+        chosen[rows] = gain >= (1.0 + model.rationing_hurdle[decider[rows]]) * price[rows]
     chosen = model.decisions.specialist_referrals(ids, decider, chosen)  # a player's, if any
     ids, barrier, holder, decider, seen = (ids[chosen], barrier[chosen], holder[chosen],
                                            decider[chosen], seen[chosen])
