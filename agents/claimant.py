@@ -175,12 +175,17 @@ class ClaimantPopulation:
         people = _draw_people(p, rng, self.referral_week)
         if p["prior_search_weeks"] > 0:
             people = _select_after_search(p, rng, self.referral_week, people)
+        # The weekly hazard before barriers, vacancies and support: fixed for each person,
+        # so computed once (in float32, as it always was), not every week. The base
+        # hazard and the long-prognosis draw are only steps to it: not kept (9 MB at
+        # national scale).
+        log_base_hazard = people.pop("log_base_hazard")
+        del people["long_prognosis"]
         for name, values in people.items():
             setattr(self, name, values)
         self.n_barriers = POPCOUNT[self.barriers]
-        # The weekly hazard before barriers, vacancies and support: fixed for each person,
-        # so computed once (in float32, as it always was), not every week.
-        self.ready_hazard = np.exp(self.log_base_hazard + self.readiness)
+        self.ready_hazard = np.exp(log_base_hazard + self.readiness)
+        del log_base_hazard
         # 0: easy (0-1 barriers), 1: middle (2), 2: hard (3+): the metrics' classes, and
         # the need groups a programme may price by (Core, Advanced, Intense).
         self.barrier_class = np.minimum(np.maximum(self.n_barriers - 1, 0), 2).astype(np.int8)
