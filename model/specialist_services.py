@@ -68,19 +68,20 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray,
     holder = c.contract_holder[ids]
     by_need = model.need_rule[holder]
     decider = np.where(by_need, holder, c.case_holder[ids])
-    price = model.specialist_fee[holder] + p["referral_transaction_cost"]
+    fee, cost = model.specialist_fee, p["referral_transaction_cost"]
     # By need: the holder refers assessed barriers, most barriers first, as far as the
     # budget and cash it has not already promised to those waiting can pay. By value:
-    # the case holder refers when the expected gain beats the price.
+    # the case holder refers when the expected gain beats the price (fee and cost).
     chosen = np.zeros(len(ids), bool)
     if by_need.any():
-        chosen[by_need] = _fundable(model, ids[by_need], holder[by_need], price[by_need])
-    value_rule = np.flatnonzero(~by_need)
-    for start in range(0, len(value_rule), PART):  # a part at a time: no caseload arrays
-        rows = value_rule[start:start + PART]
+        chosen[by_need] = _fundable(model, ids[by_need], holder[by_need],
+                                    fee[holder[by_need]] + cost)
+    for start in range(0, len(ids), PART):  # a part at a time: no caseload-long floats
+        rows = np.flatnonzero(~by_need[start:start + PART]) + start
         gain = (case_holder_gain[rows] if case_holder_gain is not None else
                 specialist_gain(model, ids[rows], decider[rows], seen[rows]))
-        chosen[rows] = gain >= (1.0 + model.rationing_hurdle[decider[rows]]) * price[rows]
+        chosen[rows] = gain >= (1.0 + model.rationing_hurdle[decider[rows]]) * (
+            fee[holder[rows]] + cost)
     chosen = model.decisions.specialist_referrals(ids, decider, chosen)  # a player's, if any
     ids, barrier, holder, decider, seen = (ids[chosen], barrier[chosen], holder[chosen],
                                            decider[chosen], seen[chosen])

@@ -38,7 +38,7 @@ MINIMAL, LIGHT, INTENSIVE = 0, 1, 2
 #: Claimants a pass takes at a time where it would otherwise make arrays as long as the
 #: caseload (tens of megabytes at national scale); element by element, or summed in the
 #: caseload's order, the result is the same.
-PART = 65_536
+PART = 16_384
 
 
 def support_multipliers(p: dict) -> np.ndarray:
