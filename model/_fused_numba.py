@@ -201,18 +201,21 @@ def searching_choose(seen, multiplier, cost, expm1, facts, level_out, best_out):
 def searching_fused(ids, tables, referral, cost, true_out, level_out, best_out, cand_ids,
                     cand_seen, cand_barrier, cand_gain):
     """`searching_prepare`, the expm1 of its arguments and `searching_choose` in one loop,
-    each claimant's numbers kept in registers; the same expressions in the same order.
+    each claimant's numbers kept in registers; the same expressions in the same order
+    (the true hazards kept only if `true_out` is not empty).
     The same loop finds `referral_candidates` and their `specialist_gain` (`cand_*`; it
     reads nothing the support rule changes); returns how many candidates there are."""
     case_holder, rationing_hurdle, multiplier = tables[7], tables[23], tables[24]
     barriers, mitigated, locality, contract_holder = tables[2], tables[3], tables[5], tables[6]
     weeks_on_programme, within_programme, programme_weeks = tables[10], tables[17], tables[18]
     episode_provider, episode_weeks, reachable_barriers, first_bit, support, lift = referral
+    keep_true = true_out.shape[0] > 0  # else the work pass takes the hazards again
     n_cand = 0
     for k in range(ids.shape[0]):
         i = ids[k]
         true, h, threshold, window, remaining, keep_job, value = _searching_facts(i, tables)
-        true_out[k] = true
+        if keep_true:
+            true_out[k] = true
         x0, w0 = _support_exponents(h, multiplier[0], window, remaining)
         x1, w1 = _support_exponents(h, multiplier[1], window, remaining)
         x2, w2 = _support_exponents(h, multiplier[2], window, remaining)
@@ -373,12 +376,13 @@ def waiting_ids(episode_provider, episode_end, lo, hi):
 
 @numba.njit(cache=True, nogil=True)
 def work_week(week, lo, on, hi, cf_lo, loss_draws, find_draws, in_programme, searching,
-              true_hazard, programme, world, statuses, sustained, earned, follow):
+              programme, world, statuses, sustained, earned, follow):
     """`employment.work_and_search` claimant by claimant in one pass over lo..hi-1: with
     the programme (when `in_programme`, under the sustainment schedule), a job kept or
     lost (tenure counted: `sustained`, jobs reaching each of `sustained_weeks`) and a job
-    found by the `searching` (at their `true_hazard`); and from `cf_lo` the no-programme
-    self (`world`: `employment._no_programme_world`). Each claimant's numbers are drawn
+    found by the `searching` (their true hazard taken again as `_hazards` takes it, with
+    the `services` the searching pass had); and from `cf_lo` the no-programme self
+    (`world`: `employment._no_programme_world`). Each claimant's numbers are drawn
     as the pass reaches it, one from `loss_draws` (claimant lo's first) and from `on` one
     from `find_draws`, as `weekly_uniform` gives them for the window (never held). A
     claimant's turn changes only its own columns, so one pass does what passes one after
@@ -392,7 +396,8 @@ def work_week(week, lo, on, hi, cf_lo, loss_draws, find_draws, in_programme, sea
     (status, group, job_weeks, job_loss, in_work_support, contract_holder,
      in_work_support_weeks, service_job_loss, support, milestone_weeks, milestones_paid,
      milestones, milestone_gap, within_programme, sustained_weeks, follow_up_weeks,
-     support_multiplier, job_starts, first_start_week) = programme
+     support_multiplier, job_starts, first_start_week, barriers, mitigated, popcount,
+     services) = programme
     (cf_outcome, cut_off, referral_week, programme_weeks, extended, cf_in_work, cf_job_weeks,
      first_outcome_weeks, cf_outcome_week, attach_week, ready_hazard, n_barriers,
      barrier_factor, vacancy_factor, locality, cf_first_start) = world
@@ -433,7 +438,10 @@ def work_week(week, lo, on, hi, cf_lo, loss_draws, find_draws, in_programme, sea
                     follow[n_follow] = i
                     n_follow += 1
         elif k < searching.shape[0] and searching[k] == i:  # looks for work
-            if u_find < true_hazard[k] * support_multiplier[support[i]]:
+            true = (numba.float64(ready_hazard[i])  # as `_hazards` takes it
+                    * barrier_factor[n_barriers[i], popcount[barriers[i] & mitigated[i]]]
+                    * vacancy_factor[locality[i]] * services[contract_holder[i]])
+            if u_find < true * support_multiplier[support[i]]:
                 status[i] = in_work_status
                 job_weeks[i] = 0
                 milestone_weeks[i] = 0

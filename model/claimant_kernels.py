@@ -70,8 +70,11 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     case holder's rule chooses and its net value (before a player's choice and budgets).
 
     Fused, the hazard as seen is None: the loop keeps it only for the specialist referral
-    candidates (`referral_candidates`), and `seen_hazard` gives it from the true hazard
-    (a number per searching claimant less, megabytes at national scale)."""
+    candidates (`referral_candidates`), and `seen_hazard` gives it from the true hazard;
+    the true hazard is None too where the fused work pass takes it again from the same
+    tables (the sustainment schedule: `employment`), with the services of this call
+    (`hazard_services`). Each is a number per searching claimant, megabytes at
+    national scale."""
     if not model.fused:
         true = hazard(model, ids)
         seen = seen_hazard(model, ids, true)
@@ -81,7 +84,8 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
 
     c, p, pay = model.claimants, model.p, model.payments
     n = len(ids)
-    true, best, level = fresh(n), fresh(n), fresh(n, np.int8)
+    true = fresh(n) if pay.staged else None  # the numpy work passes need it kept
+    best, level = fresh(n), fresh(n, np.int8)
     # In the order `_fused_numba._searching_facts` unpacks them (and the loops index).
     tables = (c.ready_hazard, model.seen_factor, c.barriers, c.mitigated, c.n_barriers,
               c.locality, c.contract_holder, c.case_holder, c.group, c.barrier_class,
@@ -97,14 +101,25 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     cand_ids, cand_seen = fresh(n, np.int64), fresh(n)
     cand_barrier, cand_gain = fresh(n, np.int8), fresh(n)
     if libm_expm1_is_numpys():  # one loop, expm1 in it
-        m = searching_fused(ids, tables, referral, model.support_cost, true, level, best,
-                            cand_ids, cand_seen, cand_barrier, cand_gain)
+        m = searching_fused(ids, tables, referral, model.support_cost,
+                            np.empty(0) if true is None else true, level, best, cand_ids,
+                            cand_seen, cand_barrier, cand_gain)
     else:
         m = _searching_blocks(model, ids, tables, referral, (true, level, best),
                               (cand_ids, cand_seen, cand_barrier, cand_gain))
     model._candidates = (model.steps, ids, (cand_ids[:m], cand_seen[:m], cand_barrier[:m],
                                             cand_gain[:m]))
+    model._hazard_services = (model.steps, model.service_hazard)
     return true, None, level, best
+
+
+def hazard_services(model: CommissioningModel) -> np.ndarray:
+    """The job-finding multiplier of each contract holder's bought services that this
+    week's searching hazards were taken with (`searching_week`): a quarterly review
+    after it changes what is bought from the next week (`_update_effects` makes a new
+    array, so the one kept is as it was)."""
+    week, services = model.__dict__.get("_hazard_services", (None, None))
+    return services if week == model.steps else model.service_hazard
 
 
 def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
@@ -119,13 +134,14 @@ def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
     n = len(ids)
     exponent = scratch(model, "exponent", 8, min(n, BLOCK))
     facts = scratch(model, "facts", 6, min(n, BLOCK))
-    seen = scratch(model, "seen", 1, min(n, BLOCK))[0]
+    hazards = scratch(model, "hazards", 2, min(n, BLOCK))  # true (if not kept) and seen
     m = 0
     for start in range(0, n, BLOCK):
         block = slice(start, min(start + BLOCK, n))
         k = block.stop - start
-        e, f, h = exponent[:, :k], facts[:, :k], seen[:k]
-        j = searching_prepare(ids[block], tables, referral, true[block], h, e, f,
+        e, f, h = exponent[:, :k], facts[:, :k], hazards[1, :k]
+        j = searching_prepare(ids[block], tables, referral,
+                              hazards[0, :k] if true is None else true[block], h, e, f,
                               cand_ids[m:], cand_seen[m:], cand_barrier[m:])
         np.expm1(e[:6], out=e[:6])  # numpy's vectorised expm1, as the array passes use
         searching_choose(h, model.support_multiplier, model.support_cost, e, f, level[block],

@@ -31,7 +31,7 @@ from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER
 from .accounts import SERVICES
 from .claimant_kernels import ids_between
 from .job_retention import hazard_at
-from .support_decisions import PART, Prospects, seen_hazard
+from .support_decisions import PART, Prospects, hazard, seen_hazard
 
 if TYPE_CHECKING:
     from .model import CommissioningModel
@@ -71,10 +71,10 @@ def in_work_supported(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
             & (c.job_weeks[ids] < model.p["in_work_support_weeks"]))
 
 
-def review(model: CommissioningModel, week: int, searching: np.ndarray,
-           true_hazard: np.ndarray) -> None:
+def review(model: CommissioningModel, week: int, searching: np.ndarray) -> None:
     """Expected-value buyers decide, each quarter, which services pay their way, judging
-    the searching claimants by their hazard as seen (from `true_hazard`)."""
+    the searching claimants by their hazard as seen (`seen_hazard`, as the week's
+    searching pass took it: nothing it reads has changed since)."""
     if week % REVIEW_WEEKS:
         return
     deciders = [h.index for h in model.holders if h.active and not model.commissioned[h.index]
@@ -90,7 +90,7 @@ def review(model: CommissioningModel, week: int, searching: np.ndarray,
     searchers = np.zeros(n, np.int64)
     for start in range(0, len(searching), PART):
         ids = searching[start:start + PART]
-        h = seen_hazard(model, ids, true_hazard[start:start + PART])
+        h = seen_hazard(model, ids, hazard(model, ids))
         holder = c.contract_holder[ids].astype(np.int64)
         # Searching claimants: a week of a hazard service changes the chance of a start
         # this week by (effect - 1) * h; a start becomes an outcome if the job lasts.

@@ -353,10 +353,10 @@ class CommissioningModel(mesa.Model):
         true, seen, level, best = claimant_kernels.searching_week(self, searching)
         specialist_services.refer(self, week, searching, seen)  # 5
         c.support[searching] = choose_support(self, searching, seen, (level, best))  # 6
-        integration_services.review(self, week, searching, true)
         # Each of these is a number per searching claimant (megabytes at national scale):
-        # let go as soon as the week is done with it, so the later steps' arrays reuse it.
+        # let go as soon as the week is done with it.
         del seen, level, best
+        integration_services.review(self, week, searching)
         self._count_parking(searching)
         self._charge_weekly_costs(week, on, hi)  # 7
         integration_services.charge(self, searching, lo, hi)
