@@ -214,7 +214,7 @@ class ClaimantPopulation:
         # Milestones passed: 0: none; 1: job outcome; 2+: sustainment (staged: stages paid
         # or missed).
         self.milestones_paid = np.zeros(n, np.int8)
-        self.outcome_clock = np.full(n, -1, WEEK)  # staged: week the windows run from
+        self._outcome_clock: np.ndarray | None = None  # see `outcome_clock`
         self.job_outcome_week = np.full(n, -1, WEEK)
         self.job_starts = np.zeros(n, i16)
         self.first_start_week = np.full(n, -1, WEEK)
@@ -235,6 +235,14 @@ class ClaimantPopulation:
         self.cf_outcome_week = np.full(n, -1, WEEK)  # week the threshold was reached
         self.cut_off = np.zeros(n, bool)  # programme ended early: followed in neither world
         self.employment_outcome = np.zeros(n, bool)  # threshold reached on programme
+
+    @property
+    def outcome_clock(self) -> np.ndarray:
+        """Staged schedules: the week each claimant's stage windows run from (-1: not
+        started). Made when first asked for: a sustainment schedule never reads it."""
+        if self._outcome_clock is None:
+            self._outcome_clock = np.full(self.n, -1, WEEK)
+        return self._outcome_clock
 
     def view(self, i: int) -> Claimant:
         return Claimant(self, i)
