@@ -43,7 +43,7 @@ ENVIRONMENT = "COMMISSIONING_KERNELS"
 CHOICES = ("auto", "numba", "numpy")
 NUMBA_FROM = 50_000  # claimants: below this, loading numba costs more than it saves
 BLOCK = 8192  # claimants a fused pass takes at a time (its scratch stays in cache)
-FRESH_FROM = 1 << 20  # bytes: arrays this large have memory of their own (`fresh`)
+FRESH_FROM = 1 << 18  # bytes: arrays this large have memory of their own (`fresh`)
 
 
 def use_numba(claimants: int) -> bool:

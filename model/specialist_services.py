@@ -89,8 +89,7 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray,
         return
 
     # Pick a specialist among those that match, in proportion to their places.
-    u = model.streams.weekly_uniform("specialist_choice", week, int(ids[0]), int(ids[-1]) + 1)
-    u = u[ids - ids[0]]
+    u = model.streams.weekly_uniform_at("specialist_choice", week, ids)
     loc = c.locality[ids]
     provider = np.full(len(ids), -1, np.int64)
     key = (holder.astype(np.int64) * model.p["localities"] + loc) * 8 + barrier
