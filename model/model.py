@@ -570,8 +570,7 @@ class CommissioningModel(mesa.Model):
             raise AccountingError("a claimant on programme has no active case holder")
         if everyone:  # the weekly passes about those on programme start at their window
             ended = referred_by(c.referral_week, week - self.programme_weeks)
-            past = c.status[:ended]
-            if ((past == SEARCHING) | (past == IN_WORK)).any():
+            if len(claimant_kernels.ids_between(self, c.status, 0, ended, SEARCHING, IN_WORK)):
                 raise AccountingError("a claimant is on programme after its weeks")
 
     # --- reading the model ----------------------------------------------------
