@@ -43,7 +43,7 @@ ENVIRONMENT = "COMMISSIONING_KERNELS"
 CHOICES = ("auto", "numba", "numpy")
 NUMBA_FROM = 50_000  # claimants: below this, loading numba costs more than it saves
 BLOCK = 8192  # claimants a fused pass takes at a time (its scratch stays in cache)
-FRESH_FROM = 1 << 18  # bytes: arrays this large have memory of their own (`fresh`)
+PAGES_FROM = 1 << 18  # bytes: arrays this large get pages of their own (`empty_pages`)
 
 
 def use_numba(claimants: int) -> bool:
@@ -65,7 +65,7 @@ def use_numba(claimants: int) -> bool:
 
 
 def searching_week(model: CommissioningModel, ids: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
+                   ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray, np.ndarray]:
     """For searching claimants `ids`: true hazard, hazard as seen, the support level the
     case holder's rule chooses and its net value (before a player's choice and budgets).
 
@@ -84,8 +84,8 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
 
     c, p, pay = model.claimants, model.p, model.payments
     n = len(ids)
-    true = fresh(n) if pay.staged else None  # the numpy work passes need it kept
-    best, level = fresh(n), fresh(n, np.int8)
+    true = empty_pages(n) if pay.staged else None  # the numpy work passes need it kept
+    best, level = empty_pages(n), empty_pages(n, np.int8)
     # In the order `_fused_numba._searching_facts` unpacks them (and the loops index).
     tables = (c.ready_hazard, model.seen_factor, c.barriers, c.mitigated, c.n_barriers,
               c.locality, c.contract_holder, c.case_holder, c.group, c.barrier_class,
@@ -98,8 +98,8 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     referral = (c.episode_provider, int(p["specialist_episode_weeks"]),
                 model.reachable_barriers, FIRST_BIT, c.support, float(lift))
     # The specialist referral candidates, found in the same loop (see `referral_candidates`)
-    cand_ids, cand_seen = fresh(n, np.int64), fresh(n)
-    cand_barrier, cand_gain = fresh(n, np.int8), fresh(n)
+    cand_ids, cand_seen = empty_pages(n, np.int64), empty_pages(n)
+    cand_barrier, cand_gain = empty_pages(n, np.int8), empty_pages(n)
     if libm_expm1_is_numpys():  # one loop, expm1 in it
         m = searching_fused(ids, tables, referral, model.support_cost,
                             np.empty(0) if true is None else true, level, best, cand_ids,
@@ -210,7 +210,7 @@ def ids_between(model: CommissioningModel, values: np.ndarray, lo: int, hi: int,
         return np.flatnonzero(test) + lo
     from ._fused_numba import count_between, ids_between
 
-    out = fresh(count_between(values, lo, hi, low, high), np.int64)
+    out = empty_pages(count_between(values, lo, hi, low, high), np.int64)
     ids_between(values, lo, hi, low, high, out)
     return out
 
@@ -255,14 +255,16 @@ def scratch(model: CommissioningModel, name: str, rows: int, n: int) -> np.ndarr
     return held[:, :n]
 
 
-def fresh(n: int, dtype: type = np.float64) -> np.ndarray:
-    """An empty array of n, in memory of its own when it is large (anonymous pages, given
-    back to the system when the array is let go). The week's arrays of a number per
-    searching claimant are megabytes at national scale: from the heap, every week's
-    (a little larger than the last) left the heap larger than the claimants' columns
-    need by tens of megabytes at the end of a run; reused buffers would hold their
-    largest all run."""
+def empty_pages(n: int, dtype: type = np.float64) -> np.ndarray:
+    """An empty array of n that, when large, has pages of its own (an anonymous mapping,
+    given back to the system when the array is let go), not a block of the heap.
+
+    The weekly passes' arrays of a number per searching claimant (or sized for the
+    window, few of them written) are megabytes at national scale. From the heap, each
+    week's, a little larger than the last, left it tens of megabytes larger than the
+    claimants' columns need by the end of a run (glibc keeps freed heap); buffers kept
+    on the model would hold their largest all run. Pages never written cost nothing."""
     size = n * np.dtype(dtype).itemsize
-    if size < FRESH_FROM:
+    if size < PAGES_FROM:
         return np.empty(n, dtype)
     return np.frombuffer(mmap.mmap(-1, size), dtype)

@@ -35,7 +35,7 @@ import numpy as np
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, POPCOUNT, SEARCHING
 
 from .accounts import OUTCOME, SERVICE_FEE, SPECIALIST_OUTCOME
-from .claimant_kernels import fresh, hazard_services, ids_between
+from .claimant_kernels import empty_pages, hazard_services, ids_between
 from .integration_services import IN_WORK_SUPPORT, in_work_supported
 from .job_retention import hazard_at
 from .payment_rules import SERVICE_FEE_PERIOD, pay_down_the_chain
@@ -141,7 +141,7 @@ def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: in
              c.cf_outcome_week, c.attach_week, c.ready_hazard, c.n_barriers,
              model.barrier_factor, model.vacancy_factor, c.locality, c.cf_first_start)
     # Room for every claimant, few of them listed: pages never written are never used.
-    earned, after = fresh(hi - lo, np.int64), fresh(hi - lo, np.int64)
+    earned, after = empty_pages(hi - lo, np.int64), empty_pages(hi - lo, np.int64)
     n_earned, n_after, found, first, outcomes, attached = work_week(
         week, lo, on, hi, lo if cf_extended(model) else on,
         streams.weekly_generator("job_loss", week, lo),
@@ -303,7 +303,8 @@ def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> N
     if model.fused:  # the same scan in one pass
         from ._fused_numba import programme_clock as scan
 
-        billed, ending = fresh(hi - lo, np.int64), fresh(hi - lo, np.int64)  # few written
+        # Room for every claimant, few of them listed: pages never written are never used.
+        billed, ending = empty_pages(hi - lo, np.int64), empty_pages(hi - lo, np.int64)
         n_billed, n_ending = scan(lo, hi, c.status, c.weeks_on_programme,
                                   int(model.programme_weeks), SERVICE_FEE_PERIOD,
                                   int(pay.service_periods), pay.fee_share > 0, SEARCHING,

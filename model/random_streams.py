@@ -20,6 +20,7 @@ import numpy as np
 
 PART = 65_536  # numbers `weekly_uniform_at` draws at a time
 
+
 def stream_id(name: str) -> int:
     """A stable number for a stream name (independent of Python's hash seed)."""
     return zlib.crc32(name.encode())
