@@ -30,6 +30,12 @@ SUPPORT_NAMES = ("minimal (parked)", "light", "intensive")
 OTHER_BARRIER_WEIGHT = {"skills": 1.5, "housing": 0.7, "debt": 1.0, "caring": 0.7,
                         "confidence": 1.5, "addiction": 0.4, "convictions": 0.4}
 
+# A week number (or -1: none yet). int16 holds any run's weeks (at most 2,000, and
+# the referral weeks within them) in half the memory of int32: some 30 MB over the
+# nine week columns at national scale. Arithmetic on them keeps the type (NumPy 2: a
+# Python int takes the array's), so it is kept to sums of weeks.
+WEEK = np.int16
+
 # Number of set bits in a byte: barrier counts from bitmasks.
 POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int8)
 # Lowest set bit of a byte (-1 if none): the next barrier to treat.
@@ -49,7 +55,7 @@ def referral_weeks(n: int, p: dict) -> np.ndarray:
         rate = np.ones(weeks)  # a path of zeros: spread evenly rather than refer no one
     cumulative = np.concatenate([[0.0], np.cumsum(rate)]) / rate.sum()
     counts = np.diff(np.round(cumulative * n).astype(np.int64))
-    return np.repeat(np.arange(weeks), counts).astype(np.int32)
+    return np.repeat(np.arange(weeks), counts).astype(WEEK)
 
 
 def esa_share(p: dict, weeks: int) -> np.ndarray:
@@ -169,12 +175,17 @@ class ClaimantPopulation:
         people = _draw_people(p, rng, self.referral_week)
         if p["prior_search_weeks"] > 0:
             people = _select_after_search(p, rng, self.referral_week, people)
+        # The weekly hazard before barriers, vacancies and support: fixed for each person,
+        # so computed once (in float32, as it always was), not every week. The base
+        # hazard and the long-prognosis draw are only steps to it: not kept (9 MB at
+        # national scale).
+        log_base_hazard = people.pop("log_base_hazard")
+        del people["long_prognosis"]
         for name, values in people.items():
             setattr(self, name, values)
         self.n_barriers = POPCOUNT[self.barriers]
-        # The weekly hazard before barriers, vacancies and support: fixed for each person,
-        # so computed once (in float32, as it always was), not every week.
-        self.ready_hazard = np.exp(self.log_base_hazard + self.readiness)
+        self.ready_hazard = np.exp(log_base_hazard + self.readiness)
+        del log_base_hazard
         # 0: easy (0-1 barriers), 1: middle (2), 2: hard (3+): the metrics' classes, and
         # the need groups a programme may price by (Core, Advanced, Intense).
         self.barrier_class = np.minimum(np.maximum(self.n_barriers - 1, 0), 2).astype(np.int8)
@@ -182,7 +193,7 @@ class ClaimantPopulation:
         # --- state ---
         i16 = np.int16
         self.status = np.full(n, NOT_YET_REFERRED, np.int8)
-        self.attach_week = np.full(n, -1, np.int32)
+        self.attach_week = np.full(n, -1, WEEK)
         self.contract_holder = np.full(n, -1, i16)
         self.case_holder = np.full(n, -1, i16)
         self.mitigated = np.zeros(n, np.uint8)  # barriers treated by a specialist
@@ -203,16 +214,16 @@ class ClaimantPopulation:
         # Milestones passed: 0: none; 1: job outcome; 2+: sustainment (staged: stages paid
         # or missed).
         self.milestones_paid = np.zeros(n, np.int8)
-        self.outcome_clock = np.full(n, -1, np.int32)  # staged: week the windows run from
-        self.job_outcome_week = np.full(n, -1, np.int32)
+        self._outcome_clock: np.ndarray | None = None  # see `outcome_clock`
+        self.job_outcome_week = np.full(n, -1, WEEK)
         self.job_starts = np.zeros(n, i16)
-        self.first_start_week = np.full(n, -1, np.int32)
+        self.first_start_week = np.full(n, -1, WEEK)
         # Specialist episodes.
         self.episode_provider = np.full(n, -1, i16)
         self.episode_barrier = np.full(n, -1, np.int8)
-        self.episode_end = np.full(n, -1, np.int32)
+        self.episode_end = np.full(n, -1, WEEK)
         self.episode_payer = np.full(n, -1, i16)  # who pays for the episode
-        self.queued_at = np.full(n, -1, np.int32)  # week joined a specialist's queue
+        self.queued_at = np.full(n, -1, WEEK)  # week joined a specialist's queue
         self.episodes = np.zeros(n, np.int8)
         self.treated_by = np.full(n, -1, i16)  # last specialist, for outcome shares
         self.vcs_supported = np.zeros(n, bool)  # by a third-sector case holder or specialist
@@ -220,10 +231,18 @@ class ClaimantPopulation:
         self.cf_in_work = np.zeros(n, bool)
         self.cf_job_weeks = np.zeros(n, i16)
         self.cf_outcome = np.zeros(n, bool)
-        self.cf_first_start = np.full(n, -1, np.int32)  # week of the first job start
-        self.cf_outcome_week = np.full(n, -1, np.int32)  # week the threshold was reached
+        self.cf_first_start = np.full(n, -1, WEEK)  # week of the first job start
+        self.cf_outcome_week = np.full(n, -1, WEEK)  # week the threshold was reached
         self.cut_off = np.zeros(n, bool)  # programme ended early: followed in neither world
         self.employment_outcome = np.zeros(n, bool)  # threshold reached on programme
+
+    @property
+    def outcome_clock(self) -> np.ndarray:
+        """Staged schedules: the week each claimant's stage windows run from (-1: not
+        started). Made when first asked for: a sustainment schedule never reads it."""
+        if self._outcome_clock is None:
+            self._outcome_clock = np.full(self.n, -1, WEEK)
+        return self._outcome_clock
 
     def view(self, i: int) -> Claimant:
         return Claimant(self, i)

@@ -198,22 +198,24 @@ def searching_choose(seen, multiplier, cost, expm1, facts, level_out, best_out):
 
 
 @numba.njit(cache=True, nogil=True)
-def searching_fused(ids, tables, referral, cost, true_out, seen_out, level_out, best_out,
-                    cand_ids, cand_seen, cand_barrier, cand_gain):
+def searching_fused(ids, tables, referral, cost, true_out, level_out, best_out, cand_ids,
+                    cand_seen, cand_barrier, cand_gain):
     """`searching_prepare`, the expm1 of its arguments and `searching_choose` in one loop,
-    each claimant's numbers kept in registers; the same expressions in the same order.
+    each claimant's numbers kept in registers; the same expressions in the same order
+    (the true hazards kept only if `true_out` is not empty).
     The same loop finds `referral_candidates` and their `specialist_gain` (`cand_*`; it
     reads nothing the support rule changes); returns how many candidates there are."""
     case_holder, rationing_hurdle, multiplier = tables[7], tables[23], tables[24]
     barriers, mitigated, locality, contract_holder = tables[2], tables[3], tables[5], tables[6]
     weeks_on_programme, within_programme, programme_weeks = tables[10], tables[17], tables[18]
     episode_provider, episode_weeks, reachable_barriers, first_bit, support, lift = referral
+    keep_true = true_out.shape[0] > 0  # else the work pass takes the hazards again
     n_cand = 0
     for k in range(ids.shape[0]):
         i = ids[k]
         true, h, threshold, window, remaining, keep_job, value = _searching_facts(i, tables)
-        true_out[k] = true
-        seen_out[k] = h
+        if keep_true:
+            true_out[k] = true
         x0, w0 = _support_exponents(h, multiplier[0], window, remaining)
         x1, w1 = _support_exponents(h, multiplier[1], window, remaining)
         x2, w2 = _support_exponents(h, multiplier[2], window, remaining)
@@ -333,47 +335,130 @@ def referral_candidates(searching, seen, episode_provider, weeks_on_programme, e
     return n
 
 
+# The id lists below are counted before they are filled, so that each is an array of
+# exactly its length: one sized for the whole window would hold ten megabytes at
+# national scale for a list of a few thousand.
+
 @numba.njit(cache=True, nogil=True)
-def ids_between(values, lo, hi, low, high, out):
-    """Ids i in lo..hi-1 with low <= values[i] <= high, in order; returns how many."""
+def count_between(values, lo, hi, low, high):
+    """How many i in lo..hi-1 have low <= values[i] <= high."""
     n = 0
     for i in range(lo, hi):
-        v = values[i]
-        if low <= v <= high:
-            out[n] = i
-            n += 1
+        n += low <= values[i] <= high
     return n
 
 
 @numba.njit(cache=True, nogil=True)
-def waiting_ids(episode_provider, episode_end, lo, hi, out):
+def ids_between(values, lo, hi, low, high, out):
+    """Ids i in lo..hi-1 with low <= values[i] <= high, in order, into `out` (as long as
+    `count_between` says)."""
+    n = 0
+    for i in range(lo, hi):
+        if low <= values[i] <= high:
+            out[n] = i
+            n += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def waiting_ids(episode_provider, episode_end, lo, hi):
     """Ids in lo..hi-1 waiting in a specialist's queue (a provider, no episode end yet)."""
+    n = 0
+    for i in range(lo, hi):
+        n += episode_provider[i] >= 0 and episode_end[i] < 0
+    out = np.empty(n, np.int64)
     n = 0
     for i in range(lo, hi):
         if episode_provider[i] >= 0 and episode_end[i] < 0:
             out[n] = i
             n += 1
-    return n
+    return out
 
 
 @numba.njit(cache=True, nogil=True)
-def no_programme_world(week, lo, on, hi, u_find, u_loss, cf_outcome, cut_off, referral_week,
-                       programme_weeks, extended, cf_in_work, cf_job_weeks, group, job_loss,
-                       first_outcome_weeks, cf_outcome_week, attach_week, ready_hazard,
-                       n_barriers, barrier_factor, vacancy_factor, locality, cf_first_start):
-    """`employment._no_programme_world` claimant by claimant; returns the week's
-    (outcomes, outcomes of attached claimants). `u_loss[k]` is claimant lo + k's number,
-    `u_find[k]` claimant on + k's (only those from `on` can be within the window)."""
+def work_week(week, lo, on, hi, cf_lo, loss_draws, find_draws, in_programme, searching,
+              programme, world, statuses, sustained, earned, follow):
+    """`employment.work_and_search` claimant by claimant in one pass over lo..hi-1: with
+    the programme (when `in_programme`, under the sustainment schedule), a job kept or
+    lost (tenure counted: `sustained`, jobs reaching each of `sustained_weeks`) and a job
+    found by the `searching` (their true hazard taken again as `_hazards` takes it, with
+    the `services` the searching pass had); and from `cf_lo` the no-programme self
+    (`world`: `employment._no_programme_world`). Each claimant's numbers are drawn
+    as the pass reaches it, one from `loss_draws` (claimant lo's first) and from `on` one
+    from `find_draws`, as `weekly_uniform` gives them for the window (never held). A
+    claimant's turn changes only its own columns, so one pass does what passes one after
+    the other did. Lists those due a milestone (`earned`) and those past the follow-up
+    (`follow`, to be checked for payments to come) in id order; returns how many of each
+    and the week's job starts, first job starts, no-programme outcomes and of those the
+    attached claimants'.
+
+    The steps are written out in the loop: a helper taking the columns costs their
+    reference counts at every claimant (30 times slower, measured)."""
+    (status, group, job_weeks, job_loss, in_work_support, contract_holder,
+     in_work_support_weeks, service_job_loss, support, milestone_weeks, milestones_paid,
+     milestones, milestone_gap, within_programme, sustained_weeks, follow_up_weeks,
+     support_multiplier, job_starts, first_start_week, barriers, mitigated, popcount,
+     services) = programme
+    (cf_outcome, cut_off, referral_week, programme_weeks, extended, cf_in_work, cf_job_weeks,
+     first_outcome_weeks, cf_outcome_week, attach_week, ready_hazard, n_barriers,
+     barrier_factor, vacancy_factor, locality, cf_first_start) = world
+    searching_status, in_work_status, after_status, left_status = statuses
     last = job_loss.shape[1] - 1
-    outcomes = attached = 0
+    gap_last = milestone_gap.shape[1] - 1
+    n_earned = n_follow = found = first = outcomes = attached = 0
+    k = 0  # the next of the searching
     for i in range(lo, hi):
-        if cf_outcome[i] or cut_off[i]:
+        u_loss = loss_draws.random()
+        u_find = find_draws.random() if i >= on else 0.0
+        s = status[i]
+        if in_programme and s in (in_work_status, after_status):  # keeps the job or not
+            g = group[i]
+            holder = contract_holder[i]
+            loss = job_loss[g, min(job_weeks[i], last)]
+            if in_work_support[holder] and job_weeks[i] < in_work_support_weeks:
+                loss *= service_job_loss[holder]
+            if u_loss < loss:
+                status[i] = searching_status if s == in_work_status else left_status
+                support[i] = 0
+                job_weeks[i] = 0
+                milestone_weeks[i] = 0
+            else:
+                job_weeks[i] += 1
+                milestone_weeks[i] += 1
+                tenure = job_weeks[i]
+                for j in range(sustained_weeks.shape[0]):
+                    if tenure == sustained_weeks[j]:
+                        sustained[j] += 1
+                paid = milestones_paid[i]
+                if paid < milestones[g] and milestone_weeks[i] >= milestone_gap[
+                        g, min(paid, gap_last)] and (not within_programme or paid > 0
+                                                     or s == in_work_status):
+                    earned[n_earned] = i
+                    n_earned += 1
+                if s == after_status and tenure >= follow_up_weeks:
+                    follow[n_follow] = i
+                    n_follow += 1
+        elif k < searching.shape[0] and searching[k] == i:  # looks for work
+            true = (numba.float64(ready_hazard[i])  # as `_hazards` takes it
+                    * barrier_factor[n_barriers[i], popcount[barriers[i] & mitigated[i]]]
+                    * vacancy_factor[locality[i]] * services[contract_holder[i]])
+            if u_find < true * support_multiplier[support[i]]:
+                status[i] = in_work_status
+                job_weeks[i] = 0
+                milestone_weeks[i] = 0
+                if job_starts[i] == 0:
+                    first_start_week[i] = week
+                    first += 1
+                job_starts[i] += 1
+                found += 1
+            k += 1
+        # The same claimant without the programme, on the same numbers.
+        if i < cf_lo or cf_outcome[i] or cut_off[i]:
             continue
         window = referral_week[i] + programme_weeks > week
         if cf_in_work[i]:
             if not (window or extended):
                 continue
-            if u_loss[i - lo] < job_loss[group[i], min(cf_job_weeks[i], last)]:
+            if u_loss < job_loss[group[i], min(cf_job_weeks[i], last)]:
                 cf_in_work[i] = False
                 cf_job_weeks[i] = 0
                 continue
@@ -387,78 +472,12 @@ def no_programme_world(week, lo, on, hi, u_find, u_loss, cf_outcome, cut_off, re
         elif window:
             h = (numba.float64(ready_hazard[i]) * barrier_factor[n_barriers[i], 0]
                  * vacancy_factor[locality[i]])
-            if u_find[i - on] < h:
+            if u_find < h:
                 cf_in_work[i] = True
                 cf_job_weeks[i] = 0
                 if cf_first_start[i] < 0:
                     cf_first_start[i] = week
-    return outcomes, attached
-
-
-@numba.njit(cache=True, nogil=True)
-def in_work_week(lo, hi, u_loss, status, group, job_weeks, job_loss, in_work_support,
-                 contract_holder, in_work_support_weeks, service_job_loss, support,
-                 milestone_weeks, milestones_paid, milestones, milestone_gap, within_programme,
-                 sustained_weeks, follow_up_weeks, searching_status, in_work_status,
-                 after_status, left_status, sustained, earned_out, follow_out):
-    """`employment.work_and_search` steps 1-2 under the sustainment schedule, for the
-    claimants in work among lo..hi-1 (found in the same scan: a claimant's status changes
-    only at its own turn): jobs lost or kept, tenure counted (`sustained`: jobs reaching
-    each of `sustained_weeks`), and the claimants due a milestone (`earned_out`) or past
-    the follow-up (`follow_out`, still to be checked for payments to come); returns how
-    many of each."""
-    last = job_loss.shape[1] - 1
-    gap_last = milestone_gap.shape[1] - 1
-    n_earned = n_follow = 0
-    for i in range(lo, hi):
-        if status[i] != in_work_status and status[i] != after_status:
-            continue
-        g = group[i]
-        holder = contract_holder[i]
-        loss = job_loss[g, min(job_weeks[i], last)]
-        if in_work_support[holder] and job_weeks[i] < in_work_support_weeks:
-            loss *= service_job_loss[holder]
-        if u_loss[i - lo] < loss:
-            status[i] = searching_status if status[i] == in_work_status else left_status
-            support[i] = 0
-            job_weeks[i] = 0
-            milestone_weeks[i] = 0
-            continue
-        job_weeks[i] += 1
-        milestone_weeks[i] += 1
-        tenure = job_weeks[i]
-        for j in range(sustained_weeks.shape[0]):
-            if tenure == sustained_weeks[j]:
-                sustained[j] += 1
-        paid = milestones_paid[i]
-        if paid < milestones[g] and milestone_weeks[i] >= milestone_gap[g, min(paid, gap_last)] \
-                and (not within_programme or paid > 0 or status[i] == in_work_status):
-            earned_out[n_earned] = i
-            n_earned += 1
-        if status[i] == after_status and tenure >= follow_up_weeks:
-            follow_out[n_follow] = i
-            n_follow += 1
-    return n_earned, n_follow
-
-
-@numba.njit(cache=True, nogil=True)
-def job_finding(week, lo, searching, true_hazard, support_multiplier, support, u_find, status,
-                job_weeks, milestone_weeks, job_starts, first_start_week, in_work_status):
-    """`employment.work_and_search` step 3 under the sustainment schedule: returns the
-    week's (job starts, first job starts)."""
-    found = first = 0
-    for k in range(searching.shape[0]):
-        i = searching[k]
-        if u_find[i - lo] < true_hazard[k] * support_multiplier[support[i]]:
-            status[i] = in_work_status
-            job_weeks[i] = 0
-            milestone_weeks[i] = 0
-            if job_starts[i] == 0:
-                first_start_week[i] = week
-                first += 1
-            job_starts[i] += 1
-            found += 1
-    return found, first
+    return n_earned, n_follow, found, first, outcomes, attached
 
 
 @numba.njit(cache=True, nogil=True)

@@ -28,6 +28,7 @@ Which is used is chosen per model by the environment variable
 from __future__ import annotations
 
 import functools
+import mmap
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,6 +48,7 @@ ENVIRONMENT = "COMMISSIONING_KERNELS"
 CHOICES = ("auto", "numba", "numpy")
 NUMBA_FROM = 50_000  # claimants: below this, loading numba costs more than it saves
 BLOCK = 8192  # claimants a fused pass takes at a time (its scratch stays in cache)
+PAGES_FROM = 1 << 18  # bytes: arrays this large get pages of their own (`empty_pages`)
 _many_runs = False  # set by `many_runs` and `expect_many_runs`
 
 
@@ -89,9 +91,16 @@ def use_numba(claimants: int) -> bool:
 
 
 def searching_week(model: CommissioningModel, ids: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                   ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray, np.ndarray]:
     """For searching claimants `ids`: true hazard, hazard as seen, the support level the
-    case holder's rule chooses and its net value (before a player's choice and budgets)."""
+    case holder's rule chooses and its net value (before a player's choice and budgets).
+
+    Fused, the hazard as seen is None: the loop keeps it only for the specialist referral
+    candidates (`referral_candidates`), and `seen_hazard` gives it from the true hazard;
+    the true hazard is None too where the fused work pass takes it again from the same
+    tables (the sustainment schedule: `employment`), with the services of this call
+    (`hazard_services`). Each is a number per searching claimant, megabytes at
+    national scale."""
     if not model.fused:
         true = hazard(model, ids)
         seen = seen_hazard(model, ids, true)
@@ -101,8 +110,8 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
 
     c, p, pay = model.claimants, model.p, model.payments
     n = len(ids)
-    true, seen, best = np.empty(n), np.empty(n), np.empty(n)
-    level = np.empty(n, np.int8)
+    true = empty_pages(n) if pay.staged else None  # the numpy work passes need it kept
+    best, level = empty_pages(n), empty_pages(n, np.int8)
     # In the order `_fused_numba._searching_facts` unpacks them (and the loops index).
     tables = (c.ready_hazard, model.seen_factor, c.barriers, c.mitigated, c.n_barriers,
               c.locality, c.contract_holder, c.case_holder, c.group, c.barrier_class,
@@ -115,17 +124,28 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     referral = (c.episode_provider, int(p["specialist_episode_weeks"]),
                 model.reachable_barriers, FIRST_BIT, c.support, float(lift))
     # The specialist referral candidates, found in the same loop (see `referral_candidates`)
-    cand_ids, cand_seen, cand_barrier = np.empty(n, np.int64), np.empty(n), np.empty(n, np.int8)
-    cand_gain = np.empty(n)
+    cand_ids, cand_seen = empty_pages(n, np.int64), empty_pages(n)
+    cand_barrier, cand_gain = empty_pages(n, np.int8), empty_pages(n)
     if libm_expm1_is_numpys():  # one loop, expm1 in it
-        m = searching_fused(ids, tables, referral, model.support_cost, true, seen, level, best,
-                            cand_ids, cand_seen, cand_barrier, cand_gain)
+        m = searching_fused(ids, tables, referral, model.support_cost,
+                            np.empty(0) if true is None else true, level, best, cand_ids,
+                            cand_seen, cand_barrier, cand_gain)
     else:
-        m = _searching_blocks(model, ids, tables, referral, (true, seen, level, best),
+        m = _searching_blocks(model, ids, tables, referral, (true, level, best),
                               (cand_ids, cand_seen, cand_barrier, cand_gain))
     model._candidates = (model.steps, ids, (cand_ids[:m], cand_seen[:m], cand_barrier[:m],
                                             cand_gain[:m]))
-    return true, seen, level, best
+    model._hazard_services = (model.steps, model.service_hazard)
+    return true, None, level, best
+
+
+def hazard_services(model: CommissioningModel) -> np.ndarray:
+    """The job-finding multiplier of each contract holder's bought services that this
+    week's searching hazards were taken with (`searching_week`): a quarterly review
+    after it changes what is bought from the next week (`_update_effects` makes a new
+    array, so the one kept is as it was)."""
+    week, services = model.__dict__.get("_hazard_services", (None, None))
+    return services if week == model.steps else model.service_hazard
 
 
 def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
@@ -135,21 +155,23 @@ def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
     processor's cache between the passes. Returns how many referral candidates."""
     from ._fused_numba import searching_choose, searching_prepare
 
-    true, seen, level, best = out
+    true, level, best = out
     cand_ids, cand_seen, cand_barrier, cand_gain = cand
     n = len(ids)
     exponent = scratch(model, "exponent", 8, min(n, BLOCK))
     facts = scratch(model, "facts", 6, min(n, BLOCK))
+    hazards = scratch(model, "hazards", 2, min(n, BLOCK))  # true (if not kept) and seen
     m = 0
     for start in range(0, n, BLOCK):
         block = slice(start, min(start + BLOCK, n))
         k = block.stop - start
-        e, f = exponent[:, :k], facts[:, :k]
-        j = searching_prepare(ids[block], tables, referral, true[block], seen[block], e, f,
+        e, f, h = exponent[:, :k], facts[:, :k], hazards[1, :k]
+        j = searching_prepare(ids[block], tables, referral,
+                              hazards[0, :k] if true is None else true[block], h, e, f,
                               cand_ids[m:], cand_seen[m:], cand_barrier[m:])
         np.expm1(e[:6], out=e[:6])  # numpy's vectorised expm1, as the array passes use
-        searching_choose(seen[block], model.support_multiplier, model.support_cost, e, f,
-                         level[block], best[block])
+        searching_choose(h, model.support_multiplier, model.support_cost, e, f, level[block],
+                         best[block])
         # The candidates' specialist_gain, as `referral_candidates` takes it
         g, keep, value = np.expm1(e[6:, :j]), f[4, :j], f[5, :j]
         cand_gain[m:m + j] = (-g[0] * keep - -g[1] * keep) * value
@@ -172,8 +194,8 @@ def libm_expm1_is_numpys() -> bool:
     return bool(np.array_equal(np.expm1(x).view(np.int64), libm.view(np.int64)))
 
 
-def referral_candidates(model: CommissioningModel, searching: np.ndarray, seen: np.ndarray
-                        ) -> tuple[np.ndarray, ...]:
+def referral_candidates(model: CommissioningModel, searching: np.ndarray,
+                        seen: np.ndarray | None) -> tuple[np.ndarray, ...]:
     """Fused: the searching claimants a specialist could be referred for (no episode, time
     for one, an untreated barrier a specialist on their network treats), their seen
     hazard, that barrier, and `specialist_gain` with their case holder deciding (the
@@ -184,6 +206,8 @@ def referral_candidates(model: CommissioningModel, searching: np.ndarray, seen: 
     from ._fused_numba import referral_candidates as kernel
 
     c, p, pay = model.claimants, model.p, model.payments
+    if seen is None:  # as `searching_week` gives it fused
+        seen = seen_hazard(model, searching, hazard(model, searching))
     m = len(searching)
     ids, seen_out, barrier = np.empty(m, np.int64), np.empty(m), np.empty(m, np.int8)
     exponent, facts = scratch(model, "gain_exponent", 2, m), scratch(model, "gain_facts", 2, m)
@@ -210,10 +234,11 @@ def ids_between(model: CommissioningModel, values: np.ndarray, lo: int, hi: int,
         v = values[lo:hi]
         test = v == low if low == high else (v >= low) & (v <= high)
         return np.flatnonzero(test) + lo
-    from ._fused_numba import ids_between as kernel
+    from ._fused_numba import count_between, ids_between
 
-    out = np.empty(max(hi - lo, 0), np.int64)
-    return out[:kernel(values, lo, hi, low, high, out)]
+    out = empty_pages(count_between(values, lo, hi, low, high), np.int64)
+    ids_between(values, lo, hi, low, high, out)
+    return out
 
 
 def waiting_ids(model: CommissioningModel, lo: int, hi: int) -> np.ndarray:
@@ -224,8 +249,7 @@ def waiting_ids(model: CommissioningModel, lo: int, hi: int) -> np.ndarray:
         return np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + lo
     from ._fused_numba import waiting_ids as kernel
 
-    out = np.empty(max(hi - lo, 0), np.int64)
-    return out[:kernel(c.episode_provider, c.episode_end, lo, hi, out)]
+    return kernel(c.episode_provider, c.episode_end, lo, hi)
 
 
 def census(model: CommissioningModel, lo: int, hi: int, fresh: bool = True) -> np.ndarray:
@@ -255,3 +279,18 @@ def scratch(model: CommissioningModel, name: str, rows: int, n: int) -> np.ndarr
     if held is None or held.shape[1] < n:
         held = buffers[name] = np.empty((rows, max(n, 1024, int(1.25 * n))))
     return held[:, :n]
+
+
+def empty_pages(n: int, dtype: type = np.float64) -> np.ndarray:
+    """An empty array of n that, when large, has pages of its own (an anonymous mapping,
+    given back to the system when the array is let go), not a block of the heap.
+
+    The weekly passes' arrays of a number per searching claimant (or sized for the
+    window, few of them written) are megabytes at national scale. From the heap, each
+    week's, a little larger than the last, left it tens of megabytes larger than the
+    claimants' columns need by the end of a run (glibc keeps freed heap); buffers kept
+    on the model would hold their largest all run. Pages never written cost nothing."""
+    size = n * np.dtype(dtype).itemsize
+    if size < PAGES_FROM:
+        return np.empty(n, dtype)
+    return np.frombuffer(mmap.mmap(-1, size), dtype)

@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, SEARCHING
+from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, POPCOUNT, SEARCHING
 
 from .accounts import OUTCOME, SERVICE_FEE, SPECIALIST_OUTCOME
-from .claimant_kernels import ids_between
+from .claimant_kernels import empty_pages, hazard_services, ids_between
 from .integration_services import IN_WORK_SUPPORT, in_work_supported
 from .job_retention import hazard_at
 from .payment_rules import SERVICE_FEE_PERIOD, pay_down_the_chain
@@ -57,25 +57,24 @@ def cf_extended(model: CommissioningModel) -> bool:
 
 
 def work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: int,
-                    searching: np.ndarray, true_hazard: np.ndarray) -> None:
+                    searching: np.ndarray, true_hazard: np.ndarray | None) -> None:
     """Jobs ending, milestones earned, jobs found, and the no-programme world.
 
     Claimants lo..hi-1 are in play; from `on` they are within their weeks on programme
     (only they can look for work, in either world). `searching` are this week's
-    searching claimants and `true_hazard` their hazard before support.
+    searching claimants and `true_hazard` their hazard before support (None from the
+    fused pass, which takes it again: `claimant_kernels.searching_week`).
     """
     c, pay = model.claimants, model.payments
+    if model.fused and not pay.staged:  # the same, claimant by claimant in one pass
+        _fused_work_and_search(model, week, lo, on, hi, searching)
+        return
     # Element k of a stream's draws is claimant lo + k whatever lo is: job-finding
     # numbers are drawn only for those who can look for work.
     u_find = model.streams.weekly_uniform("job_finding", week, on, hi)
     u_loss = model.streams.weekly_uniform("job_loss", week, lo, hi)
 
     # 1-2. Claimants in work: keep the job or lose it; count towards milestones.
-    if model.fused and not pay.staged:  # the same, claimant by claimant
-        _fused_work_and_search(model, week, lo, on, hi, searching, true_hazard, u_find,
-                               u_loss)
-        _no_programme_world(model, week, lo, on, hi, u_find, u_loss)
-        return
     working = ids_between(model, c.status, lo, hi, IN_WORK, IN_WORK_AFTER)
     loss = hazard_at(model.job_loss, c.group[working], c.job_weeks[working])
     supported = in_work_supported(model, working)
@@ -117,34 +116,50 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: 
 
 
 def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: int,
-                           searching: np.ndarray, true_hazard: np.ndarray, u_find: np.ndarray,
-                           u_loss: np.ndarray) -> None:
-    """Steps 1-3 of `work_and_search` (sustainment schedule) in numba's loops: the same
-    updates in the same order; the few claimants due a payment are paid here."""
-    from ._fused_numba import in_work_week, job_finding
+                           searching: np.ndarray, in_programme: bool = True) -> None:
+    """`work_and_search` (sustainment schedule) in one numba pass over the claimants, each
+    claimant's numbers drawn as it is reached (`_fused_numba.work_week`): the same
+    updates; the few claimants due a payment are paid after it, in the same order.
+    The searching claimants' true hazards are taken again in the pass, with the services
+    the week's searching pass took them with (a quarterly review may since have changed
+    what is bought: that counts from next week). Not `in_programme`: the no-programme
+    world only (a staged schedule's programme world is the numpy passes'; this pass
+    draws the same numbers again)."""
+    from ._fused_numba import work_week
 
-    c, pay, tally = model.claimants, model.payments, model.tally
+    c, pay, tally, streams = model.claimants, model.payments, model.tally, model.streams
     sustained = np.zeros(len(SUSTAINED_WEEKS), np.int64)
-    earned, follow = np.empty(hi - lo, np.int64), np.empty(hi - lo, np.int64)
-    n_earned, n_follow = in_work_week(
-        lo, hi, u_loss, c.status, c.group, c.job_weeks, model.job_loss,
-        np.ascontiguousarray(model.buys[:, IN_WORK_SUPPORT]), c.contract_holder,
-        int(model.p["in_work_support_weeks"]), model.service_job_loss, c.support,
-        c.milestone_weeks, c.milestones_paid, pay.milestones, pay.milestone_gap,
-        bool(pay.within_programme), np.array(SUSTAINED_WEEKS), FOLLOW_UP_WEEKS, SEARCHING,
-        IN_WORK, IN_WORK_AFTER, LEFT, sustained, earned, follow)
+    programme = (c.status, c.group, c.job_weeks, model.job_loss,
+                 np.ascontiguousarray(model.buys[:, IN_WORK_SUPPORT]), c.contract_holder,
+                 int(model.p["in_work_support_weeks"]), model.service_job_loss, c.support,
+                 c.milestone_weeks, c.milestones_paid, pay.milestones, pay.milestone_gap,
+                 bool(pay.within_programme), np.array(SUSTAINED_WEEKS), FOLLOW_UP_WEEKS,
+                 model.support_multiplier, c.job_starts, c.first_start_week, c.barriers,
+                 c.mitigated, POPCOUNT, hazard_services(model))
+    world = (c.cf_outcome, c.cut_off, c.referral_week, int(model.programme_weeks),
+             cf_extended(model), c.cf_in_work, c.cf_job_weeks, pay.first_outcome_weeks,
+             c.cf_outcome_week, c.attach_week, c.ready_hazard, c.n_barriers,
+             model.barrier_factor, model.vacancy_factor, c.locality, c.cf_first_start)
+    # Room for every claimant, few of them listed: pages never written are never used.
+    earned, after = empty_pages(hi - lo, np.int64), empty_pages(hi - lo, np.int64)
+    n_earned, n_after, found, first, outcomes, attached = work_week(
+        week, lo, on, hi, lo if cf_extended(model) else on,
+        streams.weekly_generator("job_loss", week, lo),
+        streams.weekly_generator("job_finding", week, on), in_programme, searching,
+        programme, world, (SEARCHING, IN_WORK, IN_WORK_AFTER, LEFT), sustained, earned,
+        after)
+    earned, after = earned[:n_earned], after[:n_after]
+    tally.cf_outcomes += outcomes
+    tally.cf_attached += attached
+    if not in_programme:
+        return
     for i, weeks in enumerate(SUSTAINED_WEEKS):
         if sustained[i] and week - weeks >= 0:
             tally.sustained_by_week[i, week - weeks] += sustained[i]
-    earned = earned[:n_earned]
     if len(earned):
         _pay_milestones(model, week, earned, c.milestones_paid[earned].astype(np.int64))
         c.milestone_weeks[earned] = 0
-    after = follow[:n_follow]
     c.status[after[~pay.still_earning(c, after)]] = LEFT
-    found, first = job_finding(week, on, searching, true_hazard, model.support_multiplier,
-                               c.support, u_find, c.status, c.job_weeks, c.milestone_weeks,
-                               c.job_starts, c.first_start_week, IN_WORK)
     tally.ever_started += first
     tally.job_starts += found
     tally.starts_by_week[week] += found
@@ -228,17 +243,9 @@ def _no_programme_world(model: CommissioningModel, week: int, lo: int, on: int, 
     c, pay = model.claimants, model.payments
     if not cf_extended(model):  # before `on` no one is followed: their weeks are over
         u_loss, lo = u_loss[on - lo:], on
-    if model.fused:  # claimant by claimant in one pass (claimant_kernels)
-        from ._fused_numba import no_programme_world
-
-        outcomes, attached = no_programme_world(
-            week, lo, on, hi, u_find, u_loss, c.cf_outcome, c.cut_off, c.referral_week,
-            int(model.programme_weeks), cf_extended(model), c.cf_in_work, c.cf_job_weeks,
-            c.group, model.job_loss, pay.first_outcome_weeks, c.cf_outcome_week,
-            c.attach_week, c.ready_hazard, c.n_barriers, model.barrier_factor,
-            model.vacancy_factor, c.locality, c.cf_first_start)
-        model.tally.cf_outcomes += outcomes
-        model.tally.cf_attached += attached
+    if model.fused:  # claimant by claimant in one pass
+        _fused_work_and_search(model, week, lo, on, hi, np.empty(0, np.int64),
+                               in_programme=False)
         return
     sl = slice(lo, hi)
     followed = ~c.cf_outcome[sl] & ~c.cut_off[sl]
@@ -296,7 +303,8 @@ def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> N
     if model.fused:  # the same scan in one pass
         from ._fused_numba import programme_clock as scan
 
-        billed, ending = np.empty(hi - lo, np.int64), np.empty(hi - lo, np.int64)
+        # Room for every claimant, few of them listed: pages never written are never used.
+        billed, ending = empty_pages(hi - lo, np.int64), empty_pages(hi - lo, np.int64)
         n_billed, n_ending = scan(lo, hi, c.status, c.weeks_on_programme,
                                   int(model.programme_weeks), SERVICE_FEE_PERIOD,
                                   int(pay.service_periods), pay.fee_share > 0, SEARCHING,

@@ -27,6 +27,8 @@ import numpy as np
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, SEARCHING
 from commissioning.agents.provider import HOLDER, SPECIALIST, ContractHolder
 
+from .support_decisions import PART
+
 if TYPE_CHECKING:
     from commissioning.agents.provider import Provider
 
@@ -104,25 +106,37 @@ def withdraw(model: CommissioningModel, org: Provider, week: int) -> None:
 
 def _hand_on(model: CommissioningModel, org: Provider) -> None:
     c = model.claimants
-    followed = np.isin(c.status, (SEARCHING, IN_WORK, IN_WORK_AFTER))
-
     if org.role == SPECIALIST:
-        mine = np.flatnonzero(c.episode_provider == org.index)
+        mine = _claimants_of(c, c.episode_provider, org.index, followed=False)
         c.episode_provider[mine] = -1
         c.episode_barrier[mine] = -1
         c.episode_end[mine] = -1
         c.queued_at[mine] = -1
         model.in_episode[org.index] = 0
     elif org.role == HOLDER:
-        _pass_contract(model, org, followed)
+        _pass_contract(model, org)
     else:
-        mine = np.flatnonzero(followed & (c.case_holder == org.index))
+        mine = _claimants_of(c, c.case_holder, org.index)
         c.case_holder[mine] = c.contract_holder[mine]
         end_programme(model, mine[~model.accounts.active[c.contract_holder[mine]]])
         if isinstance(org.contract_holder, ContractHolder) and org in \
                 org.contract_holder.case_holders:
             org.contract_holder.case_holders.remove(org)
     model.refresh_networks()
+
+
+def _claimants_of(c, column: np.ndarray, org: int, followed: bool = True) -> np.ndarray:
+    """Ids of the claimants whose `column` is `org` (and, if `followed`, searching or in
+    work), in order; found a part of the population at a time (whole-population masks
+    were tens of megabytes at national scale)."""
+    found = []
+    for start in range(0, c.n, PART):
+        part = slice(start, start + PART)
+        hit = column[part] == org
+        if followed:
+            hit &= np.isin(c.status[part], (SEARCHING, IN_WORK, IN_WORK_AFTER))
+        found.append(np.flatnonzero(hit) + start)
+    return np.concatenate(found) if found else np.empty(0, np.int64)
 
 
 def end_programme(model: CommissioningModel, ids: np.ndarray) -> None:
@@ -132,16 +146,15 @@ def end_programme(model: CommissioningModel, ids: np.ndarray) -> None:
     c.cut_off[ids] = True
 
 
-def _pass_contract(model: CommissioningModel, org: ContractHolder, followed: np.ndarray) -> None:
+def _pass_contract(model: CommissioningModel, org: ContractHolder) -> None:
     c = model.claimants
     survivors = [h for h in model.holders if h.active and h is not org]
-    mine = followed & (c.contract_holder == org.index)
+    mine = _claimants_of(c, c.contract_holder, org.index)
     if not survivors:
-        end_programme(model, np.flatnonzero(mine))
+        end_programme(model, mine)
         return
     heir = max(survivors, key=lambda h: (h.cash, -h.index))
-    held_in_house = mine & (c.case_holder == org.index)
-    c.case_holder[held_in_house] = heir.index
+    c.case_holder[mine[c.case_holder[mine] == org.index]] = heir.index
     c.contract_holder[mine] = heir.index
     # Future referrals and the supply chain move with the contract.
     model.holder_of_locality[model.holder_of_locality == org.index] = heir.index

@@ -31,7 +31,7 @@ from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER
 from .accounts import SERVICES
 from .claimant_kernels import ids_between
 from .job_retention import hazard_at
-from .support_decisions import Prospects
+from .support_decisions import PART, Prospects, hazard, seen_hazard
 
 if TYPE_CHECKING:
     from .model import CommissioningModel
@@ -71,9 +71,10 @@ def in_work_supported(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
             & (c.job_weeks[ids] < model.p["in_work_support_weeks"]))
 
 
-def review(model: CommissioningModel, week: int, searching: np.ndarray,
-           seen: np.ndarray) -> None:
-    """Expected-value buyers decide, each quarter, which services pay their way."""
+def review(model: CommissioningModel, week: int, searching: np.ndarray) -> None:
+    """Expected-value buyers decide, each quarter, which services pay their way, judging
+    the searching claimants by their hazard as seen (`seen_hazard`, as the week's
+    searching pass took it: nothing it reads has changed since)."""
     if week % REVIEW_WEEKS:
         return
     deciders = [h.index for h in model.holders if h.active and not model.commissioned[h.index]
@@ -81,27 +82,34 @@ def review(model: CommissioningModel, week: int, searching: np.ndarray,
     if not deciders:
         return
     c, p = model.claimants, model.p
-    holder = c.contract_holder[searching].astype(np.int64)
-    kept = _kept_share(model, searching, holder)
-    # Searching claimants: a week of a hazard service changes the chance of a start
-    # this week by (effect - 1) * h; a start becomes an outcome if the job lasts.
-    pr = Prospects(model, searching, seen)
-    pr_keep = pr.keep_job * (pr.window > 0)
-    mult = model.support_multiplier[c.support[searching]]
-    start_value = seen * mult * pr_keep * kept
+    n = len(model.orgs)
+    # Per contract holder, summed claimant by claimant in id order as np.bincount sums
+    # (np.add.at adds in the same order), a part of the claimants at a time: at national
+    # scale the whole caseload's arrays were a hundred megabytes at once.
+    gain_per_effect, keep_gain, in_work = np.zeros(n), np.zeros(n), np.zeros(n)
+    searchers = np.zeros(n, np.int64)
+    for start in range(0, len(searching), PART):
+        ids = searching[start:start + PART]
+        h = seen_hazard(model, ids, hazard(model, ids))
+        holder = c.contract_holder[ids].astype(np.int64)
+        # Searching claimants: a week of a hazard service changes the chance of a start
+        # this week by (effect - 1) * h; a start becomes an outcome if the job lasts.
+        pr = Prospects(model, ids, h)
+        pr_keep = pr.keep_job * (pr.window > 0)
+        mult = model.support_multiplier[c.support[ids]]
+        np.add.at(gain_per_effect, holder, h * mult * pr_keep * _kept_share(model, ids, holder))
+        searchers += np.bincount(holder, minlength=n)
     # Claimants in work, before their outcome: a week of in-work support changes the
     # chance of losing the job this week by (1 - effect) * job-loss hazard.
     working = ids_between(model, c.status, model._lo, model._hi, IN_WORK, IN_WORK_AFTER)
-    working = working[(c.status[working] == IN_WORK) | model.payments.still_earning(c, working)]
-    w_holder = c.contract_holder[working].astype(np.int64)
-    supported = c.job_weeks[working] < p["in_work_support_weeks"]
-    loss = hazard_at(model.job_loss, c.group[working], c.job_weeks[working])
-    stay_value = loss * _kept_share(model, working, w_holder) * supported
-    n = len(model.orgs)
-    gain_per_effect = np.bincount(holder, weights=start_value, minlength=n)
-    searchers = np.bincount(holder, minlength=n)
-    keep_gain = np.bincount(w_holder, weights=stay_value, minlength=n)
-    in_work = np.bincount(w_holder, weights=supported, minlength=n)
+    for start in range(0, len(working), PART):
+        ids = working[start:start + PART]
+        ids = ids[(c.status[ids] == IN_WORK) | model.payments.still_earning(c, ids)]
+        w_holder = c.contract_holder[ids].astype(np.int64)
+        supported = c.job_weeks[ids] < p["in_work_support_weeks"]
+        loss = hazard_at(model.job_loss, c.group[ids], c.job_weeks[ids])
+        np.add.at(keep_gain, w_holder, loss * _kept_share(model, ids, w_holder) * supported)
+        np.add.at(in_work, w_holder, supported)
     effects = (p["key_worker_effect"], p["employer_engagement_effect"])
     for d in deciders:
         hurdle = 1.0 + model.rationing_hurdle[d]

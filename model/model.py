@@ -353,12 +353,16 @@ class CommissioningModel(mesa.Model):
         true, seen, level, best = claimant_kernels.searching_week(self, searching)
         specialist_services.refer(self, week, searching, seen)  # 5
         c.support[searching] = choose_support(self, searching, seen, (level, best))  # 6
-        integration_services.review(self, week, searching, seen)
+        # Each of these is a number per searching claimant (megabytes at national scale):
+        # let go as soon as the week is done with it.
+        del seen, level, best
+        integration_services.review(self, week, searching)
         self._count_parking(searching)
         self._charge_weekly_costs(week, on, hi)  # 7
         integration_services.charge(self, searching, lo, hi)
         self._charge_interest()
         employment.work_and_search(self, week, lo, on, hi, searching, true)  # 8
+        del searching, true
         specialist_services.leave_queues(self, lo, hi)
         employment.programme_clock(self, week, on, hi)  # 9
         self._settle(week)  # 10
@@ -566,8 +570,7 @@ class CommissioningModel(mesa.Model):
             raise AccountingError("a claimant on programme has no active case holder")
         if everyone:  # the weekly passes about those on programme start at their window
             ended = referred_by(c.referral_week, week - self.programme_weeks)
-            past = c.status[:ended]
-            if ((past == SEARCHING) | (past == IN_WORK)).any():
+            if len(claimant_kernels.ids_between(self, c.status, 0, ended, SEARCHING, IN_WORK)):
                 raise AccountingError("a claimant is on programme after its weeks")
 
     # --- reading the model ----------------------------------------------------

@@ -18,6 +18,8 @@ import zlib
 
 import numpy as np
 
+PART = 65_536  # numbers `weekly_uniform_at` draws at a time
+
 
 def stream_id(name: str) -> int:
     """A stable number for a stream name (independent of Python's hash seed)."""
@@ -37,7 +39,29 @@ class RandomStreams:
 
     def weekly_uniform(self, name: str, week: int, lo: int, hi: int) -> np.ndarray:
         """Uniform(0,1) draws for claimants lo..hi-1 in `week`; element k is claimant lo+k."""
+        return self.weekly_generator(name, week, lo).random(hi - lo)
+
+    def weekly_uniform_at(self, name: str, week: int, ids: np.ndarray) -> np.ndarray:
+        """`weekly_uniform`'s numbers of claimants `ids` (ascending) only: those of
+        weekly_uniform(name, week, ids[0], ids[-1] + 1) at ids - ids[0], drawn a part of
+        the range at a time (a few chosen from the whole window would otherwise draw an
+        array as long as the window, megabytes at national scale)."""
+        out = np.empty(len(ids))
+        if not len(ids):
+            return out
+        lo, hi = int(ids[0]), int(ids[-1]) + 1
+        draws = self.weekly_generator(name, week, lo)
+        for start in range(lo, hi, PART):
+            numbers = draws.random(min(PART, hi - start))
+            first, last = np.searchsorted(ids, (start, start + len(numbers)))
+            out[first:last] = numbers[ids[first:last] - start]
+        return out
+
+    def weekly_generator(self, name: str, week: int, lo: int) -> np.random.Generator:
+        """The stream's generator in `week` from claimant `lo`: its `random()` draws are
+        claimant lo's number, then lo + 1's, ... (`weekly_uniform`'s, one at a time, for a
+        loop that uses each as it goes instead of holding the window's numbers)."""
         bits = np.random.PCG64(np.random.SeedSequence([self.seed, stream_id(name), int(week)]))
         if lo:
             bits.advance(lo)
-        return np.random.Generator(bits).random(hi - lo)
+        return np.random.Generator(bits)

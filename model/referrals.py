@@ -87,8 +87,7 @@ def _allocate_contract_holders(model: CommissioningModel, week: int, ids: np.nda
     if model.allocation_by_locality:
         c.contract_holder[ids] = model.holder_of_locality[c.locality[ids]]
     else:
-        u = model.streams.weekly_uniform("allocation", week, int(ids[0]), int(ids[-1]) + 1)
-        u = u[ids - ids[0]]
+        u = model.streams.weekly_uniform_at("allocation", week, ids)
         shares = model.market_shares * model.holder_active[:, None]
         total = shares.sum(axis=0)
         cumulative = np.cumsum(shares, axis=0) / np.where(total > 0, total, 1.0)
@@ -105,8 +104,7 @@ def _allocate_contract_holders(model: CommissioningModel, week: int, ids: np.nda
 def _allocate_case_holders(model: CommissioningModel, week: int, ids: np.ndarray) -> None:
     c = model.claimants
     L = model.p["localities"]
-    u = model.streams.weekly_uniform("case_allocation", week, int(ids[0]), int(ids[-1]) + 1)
-    u = u[ids - ids[0]]
+    u = model.streams.weekly_uniform_at("case_allocation", week, ids)
     key = c.contract_holder[ids].astype(np.int64) * L + c.locality[ids]
     keys, group, counts = np.unique(key, return_inverse=True, return_counts=True)
     plan = [_case_plan(model, k, L, n) for k, n in zip(keys.tolist(), counts.tolist(),

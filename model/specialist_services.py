@@ -37,17 +37,18 @@ from commissioning.agents.claimant import POPCOUNT, SEARCHING
 from .accounts import EPISODE, REFERRAL, SPECIALIST_FEE
 from .claimant_kernels import ids_between, referral_candidates, waiting_ids
 from .referrals import mark_third_sector_support
-from .support_decisions import Prospects, next_barrier, specialist_gain
+from .support_decisions import PART, Prospects, next_barrier, specialist_gain
 
 if TYPE_CHECKING:
     from .model import CommissioningModel
 
 
-def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.ndarray
-          ) -> None:
+def refer(model: CommissioningModel, week: int, searching: np.ndarray,
+          seen: np.ndarray | None) -> None:
     """Decide this week's specialist referrals among searching claimants.
 
-    `seen` is the providers' view of each searching claimant's hazard.
+    `seen` is the providers' view of each searching claimant's hazard (fused: None, the
+    candidates' found with them by `claimant_kernels.searching_week`).
     """
     c, p = model.claimants, model.p
     if model.fused:  # the same steps in one pass (claimant_kernels)
@@ -67,19 +68,20 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.
     holder = c.contract_holder[ids]
     by_need = model.need_rule[holder]
     decider = np.where(by_need, holder, c.case_holder[ids])
-    price = model.specialist_fee[holder] + p["referral_transaction_cost"]
+    fee, cost = model.specialist_fee, p["referral_transaction_cost"]
     # By need: the holder refers assessed barriers, most barriers first, as far as the
     # budget and cash it has not already promised to those waiting can pay. By value:
-    # the case holder refers when the expected gain beats the price.
+    # the case holder refers when the expected gain beats the price (fee and cost).
     chosen = np.zeros(len(ids), bool)
     if by_need.any():
-        chosen[by_need] = _fundable(model, ids[by_need], holder[by_need], price[by_need])
-    value_rule = ~by_need
-    if value_rule.any():
-        gain = (case_holder_gain[value_rule] if case_holder_gain is not None else
-                specialist_gain(model, ids[value_rule], decider[value_rule], seen[value_rule]))
-        hurdle = model.rationing_hurdle[decider[value_rule]]
-        chosen[value_rule] = gain >= (1.0 + hurdle) * price[value_rule]
+        chosen[by_need] = _fundable(model, ids[by_need], holder[by_need],
+                                    fee[holder[by_need]] + cost)
+    for start in range(0, len(ids), PART):  # a part at a time: no caseload-long floats
+        rows = np.flatnonzero(~by_need[start:start + PART]) + start
+        gain = (case_holder_gain[rows] if case_holder_gain is not None else
+                specialist_gain(model, ids[rows], decider[rows], seen[rows]))
+        chosen[rows] = gain >= (1.0 + model.rationing_hurdle[decider[rows]]) * (
+            fee[holder[rows]] + cost)
     chosen = model.decisions.specialist_referrals(ids, decider, chosen)  # a player's, if any
     ids, barrier, holder, decider, seen = (ids[chosen], barrier[chosen], holder[chosen],
                                            decider[chosen], seen[chosen])
@@ -87,8 +89,7 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray, seen: np.
         return
 
     # Pick a specialist among those that match, in proportion to their places.
-    u = model.streams.weekly_uniform("specialist_choice", week, int(ids[0]), int(ids[-1]) + 1)
-    u = u[ids - ids[0]]
+    u = model.streams.weekly_uniform_at("specialist_choice", week, ids)
     loc = c.locality[ids]
     provider = np.full(len(ids), -1, np.int64)
     key = (holder.astype(np.int64) * model.p["localities"] + loc) * 8 + barrier

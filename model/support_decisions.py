@@ -35,6 +35,10 @@ if TYPE_CHECKING:
     from .model import CommissioningModel
 
 MINIMAL, LIGHT, INTENSIVE = 0, 1, 2
+#: Claimants a pass takes at a time where it would otherwise make arrays as long as the
+#: caseload (tens of megabytes at national scale); element by element, or summed in the
+#: caseload's order, the result is the same.
+PART = 16_384
 
 
 def support_multipliers(p: dict) -> np.ndarray:
@@ -157,12 +161,13 @@ def support_levels(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray
     return level, best
 
 
-def choose_support(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray,
+def choose_support(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray | None,
                    levels: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Support level for each searching claimant, chosen by their case holder.
 
     `levels` are the rule's levels and net values if already computed (the fused
-    weekly pass of `claimant_kernels` computes them with the hazards).
+    weekly pass of `claimant_kernels` computes them with the hazards; `seen` is then
+    not read).
     """
     decider = model.claimants.case_holder[ids]
     level, best = levels if levels is not None else support_levels(model, ids, seen)
@@ -178,15 +183,17 @@ def _within_budget(model: CommissioningModel, decider: np.ndarray, level: np.nda
     already owes) below its overdraft limit plus its buffer: that margin is kept
     for costs it cannot avoid.
     """
-    extra = model.support_cost[level] - model.support_cost[MINIMAL]
-    n = len(model.orgs)
-    wanted = np.bincount(decider, weights=extra, minlength=n)
-    over = np.flatnonzero(wanted > model.spending_headroom)
-    for d in over:
+    cost = model.support_cost
+    wanted = np.zeros(len(model.orgs))
+    for start in range(0, len(level), PART):  # np.add.at sums in np.bincount's order
+        part = slice(start, start + PART)
+        np.add.at(wanted, decider[part], cost[level[part]] - cost[MINIMAL])
+    for d in np.flatnonzero(wanted > model.spending_headroom):
         rows = np.flatnonzero((decider == d) & (level > MINIMAL))
-        order = rows[np.argsort(-(net[rows] / np.maximum(extra[rows], 1e-9)), kind="stable")]
-        affordable = np.cumsum(extra[order]) <= max(model.spending_headroom[d], 0.0)
-        level[order[~affordable]] = MINIMAL
+        extra = cost[level[rows]] - cost[MINIMAL]
+        by_value = np.argsort(-(net[rows] / np.maximum(extra, 1e-9)), kind="stable")
+        affordable = np.cumsum(extra[by_value]) <= max(model.spending_headroom[d], 0.0)
+        level[rows[by_value[~affordable]]] = MINIMAL
     return level
 
 

@@ -64,7 +64,7 @@ def test_regimes_face_the_same_claimants_and_chances():
     a = CommissioningModel(**SMALL, seed=3)
     b = CommissioningModel(**SMALL, seed=3, regime="locality", service_fee_share=0.3)
     for attr in ("group", "locality", "barriers", "readiness", "referral_week",
-                 "log_base_hazard"):
+                 "ready_hazard"):
         assert np.array_equal(getattr(a.claimants, attr), getattr(b.claimants, attr)), attr
     assert np.array_equal(a.labour_market.locality_multiplier, b.labour_market.locality_multiplier)
     a.run_model()

@@ -110,9 +110,7 @@ def test_a_cohort_selected_by_earlier_search_is_less_ready():
     fresh = population(20_000, prior_search_weeks=0)
     searched = population(20_000, prior_search_weeks=104)
     assert len(searched.group) == 20_000
-    hazard = np.exp(searched.log_base_hazard + searched.readiness)
-    fresh_hazard = np.exp(fresh.log_base_hazard + fresh.readiness)
-    assert hazard.mean() < 0.9 * fresh_hazard.mean()
+    assert searched.ready_hazard.mean() < 0.9 * fresh.ready_hazard.mean()
     assert searched.n_barriers.mean() > fresh.n_barriers.mean()
 
 

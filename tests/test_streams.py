@@ -3,7 +3,8 @@
 Two regimes on the same seed face the same chances only if each process (who
 attaches, who finds work, whose job ends, ...) reads its own named stream, for
 the week it is in (ODD 4, "stochasticity"). Every draw is recorded by wrapping
-`RandomStreams.weekly_uniform` and `RandomStreams.generator`.
+`RandomStreams.weekly_uniform`, `RandomStreams.weekly_uniform_at` and
+`RandomStreams.generator`.
 """
 
 from __future__ import annotations
@@ -28,17 +29,23 @@ SET_UP = {"population", "labour_market", "organisations", "supply_chain"}
 def recorded_run(monkeypatch, **params):
     weekly: list[tuple[str, int, int, int]] = []
     set_up: list[str] = []
-    draw, generator = RandomStreams.weekly_uniform, RandomStreams.generator
+    draw, draw_at = RandomStreams.weekly_uniform, RandomStreams.weekly_uniform_at
+    generator = RandomStreams.generator
 
     def recording_draw(self, name, week, lo, hi):
         weekly.append((name, int(week), int(lo), int(hi)))
         return draw(self, name, week, lo, hi)
+
+    def recording_draw_at(self, name, week, ids):  # the numbers of ids[0]..ids[-1]
+        weekly.append((name, int(week), int(ids[0]), int(ids[-1]) + 1))
+        return draw_at(self, name, week, ids)
 
     def recording_generator(self, name, *keys):
         set_up.append(name)
         return generator(self, name, *keys)
 
     monkeypatch.setattr(RandomStreams, "weekly_uniform", recording_draw)
+    monkeypatch.setattr(RandomStreams, "weekly_uniform_at", recording_draw_at)
     monkeypatch.setattr(RandomStreams, "generator", recording_generator)
     model = CommissioningModel(**{**SMALL, **params})
     built = list(set_up)
