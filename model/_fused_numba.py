@@ -335,43 +335,27 @@ def referral_candidates(searching, seen, episode_provider, weeks_on_programme, e
     return n
 
 
-# The id lists below are counted before they are filled, so that each is an array of
-# exactly its length: one sized for the whole window would hold ten megabytes at
-# national scale for a list of a few thousand.
-
 @numba.njit(cache=True, nogil=True)
-def count_between(values, lo, hi, low, high):
-    """How many i in lo..hi-1 have low <= values[i] <= high."""
+def ids_between(values, lo, hi, low, high, out):
+    """Ids i in lo..hi-1 with low <= values[i] <= high, in order; returns how many."""
     n = 0
     for i in range(lo, hi):
-        n += low <= values[i] <= high
+        v = values[i]
+        if low <= v <= high:
+            out[n] = i
+            n += 1
     return n
 
 
 @numba.njit(cache=True, nogil=True)
-def ids_between(values, lo, hi, low, high, out):
-    """Ids i in lo..hi-1 with low <= values[i] <= high, in order, into `out` (as long as
-    `count_between` says)."""
-    n = 0
-    for i in range(lo, hi):
-        if low <= values[i] <= high:
-            out[n] = i
-            n += 1
-
-
-@numba.njit(cache=True, nogil=True)
-def waiting_ids(episode_provider, episode_end, lo, hi):
+def waiting_ids(episode_provider, episode_end, lo, hi, out):
     """Ids in lo..hi-1 waiting in a specialist's queue (a provider, no episode end yet)."""
-    n = 0
-    for i in range(lo, hi):
-        n += episode_provider[i] >= 0 and episode_end[i] < 0
-    out = np.empty(n, np.int64)
     n = 0
     for i in range(lo, hi):
         if episode_provider[i] >= 0 and episode_end[i] < 0:
             out[n] = i
             n += 1
-    return out
+    return n
 
 
 @numba.njit(cache=True, nogil=True)

@@ -234,11 +234,10 @@ def ids_between(model: CommissioningModel, values: np.ndarray, lo: int, hi: int,
         v = values[lo:hi]
         test = v == low if low == high else (v >= low) & (v <= high)
         return np.flatnonzero(test) + lo
-    from ._fused_numba import count_between, ids_between
+    from ._fused_numba import ids_between as kernel
 
-    out = empty_pages(count_between(values, lo, hi, low, high), np.int64)
-    ids_between(values, lo, hi, low, high, out)
-    return out
+    out = empty_pages(max(hi - lo, 0), np.int64)  # room for all: pages not written are free
+    return out[:kernel(values, lo, hi, low, high, out)]
 
 
 def waiting_ids(model: CommissioningModel, lo: int, hi: int) -> np.ndarray:
@@ -249,7 +248,8 @@ def waiting_ids(model: CommissioningModel, lo: int, hi: int) -> np.ndarray:
         return np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + lo
     from ._fused_numba import waiting_ids as kernel
 
-    return kernel(c.episode_provider, c.episode_end, lo, hi)
+    out = empty_pages(max(hi - lo, 0), np.int64)  # room for all: pages not written are free
+    return out[:kernel(c.episode_provider, c.episode_end, lo, hi, out)]
 
 
 def census(model: CommissioningModel, lo: int, hi: int, fresh: bool = True) -> np.ndarray:
