@@ -23,9 +23,11 @@ defaults two workers gave 1.2-1.4x serial speed instead of ~2x); Dask's
 periodic timers slowed (`DASK_SPEED`); the dashboard on a random loopback
 port. Before the first task every worker imports the model (`warm_up`), so a
 cluster whose workers lack the package fails at once with a clear message,
-and start-up is not counted as run time. Runs here and on the workers use
-numba's loops at every size (`claimant_kernels.many_runs`): loaded once, they
-save about a quarter of each run; the results are the same.
+and start-up is not counted as run time. Runs on the workers use numba's
+loops at every size (`claimant_kernels.expect_many_runs`): loaded once, they
+save about a quarter of each run; the results are the same. In this process
+the size rule holds: loading numba's loops, a Ctrl-C could be lost (the
+loader's C callback drops it), and an in-process batch must stop at once.
 
 Interrupts: the LocalCluster's worker processes start with Ctrl-C ignored, so
 Ctrl-C reaches only this process, which cancels what is left and stops the
@@ -238,7 +240,7 @@ def scheduler_address(text: str) -> str:
 
 def _import_model() -> None:
     """Run on every worker at the start: imports the model once, before the clock runs,
-    and numba, which a worker's runs use at every size (`claimant_kernels.many_runs`)."""
+    and numba, which a worker's runs use at every size (`claimant_kernels.expect_many_runs`)."""
     import commissioning.model.model  # noqa: F401
     from commissioning.model import claimant_kernels
 
@@ -322,10 +324,8 @@ def open_executor(workers: int, scheduler: str | None = None) -> Iterator[Pool]:
     LocalCluster is stopped with its workers.
     """
     address = scheduler_address(scheduler) if scheduler else None
-    if address is None and workers <= 1:
-        from commissioning.model.claimant_kernels import many_runs
-
-        with InProcessExecutor() as executor, many_runs():
+    if address is None and workers <= 1:  # the size rule: numba from NUMBA_FROM claimants
+        with InProcessExecutor() as executor:
             yield Pool(executor, describe(workers, None))
         return
     import dask

@@ -17,10 +17,10 @@ Which is used is chosen per model by the environment variable
 
 - `auto` (the default): numba for runs of at least `NUMBA_FROM` claimants, when
   numba is installed; numpy for smaller runs, which then start without loading
-  numba (about 0.4 s and 100 MB) or its compiled loops. Inside `many_runs()` (the
-  many-model commands: compare, sweep, calibrate, ...) and on their Dask workers,
-  numba for every size: such a process loads it once, and its loops save about a
-  quarter of each run even at 2,000 claimants;
+  numba (about 0.4 s and 100 MB) or its compiled loops. In a process that exists to
+  run many models (`expect_many_runs`: the many-model commands' Dask workers, the
+  app's Spread worker), numba for every size: such a process loads it once, and its
+  loops save about a quarter of each run even at 2,000 claimants;
 - `numba`: always (an error if numba is missing);
 - `numpy`: never (the numpy passes, as before the fused loops).
 """
@@ -30,8 +30,6 @@ from __future__ import annotations
 import functools
 import mmap
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,25 +47,14 @@ CHOICES = ("auto", "numba", "numpy")
 NUMBA_FROM = 50_000  # claimants: below this, loading numba costs more than it saves
 BLOCK = 8192  # claimants a fused pass takes at a time (its scratch stays in cache)
 PAGES_FROM = 1 << 18  # bytes: arrays this large get pages of their own (`empty_pages`)
-_many_runs = False  # set by `many_runs` and `expect_many_runs`
-
-
-@contextmanager
-def many_runs() -> Iterator[None]:
-    """Models built inside are among many this process runs: under `auto` they use numba
-    whatever their size. Loading numba costs a single small run more than it saves; over
-    a batch it is paid once. The results are the same either way, so where a run is
-    made never changes its numbers."""
-    global _many_runs
-    before, _many_runs = _many_runs, True
-    try:
-        yield
-    finally:
-        _many_runs = before
+_many_runs = False  # set by `expect_many_runs`
 
 
 def expect_many_runs() -> None:
-    """For a process that exists to run many models (a Dask worker): `many_runs` for good."""
+    """For a process that exists to run many models (a Dask worker, the app's Spread
+    worker): under `auto` its models use numba whatever their size. Loading numba costs a
+    single small run more than it saves; over many runs it is paid once. The results are
+    the same either way, so where a run is made never changes its numbers."""
     global _many_runs
     _many_runs = True
 

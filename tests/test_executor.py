@@ -84,20 +84,15 @@ def test_zero_or_one_worker_run_in_this_process_one_at_a_time(workers):
 
 
 @needs_numba
-def test_runs_through_an_executor_use_numba_at_every_size(monkeypatch):
-    """Many runs share numba's one load (`claimant_kernels.many_runs`): in this process
-    only while the executor is open, on a cluster's workers for good."""
+def test_runs_on_a_clusters_workers_use_numba_at_every_size(monkeypatch):
+    """A cluster's workers share numba's one load over their runs
+    (`claimant_kernels.expect_many_runs`); this process keeps the size rule."""
     monkeypatch.setenv(ENVIRONMENT, "auto")
-    assert not use_numba(300)
     with open_executor(1) as pool:
-        assert run_all(pool, _small_run_uses_numba, [300]) == [True]
-    assert not use_numba(300)
+        assert run_all(pool, _small_run_uses_numba, [300]) == [False]
     with open_executor(2) as pool:
         assert run_all(pool, _small_run_uses_numba, [300, 300]) == [True, True]
     assert not use_numba(300)
-    monkeypatch.setenv(ENVIRONMENT, "numpy")  # a choice the user made still holds
-    with open_executor(1) as pool:
-        assert run_all(pool, _small_run_uses_numba, [300]) == [False]
 
 
 def test_a_local_cluster_keeps_results_in_order_and_a_few_tasks_per_worker_in_flight():

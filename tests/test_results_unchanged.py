@@ -11,7 +11,8 @@ import json
 
 import pytest
 
-from commissioning.model.claimant_kernels import ENVIRONMENT, many_runs, use_numba
+from commissioning.model import claimant_kernels
+from commissioning.model.claimant_kernels import ENVIRONMENT, use_numba
 from commissioning.model.scenario import ScenarioError, packaged_scenarios
 
 from .reference_metrics import CASES, REFERENCE, REGENERATE, case_results, differences
@@ -77,9 +78,10 @@ SHIPPED = sorted(p.stem for p in packaged_scenarios().glob("*.toml"))
 
 @pytest.mark.parametrize("scenario", SHIPPED)
 def test_both_kernels_agree_on_every_shipped_scenario(scenario, monkeypatch):
-    """Many-model commands run small models with numba (`claimant_kernels.many_runs`), a
-    single run of the same size with numpy: for a run's numbers not to depend on where
-    it ran, the two must agree in every programme, not only the stored cases'."""
+    """Dask workers and the Spread worker run small models with numba
+    (`claimant_kernels.expect_many_runs`), a single run of the same size uses numpy: for
+    a run's numbers not to depend on where it ran, the two must agree in every
+    programme, not only the stored cases'."""
     pytest.importorskip("numba")
     results = {}
     for kernels in ("numpy", "numba"):
@@ -96,12 +98,9 @@ def test_kernel_choice(monkeypatch):
     pytest.importorskip("numba")
     monkeypatch.setenv(ENVIRONMENT, "auto")
     assert not use_numba(1500) and use_numba(1_800_000)
-    with many_runs():
-        assert use_numba(1500)
-        with many_runs():
-            assert use_numba(300)
-        assert use_numba(300)  # still among many
-    assert not use_numba(1500)
+    monkeypatch.setattr(claimant_kernels, "_many_runs", False)  # put back after the test
+    claimant_kernels.expect_many_runs()
+    assert use_numba(1500) and use_numba(300)
     monkeypatch.setenv(ENVIRONMENT, "numpy")
     assert not use_numba(1_800_000)
     monkeypatch.setenv(ENVIRONMENT, "nmuba")

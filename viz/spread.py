@@ -60,7 +60,7 @@ def run_one(kwargs: dict[str, Any]) -> dict[str, np.ndarray]:
 
 def _start_worker() -> None:
     """The spread worker runs model after model: numba's loops for every size
-    (`claimant_kernels.many_runs`), loaded once; and the pages go first: a spread waits.
+    (`claimant_kernels.expect_many_runs`), loaded once; and the pages go first: a spread waits.
     It leaves with the server, however the server stopped."""
     from commissioning.model.claimant_kernels import expect_many_runs
 
