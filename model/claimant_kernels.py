@@ -85,8 +85,8 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     Fused, the hazard as seen is None: the loop keeps it only for the specialist referral
     candidates (`referral_candidates`), and `seen_hazard` gives it from the true hazard;
     the true hazard is None too where the fused work pass takes it again from the same
-    tables (the sustainment schedule: `employment`), with the services of this call
-    (`hazard_services`). Each is a number per searching claimant, megabytes at
+    tables (the sustainment schedule: `employment`), with the services `step` took this
+    call's with and hands it. Each is a number per searching claimant, megabytes at
     national scale."""
     if not model.fused:
         true = hazard(model, ids)
@@ -122,17 +122,7 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
                               (cand_ids, cand_seen, cand_barrier, cand_gain))
     model._candidates = (model.steps, ids, (cand_ids[:m], cand_seen[:m], cand_barrier[:m],
                                             cand_gain[:m]))
-    model._hazard_services = (model.steps, model.service_hazard)
     return true, None, level, best
-
-
-def hazard_services(model: CommissioningModel) -> np.ndarray:
-    """The job-finding multiplier of each contract holder's bought services that this
-    week's searching hazards were taken with (`searching_week`): a quarterly review
-    after it changes what is bought from the next week (`_update_effects` makes a new
-    array, so the one kept is as it was)."""
-    week, services = model.__dict__.get("_hazard_services", (None, None))
-    return services if week == model.steps else model.service_hazard
 
 
 def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,

@@ -35,7 +35,7 @@ import numpy as np
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, POPCOUNT, SEARCHING
 
 from .accounts import OUTCOME, SERVICE_FEE, SPECIALIST_OUTCOME
-from .claimant_kernels import empty_pages, hazard_services, ids_between
+from .claimant_kernels import empty_pages, ids_between
 from .integration_services import IN_WORK_SUPPORT, in_work_supported
 from .job_retention import hazard_at
 from .payment_rules import SERVICE_FEE_PERIOD, pay_down_the_chain
@@ -57,17 +57,20 @@ def cf_extended(model: CommissioningModel) -> bool:
 
 
 def work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: int,
-                    searching: np.ndarray, true_hazard: np.ndarray | None) -> None:
+                    searching: np.ndarray, true_hazard: np.ndarray | None,
+                    services: np.ndarray) -> None:
     """Jobs ending, milestones earned, jobs found, and the no-programme world.
 
     Claimants lo..hi-1 are in play; from `on` they are within their weeks on programme
     (only they can look for work, in either world). `searching` are this week's
     searching claimants and `true_hazard` their hazard before support (None from the
-    fused pass, which takes it again: `claimant_kernels.searching_week`).
+    fused pass, which takes it again: `claimant_kernels.searching_week`). `services` is
+    each contract holder's job-finding multiplier from the services it buys, as that
+    hazard was taken with: a quarterly review since then counts from next week.
     """
     c, pay = model.claimants, model.payments
     if model.fused and not pay.staged:  # the same, claimant by claimant in one pass
-        _fused_work_and_search(model, week, lo, on, hi, searching)
+        _fused_work_and_search(model, week, lo, on, hi, searching, services)
         return
     # Element k of a stream's draws is claimant lo + k whatever lo is: job-finding
     # numbers are drawn only for those who can look for work.
@@ -116,13 +119,13 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: 
 
 
 def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: int,
-                           searching: np.ndarray, in_programme: bool = True) -> None:
+                           searching: np.ndarray, services: np.ndarray,
+                           in_programme: bool = True) -> None:
     """`work_and_search` (sustainment schedule) in one numba pass over the claimants, each
     claimant's numbers drawn as it is reached (`_fused_numba.work_week`): the same
     updates; the few claimants due a payment are paid after it, in the same order.
-    The searching claimants' true hazards are taken again in the pass, with the services
-    the week's searching pass took them with (a quarterly review may since have changed
-    what is bought: that counts from next week). Not `in_programme`: the no-programme
+    The searching claimants' true hazards are taken again in the pass, with `services`,
+    those the week's searching pass took them with. Not `in_programme`: the no-programme
     world only (a staged schedule's programme world is the numpy passes'; this pass
     draws the same numbers again)."""
     from ._fused_numba import work_week
@@ -135,7 +138,7 @@ def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: in
                  c.milestone_weeks, c.milestones_paid, pay.milestones, pay.milestone_gap,
                  bool(pay.within_programme), np.array(SUSTAINED_WEEKS), FOLLOW_UP_WEEKS,
                  model.support_multiplier, c.job_starts, c.first_start_week, c.barriers,
-                 c.mitigated, POPCOUNT, hazard_services(model))
+                 c.mitigated, POPCOUNT, services)
     world = (c.cf_outcome, c.cut_off, c.referral_week, int(model.programme_weeks),
              cf_extended(model), c.cf_in_work, c.cf_job_weeks, pay.first_outcome_weeks,
              c.cf_outcome_week, c.attach_week, c.ready_hazard, c.n_barriers,
@@ -245,7 +248,7 @@ def _no_programme_world(model: CommissioningModel, week: int, lo: int, on: int, 
         u_loss, lo = u_loss[on - lo:], on
     if model.fused:  # claimant by claimant in one pass
         _fused_work_and_search(model, week, lo, on, hi, np.empty(0, np.int64),
-                               in_programme=False)
+                               model.service_hazard, in_programme=False)
         return
     sl = slice(lo, hi)
     followed = ~c.cf_outcome[sl] & ~c.cut_off[sl]

@@ -348,6 +348,8 @@ class CommissioningModel(mesa.Model):
         specialist_services.run_episodes(self, week, lo, hi)  # 4
         c = self.claimants
         searching = claimant_kernels.ids_between(self, c.status, on, hi, SEARCHING, SEARCHING)
+        # The services the week's hazards are taken with (the review below buys for next week)
+        services = self.service_hazard.copy()
         # Hazards and the support rule's levels in one pass (the levels read nothing
         # that specialist referrals change; budgets and players' choices come after).
         true, seen, level, best = claimant_kernels.searching_week(self, searching)
@@ -361,8 +363,8 @@ class CommissioningModel(mesa.Model):
         self._charge_weekly_costs(week, on, hi)  # 7
         integration_services.charge(self, searching, lo, hi)
         self._charge_interest()
-        employment.work_and_search(self, week, lo, on, hi, searching, true)  # 8
-        del searching, true
+        employment.work_and_search(self, week, lo, on, hi, searching, true, services)  # 8
+        del searching, true, services
         specialist_services.leave_queues(self, lo, hi)
         employment.programme_clock(self, week, on, hi)  # 9
         self._settle(week)  # 10

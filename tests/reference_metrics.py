@@ -55,12 +55,12 @@ def _plain(x):
     return repr(x) if not math.isfinite(x) else x
 
 
-def case_results(scenario: str, seed: int, claimants: int) -> dict:
+def case_results(scenario: str, seed: int, claimants: int, **overrides) -> dict:
     """Everything a run reports: final metrics, mapping metrics, the weekly series
     (sampled), each organisation's cash and the exits."""
     from commissioning.model import CommissioningModel
 
-    model = CommissioningModel(scenario=scenario, seed=seed, claimants=claimants)
+    model = CommissioningModel(scenario=scenario, seed=seed, claimants=claimants, **overrides)
     model.run_model()
     weekly = model.datacollector.get_model_vars_dataframe()
     rows = sorted(set(range(0, len(weekly), WEEKLY_EVERY)) | {len(weekly) - 1})

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from commissioning.model import claimant_kernels
 from commissioning.model.claimant_kernels import ENVIRONMENT, use_numba
+from commissioning.model.integration_services import REVIEW_WEEKS
 from commissioning.model.scenario import ScenarioError, packaged_scenarios
 
 from .reference_metrics import CASES, REFERENCE, REGENERATE, case_results, differences
@@ -90,6 +92,30 @@ def test_both_kernels_agree_on_every_shipped_scenario(scenario, monkeypatch):
     diff = differences(results["numpy"], results["numba"])
     assert not diff, f"{scenario}: numba differs from numpy in {len(diff)} values, e.g. " \
                      + "; ".join(diff[:5])
+
+
+def test_both_kernels_agree_when_a_review_changes_the_services_bought(monkeypatch):
+    """A quarterly review that buys a key worker changes job finding from the next week:
+    the fused pass, which takes the searching claimants' hazard twice in a week (for the
+    support rule, then for finding work), must use the same services both times."""
+    pytest.importorskip("numba")
+    from commissioning.model import CommissioningModel
+
+    effects = {"key_worker_effect": 1.5, "employer_engagement_effect": 1.3}
+    model, changed = CommissioningModel(scenario="two_tier", seed=4, claimants=3000,
+                                        **effects), []
+    while model.running:  # the case tests something only if a review changes them
+        before = model.service_hazard.copy()
+        model.step()
+        if not np.array_equal(before, model.service_hazard):
+            changed.append(model.steps - 1)
+    assert changed and all(week % REVIEW_WEEKS == 0 for week in changed)
+    results = {}
+    for kernels in ("numpy", "numba"):
+        monkeypatch.setenv(ENVIRONMENT, kernels)
+        results[kernels] = case_results("two_tier", 4, 3000, **effects)
+    diff = differences(results["numpy"], results["numba"])
+    assert not diff, f"numba differs from numpy in {len(diff)} values, e.g. " + "; ".join(diff[:5])
 
 
 def test_kernel_choice(monkeypatch):
