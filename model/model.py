@@ -349,7 +349,7 @@ class CommissioningModel(mesa.Model):
         c = self.claimants
         searching = claimant_kernels.ids_between(self, c.status, on, hi, SEARCHING, SEARCHING)
         # The services the week's hazards are taken with (the review below buys for next week)
-        services = self.service_hazard.copy()
+        services = np.copy(self.service_hazard)
         # Hazards and the support rule's levels in one pass (the levels read nothing
         # that specialist referrals change; budgets and players' choices come after).
         true, seen, level, best = claimant_kernels.searching_week(self, searching)
