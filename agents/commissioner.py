@@ -8,11 +8,12 @@ shift). It has no cash limit of its own; every pound it pays is counted.
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
+from .organisation import Organisation
 
-class Commissioner(mesa.Agent):
+
+class Commissioner(Organisation):
     kind = "commissioner"
 
     def __init__(self, model):

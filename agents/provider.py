@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import mesa
+from .organisation import Organisation
 
 if TYPE_CHECKING:
     from commissioning.model.model import CommissioningModel
@@ -25,7 +25,7 @@ MAX_HURDLE = 1e9  # return on cost demanded when a provider cannot spend at all
 HOLDER, CASE_HOLDER, SPECIALIST = 0, 1, 2
 
 
-class Provider(mesa.Agent):
+class Provider(Organisation):
     """An organisation delivering employment support."""
 
     kind = "provider"

@@ -1,6 +1,9 @@
 """The model as a Mesa user meets it: keyword arguments, batch_run, the DataCollector,
 agents, the claimant view and the referral network."""
 
+import gc
+import weakref
+
 import mesa
 import networkx as nx
 import numpy as np
@@ -46,6 +49,23 @@ def test_organisations_are_mesa_agents_of_each_kind(two_tier_run, locality_run):
     assert not any(isinstance(a, LocalPartnership) for a in two_tier_run.agents)
     partnerships = [a for a in locality_run.agents if isinstance(a, LocalPartnership)]
     assert len(partnerships) == locality_run.p["localities"]
+
+
+def test_a_model_nothing_holds_is_freed_and_its_agents_number_from_one():
+    """Mesa 3.3.1 keeps every model that made an agent for as long as the process lives
+    (mesa issue 3179): a sweep's Dask worker, the app's server and its Spread worker,
+    which build model after model, grew by every model's columns. Once nothing holds a
+    model it is freed; each model still numbers its agents 1, 2, 3, ..."""
+    kept = []
+    for seed in (1, 2):
+        model = CommissioningModel(claimants=300, weeks=10, referral_weeks=5, seed=seed)
+        model.run_model()
+        ids = sorted(a.unique_id for a in model.agents)
+        assert ids == list(range(1, len(ids) + 1))
+        kept.append((weakref.ref(model), weakref.ref(model.claimants.status)))
+        del model
+    gc.collect()  # Mesa's models hold themselves (`step` is a bound method kept on them)
+    assert [(m(), status()) for m, status in kept] == [(None, None), (None, None)]
 
 
 def test_claimant_view_reads_one_row(two_tier_run):
