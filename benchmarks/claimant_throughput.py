@@ -17,13 +17,16 @@ readiness and their locality's vacancies; the job-loss hazard of those in work f
 a tenure table; job starts and losses from the one draw; the job-outcome trigger
 when a job reaches its group's threshold; and the payment bincount over the
 claimants who triggered one only. In-place ufuncs into buffers allocated once.
-The model and the kernel are timed in the same benchmark run (kernel, model,
-kernel again, the kernel's time the mean of its two), so their ratio holds on a
-machine whose speed drifts.
+The model and the kernel are timed in pairs (kernel, model, kernel again, the kernel's
+time the mean of its two), repeated (`--model-repeats`, 3 by default); each figure is
+the median of the repeats, and a ratio the median of each pair's ratio, so it holds
+on a machine whose speed drifts. (On this project's shared 2-core machine two runs a
+minute apart once took 35.7 and 44.4 s at 1,800,000 claimants.)
 
-**Start-up**: a whole `commissioning run --set area.claimants=1500` as a process,
-less the same run's time inside a warm process (its median over repeats), against
-`python -c "import mesa"` as a whole process; in wall seconds and in CPU seconds (the
+**Start-up**: a whole `commissioning run --set area.claimants=1500` as a process, less
+the same run's time inside a warm process measured just after it (a process that runs
+it twice and times the second), the median over repeats of each such pair; against
+`python -c "import mesa"` as a whole process. In wall seconds and in CPU seconds (the
 process's own user and system time, which other processes on a shared machine disturb
 less).
 
@@ -84,14 +87,13 @@ import contextlib, io, json, statistics, sys, time
 from commissioning.cli.main import main
 args = ["run", sys.argv[1], "--set", "area.claimants=" + sys.argv[2]]
 times, cpu = [], []
-for _ in range(int(sys.argv[3]) + 1):  # the first warms the process up
+for _ in range(2):  # the first warms the process up
     start, start_cpu = time.perf_counter(), time.process_time()
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(args) == 0
     times.append(time.perf_counter() - start)
     cpu.append(time.process_time() - start_cpu)
-print(json.dumps({"warm_s": statistics.median(times[1:]), "times": times,
-                  "warm_cpu_s": statistics.median(cpu[1:])}))
+print(json.dumps({"warm_s": times[1], "times": times, "warm_cpu_s": cpu[1]}))
 """
 
 
@@ -214,17 +216,50 @@ def startup(repeats: int) -> dict:
     cli = [sys.executable, "-c", "import sys; from commissioning.cli.main import main; "
            "sys.exit(main())", "run", SCENARIO, "--set", f"area.claimants={STARTUP_CLAIMANTS}"]
     wall([sys.executable, "-c", "import mesa"], 1)  # warm the file cache
-    whole, whole_cpu = (x[1:] for x in wall(cli, repeats + 1))
-    mesa, mesa_cpu = wall([sys.executable, "-c", "import mesa"], repeats)
+    wall(cli, 1)
+    pairs = []
+    for _ in range(repeats):  # each whole run beside its warm run, and mesa's import
+        (whole,), (whole_cpu,) = wall(cli, 1)
+        warm = child(WARM, SCENARIO, STARTUP_CLAIMANTS)
+        (mesa,), (mesa_cpu,) = wall([sys.executable, "-c", "import mesa"], 1)
+        pairs.append({"whole_s": whole, "warm_s": warm["warm_s"], "mesa_import_s": mesa,
+                      "whole_cpu_s": whole_cpu, "warm_cpu_s": warm["warm_cpu_s"],
+                      "mesa_import_cpu_s": mesa_cpu})
     python, python_cpu = wall([sys.executable, "-c", "pass"], repeats)
-    warm = child(WARM, SCENARIO, STARTUP_CLAIMANTS, repeats)
     med = statistics.median
-    out = {"whole_s": med(whole), "warm_s": warm["warm_s"], "mesa_import_s": med(mesa),
-           "python_s": med(python), "whole_cpu_s": med(whole_cpu),
-           "warm_cpu_s": warm["warm_cpu_s"], "mesa_import_cpu_s": med(mesa_cpu),
-           "python_cpu_s": med(python_cpu)}
-    out["startup_s"] = out["whole_s"] - out["warm_s"]
-    out["startup_cpu_s"] = out["whole_cpu_s"] - out["warm_cpu_s"]
+    out = {k: med(p[k] for p in pairs) for k in pairs[0]}
+    out.update(python_s=med(python), python_cpu_s=med(python_cpu), pairs=pairs,
+               startup_s=med(p["whole_s"] - p["warm_s"] for p in pairs),
+               startup_cpu_s=med(p["whole_cpu_s"] - p["warm_cpu_s"] for p in pairs))
+    return out
+
+
+def paired(n: int, repeats: int, here: str) -> dict:
+    """The model at n claimants between two kernel runs, `repeats` times: the median of
+    each figure, and of each pair's model/kernel ratio (a drift in the machine's speed
+    during one pair moves that pair's ratio, not the median's)."""
+    med, pairs = statistics.median, []
+    for _ in range(repeats):
+        k1 = child(KERNEL, n, SCENARIO, here)
+        r = child(MODEL, n, SCENARIO)
+        k2 = child(KERNEL, n, SCENARIO, here)
+        r.update(kernel_s=(k1["run_s"] + k2["run_s"]) / 2,
+                 kernel_cpu_s=(k1["run_cpu_s"] + k2["run_cpu_s"]) / 2,
+                 kernel_peak_mb=max(k1["peak_mb"], k2["peak_mb"]),
+                 active_claimant_weeks=k1["active_claimant_weeks"])
+        pairs.append(r)
+    out = dict(pairs[0])
+    for key in ("run_s", "run_cpu_s", "build_s", "kernel_s", "kernel_cpu_s"):
+        out[key] = med(p[key] for p in pairs)
+    out.update(peak_mb=max(p["peak_mb"] for p in pairs),
+               kernel_peak_mb=max(p["kernel_peak_mb"] for p in pairs),
+               model_runs_s=[p["run_s"] for p in pairs],
+               ratios=[p["run_s"] / p["kernel_s"] for p in pairs],
+               ratio=med(p["run_s"] / p["kernel_s"] for p in pairs),
+               ratio_cpu=med(p["run_cpu_s"] / p["kernel_cpu_s"] for p in pairs),
+               claimant_weeks_per_s=n * out["weeks"] / out["run_s"],
+               claimant_weeks_per_cpu_s=n * out["weeks"] / out["run_cpu_s"],
+               kernel_claimant_weeks_per_s=n * out["weeks"] / out["kernel_s"], load=load())
     return out
 
 
@@ -238,6 +273,8 @@ def main() -> int:
                         help="small sizes: 10,000 and 100,000 claimants")
     parser.add_argument("--sizes", type=int, nargs="+", help="claimant counts to run")
     parser.add_argument("--repeats", type=int, default=5, help="start-up runs (median)")
+    parser.add_argument("--model-repeats", type=int, default=3,
+                        help="kernel-model-kernel runs at each size (median)")
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up figures")
     args = parser.parse_args()
     sizes = args.sizes or ([10_000, 100_000] if args.quick else [100_000, 1_800_000])
@@ -246,26 +283,15 @@ def main() -> int:
     print(f"load average at start: {load()}", flush=True)
     rows = []
     for n in sizes:
-        k1 = child(KERNEL, n, SCENARIO, here)
-        r = child(MODEL, n, SCENARIO)
-        k2 = child(KERNEL, n, SCENARIO, here)
-        kernel_s = (k1["run_s"] + k2["run_s"]) / 2
-        kernel_cpu_s = (k1["run_cpu_s"] + k2["run_cpu_s"]) / 2
-        r.update(claimant_weeks_per_s=n * r["weeks"] / r["run_s"], kernel_s=kernel_s,
-                 kernel_cpu_s=kernel_cpu_s, ratio_cpu=r["run_cpu_s"] / kernel_cpu_s,
-                 claimant_weeks_per_cpu_s=n * r["weeks"] / r["run_cpu_s"],
-                 kernel_runs_s=[k1["run_s"], k2["run_s"]],
-                 kernel_peak_mb=max(k1["peak_mb"], k2["peak_mb"]),
-                 kernel_claimant_weeks_per_s=n * r["weeks"] / kernel_s,
-                 active_claimant_weeks=k1["active_claimant_weeks"],
-                 ratio=r["run_s"] / kernel_s, load=load())
+        r = paired(n, args.model_repeats, here)
         rows.append(r)
-        print(f"{n:>10,} claimants x {r['weeks']} weeks: model {r['run_s']:6.2f} s "
-              f"(+{r['build_s']:.2f} s build), {r['claimant_weeks_per_s'] / 1e6:6.1f}M "
-              f"claimant-weeks/s, peak {r['peak_mb']:,.0f} MB | kernel {kernel_s:5.2f} s "
-              f"({k1['run_s']:.2f}, {k2['run_s']:.2f}), peak {r['kernel_peak_mb']:,.0f} MB | "
-              f"model/kernel {r['ratio']:.1f}x | CPU: model {r['run_cpu_s']:.2f} s, "
-              f"kernel {kernel_cpu_s:.2f} s, {r['ratio_cpu']:.1f}x, "
+        runs = ", ".join(f"{x:.2f}" for x in r["model_runs_s"])
+        print(f"{n:>10,} claimants x {r['weeks']} weeks: model {r['run_s']:6.2f} s ({runs}; "
+              f"+{r['build_s']:.2f} s build), {r['claimant_weeks_per_s'] / 1e6:6.1f}M "
+              f"claimant-weeks/s, peak {r['peak_mb']:,.0f} MB | kernel {r['kernel_s']:5.2f} s, "
+              f"peak {r['kernel_peak_mb']:,.0f} MB | model/kernel {r['ratio']:.1f}x "
+              f"({', '.join(f'{x:.1f}' for x in r['ratios'])}) | CPU: model "
+              f"{r['run_cpu_s']:.2f} s, kernel {r['kernel_cpu_s']:.2f} s, {r['ratio_cpu']:.1f}x, "
               f"{r['claimant_weeks_per_cpu_s'] / 1e6:.1f}M claimant-weeks per CPU s | "
               f"{'numba' if r['fused'] else 'numpy'} | load {r['load']}", flush=True)
 
