@@ -233,6 +233,31 @@ def test_play_pauses_and_leaving_the_page_stops_it(session):
     counter(page, left_at + 1)
 
 
+SLIDER_NAMES = """
+els => [...els].filter(input => input.offsetParent !== null).map(input => {
+    const label = input.querySelector('.v-label');
+    const value = input.querySelector('.v-slider__thumb-label');
+    const a = label.getBoundingClientRect(), b = value.getBoundingClientRect();
+    const card = input.closest('.v-card').getBoundingClientRect();
+    return {name: label.textContent.trim(), cut: label.scrollWidth > label.clientWidth,
+            covered: a.right > b.left && b.right > a.left && a.bottom > b.top
+                     && b.bottom > a.top,
+            outside: b.left < card.left || b.right > card.right};
+})
+"""
+
+
+def test_every_slider_shows_its_whole_name_and_its_value_inside_its_card(session):
+    """SolaraViz puts a slider's name beside its track, where the value shown over the
+    thumb covered the name's end ("Recession dept"): each name is whole and uncovered."""
+    page = mesa_view(session)
+    sliders = page.eval_on_selector_all(".v-navigation-drawer .v-input:has(.v-slider)",
+                                        SLIDER_NAMES)
+    assert len(sliders) == 6, sliders  # the model's; Mesa's play and render intervals are hidden
+    assert [s["name"] for s in sliders if s["cut"] or s["covered"] or s["outside"]] == [], \
+        sliders
+
+
 def test_a_computer_in_dark_mode_keeps_the_app_light(browser, app_url):
     """SolaraViz's theme toggle follows the system's dark mode; the app is drawn for light."""
     s = Session(browser, app_url, color_scheme="dark")

@@ -290,6 +290,14 @@ CSS = """
                                               !important; left: 0; }
 .v-navigation-drawer .v-slider__thumb-label > * { transform: none !important; }
 .v-navigation-drawer .v-slider--horizontal { margin-top: 2.4rem; }
+/* Each slider's name on a line of its own, above its track: beside it, the value shown
+   over the thumb covered the name's end ("Recession dept"). */
+.v-navigation-drawer .v-input__slot:has(> .v-slider) { flex-wrap: wrap; }
+.v-navigation-drawer .v-input__slot:has(> .v-slider) > .v-label {
+    flex: 1 0 100%; max-width: none; white-space: normal; }
+/* Room for the value over the thumb at either end of the track. */
+.v-navigation-drawer .v-input__slot > .v-slider--horizontal { margin-left: 1.2rem;
+                                                              margin-right: 1.2rem; }
 /* Mesa's play and render intervals and its threads switch are for developers, not pupils. */
 .v-navigation-drawer .v-card:first-child .v-input { display: none !important; }
 /* SolaraViz's light/dark toggle in the app bar (the app is drawn for a light page). */
