@@ -104,28 +104,51 @@ def barrier_prevalence(p: dict) -> np.ndarray:
     return prevalence
 
 
+#: Claimants drawn at a time: a [claimants, barriers] array of draws at national scale
+#: would take 115 MB for a moment, more than the model keeps for all its claimants.
+BLOCK = 65_536
+
+
+def _blocks(n: int):
+    """Consecutive slices of at most BLOCK claimants. Drawing a stream block by block
+    gives the same numbers as one draw of the whole (NumPy's generators have no state
+    but the bit generator's), so results do not depend on the block size."""
+    return (slice(start, min(start + BLOCK, n)) for start in range(0, n, BLOCK))
+
+
 def _draw_people(p: dict, rng: np.random.Generator, referral_week: np.ndarray) -> dict:
     """Who the claimants referred in these weeks are: group, locality, barriers, readiness."""
     n = len(referral_week)
-    u = rng.random((n, 4))
-    group = _draw_groups(p, referral_week, u[:, 0])
-    locality = np.minimum((u[:, 1] * p["localities"]).astype(np.int16), p["localities"] - 1)
+    # Four uniforms each (the fourth is not used, and still drawn: the same stream as before)
+    u_group = np.empty(n)
+    locality = np.empty(n, np.int16)
+    long_draw = np.empty(n, bool)
+    for rows in _blocks(n):
+        u = rng.random((rows.stop - rows.start, 4))
+        u_group[rows] = u[:, 0]
+        locality[rows] = np.minimum((u[:, 1] * p["localities"]).astype(np.int16),
+                                    p["localities"] - 1)
+        long_draw[rows] = u[:, 2] < p["long_prognosis_share"]
+    group = _draw_groups(p, referral_week, u_group)
+    del u_group
     # Barriers: a Gaussian copula, so that barriers cluster in the same people.
     rho = p["barrier_correlation"]
-    common = np.sqrt(rho) * rng.standard_normal(n)[:, None]
-    latent = rng.standard_normal((n, len(BARRIERS)))  # in place below: the largest array
-    latent *= np.sqrt(1 - rho)
-    latent += common
+    common = np.sqrt(rho) * rng.standard_normal(n)
     threshold = ndtri(np.clip(barrier_prevalence(p), 1e-12, 1 - 1e-12))
     barriers = np.zeros(n, np.uint8)
-    for b in range(len(BARRIERS)):
-        barriers |= (latent[:, b] < threshold[group, b]).astype(np.uint8) << np.uint8(b)
-    del latent, common
+    for rows in _blocks(n):
+        latent = rng.standard_normal((rows.stop - rows.start, len(BARRIERS)))
+        latent *= np.sqrt(1 - rho)
+        latent += common[rows, None]
+        mine = threshold[group[rows]]
+        for b in range(len(BARRIERS)):
+            barriers[rows] |= (latent[:, b] < mine[:, b]).astype(np.uint8) << np.uint8(b)
+    del common
     # Job readiness beyond barriers: mean one on the hazard scale.
     sd = p["heterogeneity_sd"]
     readiness = (sd * rng.standard_normal(n) - 0.5 * sd * sd).astype(np.float32)
     esa_new = group == PAYMENT_GROUPS.index("esa_new")
-    long_prognosis = esa_new & (u[:, 2] < p["long_prognosis_share"])
+    long_prognosis = esa_new & long_draw
     base = np.log(np.array([p["base_hazard"][g] for g in PAYMENT_GROUPS]) + 1e-300)
     # The first referrals were the stock of the longest unemployed: less ready for work.
     stock = np.clip(1.0 - referral_week / max(p["stock_referral_weeks"], 1), 0.0, 1.0)
@@ -148,11 +171,16 @@ def _select_after_search(p: dict, rng: np.random.Generator, referral_week: np.nd
     are more often placed, so fewer of them are left to refer.
     """
     def kept(draw: dict) -> np.ndarray:
-        n_b = POPCOUNT[draw["barriers"]]
-        h = np.exp(draw["log_base_hazard"] + draw["readiness"]) * p["barrier_penalty"] ** n_b
-        return rng.random(len(h)) < np.exp(-np.minimum(h, 1.0) * p["prior_search_weeks"])
+        out = np.empty(len(draw["barriers"]), bool)
+        for rows in _blocks(len(out)):
+            n_b = POPCOUNT[draw["barriers"][rows]]
+            h = (np.exp(draw["log_base_hazard"][rows] + draw["readiness"][rows])
+                 * p["barrier_penalty"] ** n_b)
+            out[rows] = rng.random(len(h)) < np.exp(-np.minimum(h, 1.0)
+                                                    * p["prior_search_weeks"])
+        return out
 
-    out = {k: v.copy() for k, v in people.items()}
+    out = people  # filled in place: the first draw is not needed again
     open_ = np.flatnonzero(~kept(people))
     for _ in range(rounds):
         if not len(open_):
