@@ -121,7 +121,7 @@ def _draw_people(p: dict, rng: np.random.Generator, referral_week: np.ndarray) -
     n = len(referral_week)
     # Four uniforms each (the fourth is not used, and still drawn: the same stream as before)
     u_group = np.empty(n)
-    locality = np.empty(n, np.int16)
+    locality = np.empty(n, np.int8)  # the parameter table allows at most 60 localities
     long_draw = np.empty(n, bool)
     for rows in _blocks(n):
         u = rng.random((rows.stop - rows.start, 4))
@@ -212,6 +212,8 @@ class ClaimantPopulation:
         for name, values in people.items():
             setattr(self, name, values)
         self.n_barriers = POPCOUNT[self.barriers]
+        # `readiness` is kept only until the model has taken what providers see of it
+        # (`take_readiness`): the hazards carry it from there.
         self.ready_hazard = np.exp(log_base_hazard + self.readiness)
         del log_base_hazard
         # 0: easy (0-1 barriers), 1: middle (2), 2: hard (3+): the metrics' classes, and
@@ -232,8 +234,9 @@ class ClaimantPopulation:
         self.weeks_searching = np.zeros(n, i16)
         self.weeks_parked = np.zeros(n, i16)
         self.weeks_queued = np.zeros(n, i16)
-        self.support_spend = np.zeros(n, np.float64)  # £ spent on this claimant
-        self.earned_two_years = np.zeros(n, np.float64)  # £ the commissioner owes for them
+        # £ spent on this claimant, a record (the metrics keep their own sums): float32
+        # keeps pennies below £100,000 in half float64's memory (7 MB at national scale).
+        self.support_spend = np.zeros(n, np.float32)
         # Employment (with the programme).
         self.job_weeks = np.zeros(n, i16)  # continuous weeks in the current job
         # Weeks counted towards the next payment: continuous weeks since the last milestone
@@ -262,7 +265,20 @@ class ClaimantPopulation:
         self.cf_first_start = np.full(n, -1, WEEK)  # week of the first job start
         self.cf_outcome_week = np.full(n, -1, WEEK)  # week the threshold was reached
         self.cut_off = np.zeros(n, bool)  # programme ended early: followed in neither world
-        self.employment_outcome = np.zeros(n, bool)  # threshold reached on programme
+
+    def take_readiness(self) -> np.ndarray:
+        """Hand over the readiness draw and keep it no longer. The weekly hazards carry
+        it (`ready_hazard`, and the model's `seen_factor`): not keeping it saves 7 MB at
+        national scale."""
+        readiness = self.readiness
+        del self.readiness
+        return readiness
+
+    @property
+    def employment_outcome(self) -> np.ndarray:
+        """Whether each claimant reached the job outcome on the programme: its week is
+        set when it is paid. Worked out when asked, not kept (2 MB at national scale)."""
+        return self.job_outcome_week >= 0
 
     @property
     def outcome_clock(self) -> np.ndarray:

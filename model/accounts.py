@@ -246,30 +246,47 @@ class Accounts:
             return
         due, payer, payee, amount = (due[keep], payer[keep].astype(np.int64),
                                      payee[keep].astype(np.int64), amount[keep])
+        owed = np.bincount(payer, weights=amount, minlength=len(self.cash))
+        owed_to = np.bincount(payee, weights=amount, minlength=len(self.cash))
         if np.ndim(due_week) == 0 or (due == due[0]).all():  # one week for all (most)
-            self.due[int(due[0])].append((payer, payee, amount, kind))
+            self.due[int(due[0])].append(self._entry(payer, payee, amount, kind, owed, owed_to))
         else:
             for week in np.unique(due):
                 rows = due == week
-                self.due[int(week)].append((payer[rows], payee[rows], amount[rows], kind))
-        owed = np.bincount(payer, weights=amount, minlength=len(self.cash))
+                self.due[int(week)].append(self._entry(payer[rows], payee[rows], amount[rows],
+                                                       kind))
         self.booked_out[:, kind] += owed
         self.payable += owed
-        self.receivable += np.bincount(payee, weights=amount, minlength=len(self.cash))
+        self.receivable += owed_to
+
+    def _entry(self, payer: np.ndarray, payee: np.ndarray, amount: np.ndarray, kind: int,
+               owed: np.ndarray | None = None, owed_to: np.ndarray | None = None) -> tuple:
+        """A booking as `settle` needs it: the £ per pair of organisations, and per payer
+        and per payee, summed now in the order `settle` would sum the payments one by one,
+        so what it pays is the same to the last bit. A booking of payments for thousands
+        of claimants keeps a few numbers per pair, not three per claimant (at national
+        scale the payments owed at once took 7 MB)."""
+        n = len(self.cash)
+        if owed is None:
+            owed = np.bincount(payer, weights=amount, minlength=n)
+            owed_to = np.bincount(payee, weights=amount, minlength=n)
+        payers = np.flatnonzero(np.bincount(payer, minlength=n))
+        payees = np.flatnonzero(np.bincount(payee, minlength=n))
+        pairs, flows = pair_flows(payer * n + payee, amount, n)
+        return pairs, flows, payers, owed[payers], payees, owed_to[payees], kind
 
     def settle(self, week: int) -> None:
         """Make every payment due this week (or earlier, if any were missed)."""
+        n = len(self.cash)
         for w in sorted(k for k in self.due if k <= week):
-            for payer, payee, amount, kind in self.due.pop(w):
-                self.payable -= np.bincount(payer, weights=amount, minlength=len(self.cash))
-                self.receivable -= np.bincount(payee, weights=amount, minlength=len(self.cash))
-                live = self.active[payer] & self.active[payee]
-                self.cancelled += float(amount[~live].sum())
-                payer, payee, amount = payer[live], payee[live], amount[live]
-                if not len(amount):
+            for pairs, flows, payers, owed, payees, owed_to, kind in self.due.pop(w):
+                self.payable[payers] -= owed
+                self.receivable[payees] -= owed_to
+                live = self.active[pairs // n] & self.active[pairs % n]
+                self.cancelled += float(flows[~live].sum())
+                pairs, flows = pairs[live], flows[live]
+                if not len(flows):
                     continue
-                n = len(self.cash)
-                pairs, flows = pair_flows(payer * n + payee, amount, n)
                 self.money.add_pairs(pairs, flows)
                 out, got = row_and_column_sums(pairs, flows, n)
                 self.commissioner_paid += out[COMMISSIONER]

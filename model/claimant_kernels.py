@@ -39,6 +39,11 @@ from commissioning.agents.claimant import FIRST_BIT, POPCOUNT
 from .scenario import ScenarioError
 from .support_decisions import hazard, seen_hazard, support_levels
 
+#: Claimant ids as the fused passes list them: int32 numbers any population that fits in
+#: memory, in half int64's memory (the searching claimants' ids are 6 MB a week at
+#: national scale in int64, at the week of most memory).
+ID = np.int32
+
 if TYPE_CHECKING:
     from .model import CommissioningModel
 
@@ -111,7 +116,7 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     referral = (c.episode_provider, int(p["specialist_episode_weeks"]),
                 model.reachable_barriers, FIRST_BIT, c.support, float(lift))
     # The specialist referral candidates, found in the same loop (see `referral_candidates`)
-    cand_ids, cand_seen = empty_pages(n, np.int64), empty_pages(n)
+    cand_ids, cand_seen = empty_pages(n, ID), empty_pages(n)
     cand_barrier, cand_gain = empty_pages(n, np.int8), empty_pages(n)
     if libm_expm1_is_numpys():  # one loop, expm1 in it
         m = searching_fused(ids, tables, referral, model.support_cost,
@@ -186,7 +191,7 @@ def referral_candidates(model: CommissioningModel, searching: np.ndarray,
     if seen is None:  # as `searching_week` gives it fused
         seen = seen_hazard(model, searching, hazard(model, searching))
     m = len(searching)
-    ids, seen_out, barrier = np.empty(m, np.int64), np.empty(m), np.empty(m, np.int8)
+    ids, seen_out, barrier = np.empty(m, ID), np.empty(m), np.empty(m, np.int8)
     exponent, facts = scratch(model, "gain_exponent", 2, m), scratch(model, "gain_facts", 2, m)
     lift = p["barrier_penalty"] ** (-p["specialist_barrier_reduction"])
     n = kernel(searching, seen, c.episode_provider, c.weeks_on_programme,
@@ -213,7 +218,7 @@ def ids_between(model: CommissioningModel, values: np.ndarray, lo: int, hi: int,
         return np.flatnonzero(test) + lo
     from ._fused_numba import ids_between as kernel
 
-    out = empty_pages(max(hi - lo, 0), np.int64)  # room for all: pages not written are free
+    out = empty_pages(max(hi - lo, 0), ID)  # room for all: pages not written are free
     return out[:kernel(values, lo, hi, low, high, out)]
 
 
@@ -225,7 +230,7 @@ def waiting_ids(model: CommissioningModel, lo: int, hi: int) -> np.ndarray:
         return np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + lo
     from ._fused_numba import waiting_ids as kernel
 
-    out = empty_pages(max(hi - lo, 0), np.int64)  # room for all: pages not written are free
+    out = empty_pages(max(hi - lo, 0), ID)  # room for all: pages not written are free
     return out[:kernel(c.episode_provider, c.episode_end, lo, hi, out)]
 
 

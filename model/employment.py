@@ -285,8 +285,7 @@ def _pay_milestones(model: CommissioningModel, week: int, ids: np.ndarray,
     outcome = c.job_outcome_week[ids] < 0  # the first payment is the job outcome
     if outcome.any():
         jo = ids[outcome]
-        c.job_outcome_week[jo] = week
-        c.employment_outcome[jo] = True
+        c.job_outcome_week[jo] = week  # and so `employment_outcome`
         model.tally.jo_group += np.bincount(g[outcome], minlength=len(model.tally.jo_group))
         model.tally.jo_class += np.bincount(c.barrier_class[jo], minlength=3)
         np.add.at(model.year_outcomes, (holder[outcome], g[outcome]), 1)

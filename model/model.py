@@ -126,6 +126,9 @@ class Tally:
         self.cf_outcomes = self.cf_attached = 0  # no-programme outcomes (all, attached)
         self.ever_started = 0  # claimants with at least one job start
         self.earned_group = np.zeros(groups)  # £ the commissioner owes, by payment group
+        # £ owed within two years of referral, by [payment group, referral week]: funding
+        # per participant for any cohort, without a number per claimant
+        self.earned_two_years = np.zeros((groups, weeks + 1))
         self.vcs_supported = 0  # attached claimants with a third-sector case holder or episode
         # searching weeks in which a job outcome can still be earned, and of those the
         # weeks parked (minimal support, no specialist) and queued (waiting for one)
@@ -185,7 +188,7 @@ class CommissioningModel(mesa.Model):
 
         self.support_multiplier = support_multipliers(p)
         self.barrier_factor = barrier_factors(p)  # [barriers, treated]
-        self.seen_factor = seen_factors(p, self.claimants.readiness)
+        self.seen_factor = seen_factors(p, self.claimants.take_readiness())
         self.fused = claimant_kernels.use_numba(p["claimants"])  # numba, or numpy passes
         self.support_cost = support_costs(p)
         # £ expected per job outcome: [payment group, need group]
@@ -502,7 +505,8 @@ class CommissioningModel(mesa.Model):
     def add_support_spend(self, ids: np.ndarray, amount: np.ndarray | float) -> None:
         """Record money spent on attached claimants' support (for the creaming metrics)."""
         c = self.claimants
-        c.support_spend[ids] += amount
+        # Added in float64 and then rounded to the float32 record, as numba's loop does
+        c.support_spend[ids] += np.asarray(amount, np.float64)
         self.tally.spend_class += np.bincount(c.barrier_class[ids], weights=np.broadcast_to(
             amount, ids.shape), minlength=3)
 

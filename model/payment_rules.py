@@ -192,7 +192,8 @@ def pay_down_the_chain(model: CommissioningModel, week: int, ids: np.ndarray,
     model.tally.earned_group += np.bincount(c.group[ids], weights=amount,
                                             minlength=len(model.tally.earned_group))
     within = week - c.referral_week[ids] < model.p["programme_weeks"]
-    c.earned_two_years[ids[within]] += amount[within]
+    np.add.at(model.tally.earned_two_years, (c.group[ids[within]], c.referral_week[ids[within]]),
+              amount[within])
     passed = case_holder != holder
     h = holder[passed]
     acc.book(due + model.payment_lag[h], h, case_holder[passed],

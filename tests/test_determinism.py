@@ -26,7 +26,7 @@ def test_same_seed_same_numbers(regime):
 
 #: Share of claimants whose value must differ between two seeds (two independent draws
 #: of the same distribution agree far less often than this leaves room for).
-DIFFERENT = {"group": 0.5, "locality": 0.5, "barriers": 0.5, "readiness": 0.9,
+DIFFERENT = {"group": 0.5, "locality": 0.5, "barriers": 0.5, "ready_hazard": 0.9,
              "attach_week": 0.03, "contract_holder": 0.4, "case_holder": 0.5,
              "job_outcome_week": 0.2, "cf_outcome": 0.1, "support_spend": 0.3}
 
@@ -63,9 +63,9 @@ def test_regimes_face_the_same_claimants_and_chances():
     """Same seed: same people, same local markets, same no-programme outcomes."""
     a = CommissioningModel(**SMALL, seed=3)
     b = CommissioningModel(**SMALL, seed=3, regime="locality", service_fee_share=0.3)
-    for attr in ("group", "locality", "barriers", "readiness", "referral_week",
-                 "ready_hazard"):
+    for attr in ("group", "locality", "barriers", "referral_week", "ready_hazard"):
         assert np.array_equal(getattr(a.claimants, attr), getattr(b.claimants, attr)), attr
+    assert np.array_equal(a.seen_factor, b.seen_factor)  # the readiness providers miss
     assert np.array_equal(a.labour_market.locality_multiplier, b.labour_market.locality_multiplier)
     a.run_model()
     b.run_model()
@@ -97,7 +97,7 @@ def test_seed_keyword_overrides_the_scenarios_seed(tmp_path):
     for model in (own, overridden, plain, nine):
         for _ in range(60):
             model.step()
-    for attr in ("group", "readiness", "attach_week", "case_holder", "job_starts"):
+    for attr in ("group", "ready_hazard", "attach_week", "case_holder", "job_starts"):
         assert np.array_equal(getattr(overridden.claimants, attr),
                               getattr(plain.claimants, attr)), attr
         assert np.array_equal(getattr(own.claimants, attr), getattr(nine.claimants, attr)), attr

@@ -221,8 +221,8 @@ def recount(model: CommissioningModel, seen: Watcher, cash: np.ndarray,
     out["no_programme_outcome_rate"] = ratio(c.cf_outcome[referred].sum(), referred.sum())
     out["additional_job_outcome_rate"] = ratio(additional, referred.sum())
     out["support_ratio_easy_to_hard"] = ratio(
-        ratio(c.support_spend[easy & attached].sum(), (easy & attached).sum()),
-        ratio(c.support_spend[hard & attached].sum(), (hard & attached).sum()))
+        ratio(c.support_spend[easy & attached].sum(dtype=float), (easy & attached).sum()),
+        ratio(c.support_spend[hard & attached].sum(dtype=float), (hard & attached).sum()))
     out["job_start_rate"] = ratio((referred & (c.job_starts > 0)).sum(), referred.sum())
     out["parked_share"] = ratio(seen.parked_weeks, seen.searching_weeks)
     out["queued_share"] = ratio(seen.queued_weeks, seen.searching_weeks)
@@ -342,16 +342,23 @@ def recounted(monkeypatch, params: dict) -> tuple[dict, dict]:
     return counted, reported
 
 
-def agree(a, b) -> bool:
+#: Recounts from a float32 record (each claimant's `support_spend`, rounded to float32 at
+#: each addition) can differ from the model's float64 sums by about 1e-7.
+FLOAT32_RECORDS = {"support_ratio_easy_to_hard"}
+
+
+def agree(a, b, rel: float = 1e-9) -> bool:
     if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(agree(a[k], b[k]) for k in a)
+        return isinstance(b, dict) and a.keys() == b.keys() and all(
+            agree(a[k], b[k], rel) for k in a)
     if a is None or b is None:
         return a is b
-    return a == pytest.approx(b, rel=1e-9, abs=1e-9) or (math.isnan(a) and math.isnan(b))
+    return a == pytest.approx(b, rel=rel, abs=1e-9) or (math.isnan(a) and math.isnan(b))
 
 
 def disagreements(counted: dict, reported: dict) -> dict:
-    return {k: (reported[k], v) for k, v in counted.items() if not agree(v, reported[k])}
+    return {k: (reported[k], v) for k, v in counted.items()
+            if not agree(v, reported[k], 1e-5 if k in FLOAT32_RECORDS else 1e-9)}
 
 
 @pytest.mark.parametrize("params", RUNS.values(), ids=RUNS.keys())

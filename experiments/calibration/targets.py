@@ -177,10 +177,11 @@ def _esa_share_in(year: int) -> Callable:
 
 def _esa_funding_per_participant(m: CommissioningModel, w: pd.DataFrame) -> float:
     """Payments earned within two years of referral, per ESA referral to 2014."""
-    c = m.claimants
-    esa = np.isin(c.group, [PAYMENT_GROUPS.index(g) for g in ESA_GROUPS]) & (
-        c.status != 0) & (c.referral_week <= week_of(m, DECEMBER_2014))
-    return float(c.earned_two_years[esa].mean()) if esa.any() else float("nan")
+    c, last = m.claimants, week_of(m, DECEMBER_2014)
+    groups = [PAYMENT_GROUPS.index(g) for g in ESA_GROUPS]
+    esa = np.isin(c.group, groups) & (c.status != 0) & (c.referral_week <= last)
+    earned = m.tally.earned_two_years[groups, :max(last + 1, 0)].sum()
+    return float(earned / esa.sum()) if esa.any() else float("nan")
 
 
 def _vcs_share_of_subcontractors(m: CommissioningModel, w: pd.DataFrame) -> float:
