@@ -270,8 +270,8 @@ class Accounts:
         if owed is None:
             owed = np.bincount(payer, weights=amount, minlength=n)
             owed_to = np.bincount(payee, weights=amount, minlength=n)
-        payers = np.flatnonzero(np.bincount(payer, minlength=n))
-        payees = np.flatnonzero(np.bincount(payee, minlength=n))
+        # Organisations owed nothing in sum are left out: taking 0.0 away changes no number
+        payers, payees = np.flatnonzero(owed), np.flatnonzero(owed_to)
         pairs, flows = pair_flows(payer * n + payee, amount, n)
         return pairs, flows, payers, owed[payers], payees, owed_to[payees], kind
 
