@@ -46,6 +46,36 @@ def test_the_deadweight_lines_read_the_no_programme_world(two_tier_run):
         assert values[tid] != two_tier_run.metrics()[f"job_outcome_rate_{group}"]
 
 
+def test_esa_funding_per_participant_is_what_each_was_owed_within_two_years(monkeypatch):
+    """C25 reads the model's tally by payment group and referral week: the same as adding
+    up, claimant by claimant, every payment the commissioner owed for them within their
+    weeks on programme (recorded here as each is earned)."""
+    import numpy as np
+
+    from commissioning.experiments.calibration.targets import read_targets, week_of
+    from commissioning.model import CommissioningModel, employment, referrals
+    from commissioning.model.parameters import PAYMENT_GROUPS
+
+    from .conftest import SMALL
+
+    model = CommissioningModel(**{**SMALL, "weeks": 260, "referral_weeks": 200}, seed=4)
+    owed = np.zeros(model.claimants.n)
+    for module in (referrals, employment):
+        def watched(m, week, ids, amount, *rest, _pay=module.pay_down_the_chain):
+            within = week - m.claimants.referral_week[ids] < m.p["programme_weeks"]
+            np.add.at(owed, ids[within], np.broadcast_to(amount, ids.shape)[within])
+            return _pay(m, week, ids, amount, *rest)
+        monkeypatch.setattr(module, "pay_down_the_chain", watched)
+    model.run_model()
+    c = model.claimants
+    esa = np.isin(c.group, [PAYMENT_GROUPS.index(g) for g in ("esa_new", "esa_ex_ib",
+                                                              "esa_volunteers")])
+    esa &= (c.status != 0) & (c.referral_week <= week_of(model, "2014-12"))
+    values = dict(zip([t.id for t in TARGETS], read_targets(model), strict=False))
+    assert esa.sum() > 100 and owed[esa].sum() > 0
+    assert values["C25"] == pytest.approx(owed[esa].mean(), rel=1e-12)
+
+
 def test_distance_is_zero_inside_every_range_and_weighs_the_required_targets():
     inside = {t.key: (t.low + t.high) / 2 for t in TARGETS}
     assert distance(inside) == 0.0
