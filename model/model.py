@@ -184,6 +184,7 @@ class CommissioningModel(mesa.Model):
         self.commissioner = Commissioner(self)
         supply_chain.build(self)
         self.accounts.freeze()
+        self.claimants.hold_cases(len(self.accounts.owners))
         self._index_organisations()
 
         self.support_multiplier = support_multipliers(p)
