@@ -85,3 +85,26 @@ def test_a_run_is_the_same_with_totals_kept_sparse(monkeypatch, regime):
     as_arrays = fingerprint()
     monkeypatch.setattr(PairTotals, "DENSE_UP_TO", 0)
     assert fingerprint() == as_arrays
+
+
+def test_organisation_columns_are_narrow_and_still_name_every_organisation():
+    """The claimant columns that name an organisation are int8 for a contract area's
+    fifty organisations (9 MB less at national scale) and wide enough, with thousands,
+    to name rows beyond 127: every attached claimant's holders are real rows."""
+    small = CommissioningModel(claimants=500, weeks=3, referral_weeks=2)
+    big = CommissioningModel(**MANY_ORGANISATIONS)
+    for model in (small, big):
+        for _ in range(2):
+            model.step()
+        c = model.claimants
+        attached = c.attach_week >= 0
+        named = np.concatenate([c.case_holder[attached], c.contract_holder[attached]])
+        assert attached.any()
+        assert ((named >= 0) & (named < len(model.accounts.owners))).all()
+    assert small.claimants.case_holder.dtype == np.int8
+    last = len(big.accounts.owners) - 1  # a specialist's row, past 12,000
+    for column in ("contract_holder", "case_holder", "episode_provider", "episode_payer",
+                   "treated_by"):
+        values = getattr(big.claimants, column)
+        values[0] = last
+        assert values[0] == last, column
