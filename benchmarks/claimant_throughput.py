@@ -286,7 +286,7 @@ def main() -> int:
     here = str(Path(__file__).resolve().parent)
 
     print(f"load average at start: {load()}", flush=True)
-    # A first run after the code changed compiles numba's loops (seconds, and some 40 MB
+    # A first run after the code changed compiles numba's loops (seconds, and some 40 MiB
     # of LLVM's) and caches them: not the model's time or memory, so done before timing.
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", WARM_UP, SCENARIO], check=True, capture_output=True,
@@ -300,8 +300,8 @@ def main() -> int:
         runs = ", ".join(f"{x:.2f}" for x in r["model_runs_s"])
         print(f"{n:>10,} claimants x {r['weeks']} weeks: model {r['run_s']:6.2f} s ({runs}; "
               f"+{r['build_s']:.2f} s build), {r['claimant_weeks_per_s'] / 1e6:6.1f}M "
-              f"claimant-weeks/s, peak {r['peak_mb']:,.0f} MB | kernel {r['kernel_s']:5.2f} s, "
-              f"peak {r['kernel_peak_mb']:,.0f} MB | model/kernel {r['ratio']:.1f}x "
+              f"claimant-weeks/s, peak {r['peak_mb']:,.0f} MiB | kernel {r['kernel_s']:5.2f} s, "
+              f"peak {r['kernel_peak_mb']:,.0f} MiB | model/kernel {r['ratio']:.1f}x "
               f"({', '.join(f'{x:.1f}' for x in r['ratios'])}) | CPU: model "
               f"{r['run_cpu_s']:.2f} s, kernel {r['kernel_cpu_s']:.2f} s, {r['ratio_cpu']:.1f}x, "
               f"{r['claimant_weeks_per_cpu_s'] / 1e6:.1f}M claimant-weeks per CPU s | "
@@ -324,7 +324,8 @@ def main() -> int:
     if national:
         print(f"  1,800,000: {national['ratio']:.1f}x the kernel ({national['ratio_cpu']:.1f}x "
               f"in CPU seconds; target <= 3x), peak "
-              f"{national['peak_mb']:,.0f} MB (target < 400 MB)")
+              f"{national['peak_mb']:,.0f} MiB = {national['peak_mb'] * 2**20 / 1e6:,.0f} million "
+              "bytes (target < 400 MB)")
     small = next((r for r in rows if r["claimants"] == 100_000), None)
     if small:
         print(f"  100,000: {small['claimant_weeks_per_s'] / 1e6:.1f}M claimant-weeks/s "
