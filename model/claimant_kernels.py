@@ -90,8 +90,8 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     Fused, the hazard as seen is None: the loop keeps it only for the specialist referral
     candidates (`referral_candidates`), and `seen_hazard` gives it from the true hazard;
     the true hazard is None too where the fused work pass takes it again from the same
-    tables (the sustainment schedule: `employment`), with the services `step` took this
-    call's with and hands it. Each is a number per searching claimant, megabytes at
+    tables (the sustainment schedule: `employment`), with the services `step` took before
+    this call and hands it. Each is a number per searching claimant, megabytes at
     national scale."""
     if not model.fused:
         true = hazard(model, ids)

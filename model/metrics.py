@@ -103,7 +103,7 @@ def outcome_rate_by_referral_year(model: CommissioningModel) -> dict[str, float 
     referred = int(np.searchsorted(c.referral_week, c.referral_week.dtype.type(
         model.steps - 1), side="right"))  # in the array's type: no int64 copy of it
     # Counted by referral week first: a year's claimants are its weeks' (at national
-    # scale, arrays of a number per claimant took 40 MB at the end of a run).
+    # scale, arrays of a number per claimant took 38 MiB at the end of a run).
     weeks = c.referral_week[:referred]  # ascending: ids follow referral order
     week = np.arange(int(weeks[-1]) + 1 if referred else 0, dtype=weeks.dtype)
     bounds = np.searchsorted(weeks, np.append(week, week.dtype.type(len(week))))
