@@ -116,6 +116,49 @@ class InProcessExecutor(Executor):
         self._shut = True
 
 
+class DaskExecutor(Executor):
+    """Dask's executor, with a Ctrl-C held back while a task is being submitted.
+
+    A Ctrl-C that lands inside distributed's `Future.__init__` leaves a
+    half-built future whose `__del__` prints an "Exception ignored" traceback
+    as the command exits (seen once in CI: `'Future' object has no attribute
+    '_client'`). Held for the microseconds of `submit`, the Ctrl-C is raised
+    as soon as the future is whole; `shutdown(wait=False)` then cancels it
+    with the rest, since Dask's executor keeps every future it made.
+    """
+
+    def __init__(self, dask_executor: Executor) -> None:
+        self._dask = dask_executor
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        with ctrl_c_held():
+            return self._dask.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._dask.shutdown(wait=wait)
+
+
+@contextmanager
+def ctrl_c_held() -> Iterator[None]:
+    """Run the block whole; a Ctrl-C pressed during it takes effect when it ends.
+
+    Only the main thread receives signals, so elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if pressed and callable(previous):
+            previous(signal.SIGINT, None)  # Python's own handler raises KeyboardInterrupt
+        elif pressed and previous == signal.SIG_DFL:
+            signal.raise_signal(signal.SIGINT)
+
+
 @dataclass
 class Pool:
     """An executor and where it runs (for messages), with its Dask client if any."""
@@ -342,7 +385,7 @@ def open_executor(workers: int, scheduler: str | None = None) -> Iterator[Pool]:
             stack.enter_context(cluster)
             client = stack.enter_context(Client(cluster))
         warm_up(client, address)
-        executor = client.get_executor(pure=False)
+        executor = DaskExecutor(client.get_executor(pure=False))
         try:
             yield Pool(executor, describe(workers, address), client)
         finally:

@@ -9,8 +9,12 @@ is created.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib.util
 import io
+import signal
+import sys
+import threading
 import time
 
 import pytest
@@ -21,6 +25,7 @@ from commissioning.experiments.comparison import compare
 from commissioning.experiments.executor import (
     InProcessExecutor,
     as_finished,
+    ctrl_c_held,
     open_executor,
     run_all,
     scheduler_address,
@@ -115,6 +120,44 @@ def test_a_comparison_gives_the_same_numbers_in_this_process_and_on_a_cluster():
     columns = [c for c in here.runs.columns if c != "seconds"]
     assert here.runs[columns].equals(there.runs[columns])
     assert here.weekly.equals(there.weekly)
+
+
+def test_a_ctrl_c_during_a_held_block_takes_effect_when_the_block_ends():
+    finished = []
+    with pytest.raises(KeyboardInterrupt), ctrl_c_held():
+        signal.raise_signal(signal.SIGINT)
+        finished.append("rest of the block")
+    assert finished == ["rest of the block"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with ctrl_c_held():  # no Ctrl-C: nothing raised
+        finished.append("again")
+    assert finished[-1] == "again"
+
+
+def test_a_ctrl_c_while_dask_builds_a_future_leaves_no_half_built_future(monkeypatch):
+    """CI once printed "Exception ignored in Future.__del__ ... no attribute '_client'"
+    after a sweep's Ctrl-C: it had landed inside distributed's `Future.__init__`."""
+    from distributed.client import Future as DaskFuture
+
+    build = DaskFuture.__init__
+    pressed = []
+
+    def ctrl_c_first(self, *args, **kwargs):
+        if not pressed and threading.current_thread() is threading.main_thread():
+            pressed.append(True)
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C before the future has its client
+        build(self, *args, **kwargs)
+
+    ignored: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", ignored.append)
+    with open_executor(2) as pool:
+        monkeypatch.setattr(DaskFuture, "__init__", ctrl_c_first)
+        with pytest.raises(KeyboardInterrupt):
+            pool.executor.submit(_square, 3)
+        monkeypatch.setattr(DaskFuture, "__init__", build)
+        assert run_all(pool, _square, range(3)) == [0, 1, 4]  # still usable
+    gc.collect()
+    assert pressed and ignored == []
 
 
 @pytest.mark.parametrize(("text", "normal"), [
