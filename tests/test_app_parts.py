@@ -240,15 +240,16 @@ def test_pictures_are_drawn_without_pyplot_and_follow_the_weeks():
 
 
 def test_a_picture_is_the_png_of_its_canvas_pixel_for_pixel():
-    """The fast PNG writer (`blit.rgb_png`) gives the canvas's pixels, as Pillow reads
+    """The fast PNG writer (`blit.rgba_png`) gives the canvas's pixels, as Pillow reads
     them back, and the same pixels Pillow's own encoder gives; a wrong row layout or
-    channel order would show in the network's dots or the charts' lines."""
+    channel order would show in the network's dots or the charts' lines. The canvases
+    are opaque, so keeping the alpha channel shows the page the same colours."""
     import io
 
     import numpy as np
     from PIL import Image
 
-    from commissioning.viz.blit import rgb_png
+    from commissioning.viz.blit import rgba_png
 
     runs = Runs([settings(claimants=300, seed=11)])
     runs.step(5)
@@ -261,15 +262,47 @@ def test_a_picture_is_the_png_of_its_canvas_pixel_for_pixel():
         width, height = canvas.get_width_height()
         rgba = np.asarray(canvas.buffer_rgba())
         assert len(np.unique(rgba[..., 0])) > 20  # a real picture, not one colour
-        ours = np.asarray(Image.open(io.BytesIO(rgb_png(canvas.buffer_rgba(), width, height))))
+        assert (rgba[..., 3] == 255).all()  # opaque: nothing of the page shows through
+        ours = np.asarray(Image.open(io.BytesIO(rgba_png(canvas.buffer_rgba(), width, height))))
         pillows = io.BytesIO()
-        Image.fromarray(rgba).convert("RGB").save(pillows, format="PNG")
-        assert ours.shape == (height, width, 3)
-        assert np.array_equal(ours, rgba[..., :3])
+        Image.fromarray(rgba).save(pillows, format="PNG")
+        assert ours.shape == (height, width, 4)
+        assert np.array_equal(ours, rgba)
         assert np.array_equal(ours, np.asarray(Image.open(pillows)))
     odd = np.arange(5 * 3 * 4, dtype=np.uint8).reshape(5, 3, 4)  # 3 wide, 5 high
-    back = np.asarray(Image.open(io.BytesIO(rgb_png(odd.tobytes(), 3, 5))))
-    assert np.array_equal(back, odd[..., :3])
+    back = np.asarray(Image.open(io.BytesIO(rgba_png(odd.tobytes(), 3, 5))))
+    assert np.array_equal(back, odd)
+
+
+def _smallest_anywhere(picture) -> float:
+    """The smallest visible, non-blank text of every artist, found by walking them all."""
+    from matplotlib.text import Text
+
+    sizes = [t.get_fontsize() for t in picture.fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip()]
+    return float(min(sizes)) if sizes else picture.size
+
+
+def test_a_pictures_smallest_text_follows_every_week_and_every_change_of_its_text():
+    """Each picture's smallest text is looked for in its background once per drawing of
+    it: it must still be what a walk over every artist finds, week after week (legends
+    that grow, dots that come and go, both pages) and after a background text changes."""
+    for names in (["two_tier"], ["two_tier", "locality"]):
+        runs = Runs([settings(name, claimants=300, seed=3) for name in names])
+        sheet = sheet_of(runs)
+        for _ in range(12):
+            runs.step(4)
+            frame(runs, runs.week, DEFAULT)
+            for name in picture_names(runs):
+                picture = sheet.figures[(name, DEFAULT, width_of(name, DEFAULT, runs))]
+                assert picture.smallest_text() == _smallest_anywhere(picture), name
+    title = next(t for t in picture.fig.findobj(lambda a: hasattr(a, "get_text"))
+                 if t.get_visible() and t.get_text().strip())
+    title.set_fontsize(3.5)
+    picture.blit.invalidate()
+    assert picture.smallest_text() == 3.5 == _smallest_anywhere(picture)
+    picture.png(runs.week)
+    assert picture.smallest_text() == 3.5
 
 
 def clashes(picture) -> list[str]:
