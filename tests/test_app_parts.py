@@ -240,16 +240,15 @@ def test_pictures_are_drawn_without_pyplot_and_follow_the_weeks():
 
 
 def test_a_picture_is_the_png_of_its_canvas_pixel_for_pixel():
-    """The fast PNG writer (`blit.rgba_png`) gives the canvas's pixels, as Pillow reads
+    """The fast PNG writer (`png_writer.rgb_png`) gives the canvas's pixels, as Pillow reads
     them back, and the same pixels Pillow's own encoder gives; a wrong row layout or
-    channel order would show in the network's dots or the charts' lines. The canvases
-    are opaque, so keeping the alpha channel shows the page the same colours."""
+    channel order would show in the network's dots or the charts' lines."""
     import io
 
     import numpy as np
     from PIL import Image
 
-    from commissioning.viz.blit import rgba_png
+    from commissioning.viz.png_writer import rgb_png
 
     runs = Runs([settings(claimants=300, seed=11)])
     runs.step(5)
@@ -262,16 +261,56 @@ def test_a_picture_is_the_png_of_its_canvas_pixel_for_pixel():
         width, height = canvas.get_width_height()
         rgba = np.asarray(canvas.buffer_rgba())
         assert len(np.unique(rgba[..., 0])) > 20  # a real picture, not one colour
-        assert (rgba[..., 3] == 255).all()  # opaque: nothing of the page shows through
-        ours = np.asarray(Image.open(io.BytesIO(rgba_png(canvas.buffer_rgba(), width, height))))
+        ours = np.asarray(Image.open(io.BytesIO(rgb_png(canvas.buffer_rgba(), width, height))))
         pillows = io.BytesIO()
-        Image.fromarray(rgba).save(pillows, format="PNG")
-        assert ours.shape == (height, width, 4)
-        assert np.array_equal(ours, rgba)
+        Image.fromarray(rgba).convert("RGB").save(pillows, format="PNG")
+        assert ours.shape == (height, width, 3)
+        assert np.array_equal(ours, rgba[..., :3])
         assert np.array_equal(ours, np.asarray(Image.open(pillows)))
     odd = np.arange(5 * 3 * 4, dtype=np.uint8).reshape(5, 3, 4)  # 3 wide, 5 high
-    back = np.asarray(Image.open(io.BytesIO(rgba_png(odd.tobytes(), 3, 5))))
-    assert np.array_equal(back, odd)
+    back = np.asarray(Image.open(io.BytesIO(rgb_png(odd.tobytes(), 3, 5))))
+    assert np.array_equal(back, odd[..., :3])
+
+
+def test_every_picture_served_is_its_canvas_pixel_for_pixel_week_after_week():
+    """The pictures are written from bands of rows kept deflated (`png_writer.BandedPNG`):
+    whatever bands changed, each PNG a page gets must be the canvas as drawn that week,
+    on both pages, through legends that grow and axes that stretch (new backgrounds)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    for names in (["two_tier"], ["two_tier", "locality"]):
+        runs = Runs([settings(name, claimants=300, seed=5) for name in names])
+        sheet = sheet_of(runs)
+        for weeks in (1, 1, 2, 5, 1, 13, 1, 30):
+            runs.step(weeks)
+            for shown in frame(runs, runs.week, DEFAULT):
+                assert shown.failure is None, shown.failure
+                figure = sheet.figures[(shown.name, DEFAULT, shown.width)]
+                canvas = np.asarray(figure.blit.canvas.buffer_rgba())[..., :3]
+                served = np.asarray(Image.open(io.BytesIO(shown.png)))  # zlib checks its sum
+                assert np.array_equal(served, canvas), (shown.name, runs.week)
+
+
+def test_adler32_of_joined_bands_is_zlibs_of_the_whole():
+    import zlib
+
+    import numpy as np
+
+    from commissioning.viz.png_writer import adler32_combine
+
+    rng = np.random.default_rng(2)
+    for _ in range(50):
+        data = rng.integers(0, 256, int(rng.integers(1, 300_000)), dtype=np.uint8).tobytes()
+        cut = int(rng.integers(0, len(data) + 1))
+        first, second = data[:cut], data[cut:]
+        assert adler32_combine(zlib.adler32(first), zlib.adler32(second),
+                               len(second)) == zlib.adler32(data)
+    white = b"\xff" * 200_000  # long runs of the largest byte: the sums wrap many times
+    assert adler32_combine(zlib.adler32(white), zlib.adler32(white),
+                           len(white)) == zlib.adler32(white + white)
 
 
 def _smallest_anywhere(picture) -> float:
