@@ -201,6 +201,9 @@ class CommissioningModel(mesa.Model):
         # (contract year, holder, payment group, referrals, job outcomes): the MPL measure
         self.performance_history: list[tuple[int, str, str, int, int]] = []
         self.in_house_carry: dict[int, float] = {}
+        # Per contract holder and locality: its case-holder options and their shares,
+        # worked out again only when the options are (`referrals._case_plan`).
+        self.case_shares: dict[int, tuple] = {}
         self._lo = self._hi = 0
         self.network = build_network(self)
         self.decisions = Decisions(self, decisions or ())  # none taken: every rule decides

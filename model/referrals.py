@@ -157,16 +157,21 @@ def _case_plan(model: CommissioningModel, k: int, L: int, n: int
     holder = k // L
     options = model.case_holder_options(holder, k % L)
     orgs, weights = options
+    shares = model.case_shares.get(k)
+    if shares is None or shares[0] is not options:  # the options changed (an exit)
+        rest = weights[1:]
+        shares = model.case_shares[k] = (options, weights[0] / weights.sum(),
+                                         np.cumsum(weights) / weights.sum(),
+                                         np.cumsum(rest) / rest.sum() if len(rest) else rest)
+    _, in_house_share, cumulative, cumulative_rest = shares
     keeps_best = (orgs[0] == holder and len(orgs) > 1
                   and model.orgs[holder].in_house_selection == "expected_value")
-    n_keep = 0
-    if keeps_best:
-        share = weights[0] / weights.sum()
-        model.in_house_carry[k] = model.in_house_carry.get(k, 0.0) + share * n
-        n_keep = min(int(model.in_house_carry[k]), n)
-        model.in_house_carry[k] -= n_keep
-    others, w = (orgs[1:], weights[1:]) if keeps_best else options
-    return holder, n_keep, others, np.cumsum(w) / w.sum()
+    if not keeps_best:
+        return holder, 0, orgs, cumulative
+    model.in_house_carry[k] = model.in_house_carry.get(k, 0.0) + in_house_share * n
+    n_keep = min(int(model.in_house_carry[k]), n)
+    model.in_house_carry[k] -= n_keep
+    return holder, n_keep, orgs[1:], cumulative_rest
 
 
 def _pick_case_holders(plan: list, group: np.ndarray, u: np.ndarray) -> np.ndarray:
