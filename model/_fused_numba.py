@@ -15,6 +15,8 @@ import math
 
 import numba
 import numpy as np
+from numba.core import types
+from numba.extending import overload
 
 # --- shared arithmetic: written once, for every loop that takes it -----------------------
 # Plain `njit` helpers, which LLVM inlines into the loops: the same machine code as the
@@ -358,6 +360,18 @@ def waiting_ids(episode_provider, episode_end, lo, hi, out):
     return n
 
 
+def _draw(source, k):
+    """The k-th number of a stream's week for a loop: `source[k]` of numbers drawn ahead,
+    or a generator's next (the loop draws every claimant's number in turn)."""
+
+
+@overload(_draw)
+def _draw_from(source, k):
+    if isinstance(source, types.Array):
+        return lambda source, k: source[k]
+    return lambda source, k: source.random()
+
+
 @numba.njit(cache=True, nogil=True)
 def work_week(week, lo, on, hi, cf_lo, loss_draws, find_draws, in_programme, searching,
               programme, world, statuses, sustained, earned, follow):
@@ -368,7 +382,8 @@ def work_week(week, lo, on, hi, cf_lo, loss_draws, find_draws, in_programme, sea
     the `services` the searching pass had); and from `cf_lo` the no-programme self
     (`world`: `employment._no_programme_world`). Each claimant's numbers are drawn
     as the pass reaches it, one from `loss_draws` (claimant lo's first) and from `on` one
-    from `find_draws`, as `weekly_uniform` gives them for the window (never held). A
+    from `find_draws`, as `weekly_uniform` gives them for the window: each the week's
+    numbers drawn ahead or, for a large window, its generator (never held). A
     claimant's turn changes only its own columns, so one pass does what passes one after
     the other did. Lists those due a milestone (`earned`) and those past the follow-up
     (`follow`, to be checked for payments to come) in id order; returns how many of each
@@ -391,8 +406,8 @@ def work_week(week, lo, on, hi, cf_lo, loss_draws, find_draws, in_programme, sea
     n_earned = n_follow = found = first = outcomes = attached = 0
     k = 0  # the next of the searching
     for i in range(lo, hi):
-        u_loss = loss_draws.random()
-        u_find = find_draws.random() if i >= on else 0.0
+        u_loss = _draw(loss_draws, i - lo)
+        u_find = _draw(find_draws, i - on) if i >= on else 0.0
         s = status[i]
         if in_programme and s in (in_work_status, after_status):  # keeps the job or not
             g = group[i]

@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 #: metric), even when nothing more can be earned from it.
 FOLLOW_UP_WEEKS = 52
 SUSTAINED_WEEKS = (13, 26, 52)
+#: Claimants whose week's numbers the work pass is handed drawn ahead (2 MB of them).
+DRAWN_AHEAD = 1 << 18
 
 
 def cf_extended(model: CommissioningModel) -> bool:
@@ -118,6 +120,16 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: 
     _no_programme_world(model, week, lo, on, hi, u_find, u_loss)
 
 
+def _draws(streams, name: str, week: int, lo: int, hi: int):
+    """The work pass's numbers of a stream for claimants lo..hi-1: drawn ahead for a
+    window of up to DRAWN_AHEAD claimants; beyond, the generator the loop draws from as
+    it goes (the same numbers). numba takes an array in a microsecond and a generator in
+    about 25 (its interface built anew each week): a small run's week paid that twice."""
+    if hi - lo <= DRAWN_AHEAD:
+        return streams.weekly_uniform(name, week, lo, hi)
+    return streams.weekly_generator(name, week, lo)
+
+
 def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: int,
                            searching: np.ndarray, services: np.ndarray,
                            in_programme: bool = True) -> None:
@@ -147,8 +159,8 @@ def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: in
     earned, after = empty_pages(hi - lo, np.int64), empty_pages(hi - lo, np.int64)
     n_earned, n_after, found, first, outcomes, attached = work_week(
         week, lo, on, hi, lo if cf_extended(model) else on,
-        streams.weekly_generator("job_loss", week, lo),
-        streams.weekly_generator("job_finding", week, on), in_programme, searching,
+        _draws(streams, "job_loss", week, lo, hi), _draws(streams, "job_finding", week, on, hi),
+        in_programme, searching,
         programme, world, (SEARCHING, IN_WORK, IN_WORK_AFTER, LEFT), sustained, earned,
         after)
     earned, after = earned[:n_earned], after[:n_after]
