@@ -159,15 +159,17 @@ def _case_plan(model: CommissioningModel, k: int, L: int, n: int
     orgs, weights = options
     shares = model.case_shares.get(k)
     if shares is None or shares[0] is not options:  # the options changed (an exit)
-        rest = weights[1:]
-        shares = model.case_shares[k] = (options, weights[0] / weights.sum(),
-                                         np.cumsum(weights) / weights.sum(),
-                                         np.cumsum(rest) / rest.sum() if len(rest) else rest)
-    _, in_house_share, cumulative, cumulative_rest = shares
+        shares = model.case_shares[k] = [options, None, None]
     keeps_best = (orgs[0] == holder and len(orgs) > 1
                   and model.orgs[holder].in_house_selection == "expected_value")
     if not keeps_best:
-        return holder, 0, orgs, cumulative
+        if shares[1] is None:  # every option by its weight
+            shares[1] = np.cumsum(weights) / weights.sum()
+        return holder, 0, orgs, shares[1]
+    if shares[2] is None:  # the in-house share, and the others by their weights
+        rest = weights[1:]
+        shares[2] = (weights[0] / weights.sum(), np.cumsum(rest) / rest.sum())
+    in_house_share, cumulative_rest = shares[2]
     model.in_house_carry[k] = model.in_house_carry.get(k, 0.0) + in_house_share * n
     n_keep = min(int(model.in_house_carry[k]), n)
     model.in_house_carry[k] -= n_keep
