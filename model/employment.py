@@ -43,6 +43,7 @@ from .support_decisions import no_programme_hazard
 
 if TYPE_CHECKING:
     from .model import CommissioningModel
+    from .random_streams import RandomStreams
 
 #: A job started on programme is followed at least this long (the longest sustained-job
 #: metric), even when nothing more can be earned from it.
@@ -120,7 +121,8 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: 
     _no_programme_world(model, week, lo, on, hi, u_find, u_loss)
 
 
-def _draws(streams, name: str, week: int, lo: int, hi: int):
+def _draws(streams: RandomStreams, name: str, week: int, lo: int, hi: int
+           ) -> np.ndarray | np.random.Generator:
     """The work pass's numbers of a stream for claimants lo..hi-1: drawn ahead for a
     window of up to DRAWN_AHEAD claimants; beyond, the generator the loop draws from as
     it goes (the same numbers). numba takes an array in a microsecond and a generator in
