@@ -240,15 +240,19 @@ def test_pictures_are_drawn_without_pyplot_and_follow_the_weeks():
 
 
 def test_a_picture_is_the_png_of_its_canvas_pixel_for_pixel():
-    """The fast PNG writer (`png_writer.rgb_png`) gives the canvas's pixels, as Pillow reads
-    them back, and the same pixels Pillow's own encoder gives; a wrong row layout or
-    channel order would show in the network's dots or the charts' lines."""
+    """The fast PNG writer (`png_writer.BandedPNG`) gives the canvas's pixels, as Pillow
+    reads them back, and the same pixels Pillow's own encoder gives, whether its bands
+    are the background's or drawn over it; a wrong row layout, channel order or band
+    boundary would show in the network's dots or the charts' lines."""
     import io
 
     import numpy as np
     from PIL import Image
 
-    from commissioning.viz.png_writer import rgb_png
+    from commissioning.viz.png_writer import BAND_ROWS, BandedPNG
+
+    def read(png: bytes) -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(png)))
 
     runs = Runs([settings(claimants=300, seed=11)])
     runs.step(5)
@@ -257,19 +261,22 @@ def test_a_picture_is_the_png_of_its_canvas_pixel_for_pixel():
     figures = [f for f in sheet.figures.values()]
     assert len(figures) == len(picture_names(runs))
     for figure in figures:
-        canvas = figure.blit.canvas
-        width, height = canvas.get_width_height()
-        rgba = np.asarray(canvas.buffer_rgba())
+        rgba = np.asarray(figure.blit.canvas.buffer_rgba())
         assert len(np.unique(rgba[..., 0])) > 20  # a real picture, not one colour
-        ours = np.asarray(Image.open(io.BytesIO(rgb_png(canvas.buffer_rgba(), width, height))))
         pillows = io.BytesIO()
         Image.fromarray(rgba).convert("RGB").save(pillows, format="PNG")
-        assert ours.shape == (height, width, 3)
-        assert np.array_equal(ours, rgba[..., :3])
-        assert np.array_equal(ours, np.asarray(Image.open(pillows)))
-    odd = np.arange(5 * 3 * 4, dtype=np.uint8).reshape(5, 3, 4)  # 3 wide, 5 high
-    back = np.asarray(Image.open(io.BytesIO(rgb_png(odd.tobytes(), 3, 5))))
-    assert np.array_equal(back, odd[..., :3])
+        for background in (rgba.copy(), np.zeros_like(rgba)):  # every band plain, or drawn
+            ours = read(BandedPNG(background).png(rgba))
+            assert ours.shape == (*rgba.shape[:2], 3)
+            assert np.array_equal(ours, rgba[..., :3])
+            assert np.array_equal(ours, read(pillows.getvalue()))
+    for height in (5, BAND_ROWS, 2 * BAND_ROWS + 5):  # one band, exactly one, a short last
+        odd = np.arange(height * 3 * 4, dtype=np.uint8).reshape(height, 3, 4)
+        background = odd.copy()
+        background[BAND_ROWS // 2:] = 0  # some bands the background's, some not
+        writer = BandedPNG(background)
+        assert np.array_equal(read(writer.png(odd)), odd[..., :3])
+        assert np.array_equal(read(writer.png(odd)), odd[..., :3])  # again, from its bands
 
 
 def test_every_picture_served_is_its_canvas_pixel_for_pixel_week_after_week():
