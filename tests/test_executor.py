@@ -160,6 +160,38 @@ def test_a_ctrl_c_while_dask_builds_a_future_leaves_no_half_built_future(monkeyp
     assert pressed and ignored == []
 
 
+def _nap(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+class _DropsCtrlC:
+    """Ctrl-C in a `__del__`, as in a garbage-collector callback: Python reports it and
+    carries on."""
+
+    def __del__(self):
+        raise KeyboardInterrupt
+
+
+def test_a_ctrl_c_python_dropped_still_stops_the_wait_for_tasks():
+    """Inside a garbage-collector callback or a `__del__` (Dask's scheduler keeps one in
+    this process) Python drops a KeyboardInterrupt: a calibration went on fitting after
+    such a Ctrl-C. The wait for tasks, or the end of the block, must stop all the same,
+    and nothing is printed for it."""
+    hook = sys.unraisablehook
+    with open_executor(2) as pool:
+        slow = pool.executor.submit(_nap, 30)
+        _DropsCtrlC()  # let go at once: its Ctrl-C is dropped
+        start = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            pool.first_finished({slow})
+        assert time.monotonic() - start < 5
+        assert pool.first_finished({pool.executor.submit(_nap, 0)})  # raised once only
+    with pytest.raises(KeyboardInterrupt), open_executor(2):
+        _DropsCtrlC()  # no wait after it: the block's end stops
+    assert sys.unraisablehook is hook  # put back
+
+
 @pytest.mark.parametrize(("text", "normal"), [
     ("tcp://10.0.0.1:8786", "tcp://10.0.0.1:8786"),
     ("10.0.0.1:8786", "tcp://10.0.0.1:8786"),

@@ -40,7 +40,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,7 +121,7 @@ class Runs:
 
     def collect(self) -> None:
         """Wait for at least one running evaluation; file every finished one."""
-        done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
+        done = self.pool.first_finished(self.pending)
         for future in done:
             name, position, seed = self.pending.pop(future)
             result = future.result()  # a run that raises stops the fit: a bug to fix
