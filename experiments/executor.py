@@ -33,7 +33,7 @@ Interrupts: the LocalCluster's worker processes start with Ctrl-C ignored, so
 Ctrl-C reaches only this process, which cancels what is left and stops the
 cluster on its way out (no worker traceback, no worker left running). After
 `kill -9` of this process the workers notice their nanny's parent is gone and
-exit on their own. In this process a Ctrl-C is never lost or half-done: one
+exit on their own. Once tasks run, a Ctrl-C in this process is not lost or half-done: one
 pressed while a task is being submitted waits until the task is whole
 (`ctrl_c_held`), and one Python drops (raised inside a garbage-collector
 callback, which Dask's scheduler keeps here) is raised again by the wait for
