@@ -33,11 +33,9 @@ Interrupts: the LocalCluster's worker processes start with Ctrl-C ignored, so
 Ctrl-C reaches only this process, which cancels what is left and stops the
 cluster on its way out (no worker traceback, no worker left running). After
 `kill -9` of this process the workers notice their nanny's parent is gone and
-exit on their own. Once tasks run, a Ctrl-C in this process is not lost or half-done: one
-pressed while a task is being submitted waits until the task is whole
-(`ctrl_c_held`), and one Python drops (raised inside a garbage-collector
-callback, which Dask's scheduler keeps here) is raised again by the wait for
-tasks (`Pool.first_finished`).
+exit on their own. While tasks run on Dask, a Ctrl-C in this process is noted
+and raised where it is safe, by the wait for tasks or at the end
+(`_ctrl_c_at_safe_points`), not wherever it lands.
 """
 
 from __future__ import annotations
@@ -48,7 +46,6 @@ import logging
 import os
 import re
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -123,49 +120,6 @@ class InProcessExecutor(Executor):
         self._shut = True
 
 
-class DaskExecutor(Executor):
-    """Dask's executor, with a Ctrl-C held back while a task is being submitted.
-
-    A Ctrl-C that lands inside distributed's `Future.__init__` leaves a
-    half-built future whose `__del__` prints an "Exception ignored" traceback
-    as the command exits (seen once in CI: `'Future' object has no attribute
-    '_client'`). Held for the microseconds of `submit`, the Ctrl-C is raised
-    as soon as the future is whole; `shutdown(wait=False)` then cancels it
-    with the rest, since Dask's executor keeps every future it made.
-    """
-
-    def __init__(self, dask_executor: Executor) -> None:
-        self._dask = dask_executor
-
-    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        with ctrl_c_held():
-            return self._dask.submit(fn, *args, **kwargs)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self._dask.shutdown(wait=wait)
-
-
-@contextmanager
-def ctrl_c_held() -> Iterator[None]:
-    """Run the block whole; a Ctrl-C pressed during it takes effect when it ends.
-
-    Only the main thread receives signals, so elsewhere this does nothing.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    pressed: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if pressed and callable(previous):
-            previous(signal.SIGINT, None)  # Python's own handler raises KeyboardInterrupt
-        elif pressed and previous == signal.SIG_DFL:
-            signal.raise_signal(signal.SIGINT)
-
-
 @dataclass
 class Pool:
     """An executor and where it runs (for messages), with its Dask client if any."""
@@ -175,19 +129,19 @@ class Pool:
     client: Any = None
     _threads: int = 1
     _checked: float = field(default=0.0, repr=False)
-    #: Ctrl-Cs Python dropped while tasks ran on Dask (`_dropped_ctrl_c_kept`)
-    dropped_ctrl_c: list[object] = field(default_factory=list, repr=False)
+    #: Ctrl-C presses noted while tasks run on Dask (`_ctrl_c_at_safe_points`)
+    ctrl_c: list[int] = field(default_factory=list, repr=False)
 
     def first_finished(self, futures: Iterable[Future]) -> set[Future]:
         """Wait until at least one of `futures` is done; the ones done.
 
-        Waits a moment at a time, and stops the command if Python dropped a Ctrl-C
-        meanwhile (`_dropped_ctrl_c_kept`).
+        Waits a moment at a time, and raises KeyboardInterrupt if Ctrl-C was pressed
+        meanwhile (`_ctrl_c_at_safe_points`).
         """
         while True:
             done, _ = wait(futures, timeout=WAKE_SECONDS, return_when=FIRST_COMPLETED)
-            if self.dropped_ctrl_c:
-                self.dropped_ctrl_c.clear()
+            if self.ctrl_c:
+                self.ctrl_c.clear()
                 raise KeyboardInterrupt
             if done:
                 return done
@@ -347,33 +301,31 @@ def _interrupts_ignored() -> Iterator[None]:
 
 
 @contextmanager
-def _dropped_ctrl_c_kept(dropped: list[object]) -> Iterator[None]:
-    """Keep in `dropped` each Ctrl-C that Python drops, for `Pool.first_finished` (or the
-    end of the block) to raise again.
+def _ctrl_c_at_safe_points(presses: list[int]) -> Iterator[None]:
+    """While tasks run on Dask, Ctrl-C is noted in `presses`, and raised as
+    KeyboardInterrupt by the wait for tasks (`Pool.first_finished`) or at the block's
+    end, not wherever the main thread happens to be.
 
-    Python raises KeyboardInterrupt wherever the main thread is when Ctrl-C comes.
-    Inside a garbage-collector callback or a `__del__` it cannot: it prints "Exception
-    ignored in ..." and carries on. Dask's scheduler, in this process for a local
-    cluster, keeps such a callback (`distributed.gc`): a calibration in a test went on
-    fitting after its Ctrl-C landed there. Other reports go to the hook as before.
+    Raised where it lands, it went wrong three ways on this project's machines, each
+    seen in a test of Ctrl-C: inside distributed's `Future.__init__`, a half-built future
+    printed a traceback at exit; inside the garbage-collector callback Dask's scheduler
+    keeps in this process (`distributed.gc`), Python dropped it and the calibration went
+    on fitting; and once a calibration hung without a word, as it would if the interrupt
+    left a future's lock held in `concurrent.futures.wait`. Only where Ctrl-C would raise
+    KeyboardInterrupt (the main thread, Python's own handler).
     """
-    previous = sys.unraisablehook
-
-    def hook(unraisable) -> None:
-        if unraisable.exc_type is not None and issubclass(unraisable.exc_type,
-                                                          KeyboardInterrupt):
-            dropped.append(unraisable.object)
-        else:
-            previous(unraisable)
-
-    sys.unraisablehook = hook
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    signal.signal(signal.SIGINT, lambda signum, frame: presses.append(signum))
     try:
         yield
-        if dropped:  # nothing waited for tasks since: stop now
-            dropped.clear()
+        if presses:  # nothing waited for tasks since: stop now
+            presses.clear()
             raise KeyboardInterrupt
     finally:
-        sys.unraisablehook = previous
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @contextmanager
@@ -437,11 +389,11 @@ def open_executor(workers: int, scheduler: str | None = None) -> Iterator[Pool]:
                                        silence_logs=logging.CRITICAL)
             stack.enter_context(cluster)
             client = stack.enter_context(Client(cluster))
-        dropped: list[object] = []
-        stack.enter_context(_dropped_ctrl_c_kept(dropped))
+        presses: list[int] = []
+        stack.enter_context(_ctrl_c_at_safe_points(presses))
         warm_up(client, address)
-        executor = DaskExecutor(client.get_executor(pure=False))
+        executor = client.get_executor(pure=False)
         try:
-            yield Pool(executor, describe(workers, address), client, dropped_ctrl_c=dropped)
+            yield Pool(executor, describe(workers, address), client, ctrl_c=presses)
         finally:
             executor.shutdown(wait=False)  # cancels whatever is left (Ctrl-C, an error)
