@@ -369,6 +369,11 @@ class Decisions:
 
     # --- hooks: each returns the rule's choice where no decision was taken ----------
 
+    @property
+    def sets_support(self) -> bool:
+        """Whether a player has chosen a support level anywhere (`support` reads it)."""
+        return self._support is not None
+
     def support(self, ids: np.ndarray, decider: np.ndarray, level: np.ndarray) -> np.ndarray:
         """Support levels: a case holder's chosen level by barrier class, else the rule's."""
         if self._support is None:

@@ -354,7 +354,8 @@ class CommissioningModel(mesa.Model):
         referrals.intake(self, week, new_lo, hi)  # 3
         specialist_services.run_episodes(self, week, lo, hi)  # 4
         c = self.claimants
-        searching = claimant_kernels.ids_between(self, c.status, on, hi, SEARCHING, SEARCHING)
+        searching = claimant_kernels.ids_between(self, c.status, on, hi, SEARCHING, SEARCHING,
+                                                 weekly="searching")
         # The services the week's hazards are taken with (the review below buys for next week)
         services = np.copy(self.service_hazard)
         # Hazards and the support rule's levels in one pass (the levels read nothing

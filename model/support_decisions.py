@@ -169,26 +169,36 @@ def choose_support(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray 
     weekly pass of `claimant_kernels` computes them with the hazards; `seen` is then
     not read).
     """
-    decider = model.claimants.case_holder[ids]
     level, best = levels if levels is not None else support_levels(model, ids, seen)
-    level = model.decisions.support(ids, decider, level)  # a player's choice, if any
-    return _within_budget(model, decider, level, best)
+    decider = None
+    if model.decisions.sets_support:  # a player's choice
+        decider = model.claimants.case_holder[ids]
+        level = model.decisions.support(ids, decider, level)
+    return _within_budget(model, ids, decider, level, best)
 
 
-def _within_budget(model: CommissioningModel, decider: np.ndarray, level: np.ndarray,
-                   net: np.ndarray) -> np.ndarray:
+def _within_budget(model: CommissioningModel, ids: np.ndarray, decider: np.ndarray | None,
+                   level: np.ndarray, net: np.ndarray) -> np.ndarray:
     """Cut support where a provider cannot pay for it this week, least valuable first.
 
     Discretionary spending may not take a provider's free cash (cash less what it
     already owes) below its overdraft limit plus its buffer: that margin is kept
-    for costs it cannot avoid.
+    for costs it cannot avoid. `decider`: the claimants' case holders, if known.
     """
-    cost = model.support_cost
+    cost, case_holder = model.support_cost, model.claimants.case_holder
     wanted = np.zeros(len(model.orgs))
-    for start in range(0, len(level), PART):  # np.add.at sums in np.bincount's order
-        part = slice(start, start + PART)
-        np.add.at(wanted, decider[part], cost[level[part]] - cost[MINIMAL])
-    for d in np.flatnonzero(wanted > model.spending_headroom):
+    if model.fused:  # one pass reading the case holders, the same sums
+        from ._fused_numba import support_wanted
+
+        support_wanted(ids, case_holder, level, cost, wanted)
+    else:
+        for start in range(0, len(level), PART):  # np.add.at sums in np.bincount's order
+            part = slice(start, start + PART)
+            np.add.at(wanted, case_holder[ids[part]], cost[level[part]] - cost[MINIMAL])
+    over = np.flatnonzero(wanted > model.spending_headroom)
+    if len(over) and decider is None:
+        decider = case_holder[ids]
+    for d in over:
         rows = np.flatnonzero((decider == d) & (level > MINIMAL))
         extra = cost[level[rows]] - cost[MINIMAL]
         by_value = np.argsort(-(net[rows] / np.maximum(extra, 1e-9)), kind="stable")

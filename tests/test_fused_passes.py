@@ -1,0 +1,103 @@
+"""The fused passes over claimants count and list what the numpy expressions do.
+
+The model's results under both kernels are compared in `test_results_unchanged.py`;
+these check the passes on their own, on random columns with the states a run rarely
+reaches (a status out of range, a case holder gone or missing), where a count written
+without branches could go wrong unseen.
+"""
+
+from __future__ import annotations
+
+import mmap
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from commissioning.model.claimant_kernels import PAGES_FROM, week_buffer
+
+numba_passes = pytest.importorskip("commissioning.model._fused_numba", exc_type=ImportError)
+
+
+def columns(seed: int, n: int = 50_000) -> dict:
+    rng = np.random.default_rng(seed)
+    return {
+        "status": rng.integers(-2, 9, n).astype(np.int8),
+        "case_holder": rng.integers(-1, 20, n).astype(np.int8),
+        "active": rng.random(20) < 0.7,
+        "weeks_on_programme": rng.integers(0, 110, n).astype(np.int16),
+        "group": rng.integers(0, 9, n).astype(np.int8),
+        "first_outcome_weeks": rng.integers(4, 27, 9).astype(np.int32),
+        "support": rng.integers(0, 3, n).astype(np.int8),
+        "episode_provider": rng.integers(-1, 5, n).astype(np.int8),
+        "episode_end": rng.integers(-1, 300, n).astype(np.int16),
+    }
+
+
+def numpy_census(c: dict, lo: int, hi: int, within: int, weeks: int) -> np.ndarray:
+    sl = slice(lo, hi)
+    s, holder = c["status"][sl], c["case_holder"][sl]
+    with_specialist = c["episode_provider"][sl] >= 0
+    on = (s >= 2) & (s <= 4)
+    earnable = (s == 2) & (c["weeks_on_programme"][sl].astype(np.int64)
+                           + c["first_outcome_weeks"][c["group"][sl]] * within < weeks)
+    return np.array([*(np.count_nonzero(s == k) for k in range(6)),
+                     np.count_nonzero((s < 0) | (s > 5)),
+                     np.count_nonzero(on & ((holder < 0) | ~c["active"][np.maximum(holder, 0)])),
+                     np.count_nonzero((s == 2) | (s == 3)), np.count_nonzero(s == 2),
+                     np.count_nonzero(earnable),
+                     np.count_nonzero(earnable & (c["support"][sl] == 0) & ~with_specialist),
+                     np.count_nonzero(with_specialist & (c["episode_end"][sl] < 0))])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("within", [0, 1])
+def test_the_census_counts_what_the_numpy_check_counts(seed, within):
+    c = columns(seed)
+    for lo, hi in [(0, 50_000), (1234, 49_923), (700, 700)]:
+        counts = numba_passes.claimant_census(
+            lo, hi, c["status"], c["case_holder"], c["active"], c["weeks_on_programme"],
+            c["group"], c["first_outcome_weeks"], within, 104, c["support"],
+            c["episode_provider"], c["episode_end"])
+        assert counts.tolist() == numpy_census(c, lo, hi, within, 104).tolist()
+
+
+@pytest.mark.parametrize("low,high", [(2, 2), (3, 4), (-2, 8), (9, 12)])
+def test_listed_ids_are_numpys_flatnonzero(low, high):
+    c = columns(3)
+    out = np.full(50_000, -7, np.int32)
+    for lo, hi in [(0, 50_000), (4096, 40_001), (10, 10)]:
+        v = c["status"][lo:hi]
+        n = numba_passes.ids_between(c["status"], lo, hi, low, high, out)
+        assert out[:n].tolist() == (np.flatnonzero((v >= low) & (v <= high)) + lo).tolist()
+        n = numba_passes.waiting_ids(c["episode_provider"], c["episode_end"], lo, hi, out)
+        waiting = (c["episode_provider"][lo:hi] >= 0) & (c["episode_end"][lo:hi] < 0)
+        assert out[:n].tolist() == (np.flatnonzero(waiting) + lo).tolist()
+
+
+def test_the_support_wanted_is_summed_as_np_add_at_sums_it():
+    c = columns(4)
+    ids = np.flatnonzero(c["case_holder"] >= 0).astype(np.int32)
+    level = c["support"][:len(ids)]
+    cost = np.array([12.3, 47.11, 101.7])
+    wanted = np.zeros(20)
+    numba_passes.support_wanted(ids, c["case_holder"], level, cost, wanted)
+    expected = np.zeros(20)
+    np.add.at(expected, c["case_holder"][ids], cost[level] - cost[0])
+    assert wanted.tobytes() == expected.tobytes()  # the same bits
+
+
+def test_week_buffers_are_kept_and_given_back_as_the_need_falls():
+    model = SimpleNamespace()
+    assert week_buffer(model, "small", 100).base is None  # from the heap, not kept
+    n = 4 * PAGES_FROM // 8
+    first = week_buffer(model, "best", n)
+    first[:] = 1.0
+    again = week_buffer(model, "best", int(0.9 * n))  # a little less: the same pages
+    assert again.ctypes.data == first.ctypes.data and (again == 1.0).all()
+    week_buffer(model, "best", n // 2)  # under four fifths: the pages past its room go
+    pages = np.frombuffer(model._week_buffers["best"][0], np.float64)
+    room = -(-(n // 2 * 8 * 5 // 4) // mmap.PAGESIZE) * mmap.PAGESIZE // 8
+    assert (pages[:room] == 1.0).all() and (pages[room:n] == 0.0).all()
+    bigger = week_buffer(model, "best", 2 * n)  # more than held: new pages
+    assert len(bigger) == 2 * n and not np.shares_memory(bigger, pages)
