@@ -276,17 +276,18 @@ def week_buffer(model: CommissioningModel, name: str, n: int, dtype: type = np.f
     A fresh page costs its first write a fault, in which the system zeroes it: about
     2.5 us a page on this project's machine, and the searching pass's arrays took
     750,000 of them in a national run (1.7 s of system time). Kept, their pages are
-    written again instead. When the week needs less than four fifths of what was used,
-    the pages past its need and a quarter more are given back (`madvise`; the pages are
-    private, as shared ones would stay), so what is held follows the caseload down: at
-    most a quarter more than the week's own arrays. Only arrays written in full each
+    written again instead. When the week needs less than what was used, the pages past
+    its need and a sixteenth more are given back (`madvise`; the pages are private, as
+    shared ones would stay), so what is held follows the caseload down: at most a
+    sixteenth more than the week's own arrays (a national run's peak is at its busiest
+    weeks, when they are largest). Only arrays written in full each
     week are kept (the candidates' are a third written: their pages stay fresh)."""
     size = n * np.dtype(dtype).itemsize
     if size < PAGES_FROM:  # the heap reuses small blocks already
         return np.empty(n, dtype)
     held = model.__dict__.setdefault("_week_buffers", {})
     pages, used = held.get(name, (None, 0))  # used: bytes handed out since last given back
-    room = -(-(size + size // 4) // mmap.PAGESIZE) * mmap.PAGESIZE
+    room = -(-(size + size // 16) // mmap.PAGESIZE) * mmap.PAGESIZE
     if pages is None or len(pages) < size:
         pages, used = mmap.mmap(-1, room, flags=mmap.MAP_PRIVATE), 0
     elif used > room:

@@ -95,9 +95,9 @@ def test_week_buffers_are_kept_and_given_back_as_the_need_falls():
     first[:] = 1.0
     again = week_buffer(model, "best", int(0.9 * n))  # a little less: the same pages
     assert again.ctypes.data == first.ctypes.data and (again == 1.0).all()
-    week_buffer(model, "best", n // 2)  # under four fifths: the pages past its room go
+    week_buffer(model, "best", n // 2)  # far less: the pages past its room are given back
     pages = np.frombuffer(model._week_buffers["best"][0], np.float64)
-    room = -(-(n // 2 * 8 * 5 // 4) // mmap.PAGESIZE) * mmap.PAGESIZE // 8
+    room = -(-(n // 2 * 8 * 17 // 16) // mmap.PAGESIZE) * mmap.PAGESIZE // 8
     assert (pages[:room] == 1.0).all() and (pages[room:n] == 0.0).all()
     bigger = week_buffer(model, "best", 2 * n)  # more than held: new pages
     assert len(bigger) == 2 * n and not np.shares_memory(bigger, pages)
