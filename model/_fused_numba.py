@@ -349,10 +349,10 @@ def ids_between(values, lo, hi, low, high, out):
     """Ids i in lo..hi-1 with low <= values[i] <= high, in order; returns how many.
 
     Without a branch: each id is written at the next free place, which moves on only if
-    the id is kept (a status or week changes from claimant to claimant at random, and a
-    mispredicted branch cost several times the rest of the loop: 3.8 against 0.5 ns a
-    claimant, measured). The place written is never past the ids seen, so `out` needs
-    no more room than the range."""
+    the id is kept (a status changes from claimant to claimant at random, and the
+    mispredicted branches cost most of the pass: 4.6 against 1.0 ns a claimant for the
+    searching in a week of a 400,000-claimant run, measured). The place written is never
+    past the ids seen, so `out` needs no more room than the range."""
     n = 0
     for i in range(lo, hi):
         v = values[i]
@@ -363,12 +363,14 @@ def ids_between(values, lo, hi, low, high, out):
 
 @numba.njit(cache=True, nogil=True)
 def waiting_ids(episode_provider, episode_end, lo, hi, out):
-    """Ids in lo..hi-1 waiting in a specialist's queue (a provider, no episode end yet),
-    written as `ids_between` writes them."""
+    """Ids in lo..hi-1 waiting in a specialist's queue (a provider, no episode end yet).
+    With a branch, unlike `ids_between`: few wait, so it is nearly always foreseen (0.66
+    against 1.17 ns a claimant without it, in a national run's week, measured)."""
     n = 0
     for i in range(lo, hi):
-        out[n] = i
-        n += (episode_provider[i] >= 0) & (episode_end[i] < 0)
+        if episode_provider[i] >= 0 and episode_end[i] < 0:
+            out[n] = i
+            n += 1
     return n
 
 
@@ -501,7 +503,7 @@ def claimant_census(lo, hi, status, case_holder, active, weeks_on_programme, gro
     no specialist); waiting for a specialist. Statuses: `agents.claimant`'s numbers.
 
     Each count adds a test's truth, with no branch (statuses vary at random from one
-    claimant to the next: the branches' mispredictions took about half the pass)."""
+    claimant to the next: in a busy week the mispredicted branches took half the pass)."""
     # A searching claimant can still earn an outcome below its group's limit
     limit = np.empty(first_outcome_weeks.shape[0], np.int64)
     for g in range(limit.shape[0]):
