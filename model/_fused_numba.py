@@ -246,6 +246,68 @@ def searching_fused(ids, tables, referral, cost, true_out, level_out, best_out, 
     return n_cand
 
 
+@numba.njit
+def _kept_share(i, holder, group, barrier_class, case_holder, milestones_paid,
+                outcome_stream_value, outcome_pass_through, amount_left, need_multiplier):
+    """integration_services._kept_share() of claimant i with contract holder `holder`."""
+    share = 1.0 if case_holder[i] == holder else 1.0 - outcome_pass_through[holder]
+    k = numba.int64(milestones_paid[i])
+    g, need = group[i], barrier_class[i]
+    left = (outcome_stream_value[g, need] if k == 0
+            else amount_left[g, k] * need_multiplier[need])
+    return share * left
+
+
+@numba.njit(cache=True, nogil=True)
+def review_sums(searching, lo, hi, tables, working, gain_per_effect, searchers, keep_gain,
+                in_work):
+    """`integration_services.review`'s sums per contract holder, claimant by claimant in
+    id order as its `np.add.at` adds them: over the searching, the gain a week of a
+    hazard service brings per unit of its effect (and how many search); over those in
+    work in lo..hi-1 still earning, the gain a week of in-work support brings per unit
+    (and how many it supports). `tables`: `claimant_kernels.searching_tables`."""
+    (ready_hazard, seen_factor, barriers, mitigated, n_barriers, locality, contract_holder,
+     case_holder, group, barrier_class, weeks_on_programme, popcount, barrier_factor,
+     vacancy_factor, service_hazard, optimism, first_outcome_weeks, within_programme,
+     programme_weeks, survival, outcome_stream_value, outcome_pass_through, _, _,
+     multiplier) = tables
+    (status, support, milestones_paid, amount_left, need_multiplier, milestones,
+     job_outcome_week, job_weeks, job_loss, support_weeks, in_work_status,
+     after_status) = working
+    for k in range(searching.shape[0]):
+        i = searching[k]
+        holder = contract_holder[i]
+        _, h = _hazards(i, ready_hazard, seen_factor, barriers, mitigated, n_barriers,
+                        locality, holder, popcount, barrier_factor, vacancy_factor,
+                        service_hazard, optimism)
+        g = group[i]
+        threshold = first_outcome_weeks[g]
+        _, window = _window(i, 0, weeks_on_programme, threshold, within_programme,
+                            programme_weeks)
+        keep = _keep_job(g, threshold, survival) * (1.0 if window > 0 else 0.0)
+        gain_per_effect[holder] += h * multiplier[support[i]] * keep * _kept_share(
+            i, holder, group, barrier_class, case_holder, milestones_paid,
+            outcome_stream_value, outcome_pass_through, amount_left, need_multiplier)
+        searchers[holder] += 1
+    last = job_loss.shape[1] - 1
+    for i in range(lo, hi):
+        s = status[i]
+        if s != in_work_status and s != after_status:
+            continue
+        g = group[i]
+        if s != in_work_status and not (milestones_paid[i] < milestones[g] and (
+                not within_programme or job_outcome_week[i] >= 0)):
+            continue  # after the programme, with nothing left to earn
+        holder = contract_holder[i]
+        supported = 1.0 if job_weeks[i] < support_weeks else 0.0
+        loss = job_loss[g, min(job_weeks[i], last)]
+        keep_gain[holder] += loss * _kept_share(
+            i, holder, group, barrier_class, case_holder, milestones_paid,
+            outcome_stream_value, outcome_pass_through, amount_left,
+            need_multiplier) * supported
+        in_work[holder] += supported
+
+
 @numba.njit(cache=True, nogil=True)
 def expm1_each(x, out):
     """The C library's expm1 of each value, as `searching_fused` takes it."""

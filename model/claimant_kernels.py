@@ -104,14 +104,7 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     n = len(ids)
     true = week_buffer(model, "true", n) if pay.staged else None  # the numpy work passes
     best, level = week_buffer(model, "best", n), week_buffer(model, "level", n, np.int8)
-    # In the order `_fused_numba._searching_facts` unpacks them (and the loops index).
-    tables = (c.ready_hazard, model.seen_factor, c.barriers, c.mitigated, c.n_barriers,
-              c.locality, c.contract_holder, c.case_holder, c.group, c.barrier_class,
-              c.weeks_on_programme, POPCOUNT, model.barrier_factor, model.vacancy_factor,
-              model.service_hazard, float(p["provider_optimism"]), pay.first_outcome_weeks,
-              int(bool(pay.within_programme)), int(model.programme_weeks), model.job_survival,
-              model.outcome_stream_value, model.outcome_pass_through, model.mission_value,
-              model.rationing_hurdle, model.support_multiplier)
+    tables = searching_tables(model)
     lift = p["barrier_penalty"] ** (-p["specialist_barrier_reduction"])
     referral = (c.episode_provider, int(p["specialist_episode_weeks"]),
                 model.reachable_barriers, FIRST_BIT, c.support, float(lift))
@@ -130,6 +123,19 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     model._candidates = (model.steps, ids, (cand_ids[:m], cand_seen[:m], cand_barrier[:m],
                                             cand_gain[:m]))
     return true, None, level, best
+
+
+def searching_tables(model: CommissioningModel) -> tuple:
+    """The claimant columns and model tables the fused passes about searching claimants
+    read, in the order `_fused_numba._searching_facts` unpacks them (and loops index)."""
+    c, p, pay = model.claimants, model.p, model.payments
+    return (c.ready_hazard, model.seen_factor, c.barriers, c.mitigated, c.n_barriers,
+            c.locality, c.contract_holder, c.case_holder, c.group, c.barrier_class,
+            c.weeks_on_programme, POPCOUNT, model.barrier_factor, model.vacancy_factor,
+            model.service_hazard, float(p["provider_optimism"]), pay.first_outcome_weeks,
+            int(bool(pay.within_programme)), int(model.programme_weeks), model.job_survival,
+            model.outcome_stream_value, model.outcome_pass_through, model.mission_value,
+            model.rationing_hurdle, model.support_multiplier)
 
 
 def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,

@@ -29,7 +29,7 @@ import numpy as np
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER
 
 from .accounts import SERVICES
-from .claimant_kernels import ids_between
+from .claimant_kernels import ids_between, searching_tables
 from .job_retention import hazard_at
 from .support_decisions import PART, Prospects, hazard, seen_hazard
 
@@ -88,6 +88,35 @@ def review(model: CommissioningModel, week: int, searching: np.ndarray) -> None:
     # scale the whole caseload's arrays were a hundred megabytes at once.
     gain_per_effect, keep_gain, in_work = np.zeros(n), np.zeros(n), np.zeros(n)
     searchers = np.zeros(n, np.int64)
+    if model.fused:  # the same sums in one numba pass over each set of claimants
+        from ._fused_numba import review_sums
+
+        pay = model.payments
+        working = (c.status, c.support, c.milestones_paid, pay.amount_left,
+                   pay.need_multiplier, pay.milestones, c.job_outcome_week, c.job_weeks,
+                   model.job_loss, float(p["in_work_support_weeks"]), IN_WORK, IN_WORK_AFTER)
+        review_sums(searching, model._lo, model._hi, searching_tables(model), working,
+                    gain_per_effect, searchers, keep_gain, in_work)
+    else:
+        _review_sums(model, searching, gain_per_effect, searchers, keep_gain, in_work)
+    effects = (p["key_worker_effect"], p["employer_engagement_effect"])
+    for d in deciders:
+        hurdle = 1.0 + model.rationing_hurdle[d]
+        for s, effect in enumerate(effects):
+            gain = (effect - 1.0) * gain_per_effect[d]
+            model.buys[d, s] = searchers[d] > 0 and gain >= hurdle * model.service_cost[s] * \
+                searchers[d]
+        gain = (1.0 - p["in_work_support_effect"]) * keep_gain[d]
+        model.buys[d, IN_WORK_SUPPORT] = in_work[d] > 0 and gain >= hurdle * \
+            model.service_cost[IN_WORK_SUPPORT] * in_work[d]
+    _update_effects(model)
+
+
+def _review_sums(model: CommissioningModel, searching: np.ndarray, gain_per_effect: np.ndarray,
+                 searchers: np.ndarray, keep_gain: np.ndarray, in_work: np.ndarray) -> None:
+    """`review`'s sums per contract holder in numpy: a part of the claimants at a time."""
+    c, p = model.claimants, model.p
+    n = len(model.orgs)
     for start in range(0, len(searching), PART):
         ids = searching[start:start + PART]
         h = seen_hazard(model, ids, hazard(model, ids))
@@ -110,17 +139,6 @@ def review(model: CommissioningModel, week: int, searching: np.ndarray) -> None:
         loss = hazard_at(model.job_loss, c.group[ids], c.job_weeks[ids])
         np.add.at(keep_gain, w_holder, loss * _kept_share(model, ids, w_holder) * supported)
         np.add.at(in_work, w_holder, supported)
-    effects = (p["key_worker_effect"], p["employer_engagement_effect"])
-    for d in deciders:
-        hurdle = 1.0 + model.rationing_hurdle[d]
-        for s, effect in enumerate(effects):
-            gain = (effect - 1.0) * gain_per_effect[d]
-            model.buys[d, s] = searchers[d] > 0 and gain >= hurdle * model.service_cost[s] * \
-                searchers[d]
-        gain = (1.0 - p["in_work_support_effect"]) * keep_gain[d]
-        model.buys[d, IN_WORK_SUPPORT] = in_work[d] > 0 and gain >= hurdle * \
-            model.service_cost[IN_WORK_SUPPORT] * in_work[d]
-    _update_effects(model)
 
 
 def _kept_share(model: CommissioningModel, ids: np.ndarray, holder: np.ndarray) -> np.ndarray:

@@ -101,3 +101,32 @@ def test_week_buffers_are_kept_and_given_back_as_the_need_falls():
     assert (pages[:room] == 1.0).all() and (pages[room:n] == 0.0).all()
     bigger = week_buffer(model, "best", 2 * n)  # more than held: new pages
     assert len(bigger) == 2 * n and not np.shares_memory(bigger, pages)
+
+
+@pytest.mark.parametrize("scenario", ["two_tier", "locality"])
+def test_the_review_sums_are_the_numpy_sums_to_the_bit(scenario):
+    """A quarterly review judges services by sums over the searching and those in work:
+    the fused pass must give each contract holder's sums exactly, or a service bought at
+    the margin differs between kernels (and so a run's numbers with where it ran)."""
+    from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, SEARCHING
+    from commissioning.model import CommissioningModel, integration_services
+    from commissioning.model.claimant_kernels import searching_tables
+
+    model = CommissioningModel(scenario=scenario, seed=4, claimants=3000,
+                               key_worker_effect=1.5, employer_engagement_effect=1.3)
+    for _ in range(130):  # some claimants near the end of their weeks, some after them
+        model.step()
+    c, p, pay, n = model.claimants, model.p, model.payments, len(model.orgs)
+    searching = np.flatnonzero(c.status == SEARCHING).astype(np.int32)
+    assert len(searching) > 100
+    fused = [np.zeros(n), np.zeros(n, np.int64), np.zeros(n), np.zeros(n)]
+    working = (c.status, c.support, c.milestones_paid, pay.amount_left, pay.need_multiplier,
+               pay.milestones, c.job_outcome_week, c.job_weeks, model.job_loss,
+               float(p["in_work_support_weeks"]), IN_WORK, IN_WORK_AFTER)
+    numba_passes.review_sums(searching, model._lo, model._hi, searching_tables(model),
+                             working, *fused)
+    plain = [np.zeros(n), np.zeros(n, np.int64), np.zeros(n), np.zeros(n)]
+    integration_services._review_sums(model, searching, *plain)
+    assert plain[0].any() and plain[2].any()  # both kinds of sum were taken
+    for mine, theirs in zip(fused, plain, strict=True):
+        assert mine.tobytes() == theirs.tobytes()
