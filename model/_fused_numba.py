@@ -406,6 +406,21 @@ def referral_candidates(searching, seen, episode_provider, weeks_on_programme, e
 
 
 @numba.njit(cache=True, nogil=True)
+def value_referrals(ids, gain, contract_holder, case_holder, need_rule, hurdle, fee, cost,
+                    holder_out, decider_out, by_need_out, chosen_out):
+    """`specialist_services.refer`'s rule for each candidate: its contract holder; whether
+    that holder refers by need (and so decides); the decider; and, by value, whether the
+    case holder's expected gain beats the price by its hurdle (by need: False here)."""
+    for k in range(ids.shape[0]):
+        i = ids[k]
+        holder = contract_holder[i]
+        need = need_rule[holder]
+        decider = holder if need else case_holder[i]
+        holder_out[k], decider_out[k], by_need_out[k] = holder, decider, need
+        chosen_out[k] = not need and gain[k] >= (1.0 + hurdle[decider]) * (fee[holder] + cost)
+
+
+@numba.njit(cache=True, nogil=True)
 def ids_between(values, lo, hi, low, high, out):
     """Ids i in lo..hi-1 with low <= values[i] <= high, in order; returns how many.
 

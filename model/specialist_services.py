@@ -65,23 +65,31 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray,
         case_holder_gain = None
     if not len(ids):
         return
-    holder = c.contract_holder[ids]
-    by_need = model.need_rule[holder]
-    decider = np.where(by_need, holder, c.case_holder[ids])
     fee, cost = model.specialist_fee, p["referral_transaction_cost"]
     # By need: the holder refers assessed barriers, most barriers first, as far as the
     # budget and cash it has not already promised to those waiting can pay. By value:
     # the case holder refers when the expected gain beats the price (fee and cost).
-    chosen = np.zeros(len(ids), bool)
+    if case_holder_gain is not None:  # fused: the value rule in one pass
+        from ._fused_numba import value_referrals
+
+        holder, decider = np.empty(len(ids), np.int8), np.empty(len(ids), np.int8)
+        by_need, chosen = np.empty(len(ids), bool), np.empty(len(ids), bool)
+        value_referrals(ids, case_holder_gain, c.contract_holder, c.case_holder,
+                        model.need_rule, model.rationing_hurdle, fee, float(cost), holder,
+                        decider, by_need, chosen)
+    else:
+        holder = c.contract_holder[ids]
+        by_need = model.need_rule[holder]
+        decider = np.where(by_need, holder, c.case_holder[ids])
+        chosen = np.zeros(len(ids), bool)
+        for start in range(0, len(ids), PART):  # a part at a time: no caseload-long floats
+            rows = np.flatnonzero(~by_need[start:start + PART]) + start
+            gain = specialist_gain(model, ids[rows], decider[rows], seen[rows])
+            chosen[rows] = gain >= (1.0 + model.rationing_hurdle[decider[rows]]) * (
+                fee[holder[rows]] + cost)
     if by_need.any():
         chosen[by_need] = _fundable(model, ids[by_need], holder[by_need],
                                     fee[holder[by_need]] + cost)
-    for start in range(0, len(ids), PART):  # a part at a time: no caseload-long floats
-        rows = np.flatnonzero(~by_need[start:start + PART]) + start
-        gain = (case_holder_gain[rows] if case_holder_gain is not None else
-                specialist_gain(model, ids[rows], decider[rows], seen[rows]))
-        chosen[rows] = gain >= (1.0 + model.rationing_hurdle[decider[rows]]) * (
-            fee[holder[rows]] + cost)
     chosen = model.decisions.specialist_referrals(ids, decider, chosen)  # a player's, if any
     ids, barrier, holder, decider, seen = (ids[chosen], barrier[chosen], holder[chosen],
                                            decider[chosen], seen[chosen])
