@@ -130,3 +130,27 @@ def test_the_review_sums_are_the_numpy_sums_to_the_bit(scenario):
     assert plain[0].any() and plain[2].any()  # both kinds of sum were taken
     for mine, theirs in zip(fused, plain, strict=True):
         assert mine.tobytes() == theirs.tobytes()
+
+
+def test_support_costs_are_charged_as_the_numpy_pass_charges_them():
+    """Only the searching (at their level) and those in work (minimal contact) are
+    charged, each sum in claimant order; the rest add nothing, not even a sign."""
+    c = columns(5)
+    status = np.where(c["status"] < 0, 1, c["status"] % 6).astype(np.int8)
+    holder = np.where(status == 1, -1, np.abs(c["case_holder"])).astype(np.int8)
+    need = (c["group"] % 3).astype(np.int8)
+    cost = np.array([13.7, 41.3, 97.9])
+    spend = np.random.default_rng(6).random(len(status)).astype(np.float32) * 100
+    lo, hi = 321, len(status) - 5
+    total, by_need, fused_spend = np.zeros(20), np.zeros(3), spend.copy()
+    numba_passes.support_costs(lo, hi, status, c["support"], holder, need, cost, 2, 3,
+                               fused_spend, total, by_need)
+    on = np.flatnonzero((status[lo:hi] == 2) | (status[lo:hi] == 3)) + lo
+    charged = cost[np.where(status[on] == 2, c["support"][on], 0)]
+    expected_total = np.zeros(20)
+    np.add.at(expected_total, holder[on], charged)
+    expected_spend = spend.copy()
+    expected_spend[on] += charged
+    assert total.tobytes() == expected_total.tobytes()
+    assert fused_spend.tobytes() == expected_spend.tobytes()
+    assert by_need.tobytes() == np.bincount(need[on], weights=charged, minlength=3).tobytes()
