@@ -286,8 +286,8 @@ def week_buffer(model: CommissioningModel, name: str, n: int, dtype: type = np.f
     its need and a sixteenth more are given back (`madvise`; the pages are private, as
     shared ones would stay), so what is held follows the caseload down: at most a
     sixteenth more than the week's own arrays (a national run's peak is at its busiest
-    weeks, when they are largest). Only arrays written in full each
-    week are kept (the candidates' are a third written: their pages stay fresh)."""
+    weeks, when they are largest). Only arrays written in full each week are kept (the
+    candidates' are a third written: their pages stay fresh)."""
     size = n * np.dtype(dtype).itemsize
     if size < PAGES_FROM:  # the heap reuses small blocks already
         return np.empty(n, dtype)
