@@ -52,6 +52,10 @@ CHOICES = ("auto", "numba", "numpy")
 NUMBA_FROM = 50_000  # claimants: below this, loading numba costs more than it saves
 BLOCK = 8192  # claimants a fused pass takes at a time (its scratch stays in cache)
 PAGES_FROM = 1 << 18  # bytes: arrays this large get pages of their own (`empty_pages`)
+# Private anonymous pages where the system has them (Windows has neither the flag nor
+# `madvise`: there the pages are shared, and kept ones are not given back)
+PRIVATE = {"flags": mmap.MAP_PRIVATE} if hasattr(mmap, "MAP_PRIVATE") else {}
+GIVE_BACK = getattr(mmap, "MADV_DONTNEED", None)
 _many_runs = False  # set by `expect_many_runs`
 
 
@@ -295,9 +299,9 @@ def week_buffer(model: CommissioningModel, name: str, n: int, dtype: type = np.f
     pages, used = held.get(name, (None, 0))  # used: bytes handed out since last given back
     room = -(-(size + size // 16) // mmap.PAGESIZE) * mmap.PAGESIZE
     if pages is None or len(pages) < size:
-        pages, used = mmap.mmap(-1, room, flags=mmap.MAP_PRIVATE), 0
-    elif used > room:
-        pages.madvise(mmap.MADV_DONTNEED, room, used - room)
+        pages, used = mmap.mmap(-1, room, **PRIVATE), 0
+    elif used > room and GIVE_BACK is not None:
+        pages.madvise(GIVE_BACK, room, used - room)
         used = room
     held[name] = (pages, max(used, size))
     return np.frombuffer(pages, dtype, count=n)
@@ -315,4 +319,4 @@ def empty_pages(n: int, dtype: type = np.float64) -> np.ndarray:
     size = n * np.dtype(dtype).itemsize
     if size < PAGES_FROM:
         return np.empty(n, dtype)
-    return np.frombuffer(mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE), dtype)
+    return np.frombuffer(mmap.mmap(-1, size, **PRIVATE), dtype)

@@ -154,3 +154,18 @@ def test_support_costs_are_charged_as_the_numpy_pass_charges_them():
     assert total.tobytes() == expected_total.tobytes()
     assert fused_spend.tobytes() == expected_spend.tobytes()
     assert by_need.tobytes() == np.bincount(need[on], weights=charged, minlength=3).tobytes()
+
+
+def test_week_buffers_work_where_pages_cannot_be_given_back(monkeypatch):
+    """On a system without private mappings or `madvise` (Windows), buffers are still
+    kept and grown; what a falling need leaves is held, not given back."""
+    from commissioning.model import claimant_kernels
+
+    monkeypatch.setattr(claimant_kernels, "PRIVATE", {})
+    monkeypatch.setattr(claimant_kernels, "GIVE_BACK", None)
+    model, n = SimpleNamespace(), 4 * PAGES_FROM // 8
+    week_buffer(model, "best", n)[:] = 1.0
+    half = week_buffer(model, "best", n // 2)
+    pages = np.frombuffer(model._week_buffers["best"][0], np.float64)
+    assert np.shares_memory(half, pages) and (pages[:n] == 1.0).all()
+    assert len(week_buffer(model, "best", 2 * n)) == 2 * n
