@@ -263,25 +263,18 @@ def review_sums(searching, lo, hi, tables, working, gain_per_effect, searchers, 
     hazard service brings per unit of its effect (and how many search); over those in
     work in lo..hi-1 still earning, the gain a week of in-work support brings per unit
     (and how many it supports). `tables`: `claimant_kernels.searching_tables`."""
-    (ready_hazard, seen_factor, barriers, mitigated, n_barriers, locality, contract_holder,
-     case_holder, group, barrier_class, weeks_on_programme, popcount, barrier_factor,
-     vacancy_factor, service_hazard, optimism, first_outcome_weeks, within_programme,
-     programme_weeks, survival, outcome_stream_value, outcome_pass_through, _, _,
-     multiplier) = tables
+    contract_holder, case_holder, group, barrier_class = tables[6], tables[7], tables[8], \
+        tables[9]
+    within_programme, outcome_stream_value, outcome_pass_through, multiplier = tables[17], \
+        tables[20], tables[21], tables[24]
     (status, support, milestones_paid, amount_left, need_multiplier, milestones,
      job_outcome_week, job_weeks, job_loss, support_weeks, in_work_status,
      after_status) = working
     for k in range(searching.shape[0]):
         i = searching[k]
-        holder = contract_holder[i]
-        _, h = _hazards(i, ready_hazard, seen_factor, barriers, mitigated, n_barriers,
-                        locality, holder, popcount, barrier_factor, vacancy_factor,
-                        service_hazard, optimism)
-        g = group[i]
-        threshold = first_outcome_weeks[g]
-        _, window = _window(i, 0, weeks_on_programme, threshold, within_programme,
-                            programme_weeks)
-        keep = _keep_job(g, threshold, survival) * (1.0 if window > 0 else 0.0)
+        holder, g = contract_holder[i], group[i]
+        _, h, _, window, _, keep_job, _ = _searching_facts(i, tables)  # as the support rule
+        keep = keep_job * (1.0 if window > 0 else 0.0)
         paid, need = numba.int64(milestones_paid[i]), barrier_class[i]
         gain_per_effect[holder] += h * multiplier[support[i]] * keep * _kept_share(
             case_holder[i] == holder, outcome_pass_through[holder], paid,
