@@ -147,7 +147,7 @@ def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
     """`searching_week` where the loop may not call the C library's expm1: two loops with
     numpy's vectorised expm1 between them, in blocks whose scratch rows stay in the
     processor's cache between the passes. Returns how many referral candidates."""
-    from ._fused_numba import searching_choose, searching_prepare
+    from ._fused_numba import searching_choose, searching_prepare, specialist_gains
 
     true, level, best = out
     cand_ids, cand_seen, cand_barrier, cand_gain = cand
@@ -167,8 +167,8 @@ def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
         searching_choose(h, model.support_multiplier, model.support_cost, e, f, level[block],
                          best[block])
         # The candidates' specialist_gain, as `referral_candidates` takes it
-        g, keep, value = np.expm1(e[6:, :j]), f[4, :j], f[5, :j]
-        cand_gain[m:m + j] = (-g[0] * keep - -g[1] * keep) * value
+        np.expm1(e[6:, :j], out=e[6:, :j])
+        specialist_gains(e, f, cand_gain[m:m + j])
         m += j
     return m
 
