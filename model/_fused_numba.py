@@ -449,6 +449,13 @@ def value_referrals(ids, gain, contract_holder, case_holder, need_rule, hurdle, 
 
 
 @numba.njit(cache=True, nogil=True)
+def put(column, ids, values):
+    """column[ids] = values, the ids not negative."""
+    for k in range(ids.shape[0]):
+        column[_at(ids[k])] = values[k]
+
+
+@numba.njit(cache=True, nogil=True)
 def ids_between(values, lo, hi, low, high, out):
     """Ids i in lo..hi-1 with low <= values[i] <= high, in order; returns how many.
 

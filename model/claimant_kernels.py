@@ -236,6 +236,19 @@ def ids_between(model: CommissioningModel, values: np.ndarray, lo: int, hi: int,
     return out[:kernel(values, lo, hi, low, high, out)]
 
 
+def put(model: CommissioningModel, column: np.ndarray, ids: np.ndarray,
+        values: np.ndarray) -> None:
+    """column[ids] = values. Fused, in one compiled loop: numpy first copies the ids into
+    its own index type, an array as long as the ids (at national scale megabytes a week,
+    and 1.4-1.9 against 0.23 ms for the searching claimants' support levels)."""
+    if not model.fused:
+        column[ids] = values
+        return
+    from ._fused_numba import put as kernel
+
+    kernel(column, ids, values)
+
+
 def waiting_ids(model: CommissioningModel, lo: int, hi: int) -> np.ndarray:
     """Claimants in lo..hi-1 waiting in a specialist's queue, in order."""
     c = model.claimants

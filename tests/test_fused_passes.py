@@ -75,6 +75,20 @@ def test_listed_ids_are_numpys_flatnonzero(low, high):
         assert out[:n].tolist() == (np.flatnonzero(waiting) + lo).tolist()
 
 
+@pytest.mark.parametrize("values_type", [np.int8, np.int64])
+def test_put_sets_what_numpys_assignment_sets(values_type):
+    rng = np.random.default_rng(9)
+    column = rng.integers(0, 3, 50_000).astype(np.int8)
+    expected = column.copy()
+    for ids in (np.flatnonzero(rng.random(50_000) < 0.4).astype(np.int32),  # as the weeks
+                rng.integers(0, 50_000, 5_000).astype(np.int32),  # unsorted, repeated
+                np.empty(0, np.int32)):
+        values = rng.integers(0, 3, len(ids)).astype(values_type)
+        numba_passes.put(column, ids, values)
+        expected[ids] = values  # a repeated id: the last value, in both
+        assert column.tolist() == expected.tolist()
+
+
 def test_the_support_wanted_is_summed_as_np_add_at_sums_it():
     c = columns(4)
     ids = np.flatnonzero(c["case_holder"] >= 0).astype(np.int32)
