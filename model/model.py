@@ -362,11 +362,11 @@ class CommissioningModel(mesa.Model):
         # that specialist referrals change; budgets and players' choices come after).
         true, seen, level, best = claimant_kernels.searching_week(self, searching)
         specialist_services.refer(self, week, searching, seen)  # 5
-        claimant_kernels.put(self, c.support, searching,  # 6
-                             choose_support(self, searching, seen, (level, best)))
+        support = choose_support(self, searching, seen, (level, best))  # 6
+        claimant_kernels.put(self, c.support, searching, support)
         # Each of these is a number per searching claimant (megabytes at national scale):
         # let go as soon as the week is done with it.
-        del seen, level, best
+        del seen, level, best, support
         integration_services.review(self, week, searching)
         self._count_parking(searching)
         self._charge_weekly_costs(week, on, hi)  # 7
