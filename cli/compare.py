@@ -10,7 +10,17 @@ import argparse
 import sys
 import time
 
-from .options import add_set, add_workers, command, positive, scenario, seed, seeds_fit, workers
+from .options import (
+    add_set,
+    add_workers,
+    command,
+    load_mesa,
+    positive,
+    scenario,
+    seed,
+    seeds_fit,
+    workers,
+)
 
 DEFAULT_COMPARISON = ("two_tier", "locality")
 FILES = ("comparison.csv", "runs.csv", "weekly.csv", "job_outcomes.png", "provider_cash.png")
@@ -47,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    load_mesa()
     from commissioning.experiments.comparison import (
         compare,
         compare_posterior,

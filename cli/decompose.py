@@ -17,7 +17,17 @@ import math
 import sys
 from pathlib import Path
 
-from .options import add_set, add_workers, command, positive, scenario, seed, seeds_fit, workers
+from .options import (
+    add_set,
+    add_workers,
+    command,
+    load_mesa,
+    positive,
+    scenario,
+    seed,
+    seeds_fit,
+    workers,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,6 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_decompose(args: argparse.Namespace) -> int:
+    load_mesa()
     from commissioning.experiments.comparison import console_progress, unique_names
     from commissioning.experiments.decomposition import decompose, find_levers
     from commissioning.experiments.executor import describe, open_executor

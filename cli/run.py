@@ -12,7 +12,7 @@ import json
 import math
 import sys
 
-from .options import DEFAULT_SCENARIO, EXIT_BAD_INPUT, add_set, command, scenario, seed
+from .options import DEFAULT_SCENARIO, EXIT_BAD_INPUT, add_set, command, load_mesa, scenario, seed
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    load_mesa()
     from commissioning.experiments.comparison import run_one
     from commissioning.experiments.outputs import Outputs
     from commissioning.experiments.report import summary_lines
