@@ -72,7 +72,8 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray,
     if case_holder_gain is not None:  # fused: the value rule in one pass
         from ._fused_numba import value_referrals
 
-        holder, decider = np.empty(len(ids), np.int8), np.empty(len(ids), np.int8)
+        org = c.contract_holder.dtype  # int8, or int16 past 127 organisations
+        holder, decider = np.empty(len(ids), org), np.empty(len(ids), org)
         by_need, chosen = np.empty(len(ids), bool), np.empty(len(ids), bool)
         value_referrals(ids, case_holder_gain, c.contract_holder, c.case_holder,
                         model.need_rule, model.rationing_hurdle, fee, float(cost), holder,

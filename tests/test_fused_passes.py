@@ -89,6 +89,31 @@ def test_put_sets_what_numpys_assignment_sets(values_type):
         assert column.tolist() == expected.tolist()
 
 
+@pytest.mark.parametrize("orgs", [40, 300])  # int8 columns, and int16 past 127
+def test_value_referrals_decide_as_the_numpy_rule(orgs):
+    rng = np.random.default_rng(11)
+    org = np.int8 if orgs <= 127 else np.int16
+    n = 5_000
+    contract_holder = rng.integers(0, orgs, n).astype(org)
+    case_holder = rng.integers(0, orgs, n).astype(org)
+    need_rule = rng.random(orgs) < 0.3
+    hurdle, fee = rng.random(orgs), rng.random(orgs) * 500
+    ids = np.flatnonzero(rng.random(n) < 0.5).astype(np.int32)
+    gain = rng.random(len(ids)) * 1_000
+    holder, decider = np.empty(len(ids), org), np.empty(len(ids), org)
+    by_need, chosen = np.empty(len(ids), bool), np.empty(len(ids), bool)
+    numba_passes.value_referrals(ids, gain, contract_holder, case_holder, need_rule, hurdle,
+                                 fee, 25.0, holder, decider, by_need, chosen)
+    want_holder = contract_holder[ids]
+    want_need = need_rule[want_holder]
+    want_decider = np.where(want_need, want_holder, case_holder[ids])
+    assert holder.tolist() == want_holder.tolist()
+    assert decider.tolist() == want_decider.tolist()
+    assert by_need.tolist() == want_need.tolist()
+    assert chosen.tolist() == (~want_need & (gain >= (1.0 + hurdle[want_decider]) * (
+        fee[want_holder] + 25.0))).tolist()
+
+
 def test_the_support_wanted_is_summed_as_np_add_at_sums_it():
     c = columns(4)
     ids = np.flatnonzero(c["case_holder"] >= 0).astype(np.int32)

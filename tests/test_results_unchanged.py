@@ -162,3 +162,32 @@ def test_a_misspelt_kernel_choice_is_one_line_from_the_command(monkeypatch, caps
     assert main(["run", "--set", "area.claimants=300", "--set", "run.weeks=3"]) == 2
     err = capsys.readouterr().err
     assert "COMMISSIONING_KERNELS" in err and "Traceback" not in err
+
+
+def test_both_kernels_agree_past_127_organisations(monkeypatch):
+    """Past 127 organisations the columns that name one are int16: a fused pass handing
+    them on in anything narrower would name the wrong organisation (60 localities give
+    two-tier about 330, and specialist referrals decided by case holders numbered past
+    127)."""
+    pytest.importorskip("numba")
+    runs = {}
+    for kernels in ("numpy", "numba"):
+        monkeypatch.setenv(ENVIRONMENT, kernels)
+        model = _finished_run("two_tier", localities=60, claimants=6000, seed=3,
+                                       weeks=80)
+        assert model.claimants.case_holder.dtype == np.int16
+        assert model.fused == (kernels == "numba")
+        runs[kernels] = model
+    a, b = runs["numpy"], runs["numba"]
+    assert int(a.claimants.case_holder.max()) > 127  # the case this test is about
+    assert np.array_equal(a.referrals_matrix, b.referrals_matrix)
+    assert np.array_equal(a.claimants.episode_payer, b.claimants.episode_payer)
+    assert a.accounts.cash.tobytes() == b.accounts.cash.tobytes()
+
+
+def _finished_run(scenario: str, **settings):
+    from commissioning.model import CommissioningModel
+
+    model = CommissioningModel(scenario=scenario, **settings)
+    model.run_model()
+    return model
