@@ -449,6 +449,38 @@ def value_referrals(ids, gain, contract_holder, case_holder, need_rule, hurdle, 
 
 
 @numba.njit(cache=True, nogil=True)
+def book_one_week(payer, payee, amount, booked_out, payable, receivable):
+    """`Accounts.book` of payments due in one week: each payer's and payee's total added
+    to what it has booked and what it owes or is owed, and the booking as `settle` reads
+    it (`Accounts._entry`): each pair's total (pairs sorted by payer * n + payee), the
+    organisations whose total is not zero and their totals. Every total is added in
+    booking order from 0.0, as numpy's bincount adds, and added to the columns as numpy
+    adds two arrays: the same numbers."""
+    n = payable.shape[0]
+    owed, owed_to = np.zeros(n), np.zeros(n)
+    keys = np.empty(amount.shape[0], np.int64)
+    for j in range(amount.shape[0]):
+        owed[_at(payer[j])] += amount[j]
+        owed_to[_at(payee[j])] += amount[j]
+        keys[j] = payer[j] * n + payee[j]
+    for i in range(n):
+        booked_out[i] += owed[i]
+        payable[i] += owed[i]
+        receivable[i] += owed_to[i]
+    order = np.argsort(keys, kind="mergesort")  # stable: equal keys stay in booking order
+    pairs, flows = np.empty(keys.shape[0], np.int64), np.zeros(keys.shape[0])
+    m = -1
+    for j in range(order.shape[0]):
+        key = keys[_at(order[j])]
+        if m < 0 or pairs[_at(m)] != key:
+            m += 1
+            pairs[_at(m)] = key
+        flows[_at(m)] += amount[_at(order[j])]
+    payers, payees = np.flatnonzero(owed), np.flatnonzero(owed_to)
+    return pairs[:m + 1], flows[:m + 1], payers, owed[payers], payees, owed_to[payees]
+
+
+@numba.njit(cache=True, nogil=True)
 def put(column, ids, values):
     """column[ids] = values, the ids not negative."""
     for k in range(ids.shape[0]):

@@ -33,6 +33,7 @@ from collections import defaultdict
 import numpy as np
 
 COMMISSIONER = 0
+FEW_PAYMENTS = 24  # a booking this small is summed in Python (`pair_flows`)
 
 # Kinds of payment, for "where the money went".
 ATTACHMENT, SERVICE_FEE, OUTCOME, PASS_THROUGH, SPECIALIST_FEE, SPECIALIST_OUTCOME = range(6)
@@ -147,8 +148,16 @@ class PairTotals:
 
 def pair_flows(keys: np.ndarray, amount: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """The pairs used (keys `payer * n + payee`, sorted) and the £ each carries, added in
-    booking order. With few organisations a count over every possible pair finds them
-    (the same additions, in the same order, as over the pairs found by sorting)."""
+    booking order. A few payments are added one by one in Python (its floats are the
+    same doubles, added in the same order: a count over every possible pair cost ten
+    times as much); with few organisations a count over every possible pair finds them,
+    else sorting does (the same additions, in the same order, either way)."""
+    if len(keys) <= FEW_PAYMENTS:
+        flows: dict[int, float] = {}
+        for key, value in zip(keys.tolist(), amount.tolist(), strict=True):
+            flows[key] = flows.get(key, 0.0) + value
+        pairs = sorted(flows)
+        return np.array(pairs, np.int64), np.array([flows[k] for k in pairs], float)
     if n * n <= max(4 * len(keys), 4096):
         used = np.flatnonzero(np.bincount(keys, minlength=n * n))
         return used, np.bincount(keys, weights=amount, minlength=n * n)[used]
@@ -193,6 +202,9 @@ class Accounts:
         self._reserves: list[float] = []
         self.due: dict[int, list[tuple[np.ndarray, ...]]] = defaultdict(list)
         self.cancelled = 0.0
+        # `_fused_numba.book_one_week`, set by a model that runs numba's passes: `book` in
+        # one compiled pass
+        self.compiled = None
 
     def open(self, owner, reserves: float) -> int:
         """Open an account; returns its row."""
@@ -236,21 +248,28 @@ class Accounts:
     def book(self, due_week: np.ndarray | int, payer: np.ndarray | int,
              payee: np.ndarray | int, amount: np.ndarray | float, kind: int) -> None:
         """Owe payments, each settled in its `due_week`."""
-        columns = [np.atleast_1d(due_week), np.atleast_1d(payer), np.atleast_1d(payee),
-                   np.atleast_1d(amount).astype(float)]
-        n = max(len(x) for x in columns)  # single values repeated (as np.broadcast_arrays)
-        due, payer, payee, amount = (x if len(x) == n else np.full(n, x[0]) if len(x) == 1
-                                     else np.broadcast_to(x, (n,)) for x in columns)
+        columns = [np.asarray(due_week), np.asarray(payer), np.asarray(payee),
+                   np.asarray(amount, float)]
+        n = max(x.size for x in columns)  # single values repeated (as np.broadcast_arrays)
+        due, payer, payee, amount = (x if x.shape == (n,) else np.full(n, x.flat[0])
+                                     if x.size == 1 else np.broadcast_to(x, (n,))
+                                     for x in columns)
         keep = amount != 0
-        if not keep.any():
-            return
-        due, payer, payee, amount = (due[keep], payer[keep].astype(np.int64),
-                                     payee[keep].astype(np.int64), amount[keep])
-        owed = np.bincount(payer, weights=amount, minlength=len(self.cash))
-        owed_to = np.bincount(payee, weights=amount, minlength=len(self.cash))
-        if np.ndim(due_week) == 0 or (due == due[0]).all():  # one week for all (most)
+        if not n or not keep.all():
+            if not keep.any():
+                return
+            due, payer, payee, amount = due[keep], payer[keep], payee[keep], amount[keep]
+        payer, payee = payer.astype(np.int64, copy=False), payee.astype(np.int64, copy=False)
+        if columns[0].ndim == 0 or (due == due[0]).all():  # one week for all (most)
+            if self.compiled is not None:  # all of it in one compiled pass
+                self.due[int(due[0])].append((*self.compiled(
+                    payer, payee, amount, self.booked_out[:, kind], self.payable,
+                    self.receivable), kind))
+                return
+            owed, owed_to = self._totals(payer, payee, amount)
             self.due[int(due[0])].append(self._entry(payer, payee, amount, kind, owed, owed_to))
         else:
+            owed, owed_to = self._totals(payer, payee, amount)
             for week in np.unique(due):
                 rows = due == week
                 self.due[int(week)].append(self._entry(payer[rows], payee[rows], amount[rows],
@@ -258,6 +277,13 @@ class Accounts:
         self.booked_out[:, kind] += owed
         self.payable += owed
         self.receivable += owed_to
+
+    def _totals(self, payer: np.ndarray, payee: np.ndarray, amount: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """What each organisation owes, and is owed, in these payments."""
+        n = len(self.cash)
+        return (np.bincount(payer, weights=amount, minlength=n),
+                np.bincount(payee, weights=amount, minlength=n))
 
     def _entry(self, payer: np.ndarray, payee: np.ndarray, amount: np.ndarray, kind: int,
                owed: np.ndarray | None = None, owed_to: np.ndarray | None = None) -> tuple:
@@ -268,8 +294,7 @@ class Accounts:
         scale the payments owed at once took 7 MB)."""
         n = len(self.cash)
         if owed is None:
-            owed = np.bincount(payer, weights=amount, minlength=n)
-            owed_to = np.bincount(payee, weights=amount, minlength=n)
+            owed, owed_to = self._totals(payer, payee, amount)
         # Organisations owed nothing in sum are left out: taking 0.0 away changes no number
         payers, payees = np.flatnonzero(owed), np.flatnonzero(owed_to)
         pairs, flows = pair_flows(payer * n + payee, amount, n)
@@ -283,10 +308,11 @@ class Accounts:
                 self.payable[payers] -= owed
                 self.receivable[payees] -= owed_to
                 live = self.active[pairs // n] & self.active[pairs % n]
-                self.cancelled += float(flows[~live].sum())
-                pairs, flows = pairs[live], flows[live]
-                if not len(flows):
-                    continue
+                if not live.all():  # a payer or payee has exited
+                    self.cancelled += float(flows[~live].sum())
+                    pairs, flows = pairs[live], flows[live]
+                    if not len(flows):
+                        continue
                 self.money.add_pairs(pairs, flows)
                 out, got = row_and_column_sums(pairs, flows, n)
                 self.commissioner_paid += out[COMMISSIONER]

@@ -191,6 +191,10 @@ class CommissioningModel(mesa.Model):
         self.barrier_factor = barrier_factors(p)  # [barriers, treated]
         self.seen_factor = seen_factors(p, self.claimants.take_readiness())
         self.fused = claimant_kernels.use_numba(p["claimants"])  # numba, or numpy passes
+        if self.fused:  # a booking in one compiled pass (the same numbers)
+            from ._fused_numba import book_one_week
+
+            self.accounts.compiled = book_one_week
         self.support_cost = support_costs(p)
         # £ expected per job outcome: [payment group, need group]
         self.outcome_stream_value = self.payments.outcome_stream_value(self.job_survival)
@@ -288,7 +292,9 @@ class CommissioningModel(mesa.Model):
         self.small_provider = np.array(
             [isinstance(o, Provider) and o.kind in ("subcontractor", "third_sector")
              and (o.role == CASE_HOLDER or o.index in listed) for o in self.orgs])
-        self.operating_cost = column("operating_cost")
+        self.operating_cost = column("operating_cost")  # these three fixed at set-up too
+        self.cash_buffer = column("cash_buffer")
+        self._live = (None, np.zeros(0, np.int64))  # `_live_providers`
         self.lowest_cash = self.accounts.cash.copy()  # each organisation's lowest cash so far
         self.earned_mark = np.zeros(n)  # income and costs at the last contract review
         self.spent_mark = np.zeros(n)
@@ -411,12 +417,11 @@ class CommissioningModel(mesa.Model):
         # Each active provider's `cash_room`, `spending_headroom` and `rationing_hurdle`,
         # computed for all at once (the same arithmetic element by element: a loop of
         # method calls cost more than the rest of a small run's week).
-        live = [o for o in self.providers if o.active]
-        if live:
-            rows = np.array([o.index for o in live], np.int64)
-            limit = np.array([o.overdraft_limit for o in live])
-            buffer = np.array([o.cash_buffer for o in live])
-            floor = -limit + SAFETY_WEEKS * np.array([o.operating_cost for o in live])
+        rows = self._live_providers()
+        if len(rows):
+            limit = self.overdraft_limit[rows]
+            buffer = self.cash_buffer[rows]
+            floor = -limit + SAFETY_WEEKS * self.operating_cost[rows]
             free = self.accounts.cash[rows] - self.accounts.payable[rows]
             backed = np.isinf(limit)
             span = buffer - floor
@@ -445,6 +450,15 @@ class CommissioningModel(mesa.Model):
         month = np.maximum(4.0 * self.operating_cost[plan], 1e-9)
         self.funding_room[plan] = np.minimum(self.cash_room[plan],
                                              np.clip(left[plan] / month, 0.0, 1.0))
+
+    def _live_providers(self) -> np.ndarray:
+        """Account rows of the providers still delivering, in the providers' order: found
+        again only after an exit or a withdrawal (the only ways a provider stops)."""
+        key = (len(self.exits), len(self.withdrawals))
+        if self._live[0] != key:
+            self._live = (key, np.array([o.index for o in self.providers if o.active],
+                                        np.int64))
+        return self._live[1]
 
     def _charge_weekly_costs(self, week: int, lo: int, hi: int) -> None:
         c, acc = self.claimants, self.accounts

@@ -208,3 +208,38 @@ def test_week_buffers_work_where_pages_cannot_be_given_back(monkeypatch):
     pages = np.frombuffer(model._week_buffers["best"][0], np.float64)
     assert np.shares_memory(half, pages) and (pages[:n] == 1.0).all()
     assert len(week_buffer(model, "best", 2 * n)) == 2 * n
+
+
+@pytest.mark.parametrize("orgs", [5, 48, 330])
+def test_a_compiled_booking_books_what_numpy_books(orgs):
+    """Bookings of one due week (the compiled pass) and of several (numpy, either way):
+    every entry `settle` will read and every column of money owed, to the bit."""
+    from commissioning.model.accounts import Accounts
+
+    def accounts(compiled: bool) -> Accounts:
+        acc = Accounts()
+        for _ in range(orgs):
+            acc.open(None, 0.0)
+        acc.freeze()
+        acc.compiled = numba_passes.book_one_week if compiled else None
+        return acc
+
+    rng = np.random.default_rng(orgs)
+    numpy_books, compiled_books = accounts(False), accounts(True)
+    for step in range(40):
+        k = int(rng.integers(1, 60))
+        payer = rng.integers(0, min(orgs, 6), k)  # repeated pairs: sums in booking order
+        payee = rng.integers(0, orgs, k).astype(np.int16)
+        amount = rng.lognormal(5, 2, k) * (rng.random(k) < 0.9)  # some nothing to pay
+        due = 100 + step // 3 if step % 5 else 100 + rng.integers(0, 3, k)
+        payer = 0 if step % 4 == 0 else payer  # one payer for all (the commissioner)
+        for acc in (numpy_books, compiled_books):
+            acc.book(due, payer, payee, amount, step % 6)
+    assert sorted(numpy_books.due) == sorted(compiled_books.due)
+    for week, entries in numpy_books.due.items():
+        for entry, compiled in zip(entries, compiled_books.due[week], strict=True):
+            for a, b in zip(entry, compiled, strict=True):
+                a, b = np.asarray(a), np.asarray(b)
+                assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    for name in ("booked_out", "payable", "receivable"):
+        assert getattr(numpy_books, name).tobytes() == getattr(compiled_books, name).tobytes()
