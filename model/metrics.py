@@ -165,6 +165,16 @@ class _Flags:
         return int(self.insolvent[rows].sum())
 
 
+def _flags(model: CommissioningModel, groups: _Groups) -> _Flags:
+    """The week's `_Flags`, read again from the providers only after an exit or a
+    withdrawal (the only ways a provider's flags change)."""
+    key = (groups, len(model.exits), len(model.withdrawals))
+    cached = model.__dict__.get("_metric_flags")
+    if cached is None or cached[0] != key:
+        cached = model._metric_flags = (key, _Flags(model, groups))
+    return cached[1]
+
+
 def _groups(model: CommissioningModel) -> _Groups:
     groups = model.__dict__.get("_metric_groups")
     if groups is None or groups.providers is not model.providers:
@@ -174,10 +184,12 @@ def _groups(model: CommissioningModel) -> _Groups:
 
 def _median(values: np.ndarray) -> float:
     """`np.median` of a small array, without its overhead: the middle value, or the mean
-    of the two middle values (summed, then halved, as numpy does); NaN if any is NaN."""
-    if np.isnan(values).any():
+    of the two middle values (summed, then halved, as numpy does, in the same doubles);
+    NaN if any is NaN."""
+    listed = values.tolist()
+    if any(v != v for v in listed):  # NaN
         return NAN
-    ordered = np.sort(values)
+    ordered = sorted(listed)
     n = len(ordered)
     middle = n // 2
     return float(ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2)
@@ -314,7 +326,7 @@ def snapshot(model: CommissioningModel) -> dict[str, float]:
         return cached[1]
     out: dict[str, float] = {"weeks": model.steps}
     _outcome_metrics(model, out)
-    flags = _Flags(model, _groups(model))
+    flags = _flags(model, _groups(model))
     _provider_metrics(model, out, flags)
     _weekly_extras(model, out, flags)
     model._snapshot = (model.steps, out)
