@@ -527,8 +527,8 @@ class CommissioningModel(mesa.Model):
         c = self.claimants
         # Added in float64 and then rounded to the float32 record, as numba's loop does
         c.support_spend[ids] += np.asarray(amount, np.float64)
-        self.tally.spend_class += np.bincount(c.barrier_class[ids], weights=np.broadcast_to(
-            amount, ids.shape), minlength=3)
+        weights = np.full(ids.shape, amount) if np.ndim(amount) == 0 else amount
+        self.tally.spend_class += np.bincount(c.barrier_class[ids], weights=weights, minlength=3)
 
     def _settle(self, week: int) -> None:
         """Make the payments due; contract holders' overheads go with what they receive."""
