@@ -151,18 +151,30 @@ class _Groups:
 
 
 class _Flags:
-    """Each organisation's state this week, by account row, read from the providers once
-    for all the metrics: exited insolvent, and still active (neither insolvent nor
-    withdrawn)."""
+    """Each organisation's state, by account row, read from the providers once for all
+    the metrics: exited insolvent, and still active (neither insolvent nor withdrawn);
+    with the counts and rows the metrics take of them (kept as long as the flags)."""
 
     def __init__(self, model: CommissioningModel, groups: _Groups):
         n = len(model.orgs)
         self.insolvent, self.active = np.zeros(n, bool), np.zeros(n, bool)
         self.insolvent[groups.rows] = [o.insolvent_week is not None for o in groups.providers]
         self.active[groups.rows] = [o.active for o in groups.providers]
+        self._counts: dict[int, tuple[np.ndarray, int]] = {}
+        self._active_rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def insolvent_in(self, rows: np.ndarray) -> int:
-        return int(self.insolvent[rows].sum())
+        kept = self._counts.get(id(rows))
+        if kept is None or kept[0] is not rows:
+            kept = self._counts[id(rows)] = (rows, int(self.insolvent[rows].sum()))
+        return kept[1]
+
+    def active_of(self, rows: np.ndarray) -> np.ndarray:
+        """Those of `rows` still active."""
+        kept = self._active_rows.get(id(rows))
+        if kept is None or kept[0] is not rows:
+            kept = self._active_rows[id(rows)] = (rows, rows[self.active[rows]])
+        return kept[1]
 
 
 def _flags(model: CommissioningModel, groups: _Groups) -> _Flags:
@@ -303,7 +315,7 @@ def _weekly_extras(model: CommissioningModel, out: dict, flags: _Flags) -> None:
         out[f"paid_{name}"] = float(paid_by_kind[kind])
     out["cancelled_payments"] = float(acc.cancelled)
     for kind, rows in _rows_by_kind(model).items():
-        cash = acc.cash[rows[flags.active[rows]]]  # not exited or withdrawn
+        cash = acc.cash[flags.active_of(rows)]  # not exited or withdrawn
         out[f"cash_median_{kind}"] = _median(cash) if len(cash) else NAN
         out[f"cash_min_{kind}"] = float(np.min(cash)) if len(cash) else NAN
         out[f"insolvent_{kind}"] = flags.insolvent_in(rows)
