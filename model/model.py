@@ -208,6 +208,7 @@ class CommissioningModel(mesa.Model):
         # Per contract holder and locality: its case-holder options and their shares,
         # worked out again only when the options are (`referrals._case_plan`).
         self.case_shares: dict[int, list] = {}
+        self.specialist_shares: dict[int, tuple] = {}  # key -> (options, shares)
         self._lo = self._hi = 0
         self.network = build_network(self)
         self.decisions = Decisions(self, decisions or ())  # none taken: every rule decides

@@ -102,13 +102,17 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray,
     loc = c.locality[ids]
     provider = np.full(len(ids), -1, np.int64)
     key = (holder.astype(np.int64) * model.p["localities"] + loc) * 8 + barrier
-    for k in np.unique(key):
-        options = model.specialist_options.get(int(k))
+    for k in np.unique(key).tolist():
+        options = model.specialist_options.get(k)
         if options is None or not len(options):
             continue
+        # Places are fixed: each key's shares are found again only when its options change
+        shares = model.specialist_shares.get(k)
+        if shares is None or shares[0] is not options:
+            weights = np.cumsum(model.capacity[options])
+            shares = model.specialist_shares[k] = (options, weights / weights[-1])
         rows = key == k
-        weights = np.cumsum(model.capacity[options])
-        pick = np.searchsorted(weights / weights[-1], u[rows], side="right")
+        pick = np.searchsorted(shares[1], u[rows], side="right")
         provider[rows] = options[np.minimum(pick, len(options) - 1)]
     ok = provider >= 0
     ok[ok] = accepts(model, ids[ok], provider[ok], holder[ok], seen[ok])
