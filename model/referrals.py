@@ -88,9 +88,7 @@ def _allocate_contract_holders(model: CommissioningModel, week: int, ids: np.nda
         c.contract_holder[ids] = model.holder_of_locality[c.locality[ids]]
     else:
         u = model.streams.weekly_uniform_at("allocation", week, ids)
-        shares = model.market_shares * model.holder_active[:, None]
-        total = shares.sum(axis=0)
-        cumulative = np.cumsum(shares, axis=0) / np.where(total > 0, total, 1.0)
+        cumulative = _cumulative_shares(model)
         g = c.group[ids]
         pick = (u[:, None] >= cumulative[:, g].T).sum(axis=1)
         pick = np.minimum(pick, len(model.holder_index) - 1)
@@ -99,6 +97,20 @@ def _allocate_contract_holders(model: CommissioningModel, week: int, ids: np.nda
     live = model.accounts.active[holder]
     np.add.at(model.referrals_matrix, (COMMISSIONER, holder[live]), 1)
     np.add.at(model.year_referrals, (holder[live], c.group[ids][live]), 1)
+
+
+def _cumulative_shares(model: CommissioningModel) -> np.ndarray:
+    """Each payment group's cumulative market shares over the active contract holders;
+    worked out again only when the shares or the active holders change (a contract
+    year's end, an exit)."""
+    key = (model.market_shares.tobytes(), model.holder_active.tobytes())
+    kept = model.__dict__.get("_cumulative_shares")
+    if kept is None or kept[0] != key:
+        shares = model.market_shares * model.holder_active[:, None]
+        total = shares.sum(axis=0)
+        kept = model._cumulative_shares = (key, np.cumsum(shares, axis=0) / np.where(
+            total > 0, total, 1.0))
+    return kept[1]
 
 
 def _allocate_case_holders(model: CommissioningModel, week: int, ids: np.ndarray) -> None:
@@ -142,10 +154,14 @@ def _allocate_case_holders(model: CommissioningModel, week: int, ids: np.ndarray
 
 def _priced(model: CommissioningModel, year: int) -> tuple[np.ndarray, np.ndarray]:
     """Per payment group: the attachment and service fees a claimant attached in `year`
-    is priced at, and the rest of its expected value."""
-    pay = model.payments
-    attach = pay.attachment(year) + pay.service_fee(year) * pay.service_periods
-    return attach, pay.expected_value(year) - attach
+    is priced at, and the rest of its expected value (prices are fixed for a run: worked
+    out once a year, not every week)."""
+    kept = model.__dict__.setdefault("_priced", {})
+    if year not in kept:
+        pay = model.payments
+        attach = pay.attachment(year) + pay.service_fee(year) * pay.service_periods
+        kept[year] = (attach, pay.expected_value(year) - attach)
+    return kept[year]
 
 
 def _case_plan(model: CommissioningModel, k: int, L: int, n: int
