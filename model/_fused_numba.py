@@ -477,7 +477,10 @@ def book_one_week(payer, payee, amount, booked_out, payable, receivable):
             pairs[_at(m)] = key
         flows[_at(m)] += amount[_at(order[j])]
     payers, payees = np.flatnonzero(owed), np.flatnonzero(owed_to)
-    return pairs[:m + 1], flows[:m + 1], payers, owed[payers], payees, owed_to[payees]
+    # Copies the size of the pairs used: a view would keep a number per payment until
+    # the booking is settled (at national scale, megabytes over a claim lag)
+    return (pairs[:m + 1].copy(), flows[:m + 1].copy(), payers, owed[payers], payees,
+            owed_to[payees])
 
 
 @numba.njit(cache=True, nogil=True)
