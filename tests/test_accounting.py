@@ -22,6 +22,7 @@ from commissioning.model.accounts import (
     SERVICES,
     SUPPORT,
     AccountingError,
+    pair_flows,
 )
 from commissioning.model.claimant_kernels import ENVIRONMENT
 
@@ -237,3 +238,21 @@ def test_insolvent_providers_hand_on_their_claimants():
     assert all(o.insolvent_week is not None for o in gone)
     assert all(isinstance(o, Prime) or o.cash < -o.overdraft_limit for o in gone)
     assert len(model.exits) == len(gone)
+
+
+@pytest.mark.parametrize("orgs", [5, 48, 330])
+@pytest.mark.parametrize("payments", [1, 7, 24, 25, 400])
+def test_each_way_of_summing_a_bookings_pairs_gives_the_same_sums(orgs, payments):
+    """A booking's pairs and their sums, the same to the bit whichever way `pair_flows`
+    takes (one by one in Python up to FEW_PAYMENTS, a count over every pair with few
+    organisations, else sorting): each pair's payments added in booking order from 0."""
+    rng = np.random.default_rng(orgs * 1000 + payments)
+    payer = rng.integers(0, min(orgs, 4), payments)  # few payers: pairs repeat
+    keys = payer * orgs + rng.integers(0, orgs, payments)
+    amount = rng.lognormal(5, 2, payments)
+    expected: dict[int, float] = {}
+    for key, value in zip(keys.tolist(), amount.tolist(), strict=True):
+        expected[key] = expected.get(key, 0.0) + value
+    pairs, flows = pair_flows(keys, amount, orgs)
+    assert pairs.tolist() == sorted(expected)
+    assert flows.tobytes() == np.array([expected[k] for k in sorted(expected)]).tobytes()
