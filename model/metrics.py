@@ -159,7 +159,7 @@ class _Flags:
         n = len(model.orgs)
         self.insolvent, self.active = np.zeros(n, bool), np.zeros(n, bool)
         self.insolvent[groups.rows] = [o.insolvent_week is not None for o in groups.providers]
-        self.active[groups.rows] = [o.active for o in groups.providers]
+        self.active[model.live_providers()] = True
         self._counts: dict[int, tuple[np.ndarray, int]] = {}
         self._active_rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 

@@ -295,7 +295,7 @@ class CommissioningModel(mesa.Model):
              and (o.role == CASE_HOLDER or o.index in listed) for o in self.orgs])
         self.operating_cost = column("operating_cost")  # these three fixed at set-up too
         self.cash_buffer = column("cash_buffer")
-        self._live = (None, np.zeros(0, np.int64))  # `_live_providers`
+        self._live = (None, np.zeros(0, np.int64))  # `live_providers`
         self.lowest_cash = self.accounts.cash.copy()  # each organisation's lowest cash so far
         self.earned_mark = np.zeros(n)  # income and costs at the last contract review
         self.spent_mark = np.zeros(n)
@@ -418,7 +418,7 @@ class CommissioningModel(mesa.Model):
         # Each active provider's `cash_room`, `spending_headroom` and `rationing_hurdle`,
         # computed for all at once (the same arithmetic element by element: a loop of
         # method calls cost more than the rest of a small run's week).
-        rows = self._live_providers()
+        rows = self.live_providers()
         if len(rows):
             limit = self.overdraft_limit[rows]
             buffer = self.cash_buffer[rows]
@@ -452,7 +452,7 @@ class CommissioningModel(mesa.Model):
         self.funding_room[plan] = np.minimum(self.cash_room[plan],
                                              np.clip(left[plan] / month, 0.0, 1.0))
 
-    def _live_providers(self) -> np.ndarray:
+    def live_providers(self) -> np.ndarray:
         """Account rows of the providers still delivering, in the providers' order: found
         again only after an exit or a withdrawal (the only ways a provider stops)."""
         key = (len(self.exits), len(self.withdrawals))
