@@ -145,30 +145,36 @@ def searching_tables(model: CommissioningModel) -> tuple:
 def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
                       referral: tuple, out: tuple, cand: tuple) -> int:
     """`searching_week` where the loop may not call the C library's expm1: two loops with
-    numpy's vectorised expm1 between them, in blocks whose scratch rows stay in the
+    numpy's vectorised expm1 between them, in blocks whose scratch arrays stay in the
     processor's cache between the passes. Returns how many referral candidates."""
     from ._fused_numba import searching_choose, searching_prepare, specialist_gains
 
     true, level, best = out
     cand_ids, cand_seen, cand_barrier, cand_gain = cand
     n = len(ids)
-    exponent = scratch(model, "exponent", 8, min(n, BLOCK))
-    facts = scratch(model, "facts", 6, min(n, BLOCK))
-    hazards = scratch(model, "hazards", 2, min(n, BLOCK))  # true (if not kept) and seen
+    size = min(n, BLOCK)
+    # A row of numbers per claimant (see `searching_prepare`), each array contiguous so
+    # numpy's expm1 takes it whole
+    exponents = scratch(model, "exponent", 1, 6 * size)[0]
+    facts = scratch(model, "facts", 1, 5 * size)[0]
+    gain = scratch(model, "gain", 1, 4 * size)[0]  # the candidates': exponents, then facts
+    no_true = np.empty(0)
     m = 0
     for start in range(0, n, BLOCK):
         block = slice(start, min(start + BLOCK, n))
         k = block.stop - start
-        e, f, h = exponent[:, :k], facts[:, :k], hazards[1, :k]
+        x, f = exponents[:6 * k], facts[:5 * k].reshape(k, 5)
+        gx, gf = gain[:2 * k], gain[2 * size:2 * size + 2 * k].reshape(k, 2)
         j = searching_prepare(ids[block], tables, referral,
-                              hazards[0, :k] if true is None else true[block], h, e, f,
-                              cand_ids[m:], cand_seen[m:], cand_barrier[m:])
-        np.expm1(e[:6], out=e[:6])  # numpy's vectorised expm1, as the array passes use
-        searching_choose(h, model.support_multiplier, model.support_cost, e, f, level[block],
-                         best[block])
+                              no_true if true is None else true[block], x.reshape(k, 6), f,
+                              cand_ids[m:], cand_seen[m:], cand_barrier[m:], gx.reshape(k, 2),
+                              gf)
+        np.expm1(x, out=x)  # numpy's vectorised expm1, as the array passes use
+        searching_choose(model.support_multiplier, model.support_cost, x.reshape(k, 6), f,
+                         level[block], best[block])
         # The candidates' specialist_gain, as `referral_candidates` takes it
-        np.expm1(e[6:, :j], out=e[6:, :j])
-        specialist_gains(e, f, cand_gain[m:m + j])
+        np.expm1(gx[:2 * j], out=gx[:2 * j])
+        specialist_gains(gx.reshape(k, 2), gf, cand_gain[m:m + j])
         m += j
     return m
 
