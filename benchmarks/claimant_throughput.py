@@ -88,6 +88,8 @@ from commissioning.model import CommissioningModel, employment
 CommissioningModel(scenario=sys.argv[1], claimants=2000).run_model()
 employment.DRAWN_AHEAD = 0  # the work pass's other way, as at national scale
 CommissioningModel(scenario=sys.argv[1], claimants=2000).run_model()
+from commissioning.model.claimant_kernels import libm_expm1_is_numpys
+print(int(libm_expm1_is_numpys()))  # which way the searching claimants' pass runs here
 """
 WARM = """
 import contextlib, io, json, statistics, sys, time
@@ -274,6 +276,17 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def processor() -> str:
+    """The processor's name as the system gives it (Linux), else its architecture."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()} ({platform.machine()})"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -292,10 +305,18 @@ def main() -> int:
     # of LLVM's) and caches them: not the model's time or memory, so done before timing,
     # both ways the work pass takes its numbers (drawn ahead, or a generator at scale).
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", WARM_UP, SCENARIO], check=True, capture_output=True,
-                   env={**os.environ, "COMMISSIONING_KERNELS": "numba"})
+    warm = subprocess.run([sys.executable, "-c", WARM_UP, SCENARIO], check=True,
+                          capture_output=True, text=True,
+                          env={**os.environ, "COMMISSIONING_KERNELS": "numba"})
     print(f"numba's loops compiled or loaded from its cache in {time.perf_counter() - start:.1f} s",
           flush=True)
+    # The same code's ratio to the kernel differs from one processor to another (numpy's
+    # loops use what the processor offers; the searching pass runs one way or the other)
+    one_loop = warm.stdout.strip().splitlines()[-1] == "1"
+    print(f"processor: {processor()}; the searching claimants' pass: "
+          + ("one compiled loop (numpy's expm1 is the C library's here)" if one_loop else
+             "two compiled loops with numpy's expm1 between them (numpy's expm1 gives other "
+             "last bits than the C library's here)"), flush=True)
     rows = []
     for n in sizes:
         r = paired(n, args.model_repeats, here)
@@ -344,6 +365,7 @@ def main() -> int:
     out.write_text(json.dumps({
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(), "machine": platform.machine(),
+        "processor": processor(), "searching_pass_one_loop": one_loop,
         "scenario": SCENARIO, "runs": rows, "startup": s, "load_end": load(),
     }, indent=2))
     print(f"written {out}")
