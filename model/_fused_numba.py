@@ -18,6 +18,8 @@ import numpy as np
 from numba.core import types
 from numba.extending import overload
 
+from ._pcg64_numba import next_double
+
 # --- shared arithmetic: written once, for every loop that takes it -----------------------
 # Plain `njit` helpers, which LLVM inlines into the loops: the same machine code as the
 # arithmetic written out in each (checked bit for bit on captured inputs, and as fast).
@@ -565,14 +567,15 @@ def waiting_ids(episode_provider, episode_end, lo, hi, out):
 
 def _draw(source, k):
     """The k-th number of a stream's week for a loop: `source[k]` of numbers drawn ahead,
-    or a generator's next (the loop draws every claimant's number in turn)."""
+    or the next from a PCG64 state (four uint64 words, `_pcg64_numba`: the loop draws
+    every claimant's number in turn)."""
 
 
 @overload(_draw)
 def _draw_from(source, k):
-    if isinstance(source, types.Array):
-        return lambda source, k: source[_at(k)]
-    return lambda source, k: source.random()
+    if isinstance(source, types.Array) and source.dtype == types.uint64:
+        return lambda source, k: next_double(source)
+    return lambda source, k: source[_at(k)]
 
 
 @numba.njit(cache=True, nogil=True)

@@ -121,15 +121,14 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: 
     _no_programme_world(model, week, lo, on, hi, u_find, u_loss)
 
 
-def _draws(streams: RandomStreams, name: str, week: int, lo: int, hi: int
-           ) -> np.ndarray | np.random.Generator:
+def _draws(streams: RandomStreams, name: str, week: int, lo: int, hi: int) -> np.ndarray:
     """The work pass's numbers of a stream for claimants lo..hi-1: drawn ahead for a
-    window of up to DRAWN_AHEAD claimants; beyond, the generator the loop draws from as
-    it goes (the same numbers). numba takes an array in a microsecond and a generator in
-    about 25 (its interface built anew each week): a small run's week paid that twice."""
+    window of up to DRAWN_AHEAD claimants; beyond, the generator's state, from which the
+    loop draws the same numbers as it goes (`RandomStreams.weekly_state`: the window's
+    numbers are never held)."""
     if hi - lo <= DRAWN_AHEAD:
         return streams.weekly_uniform(name, week, lo, hi)
-    return streams.weekly_generator(name, week, lo)
+    return streams.weekly_state(name, week, lo)
 
 
 def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: int,

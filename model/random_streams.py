@@ -19,6 +19,7 @@ import zlib
 import numpy as np
 
 PART = 65_536  # numbers `weekly_uniform_at` draws at a time
+MASK64 = (1 << 64) - 1
 
 
 def stream_id(name: str) -> int:
@@ -56,6 +57,15 @@ class RandomStreams:
             first, last = np.searchsorted(ids, (start, start + len(numbers)))
             out[first:last] = numbers[ids[first:last] - start]
         return out
+
+    def weekly_state(self, name: str, week: int, lo: int) -> np.ndarray:
+        """`weekly_generator`'s PCG64 state as four uint64 words (state high and low,
+        increment high and low), for a compiled loop that draws the same numbers from it
+        as it goes (`_pcg64_numba.next_double`, which steps it in place)."""
+        state = self.weekly_generator(name, week, lo).bit_generator.state["state"]
+        words = (state["state"] >> 64, state["state"] & MASK64, state["inc"] >> 64,
+                 state["inc"] & MASK64)
+        return np.array(words, np.uint64)
 
     def weekly_generator(self, name: str, week: int, lo: int) -> np.random.Generator:
         """The stream's generator in `week` from claimant `lo`: its `random()` draws are
