@@ -84,9 +84,7 @@ print(json.dumps(out))
 """
 WARM_UP = """
 import sys
-from commissioning.model import CommissioningModel, employment
-CommissioningModel(scenario=sys.argv[1], claimants=2000).run_model()
-employment.DRAWN_AHEAD = 0  # the work pass's other way, as at national scale
+from commissioning.model import CommissioningModel
 CommissioningModel(scenario=sys.argv[1], claimants=2000).run_model()
 from commissioning.model.claimant_kernels import libm_expm1_is_numpys
 print(int(libm_expm1_is_numpys()))  # which way the searching claimants' pass runs here
@@ -302,8 +300,7 @@ def main() -> int:
 
     print(f"load average at start: {load()}", flush=True)
     # A first run after the code changed compiles numba's loops (seconds, and some 40 MiB
-    # of LLVM's) and caches them: not the model's time or memory, so done before timing,
-    # both ways the work pass takes its numbers (drawn ahead, or a generator at scale).
+    # of LLVM's) and caches them: not the model's time or memory, so done before timing.
     start = time.perf_counter()
     warm = subprocess.run([sys.executable, "-c", WARM_UP, SCENARIO], check=True,
                           capture_output=True, text=True,

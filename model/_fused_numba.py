@@ -15,8 +15,6 @@ import math
 
 import numba
 import numpy as np
-from numba.core import types
-from numba.extending import overload
 
 from ._pcg64_numba import next_double
 
@@ -565,21 +563,8 @@ def waiting_ids(episode_provider, episode_end, lo, hi, out):
     return n
 
 
-def _draw(source, k):
-    """The k-th number of a stream's week for a loop: `source[k]` of numbers drawn ahead,
-    or the next from a PCG64 state (four uint64 words, `_pcg64_numba`: the loop draws
-    every claimant's number in turn)."""
-
-
-@overload(_draw)
-def _draw_from(source, k):
-    if isinstance(source, types.Array) and source.dtype == types.uint64:
-        return lambda source, k: next_double(source)
-    return lambda source, k: source[_at(k)]
-
-
 @numba.njit(cache=True, nogil=True)
-def work_week(week, lo, on, hi, cf_lo, loss_draws, find_draws, in_programme, searching,
+def work_week(week, lo, on, hi, cf_lo, loss_stream, find_stream, in_programme, searching,
               programme, world, statuses, sustained, earned, follow):
     """`employment.work_and_search` claimant by claimant in one pass over lo..hi-1: with
     the programme (when `in_programme`, under the sustainment schedule), a job kept or
@@ -587,9 +572,10 @@ def work_week(week, lo, on, hi, cf_lo, loss_draws, find_draws, in_programme, sea
     found by the `searching` (their true hazard taken again as `_hazards` takes it, with
     the `services` the searching pass had); and from `cf_lo` the no-programme self
     (`world`: `employment._no_programme_world`). Each claimant's numbers are drawn
-    as the pass reaches it, one from `loss_draws` (claimant lo's first) and from `on` one
-    from `find_draws`, as `weekly_uniform` gives them for the window: each the week's
-    numbers drawn ahead or, for a large window, its generator (never held). A
+    as the pass reaches it, one from `loss_stream` (claimant lo's first) and from `on`
+    one from `find_stream`, each a stream's PCG64 state from that claimant
+    (`RandomStreams.weekly_state`, stepped here: `_pcg64_numba`): the numbers
+    `weekly_uniform` gives for the window, never held. A
     claimant's turn changes only its own columns, so one pass does what passes one after
     the other did. Lists those due a milestone (`earned`) and those past the follow-up
     (`follow`, to be checked for payments to come) in id order; returns how many of each
@@ -613,8 +599,8 @@ def work_week(week, lo, on, hi, cf_lo, loss_draws, find_draws, in_programme, sea
     k = 0  # the next of the searching
     for j in range(lo, hi):
         i = _at(j)
-        u_loss = _draw(loss_draws, j - lo)
-        u_find = _draw(find_draws, j - on) if j >= on else 0.0
+        u_loss = next_double(loss_stream)
+        u_find = next_double(find_stream) if j >= on else 0.0
         s = status[i]
         if in_programme and s in (in_work_status, after_status):  # keeps the job or not
             g = _at(group[i])

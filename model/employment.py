@@ -43,14 +43,11 @@ from .support_decisions import no_programme_hazard
 
 if TYPE_CHECKING:
     from .model import CommissioningModel
-    from .random_streams import RandomStreams
 
 #: A job started on programme is followed at least this long (the longest sustained-job
 #: metric), even when nothing more can be earned from it.
 FOLLOW_UP_WEEKS = 52
 SUSTAINED_WEEKS = (13, 26, 52)
-#: Claimants whose week's numbers the work pass is handed drawn ahead (2 MB of them).
-DRAWN_AHEAD = 1 << 18
 
 
 def cf_extended(model: CommissioningModel) -> bool:
@@ -121,21 +118,12 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: 
     _no_programme_world(model, week, lo, on, hi, u_find, u_loss)
 
 
-def _draws(streams: RandomStreams, name: str, week: int, lo: int, hi: int) -> np.ndarray:
-    """The work pass's numbers of a stream for claimants lo..hi-1: drawn ahead for a
-    window of up to DRAWN_AHEAD claimants; beyond, the generator's state, from which the
-    loop draws the same numbers as it goes (`RandomStreams.weekly_state`: the window's
-    numbers are never held)."""
-    if hi - lo <= DRAWN_AHEAD:
-        return streams.weekly_uniform(name, week, lo, hi)
-    return streams.weekly_state(name, week, lo)
-
-
 def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: int,
                            searching: np.ndarray, services: np.ndarray,
                            in_programme: bool = True) -> None:
     """`work_and_search` (sustainment schedule) in one numba pass over the claimants, each
-    claimant's numbers drawn as it is reached (`_fused_numba.work_week`): the same
+    claimant's numbers drawn as it is reached (`_fused_numba.work_week`, from each
+    stream's generator state: faster than numbers drawn ahead at every size): the same
     updates; the few claimants due a payment are paid after it, in the same order.
     The searching claimants' true hazards are taken again in the pass, with `services`,
     those the week's searching pass took them with. Not `in_programme`: the no-programme
@@ -160,7 +148,7 @@ def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: in
     earned, after = empty_pages(hi - lo, np.int64), empty_pages(hi - lo, np.int64)
     n_earned, n_after, found, first, outcomes, attached = work_week(
         week, lo, on, hi, lo if cf_extended(model) else on,
-        _draws(streams, "job_loss", week, lo, hi), _draws(streams, "job_finding", week, on, hi),
+        streams.weekly_state("job_loss", week, lo), streams.weekly_state("job_finding", week, on),
         in_programme, searching,
         programme, world, (SEARCHING, IN_WORK, IN_WORK_AFTER, LEFT), sustained, earned,
         after)

@@ -75,27 +75,6 @@ def test_fused_blocks_give_the_same_results(stored, monkeypatch):
     assert not differences(stored[name]["results"], case_results(scenario, seed, claimants))
 
 
-def test_the_work_pass_draws_the_same_numbers_ahead_or_as_it_goes(stored, monkeypatch):
-    """The fused work pass is handed a small window's numbers drawn ahead and a large
-    window's generator state, from which it draws as it goes (`employment.DRAWN_AHEAD`,
-    `_pcg64_numba`): with every window's numbers drawn as it goes, as at national scale,
-    the results are the stored ones too."""
-    pytest.importorskip("numba")
-    from commissioning.model import employment
-
-    monkeypatch.setenv(ENVIRONMENT, "numba")
-    handed = []
-
-    def as_it_goes(streams, name, week, lo, hi):
-        handed.append(name)
-        return streams.weekly_state(name, week, lo)
-
-    monkeypatch.setattr(employment, "_draws", as_it_goes)
-    name, scenario, seed, claimants = CASES[0]
-    assert not differences(stored[name]["results"], case_results(scenario, seed, claimants))
-    assert handed.count("job_loss") == handed.count("job_finding") > 0
-
-
 SHIPPED = sorted(p.stem for p in packaged_scenarios().glob("*.toml"))
 
 
