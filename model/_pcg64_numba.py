@@ -5,7 +5,7 @@ the claimant (`_fused_numba.work_week`). A numpy `Generator` handed to numba dra
 through a call to the bit generator's C function for every number: 5.7 ns a number in
 a loop that only sums them, against 1.7 ns for the same step written out here, where
 the compiler keeps the state in registers. The numbers are numpy's to the bit
-(`tests/test_streams.py` compares millions of them), so which way a window's numbers
+(`tests/test_streams.py` compares over a million of them), so which way a window's numbers
 are drawn never changes a result.
 
 numpy's PCG64 is PCG XSL RR 128/64 (O'Neill 2014; numpy's `pcg64.h`): a 128-bit state
@@ -61,9 +61,3 @@ def next_double(state):
     bits = (x >> rotation) | (x << ((numba.uint64(64) - rotation) & numba.uint64(63)))
     return numba.float64(bits >> numba.uint64(11)) * (1.0 / 9007199254740992.0)
 
-
-@numba.njit(cache=True, nogil=True)
-def fill(state, out):
-    """out[:] = the next len(out) numbers (for tests: numpy's `random(out=...)`)."""
-    for k in range(out.shape[0]):
-        out[k] = next_double(state)

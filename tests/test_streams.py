@@ -105,12 +105,17 @@ def test_the_programme_and_its_counterfactual_share_the_job_finding_numbers(monk
 
 @pytest.mark.parametrize("lo", [0, 1, 12_345, 2**40 + 3])
 def test_a_compiled_loop_draws_numpys_numbers_from_a_streams_state(lo):
-    """The fused work pass draws a large window's numbers as it goes, from the stream's
+    """The fused work pass draws each window's numbers as it goes, from the stream's
     PCG64 state (`_pcg64_numba`): the same numbers, to the bit, as `weekly_uniform`
     gives for the window, whatever claimant it starts from; the state steps in place,
     so two draws of half the numbers each give the numbers of one."""
-    pytest.importorskip("numba")
-    from commissioning.model._pcg64_numba import fill
+    numba = pytest.importorskip("numba")
+    from commissioning.model._pcg64_numba import next_double
+
+    @numba.njit
+    def fill(state, out):
+        for k in range(out.shape[0]):
+            out[k] = next_double(state)
 
     streams = RandomStreams(20111)
     for name, week in (("job_loss", 0), ("job_finding", 37), ("job_finding", 468)):
