@@ -147,34 +147,39 @@ def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
     """`searching_week` where the loop may not call the C library's expm1: two loops with
     numpy's vectorised expm1 between them, in blocks whose scratch arrays stay in the
     processor's cache between the passes. Returns how many referral candidates."""
-    from ._fused_numba import searching_choose, searching_prepare, specialist_gains
+    from ._fused_numba import (
+        EXPONENTS,
+        FACTS,
+        searching_choose,
+        searching_prepare,
+        specialist_gains,
+    )
 
     true, level, best = out
     cand_ids, cand_seen, cand_barrier, cand_gain = cand
     n = len(ids)
     size = min(n, BLOCK)
-    # A row of numbers per claimant (see `searching_prepare`), each array contiguous so
-    # numpy's expm1 takes it whole
-    exponents = scratch(model, "exponent", 1, 6 * size)[0]
-    facts = scratch(model, "facts", 1, 5 * size)[0]
+    # A row of numbers per claimant (see `searching_prepare`), each array flat and
+    # contiguous, so numpy's expm1 takes it whole and the loops know the rows' stride
+    exponents = scratch(model, "exponent", 1, EXPONENTS * size)[0]
+    facts = scratch(model, "facts", 1, FACTS * size)[0]
     gain = scratch(model, "gain", 1, 4 * size)[0]  # the candidates': exponents, then facts
     no_true = np.empty(0)
     m = 0
     for start in range(0, n, BLOCK):
         block = slice(start, min(start + BLOCK, n))
         k = block.stop - start
-        x, f = exponents[:6 * k], facts[:5 * k].reshape(k, 5)
-        gx, gf = gain[:2 * k], gain[2 * size:2 * size + 2 * k].reshape(k, 2)
+        x, f = exponents[:EXPONENTS * k], facts[:FACTS * k]
+        gx, gf = gain[:2 * k], gain[2 * size:2 * size + 2 * k]
         j = searching_prepare(ids[block], tables, referral,
-                              no_true if true is None else true[block], x.reshape(k, 6), f,
-                              cand_ids[m:], cand_seen[m:], cand_barrier[m:], gx.reshape(k, 2),
-                              gf)
+                              no_true if true is None else true[block], x, f,
+                              cand_ids[m:], cand_seen[m:], cand_barrier[m:], gx, gf)
         np.expm1(x, out=x)  # numpy's vectorised expm1, as the array passes use
-        searching_choose(model.support_multiplier, model.support_cost, x.reshape(k, 6), f,
-                         level[block], best[block])
+        searching_choose(model.support_multiplier, model.support_cost, x, f, level[block],
+                         best[block])
         # The candidates' specialist_gain, as `referral_candidates` takes it
         np.expm1(gx[:2 * j], out=gx[:2 * j])
-        specialist_gains(gx.reshape(k, 2), gf, cand_gain[m:m + j])
+        specialist_gains(gx, gf, cand_gain[m:m + j])
         m += j
     return m
 
