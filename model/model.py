@@ -191,6 +191,7 @@ class CommissioningModel(mesa.Model):
         self.barrier_factor = barrier_factors(p)  # [barriers, treated]
         self.seen_factor = seen_factors(p, self.claimants.take_readiness())
         self.fused = claimant_kernels.use_numba(p["claimants"])  # numba, or numpy passes
+        self.streams.compiled = self.fused  # a few claimants' numbers drawn in a loop
         if self.fused:  # a booking in one compiled pass (the same numbers)
             from ._fused_numba import book_one_week
 

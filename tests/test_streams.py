@@ -124,3 +124,24 @@ def test_a_compiled_loop_draws_numpys_numbers_from_a_streams_state(lo):
         fill(state, drawn[:40_000])
         fill(state, drawn[40_000:])
         assert drawn.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("lo", [0, 7, 2**40 + 3])
+def test_a_few_claimants_numbers_drawn_in_a_loop_are_numpys(lo):
+    """`weekly_uniform_at` under numba moves the generator's state past the claimants
+    between those asked for (`_pcg64_numba.skip`: one jump for a gap under 256, one per
+    set bit of a longer one): the numbers numpy draws for the whole range, to the bit,
+    for gaps of every length (one claimant after another, a few, hundreds, a
+    national window's million) and an id asked for twice."""
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(3)
+    gaps = np.concatenate([rng.integers(0, 3, 3000), rng.integers(3, 256, 300),
+                           rng.integers(256, 70_000, 30), [1_000_003, 0, 2**20, 255, 256]])
+    rng.shuffle(gaps)
+    ids = lo + np.cumsum(gaps)
+    for name, week in (("specialist_choice", 0), ("case_allocation", 301)):
+        expected = RandomStreams(20111).weekly_uniform_at(name, week, ids)
+        drawn = RandomStreams(20111, compiled=True).weekly_uniform_at(name, week, ids)
+        assert (gaps == 0).sum() > 100 and gaps.max() >= 2**20
+        assert drawn.tobytes() == expected.tobytes()
+        assert len(np.unique(drawn)) == len(np.unique(ids))
