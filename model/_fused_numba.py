@@ -569,20 +569,6 @@ def ids_between(values, lo, hi, low, high, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def waiting_ids(episode_provider, episode_end, lo, hi, out):
-    """Ids in lo..hi-1 waiting in a specialist's queue (a provider, no episode end yet).
-    With a branch, unlike `ids_between`: few wait, so it is nearly always foreseen, and
-    the loop without it was no faster on a real week (about 1 ns a claimant either way)."""
-    n = 0
-    for i in range(lo, hi):
-        u = _at(i)
-        if episode_provider[u] >= 0 and episode_end[u] < 0:
-            out[_at(n)] = i
-            n += 1
-    return n
-
-
-@numba.njit(cache=True, nogil=True)
 def work_week(week, lo, on, hi, cf_lo, loss_stream, find_stream, in_programme, searching,
               programme, world, statuses, sustained, earned, follow):
     """`employment.work_and_search` claimant by claimant in one pass over lo..hi-1: with

@@ -260,18 +260,6 @@ def put(model: CommissioningModel, column: np.ndarray, ids: np.ndarray,
     kernel(column, ids, values)
 
 
-def waiting_ids(model: CommissioningModel, lo: int, hi: int) -> np.ndarray:
-    """Claimants in lo..hi-1 waiting in a specialist's queue, in order."""
-    c = model.claimants
-    if not model.fused:
-        sl = slice(lo, hi)
-        return np.flatnonzero((c.episode_provider[sl] >= 0) & (c.episode_end[sl] < 0)) + lo
-    from ._fused_numba import waiting_ids as kernel
-
-    out = empty_pages(max(hi - lo, 0), ID)  # room for all: pages not written are free
-    return out[:kernel(c.episode_provider, c.episode_end, lo, hi, out)]
-
-
 def census(model: CommissioningModel, lo: int, hi: int, fresh: bool = True) -> np.ndarray:
     """Fused: claimants lo..hi-1 counted once for the conservation check and the weekly
     metrics (see `_fused_numba.claimant_census` for the 13 counts). The last census of the

@@ -360,7 +360,7 @@ class CommissioningModel(mesa.Model):
         self.vacancy_factor = self.labour_market.hazard_factor(week)  # 1
         self._read_cash()  # 2
         referrals.intake(self, week, new_lo, hi)  # 3
-        specialist_services.run_episodes(self, week, lo, hi)  # 4
+        specialist_services.run_episodes(self, week)  # 4
         c = self.claimants
         searching = claimant_kernels.ids_between(self, c.status, on, hi, SEARCHING, SEARCHING,
                                                  weekly="searching")
@@ -382,7 +382,7 @@ class CommissioningModel(mesa.Model):
         self._charge_interest()
         employment.work_and_search(self, week, lo, on, hi, searching, true, services)  # 8
         del searching, true, services
-        specialist_services.leave_queues(self, lo, hi)
+        specialist_services.leave_queues(self)
         employment.programme_clock(self, week, on, hi)  # 9
         self._settle(week)  # 10
         self.cash_history[week % CASH_RING] = self.accounts.cash
@@ -600,6 +600,10 @@ class CommissioningModel(mesa.Model):
             ended = referred_by(c.referral_week, week - self.programme_weeks)
             if len(claimant_kernels.ids_between(self, c.status, 0, ended, SEARCHING, IN_WORK)):
                 raise AccountingError("a claimant is on programme after its weeks")
+            # ... and the weekly specialist steps at the claimants known to have one
+            if not np.array_equal(specialist_services.engaged(self),
+                                  np.flatnonzero(c.episode_provider >= 0)):
+                raise AccountingError("a claimant has a specialist without joining a queue")
 
     # --- reading the model ----------------------------------------------------
 

@@ -70,9 +70,6 @@ def test_listed_ids_are_numpys_flatnonzero(low, high):
         v = c["status"][lo:hi]
         n = numba_passes.ids_between(c["status"], lo, hi, low, high, out)
         assert out[:n].tolist() == (np.flatnonzero((v >= low) & (v <= high)) + lo).tolist()
-        n = numba_passes.waiting_ids(c["episode_provider"], c["episode_end"], lo, hi, out)
-        waiting = (c["episode_provider"][lo:hi] >= 0) & (c["episode_end"][lo:hi] < 0)
-        assert out[:n].tolist() == (np.flatnonzero(waiting) + lo).tolist()
 
 
 @pytest.mark.parametrize("values_type", [np.int8, np.int64])

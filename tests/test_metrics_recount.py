@@ -68,8 +68,8 @@ class Watcher:
                 [o.attachment_pass_through for o in h]) * up_front + np.array(
                 [o.outcome_pass_through for o in h]) * later)
 
-        def watched_episodes(m, week, lo, hi):
-            run_episodes(m, week, lo, hi)
+        def watched_episodes(m, week):
+            run_episodes(m, week)
             started = np.flatnonzero(c.episode_end == week + L)
             self.vcs[started[third[c.episode_provider[started]]]] = True
             self.episodes += len(started)

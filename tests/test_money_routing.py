@@ -28,7 +28,7 @@ from commissioning.model.accounts import (
 )
 from commissioning.model.employment import _pay_milestones, _pay_service_fees
 from commissioning.model.referrals import _pay_attachment
-from commissioning.model.specialist_services import run_episodes
+from commissioning.model.specialist_services import join_queues, run_episodes
 
 ESA_NEW = PAYMENT_GROUPS.index("esa_new")
 JSA = PAYMENT_GROUPS.index("jsa_25_plus")
@@ -182,9 +182,10 @@ def test_an_episode_is_paid_for_by_its_payer_to_its_specialist_when_it_starts(re
     payer = holder if holder.decides_specialist_referrals() else case
     c = model.claimants
     give(model, 4, holder, case, status=SEARCHING)
-    c.episode_provider[4], c.episode_payer[4], c.queued_at[4] = spec.index, payer.index, 3
+    join_queues(model, 3, np.array([4]), np.array([spec.index]), np.array([spec.barrier]),
+                np.array([payer.index]))
     model.staffed[spec.index] = 1.0  # one place staffed, and free
-    run_episodes(model, 4, 0, c.n)
+    run_episodes(model, 4)
     assert c.episode_end[4] == 4 + model.p["specialist_episode_weeks"]
     model._settle(4 + holder.payment_lag - 1)
     assert flows(model) == {}
