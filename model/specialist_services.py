@@ -133,7 +133,7 @@ def join_queues(model: CommissioningModel, week: int, ids: np.ndarray, provider:
     c.episode_barrier[ids] = barrier
     c.episode_payer[ids] = payer
     c.queued_at[ids] = week
-    _engaged(model)[1].append(np.asarray(ids, np.int64))
+    _engaged(model)[1].append(np.sort(np.asarray(ids, np.int64)))
 
 
 def _engaged(model: CommissioningModel) -> tuple[np.ndarray, list]:
@@ -150,8 +150,10 @@ def engaged(model: CommissioningModel) -> np.ndarray:
     million claimants a week at national scale, for a few thousand; 0.77 ms a week). The
     conservation check compares the two every contract year."""
     kept, joined = _engaged(model)
-    if joined:
-        kept = np.unique(np.concatenate([kept, *joined]))  # one may have joined again
+    for ids in joined:  # each in id order: merged in, without sorting them all again
+        kept = np.insert(kept, np.searchsorted(kept, ids), ids)
+    if joined:  # one that left a queue may have joined another since it was last found
+        kept = kept[np.concatenate([[True], kept[1:] != kept[:-1]])]
     kept = kept[model.claimants.episode_provider[kept] >= 0]
     model._engaged = (kept, [])
     return kept
