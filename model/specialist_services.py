@@ -152,7 +152,7 @@ def engaged(model: CommissioningModel) -> np.ndarray:
     kept, joined = _engaged(model)
     for ids in joined:  # each in id order: merged in, without sorting them all again
         kept = np.insert(kept, np.searchsorted(kept, ids), ids)
-    if joined:  # one that left a queue may have joined another since it was last found
+    if joined and len(kept):  # one that left a queue may have joined another since
         kept = kept[np.concatenate([[True], kept[1:] != kept[:-1]])]
     kept = kept[model.claimants.episode_provider[kept] >= 0]
     model._engaged = (kept, [])
