@@ -70,7 +70,6 @@ def next_double(state):
     return numba.float64(numba.int64(bits >> numba.uint64(11))) * (1.0 / 9007199254740992.0)
 
 
-
 @intrinsic
 def _mul_add(typingctx, x_hi, x_lo, y_hi, y_lo, z_hi, z_lo):
     """x * y + z modulo 2**128, each as (high, low) 64-bit words."""
