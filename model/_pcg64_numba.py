@@ -35,44 +35,9 @@ MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645
 
 
 @intrinsic
-def _step(typingctx, state_hi, state_lo, inc_hi, inc_lo):
-    """state * MULTIPLIER + increment modulo 2**128, as (high, low) 64-bit words: numba
-    has no 128-bit integers, LLVM has (one multiply instruction pair on 64-bit CPUs)."""
-    word = types.uint64
-    sig = types.UniTuple(word, 2)(word, word, word, word)
-
-    def codegen(context, builder, signature, args):
-        wide, half = ir.IntType(128), ir.Constant(ir.IntType(128), 64)
-
-        def join(hi, lo):
-            return builder.or_(builder.shl(builder.zext(hi, wide), half),
-                               builder.zext(lo, wide))
-
-        state = builder.add(builder.mul(join(args[0], args[1]), ir.Constant(wide, MULTIPLIER)),
-                            join(args[2], args[3]))
-        words = [builder.trunc(builder.lshr(state, half), ir.IntType(64)),
-                 builder.trunc(state, ir.IntType(64))]
-        return context.make_tuple(builder, signature.return_type, words)
-
-    return sig, codegen
-
-
-@numba.njit
-def next_double(state):
-    """numpy's `Generator.random()` from a PCG64 state (four uint64 words, stepped in
-    place): the next number in [0, 1)."""
-    hi, lo = _step(state[0], state[1], state[2], state[3])
-    state[0], state[1] = hi, lo
-    x = hi ^ lo
-    rotation = hi >> numba.uint64(58)
-    bits = (x >> rotation) | (x << ((numba.uint64(64) - rotation) & numba.uint64(63)))
-    # (converted as a signed integer, which it fits: one instruction on every x86-64)
-    return numba.float64(numba.int64(bits >> numba.uint64(11))) * (1.0 / 9007199254740992.0)
-
-
-@intrinsic
 def _mul_add(typingctx, x_hi, x_lo, y_hi, y_lo, z_hi, z_lo):
-    """x * y + z modulo 2**128, each as (high, low) 64-bit words."""
+    """x * y + z modulo 2**128, each as (high, low) 64-bit words: numba has no 128-bit
+    integers, LLVM has (a few multiply instructions on 64-bit CPUs)."""
     word = types.uint64
     sig = types.UniTuple(word, 2)(word, word, word, word, word, word)
 
@@ -90,6 +55,24 @@ def _mul_add(typingctx, x_hi, x_lo, y_hi, y_lo, z_hi, z_lo):
         return context.make_tuple(builder, signature.return_type, words)
 
     return sig, codegen
+
+
+#: MULTIPLIER as (high, low) 64-bit words (constants in the compiled code)
+MULTIPLIER_HI = numba.uint64(MULTIPLIER >> 64)
+MULTIPLIER_LO = numba.uint64(MULTIPLIER & (2**64 - 1))
+
+
+@numba.njit
+def next_double(state):
+    """numpy's `Generator.random()` from a PCG64 state (four uint64 words, stepped in
+    place): the next number in [0, 1)."""
+    hi, lo = _mul_add(state[0], state[1], MULTIPLIER_HI, MULTIPLIER_LO, state[2], state[3])
+    state[0], state[1] = hi, lo
+    x = hi ^ lo
+    rotation = hi >> numba.uint64(58)
+    bits = (x >> rotation) | (x << ((numba.uint64(64) - rotation) & numba.uint64(63)))
+    # (converted as a signed integer, which it fits: one instruction on every x86-64)
+    return numba.float64(numba.int64(bits >> numba.uint64(11))) * (1.0 / 9007199254740992.0)
 
 
 SMALL = 256  # jumps shorter than this take one row of the table
