@@ -552,6 +552,15 @@ def put(column, ids, values):
 
 
 @numba.njit(cache=True, nogil=True)
+def move_down(column, to, start, n):
+    """column[to:to + n] = column[start:start + n], to <= start, in place: numpy copies an
+    overlapping source to a temporary first, a block of the heap (and a freed large block
+    raises the size from which the heap keeps freed memory instead of giving it back)."""
+    for k in range(n):
+        column[to + k] = column[start + k]
+
+
+@numba.njit(cache=True, nogil=True)
 def ids_between(values, lo, hi, low, high, out):
     """Ids i in lo..hi-1 with low <= values[i] <= high, in order; returns how many.
 

@@ -135,3 +135,14 @@ def uniform_at(state, ids, jumps, out):
         skip(state, ids[k] - at, jumps)
         out[k] = next_double(state)
         at = ids[k] + 1
+
+
+@numba.njit(cache=True, nogil=True)
+def states_at(state, at, ids, jumps, out):
+    """Row k of `out`: the state that gives claimant ids[k]'s number, from `state`, the
+    one that gives claimant `at`'s (ids ascending from `at`; `state` is left as it is)."""
+    s = state.copy()
+    for k in range(ids.shape[0]):
+        skip(s, ids[k] - at, jumps)
+        at = ids[k]
+        out[k] = s

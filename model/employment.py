@@ -34,6 +34,7 @@ import numpy as np
 
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, POPCOUNT, SEARCHING
 
+from . import parallel
 from .accounts import OUTCOME, SERVICE_FEE, SPECIALIST_OUTCOME
 from .claimant_kernels import empty_pages, ids_between
 from .integration_services import IN_WORK_SUPPORT, in_work_supported
@@ -146,12 +147,19 @@ def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: in
              model.barrier_factor, model.vacancy_factor, c.locality, c.cf_first_start)
     # Room for every claimant, few of them listed: pages never written are never used.
     earned, after = empty_pages(hi - lo, np.int64), empty_pages(hi - lo, np.int64)
-    n_earned, n_after, found, first, outcomes, attached = work_week(
-        week, lo, on, hi, lo if cf_extended(model) else on,
-        streams.weekly_state("job_loss", week, lo), streams.weekly_state("job_finding", week, on),
-        in_programme, searching,
-        programme, world, (SEARCHING, IN_WORK, IN_WORK_AFTER, LEFT), sustained, earned,
-        after)
+    cf_lo = lo if cf_extended(model) else on
+    loss, find = streams.weekly_state("job_loss", week, lo), streams.weekly_state(
+        "job_finding", week, on)
+    statuses = (SEARCHING, IN_WORK, IN_WORK_AFTER, LEFT)
+    edges = parallel.cut(lo, hi, model.threads)
+    if len(edges) > 2:  # in parts, shared among threads
+        (n_earned, n_after, found, first, outcomes, attached), earned, after = _work_in_parts(
+            edges, week, on, cf_lo, loss, find, in_programme, searching, programme, world,
+            statuses, sustained, earned, after, model.threads)
+    else:
+        n_earned, n_after, found, first, outcomes, attached = work_week(
+            week, lo, on, hi, cf_lo, loss, find, in_programme, searching, programme, world,
+            statuses, sustained, earned, after)
     earned, after = earned[:n_earned], after[:n_after]
     tally.cf_outcomes += outcomes
     tally.cf_attached += attached
@@ -167,6 +175,47 @@ def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: in
     tally.ever_started += first
     tally.job_starts += found
     tally.starts_by_week[week] += found
+
+
+def _work_in_parts(edges: np.ndarray, week: int, on: int, cf_lo: int, loss: np.ndarray,
+                   find: np.ndarray, in_programme: bool, searching: np.ndarray,
+                   programme: tuple, world: tuple, statuses: tuple, sustained: np.ndarray,
+                   earned: np.ndarray, after: np.ndarray, threads: int
+                   ) -> tuple[tuple[int, ...], np.ndarray, np.ndarray]:
+    """`work_week` in the parts `edges` cuts the window into, shared among `threads`
+    (`parallel`): the same updates and numbers, put together in claimant order. Returns
+    `work_week`'s six counts, and the lists of those due a milestone and past the
+    follow-up, each part's moved up behind the last's."""
+    from ._fused_numba import move_down, work_week
+    from ._pcg64_numba import JUMPS, states_at
+
+    parts = len(edges) - 1
+    loss_states, find_states = parallel.rows(parts, 4, np.uint64), parallel.rows(
+        parts, 4, np.uint64)
+    states_at(loss, edges[0], edges[:-1], JUMPS, loss_states)
+    states_at(find, on, np.maximum(edges[:-1], on), JUMPS, find_states)
+    marks = np.searchsorted(searching, edges)
+    counts = np.zeros((parts, 6), np.int64)
+    each = parallel.rows(parts, len(sustained))
+
+    def work(mine: range) -> None:  # a thread's parts, each a call (one compiled loop)
+        for p in mine:
+            a, b = int(edges[p]), int(edges[p + 1])
+            counts[p] = work_week(week, a, min(max(on, a), b), b, min(max(cf_lo, a), b),
+                                  loss_states[p], find_states[p], in_programme,
+                                  searching[marks[p]:marks[p + 1]], programme, world,
+                                  statuses, each[p], earned[a - edges[0]:],
+                                  after[a - edges[0]:])
+
+    parallel.share(work, parts, threads)
+    sustained += each.sum(axis=0)
+    for listed, column in ((earned, 0), (after, 1)):
+        n = 0
+        for p in range(parts):
+            k = int(counts[p, column])
+            move_down(listed, n, int(edges[p] - edges[0]), k)
+            n += k
+    return tuple(int(x) for x in counts.sum(axis=0)), earned, after
 
 
 def _count_sustained(model: CommissioningModel, week: int, kept: np.ndarray) -> None:

@@ -67,6 +67,7 @@ from . import (
     employment,
     insolvency,
     integration_services,
+    parallel,
     referrals,
     specialist_services,
     supply_chain,
@@ -192,6 +193,9 @@ class CommissioningModel(mesa.Model):
         self.seen_factor = seen_factors(p, self.claimants.take_readiness())
         self.fused = claimant_kernels.use_numba(p["claimants"])  # numba, or numpy passes
         self.streams.compiled = self.fused  # a few claimants' numbers drawn in a loop
+        self.threads = parallel.threads_for(  # how long a run takes, not what it finds
+            p["claimants"], self.fused, claimant_kernels.many_runs_expected())
+        self.heap_back = p["claimants"] >= claimant_kernels.HEAP_BACK_FROM  # weekly
         if self.fused:  # a booking in one compiled pass (the same numbers)
             from ._fused_numba import book_one_week
 
@@ -394,6 +398,8 @@ class CommissioningModel(mesa.Model):
             self.check_conservation()
         self.running = week + 1 < self.p["weeks"]
         self.datacollector.collect(self)
+        if self.heap_back:
+            claimant_kernels.give_back_heap()
 
     def _active_range(self, week: int) -> tuple[int, int]:
         """Claimant ids still in play: referred, and not yet finished in either world."""

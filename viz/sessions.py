@@ -20,8 +20,6 @@ the server's memory falls when a class leaves (a test checks it).
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import gc
 import logging
 import os
@@ -30,6 +28,8 @@ from collections.abc import Callable
 
 import solara
 import solara.lab
+
+from commissioning.model.claimant_kernels import give_back_heap
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +109,7 @@ def give_memory_back() -> None:
     """Collect what closed sessions left (figures hold reference cycles) and give the freed
     memory back to the operating system, so a server's memory falls when a class leaves."""
     gc.collect()
-    # glibc keeps freed memory otherwise; elsewhere it is reused by the server all the same.
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    give_back_heap()
 
 
 solara.lab.on_kernel_start(_give_back_on_close)

@@ -1,0 +1,116 @@
+"""Threads for the two largest passes of a national-scale week.
+
+The searching claimants' week (`claimant_kernels.searching_week`: hazards, the
+support rule, the specialist referral candidates) and the work pass (`employment`:
+jobs kept, lost and found, in both worlds) are two-thirds of a national run's time
+with numba's loops, and a claimant's turn in either changes only that claimant's
+columns. So the claimants can be taken in parts, the parts shared among threads
+(numba's loops let go of Python's lock), and the results put together in claimant
+order: every list in id order, every count a sum of whole numbers, every random
+number the one a single thread draws (each part's stream state is jumped to its
+first claimant). The results are the same whatever the number of threads
+(`tests/test_threads.py`): threads change how long a run takes, never what it finds.
+
+A thread takes every `threads`-th part (parts 0, 2, 4, ... and 1, 3, 5, ... with
+two): the cost of a claimant differs along the window (those past their programme
+weeks cost about half of those on it), and parts spread along it even that out.
+
+`COMMISSIONING_THREADS` chooses for every run:
+
+- `auto` (the default): one thread unless a run of at least `THREADS_FROM` claimants
+  runs numba's loops in a process that is not one of many running models side by
+  side (a Dask worker, the app's Spread worker: `claimant_kernels.expect_many_runs`,
+  whose processes already share the cores); then as many as the processor cores this
+  process may use, at most `MOST_AUTO`;
+- a whole number from 1: that many for every run with numba's loops (the numpy passes
+  always use one).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .scenario import ScenarioError
+
+ENVIRONMENT = "COMMISSIONING_THREADS"
+THREADS_FROM = 200_000  # claimants in a run: below, a week's passes are too short to share
+MOST_AUTO = 4  # threads `auto` uses at most (beyond, memory's speed bounds these passes)
+PARTS_PER_THREAD = 4  # parts a pass is cut into, per thread
+LINE = 128  # bytes: two cache lines (a core may fetch a line's neighbour with it)
+PART_FROM = 16_384  # claimants: no part is cut smaller (a part's set-up costs microseconds)
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def cores() -> int:
+    """Processor cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def threads_for(claimants: int, fused: bool, many_runs: bool = False) -> int:
+    """How many threads a model of this many claimants shares its large passes among
+    (`fused`: it runs numba's loops; `many_runs`: its process is one of many running
+    models side by side)."""
+    choice = os.environ.get(ENVIRONMENT, "auto").strip().lower() or "auto"
+    if choice == "auto":
+        if not fused or claimants < THREADS_FROM or many_runs:
+            return 1
+        return max(1, min(cores(), MOST_AUTO))
+    try:
+        n = int(choice)
+    except ValueError:
+        n = 0
+    if n < 1:  # bad input: one clear message (exit status 2 from the command line)
+        raise ScenarioError("the environment", ENVIRONMENT, "auto or a whole number from 1",
+                            os.environ[ENVIRONMENT])
+    return n if fused else 1
+
+
+def cut(lo: int, hi: int, threads: int) -> np.ndarray:
+    """Edges of the parts lo..hi-1 is cut into: `PARTS_PER_THREAD` a thread, none
+    smaller than `PART_FROM` claimants (one part if the range is small or one thread)."""
+    n = max(hi - lo, 0)
+    parts = 1 if threads < 2 else max(1, min(threads * PARTS_PER_THREAD, n // PART_FROM))
+    return np.linspace(lo, hi, parts + 1).round().astype(np.int64)
+
+
+def share(work: Callable[[Sequence[int]], object], parts: int, threads: int) -> list:
+    """`work(its parts)` in each of `threads` threads (the caller's one of them), thread t
+    given parts t, t + threads, ...; returns each thread's result, in thread order."""
+    threads = max(1, min(threads, parts))
+    mine = range(0, parts, threads)
+    if threads == 1:
+        return [work(mine)]
+    pool = _pool(threads - 1)
+    futures = [pool.submit(work, range(t, parts, threads)) for t in range(1, threads)]
+    first = work(mine)
+    return [first] + [f.result() for f in futures]
+
+
+def rows(parts: int, width: int, dtype: type = np.int64) -> np.ndarray:
+    """A zeroed [parts, width] array whose rows lie `LINE` bytes or more apart: a row that
+    one thread writes again and again (a stream's state, a running count) must not share
+    a cache line with another thread's, or the two cores pass the line back and forth at
+    every write (with the parts' states side by side, two threads took 11 ms for what one
+    took in 13)."""
+    itemsize = np.dtype(dtype).itemsize
+    stride = -(-max(width * itemsize, 1) // LINE) * LINE // itemsize + LINE // itemsize
+    return np.zeros((parts, stride), dtype)[:, :width]
+
+
+def _pool(size: int) -> ThreadPoolExecutor:
+    """A pool of `size` threads kept for the process (idle threads cost nothing)."""
+    with _pools_lock:
+        pool = _pools.get(size)
+        if pool is None:
+            pool = _pools[size] = ThreadPoolExecutor(size, thread_name_prefix="claimants")
+        return pool

@@ -1,0 +1,120 @@
+"""Threads change how long a run takes, never what it finds (`model/parallel.py`).
+
+The searching claimants' week and the work pass are cut into parts shared among
+threads; parts here are made a few dozen claimants long, so the small stored cases
+are cut into many and every seam between parts (a stream's state jumped to a part's
+first claimant, the searching claimants of a part, lists and counts put together in
+order) is crossed hundreds of times a run.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from commissioning.model import claimant_kernels, parallel
+from commissioning.model.claimant_kernels import ENVIRONMENT as KERNELS
+from commissioning.model.parallel import ENVIRONMENT as THREADS
+from commissioning.model.scenario import ScenarioError
+
+from .reference_metrics import CASES, REFERENCE, case_results, differences
+
+pytest.importorskip("numba")
+
+
+@pytest.fixture
+def small_parts(monkeypatch):
+    """Parts of 23 claimants, numba's loops, and `threads` threads."""
+    monkeypatch.setenv(KERNELS, "numba")
+    monkeypatch.setattr(parallel, "PART_FROM", 23)
+
+    def threads(n: int) -> None:
+        monkeypatch.setenv(THREADS, str(n))
+    return threads
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("name,scenario,seed,claimants", CASES, ids=[c[0] for c in CASES])
+def test_runs_in_threads_give_the_stored_results(small_parts, threads, name, scenario, seed,
+                                                 claimants):
+    small_parts(threads)
+    stored = json.loads(REFERENCE.read_text())[name]["results"]
+    diff = differences(stored, case_results(scenario, seed, claimants))
+    assert not diff, f"{threads} threads: {len(diff)} values differ, e.g. " + "; ".join(diff[:5])
+
+
+@pytest.mark.parametrize("one_loop", [True, False])
+def test_both_ways_of_the_searching_pass_agree_in_parts(small_parts, monkeypatch, one_loop):
+    """The searching pass's one loop (where the C library's expm1 is numpy's) and its
+    blocks (numpy's expm1 between two loops, blocks of 37), in one thread and in three."""
+    monkeypatch.setattr(claimant_kernels, "libm_expm1_is_numpys", lambda: one_loop)
+    monkeypatch.setattr(claimant_kernels, "BLOCK", 37)
+    runs = []
+    for threads in (1, 3):
+        small_parts(threads)
+        runs.append(case_results("two_tier", 5, 800))
+    diff = differences(runs[0], runs[1])
+    assert not diff, "; ".join(diff[:5])
+
+
+def test_a_parts_stream_state_gives_numpys_numbers_from_its_first_claimant():
+    from commissioning.model._pcg64_numba import JUMPS, next_double, states_at
+    from commissioning.model.random_streams import RandomStreams
+
+    streams = RandomStreams(11)
+    start = streams.weekly_state("job_loss", 4, 1000)
+    firsts = np.array([1000, 1000, 1001, 1255, 1256, 70_000, 70_000 + 2**20], np.int64)
+    out = parallel.rows(len(firsts), 4, np.uint64)
+    states_at(start, 1000, firsts, JUMPS, out)
+    assert np.array_equal(start, streams.weekly_state("job_loss", 4, 1000))  # left as it was
+    for row, first in zip(out, firsts, strict=True):
+        numpy_says = streams.weekly_generator("job_loss", 4, int(first)).random(2)
+        assert [next_double(row) for _ in range(2)] == numpy_says.tolist()
+
+
+def test_parts_cover_the_range_in_order_and_threads_take_every_other():
+    edges = parallel.cut(100, 100_100, 2)
+    assert edges[0] == 100 and edges[-1] == 100_100 and np.all(np.diff(edges) > 0)
+    assert len(edges) - 1 == min(2 * parallel.PARTS_PER_THREAD, 100_000 // parallel.PART_FROM)
+    assert len(parallel.cut(0, 10 * parallel.PART_FROM, 1)) == 2  # one thread: one part
+    assert len(parallel.cut(0, parallel.PART_FROM - 1, 4)) == 2  # too small to cut
+    seen = parallel.share(lambda mine: list(mine), 7, 3)
+    assert seen == [[0, 3, 6], [1, 4], [2, 5]]
+
+
+def test_rows_written_by_different_threads_do_not_share_a_cache_line():
+    rows = parallel.rows(5, 4, np.uint64)
+    starts = [row.__array_interface__["data"][0] for row in rows]
+    assert rows.shape == (5, 4) and not rows.any()
+    assert min(np.diff(starts)) >= parallel.LINE
+    assert all(row.flags.c_contiguous for row in rows)  # a loop takes each as it takes one
+
+
+def test_thread_choice(monkeypatch):
+    """`auto`: one thread for small runs, numpy's passes or a process among many; else
+    the cores this process may use (at most MOST_AUTO). A number is taken as given
+    with numba; anything else is one clear error."""
+    monkeypatch.setenv(THREADS, "auto")
+    big = parallel.THREADS_FROM
+    assert parallel.threads_for(big - 1, True) == 1
+    assert parallel.threads_for(big, False) == 1
+    assert parallel.threads_for(big, True, many_runs=True) == 1
+    assert parallel.threads_for(big, True) == max(1, min(parallel.cores(), parallel.MOST_AUTO))
+    monkeypatch.setenv(THREADS, "3")
+    assert parallel.threads_for(500, True) == 3 and parallel.threads_for(500, False) == 1
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv(THREADS, bad)
+        with pytest.raises(ScenarioError, match=f"COMMISSIONING_THREADS: expected auto or a "
+                           f"whole number from 1, got '{bad}'"):
+            parallel.threads_for(500, True)
+
+
+def test_a_bad_thread_choice_is_one_line_from_the_command(monkeypatch, capsys):
+    from commissioning.cli.main import main
+
+    monkeypatch.setenv(THREADS, "many")
+    assert main(["run", "--set", "area.claimants=300", "--set", "run.weeks=3"]) == 2
+    err = capsys.readouterr().err
+    assert "COMMISSIONING_THREADS" in err and "Traceback" not in err
