@@ -300,10 +300,11 @@ def census(model: CommissioningModel, lo: int, hi: int, fresh: bool = True) -> n
     from ._fused_numba import claimant_census
 
     c, pay = model.claimants, model.payments
-    counts = claimant_census(lo, hi, c.status, c.case_holder, model.accounts.active,
-                             c.weeks_on_programme, c.group, pay.first_outcome_weeks,
-                             int(bool(pay.within_programme)), int(model.programme_weeks),
-                             c.support, c.episode_provider, c.episode_end)
+    counts = sum(parallel.in_parts(  # counts, added up part by part
+        parallel.cut(lo, hi, model.threads), model.threads, lambda a, b: claimant_census(
+            a, b, c.status, c.case_holder, model.accounts.active, c.weeks_on_programme,
+            c.group, pay.first_outcome_weeks, int(bool(pay.within_programme)),
+            int(model.programme_weeks), c.support, c.episode_provider, c.episode_end)))
     model._census = (model.steps, lo, hi, counts)
     return counts
 

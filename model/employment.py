@@ -353,14 +353,21 @@ def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> N
     (for claimants lo..hi-1: the model passes those within their weeks on programme)."""
     c, pay = model.claimants, model.payments
     if model.fused:  # the same scan in one pass
+        from ._fused_numba import move_down
         from ._fused_numba import programme_clock as scan
 
         # Room for every claimant, few of them listed: pages never written are never used.
         billed, ending = empty_pages(hi - lo, np.int64), empty_pages(hi - lo, np.int64)
-        n_billed, n_ending = scan(lo, hi, c.status, c.weeks_on_programme,
-                                  int(model.programme_weeks), SERVICE_FEE_PERIOD,
-                                  int(pay.service_periods), pay.fee_share > 0, SEARCHING,
-                                  IN_WORK, billed, ending)
+        edges = parallel.cut(lo, hi, model.threads)
+        counts = parallel.in_parts(edges, model.threads, lambda a, b: scan(
+            a, b, c.status, c.weeks_on_programme, int(model.programme_weeks),
+            SERVICE_FEE_PERIOD, int(pay.service_periods), pay.fee_share > 0, SEARCHING,
+            IN_WORK, billed[a - lo:], ending[a - lo:]))
+        n_billed = n_ending = 0
+        for a, (k_billed, k_ending) in zip(edges[:-1].tolist(), counts, strict=True):
+            move_down(billed, n_billed, a - lo, k_billed)  # each part's list behind the last
+            move_down(ending, n_ending, a - lo, k_ending)
+            n_billed, n_ending = n_billed + k_billed, n_ending + k_ending
         billed, ending = billed[:n_billed], ending[:n_ending]
         if len(billed):
             _pay_service_fees(model, week, billed)

@@ -500,14 +500,16 @@ class CommissioningModel(mesa.Model):
             from ._fused_numba import count_parking
 
             pay = self.payments
-            counts = count_parking(searching, c.weeks_on_programme, c.group,
-                                   pay.first_outcome_weeks, int(bool(pay.within_programme)),
-                                   int(self.programme_weeks), c.episode_provider,
-                                   c.episode_end, c.support, c.weeks_searching,
-                                   c.weeks_parked, c.weeks_queued)
-            self.tally.weeks_searching += counts[0]
-            self.tally.weeks_parked += counts[1]
-            self.tally.weeks_queued += counts[2]
+            counts = parallel.in_parts(  # each claimant's own columns, and counts
+                parallel.cut(0, len(searching), self.threads), self.threads,
+                lambda a, b: count_parking(
+                    searching[a:b], c.weeks_on_programme, c.group, pay.first_outcome_weeks,
+                    int(bool(pay.within_programme)), int(self.programme_weeks),
+                    c.episode_provider, c.episode_end, c.support, c.weeks_searching,
+                    c.weeks_parked, c.weeks_queued))
+            self.tally.weeks_searching += sum(x[0] for x in counts)
+            self.tally.weeks_parked += sum(x[1] for x in counts)
+            self.tally.weeks_queued += sum(x[2] for x in counts)
             return
         earnable = (c.weeks_on_programme[searching] + self.payments.first_outcome_weeks[
             c.group[searching]] * self.payments.within_programme) < self.programme_weeks

@@ -96,6 +96,20 @@ def share(work: Callable[[Sequence[int]], object], parts: int, threads: int) -> 
     return [first] + [f.result() for f in futures]
 
 
+def in_parts(edges: np.ndarray, threads: int, run: Callable[[int, int], object]) -> list:
+    """`run(a, b)` for each part a..b-1 that `edges` cuts, shared among `threads`; the
+    parts' results in part order."""
+    parts = len(edges) - 1
+    out: list = [None] * parts
+
+    def work(mine: Sequence[int]) -> None:
+        for q in mine:
+            out[q] = run(int(edges[q]), int(edges[q + 1]))
+
+    share(work, parts, threads)
+    return out
+
+
 def rows(parts: int, width: int, dtype: type = np.int64) -> np.ndarray:
     """A zeroed [parts, width] array whose rows lie `LINE` bytes or more apart: a row that
     one thread writes again and again (a stream's state, a running count) must not share
