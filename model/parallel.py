@@ -75,11 +75,11 @@ def threads_for(claimants: int, fused: bool, many_runs: bool = False) -> int:
     return n if fused else 1
 
 
-def cut(lo: int, hi: int, threads: int) -> np.ndarray:
-    """Edges of the parts lo..hi-1 is cut into: `PARTS_PER_THREAD` a thread, none
-    smaller than `PART_FROM` claimants (one part if the range is small or one thread)."""
+def cut(lo: int, hi: int, threads: int, per_thread: int = PARTS_PER_THREAD) -> np.ndarray:
+    """Edges of the parts lo..hi-1 is cut into: `per_thread` a thread, none smaller than
+    `PART_FROM` claimants (one part if the range is small or one thread)."""
     n = max(hi - lo, 0)
-    parts = 1 if threads < 2 else max(1, min(threads * PARTS_PER_THREAD, n // PART_FROM))
+    parts = 1 if threads < 2 else max(1, min(threads * per_thread, n // PART_FROM))
     return np.linspace(lo, hi, parts + 1).round().astype(np.int64)
 
 

@@ -35,7 +35,7 @@ def small_parts(monkeypatch):
     return threads
 
 
-@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("threads", [2, 3, 4])
 @pytest.mark.parametrize("name,scenario,seed,claimants", CASES, ids=[c[0] for c in CASES])
 def test_runs_in_threads_give_the_stored_results(small_parts, threads, name, scenario, seed,
                                                  claimants):
