@@ -30,6 +30,10 @@ it twice and times the second), the median over repeats of each such pair; again
 process's own user and system time, which other processes on a shared machine disturb
 less).
 
+The model shares its largest weekly passes among the processor's cores at national
+scale (`COMMISSIONING_THREADS`, model/parallel.py; the kernel is numpy's, one thread):
+the wall-clock ratio is what a user waits, the CPU-seconds ratio what the work costs.
+
 Claimant-weeks per second are claimants x calendar weeks / run seconds (the build
 of the population and the organisations is reported apart). Each run's CPU seconds
 (its process's own) are reported beside its wall seconds: on a machine shared with
@@ -69,7 +73,8 @@ model.run_model()
 done, done_cpu = time.perf_counter(), time.process_time()
 print(json.dumps({"claimants": n, "weeks": model.p["weeks"], "build_s": built - start,
                   "run_s": done - built, "run_cpu_s": done_cpu - built_cpu,
-                  "fused": getattr(model, "fused", False), "peak_mb": resource.getrusage(
+                  "fused": getattr(model, "fused", False),
+                  "threads": getattr(model, "threads", 1), "peak_mb": resource.getrusage(
                       resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "job_outcome_rate": model.metrics()["job_outcome_rate"]}))
 """
@@ -326,7 +331,8 @@ def main() -> int:
               f"({', '.join(f'{x:.1f}' for x in r['ratios'])}) | CPU: model "
               f"{r['run_cpu_s']:.2f} s, kernel {r['kernel_cpu_s']:.2f} s, {r['ratio_cpu']:.1f}x, "
               f"{r['claimant_weeks_per_cpu_s'] / 1e6:.1f}M claimant-weeks per CPU s | "
-              f"{'numba' if r['fused'] else 'numpy'} | load {r['load']}", flush=True)
+              f"{'numba' if r['fused'] else 'numpy'}, {r.get('threads', 1)} thread"
+              f"{'s' if r.get('threads', 1) > 1 else ''} | load {r['load']}", flush=True)
 
     s = None
     if not args.no_startup:
