@@ -1,10 +1,11 @@
-"""Threads for the two largest passes of a national-scale week.
+"""Threads for a national-scale week's passes over claimants.
 
 The searching claimants' week (`claimant_kernels.searching_week`: hazards, the
 support rule, the specialist referral candidates) and the work pass (`employment`:
 jobs kept, lost and found, in both worlds) are two-thirds of a national run's time
 with numba's loops, and a claimant's turn in either changes only that claimant's
-columns. So the claimants can be taken in parts, the parts shared among threads
+columns (as in the weekly census, the parking counts and the programme clock, shared
+the same way). So the claimants can be taken in parts, the parts shared among threads
 (numba's loops let go of Python's lock), and the results put together in claimant
 order: every list in id order, every count a sum of whole numbers, every random
 number the one a single thread draws (each part's stream state is jumped to its
@@ -31,7 +32,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
@@ -39,13 +40,24 @@ from .scenario import ScenarioError
 
 ENVIRONMENT = "COMMISSIONING_THREADS"
 THREADS_FROM = 200_000  # claimants in a run: below, a week's passes are too short to share
-MOST_AUTO = 4  # threads `auto` uses at most (beyond, memory's speed bounds these passes)
+MOST_AUTO = 4  # threads `auto` uses at most (an assumption: measured on two cores only)
 PARTS_PER_THREAD = 4  # parts a pass is cut into, per thread
 LINE = 128  # bytes: two cache lines (a core may fetch a line's neighbour with it)
 PART_FROM = 16_384  # claimants: no part is cut smaller (a part's set-up costs microseconds)
 
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
+
+
+def _forget_pools() -> None:
+    """In a forked child: none of the parent's threads are there (nor a lock's holder)."""
+    global _pools_lock
+    _pools.clear()
+    _pools_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools)
 
 
 def cores() -> int:
@@ -92,7 +104,10 @@ def share(work: Callable[[Sequence[int]], object], parts: int, threads: int) -> 
         return [work(mine)]
     pool = _pool(threads - 1)
     futures = [pool.submit(work, range(t, parts, threads)) for t in range(1, threads)]
-    first = work(mine)
+    try:
+        first = work(mine)
+    finally:  # never leave a thread writing the columns after an error here
+        wait(futures)
     return [first] + [f.result() for f in futures]
 
 

@@ -84,6 +84,24 @@ def test_parts_cover_the_range_in_order_and_threads_take_every_other():
     assert seen == [[0, 3, 6], [1, 4], [2, 5]]
 
 
+def test_an_error_in_one_thread_waits_for_the_others_before_it_is_raised():
+    """No thread may go on writing the claimants' columns after the week has failed."""
+    import threading
+    import time
+
+    finished = threading.Event()
+
+    def work(mine):
+        if mine[0] == 0:
+            raise ValueError("part 0")
+        time.sleep(0.2)
+        finished.set()
+
+    with pytest.raises(ValueError, match="part 0"):
+        parallel.share(work, 2, 2)
+    assert finished.is_set()
+
+
 def test_rows_written_by_different_threads_do_not_share_a_cache_line():
     rows = parallel.rows(5, 4, np.uint64)
     starts = [row.__array_interface__["data"][0] for row in rows]
