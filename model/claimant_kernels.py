@@ -150,7 +150,7 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     parts = len(edges) - 1
     found = np.zeros(parts, np.int64)
 
-    def share(mine: range) -> None:
+    def share(mine: list[int]) -> None:
         for q in mine:
             found[q] = part(int(edges[q]), int(edges[q + 1]), q % 2 == 0 and q + 1 < parts, q)
 

@@ -198,7 +198,7 @@ def _work_in_parts(edges: np.ndarray, week: int, on: int, cf_lo: int, loss: np.n
     counts = np.zeros((parts, 6), np.int64)
     each = parallel.rows(parts, len(sustained))
 
-    def work(mine: range) -> None:  # a thread's parts, each a call (one compiled loop)
+    def work(mine: list[int]) -> None:  # a thread's parts, each a call (one compiled loop)
         for p in mine:
             a, b = int(edges[p]), int(edges[p + 1])
             counts[p] = work_week(week, a, min(max(on, a), b), b, min(max(cf_lo, a), b),

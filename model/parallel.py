@@ -12,9 +12,9 @@ number the one a single thread draws (each part's stream state is jumped to its
 first claimant). The results are the same whatever the number of threads
 (`tests/test_threads.py`): threads change how long a run takes, never what it finds.
 
-A thread takes every `threads`-th part (parts 0, 2, 4, ... and 1, 3, 5, ... with
-two): the cost of a claimant differs along the window (those past their programme
-weeks cost about half of those on it), and parts spread along it even that out.
+Each thread takes parts spread along the window (`dealt`): the cost of a claimant
+differs along it (those past their programme weeks cost about half of those on it),
+and parts from everywhere even that out.
 
 `COMMISSIONING_THREADS` chooses for every run:
 
@@ -98,15 +98,29 @@ def cut(lo: int, hi: int, threads: int, per_thread: int = PARTS_PER_THREAD) -> n
     return np.linspace(lo, hi, parts + 1).round().astype(np.int64)
 
 
+def dealt(parts: int, threads: int) -> list[list[int]]:
+    """Each thread's parts, dealt there and back: with two, parts 0, 3, 4, 7, ... to the
+    first and 1, 2, 5, 6, ... to the second. Dealt one way only (0, 2, 4, ...), the
+    thread given the later part of every pair had the dearer of each where a claimant's
+    cost grows along the window: 6.6-6.9 against 5.7 ms of a busy week's work pass, for
+    4, 8 or 16 parts a thread alike."""
+    hands: list[list[int]] = [[] for _ in range(threads)]
+    for q in range(parts):
+        t = q % threads
+        hands[t if (q // threads) % 2 == 0 else threads - 1 - t].append(q)
+    return hands
+
+
 def share(work: Callable[[Sequence[int]], object], parts: int, threads: int) -> list:
-    """`work(its parts)` in each of `threads` threads (the caller's one of them), thread t
-    given parts t, t + threads, ...; returns each thread's result, in thread order."""
+    """`work(its parts)` in each of `threads` threads (the caller's one of them), each
+    given its parts as `dealt`; returns each thread's result, in thread order."""
     threads = max(1, min(threads, parts))
-    mine = range(0, parts, threads)
+    hands = dealt(parts, threads)
+    mine = hands[0]
     if threads == 1:
         return [work(mine)]
     pool = _pool(threads - 1)
-    futures = [pool.submit(work, range(t, parts, threads)) for t in range(1, threads)]
+    futures = [pool.submit(work, hands[t]) for t in range(1, threads)]
     try:
         first = work(mine)
     finally:  # never leave a thread writing the columns after an error here

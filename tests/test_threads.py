@@ -74,14 +74,15 @@ def test_a_parts_stream_state_gives_numpys_numbers_from_its_first_claimant():
         assert [next_double(row) for _ in range(2)] == numpy_says.tolist()
 
 
-def test_parts_cover_the_range_in_order_and_threads_take_every_other():
+def test_parts_cover_the_range_in_order_and_are_dealt_there_and_back():
     edges = parallel.cut(100, 100_100, 2)
     assert edges[0] == 100 and edges[-1] == 100_100 and np.all(np.diff(edges) > 0)
     assert len(edges) - 1 == min(2 * parallel.PARTS_PER_THREAD, 100_000 // parallel.PART_FROM)
     assert len(parallel.cut(0, 10 * parallel.PART_FROM, 1)) == 2  # one thread: one part
     assert len(parallel.cut(0, parallel.PART_FROM - 1, 4)) == 2  # too small to cut
     seen = parallel.share(lambda mine: list(mine), 7, 3)
-    assert seen == [[0, 3, 6], [1, 4], [2, 5]]
+    assert seen == [[0, 5, 6], [1, 4], [2, 3]]  # dealt there and back
+    assert parallel.dealt(8, 2) == [[0, 3, 4, 7], [1, 2, 5, 6]]
 
 
 def test_an_error_in_one_thread_waits_for_the_others_before_it_is_raised():
