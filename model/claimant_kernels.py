@@ -127,20 +127,31 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     cand = (empty_pages(n, ID), empty_pages(n), empty_pages(n, np.int8), empty_pages(n))
     no_true = np.empty(0)
 
-    def part(a: int, b: int, down: bool, thread: int) -> int:
-        """Searching claimants a..b-1 (places in `ids`), their candidates written from place
-        a on, or, `down`, from place b - 1 down (the claimants taken last to first, so
-        their candidates lie in order below b)."""
-        step = -1 if down else 1
-        own = (slice(a, b), slice(b - 1, a - 1 if a else None, step))[down]
-        into = tuple((x[a:], x[b - 1::-1])[down] for x in cand)
+    def run(a: int, b: int, into: tuple, thread: int) -> int:
+        """Searching claimants a..b-1 (places in `ids`), their candidates into `into`."""
         if libm_expm1_is_numpys():  # one loop, expm1 in it
-            return searching_fused(ids[own], tables, referral, model.support_cost,
-                                   no_true if true is None else true[own], level[own],
-                                   best[own], *into)
-        return _searching_blocks(model, ids[own], tables, referral,
-                                 (None if true is None else true[own], level[own], best[own]),
+            return searching_fused(ids[a:b], tables, referral, model.support_cost,
+                                   no_true if true is None else true[a:b], level[a:b],
+                                   best[a:b], *into)
+        return _searching_blocks(model, ids[a:b], tables, referral,
+                                 (None if true is None else true[a:b], level[a:b], best[a:b]),
                                  into, thread)
+
+    def part(a: int, b: int, down: bool, thread: int) -> int:
+        """Searching claimants a..b-1, their candidates written from place a on or, `down`,
+        ending at place b: a block at a time from the last, each block's placed below the
+        last's (through room for a block's, the thread's own: taken through arrays
+        reversed, the loops ran 18% slower)."""
+        if not down:
+            return run(a, b, tuple(x[a:] for x in cand), thread)
+        room = candidate_room(model, thread)
+        top = b
+        for end in range(b, a, -BLOCK):
+            j = run(max(a, end - BLOCK), end, room, thread)
+            for x, r in zip(cand, room, strict=True):
+                x[top - j:top] = r[:j]
+            top -= j
+        return b - top
 
     # A thread a part. Parts in pairs: the first's candidates written down from the
     # pair's middle, the second's up from it, so a pair's lie together, in order, and
@@ -166,6 +177,16 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
         m += k
     model._candidates = (model.steps, ids, tuple(x[start:m] for x in cand))
     return true, None, level, best
+
+
+def candidate_room(model: CommissioningModel, thread: int) -> tuple:
+    """Room for a block's referral candidates (`searching_week`), the thread's own, kept."""
+    rooms = model.__dict__.setdefault("_candidate_room", {})
+    room = rooms.get(thread)
+    if room is None or len(room[0]) < BLOCK:
+        room = rooms[thread] = (np.empty(BLOCK, ID), np.empty(BLOCK), np.empty(BLOCK, np.int8),
+                                np.empty(BLOCK))
+    return room
 
 
 def searching_tables(model: CommissioningModel) -> tuple:
