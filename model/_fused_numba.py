@@ -718,6 +718,43 @@ def work_week(week, lo, on, hi, cf_lo, loss_stream, find_stream, in_programme, s
 
 
 @numba.njit(cache=True, nogil=True)
+def milestone_payments(week, ids, k, columns, milestone_amount, need_multiplier,
+                       programme_weeks, amount, holder, case_holder, outcome, treated,
+                       earned_group, earned_two_years, jo_group, jo_class, year_outcomes):
+    """`employment._pay_milestones`' arithmetic and counts for claimants `ids` (due
+    milestone `k` each), claimant by claimant in their order: each one's amount, contract
+    and case holder, whether it is a job outcome and treated by a specialist (into the
+    arrays of that name); the £ earned by group (into `earned_group`, zero, summed from
+    zero in order as `np.bincount` sums), by group and referral week within the
+    programme's weeks (`earned_two_years`, added in order as `np.add.at` adds); a job
+    outcome's week set and counted (`jo_group`, `jo_class`, `year_outcomes`), and every
+    claimant's milestones paid counted up. The bookings stay with the caller."""
+    (group, barrier_class, contract_holder, case_holder_of, referral_week, job_outcome_week,
+     treated_by, milestones_paid) = columns
+    for n in range(ids.shape[0]):
+        i = _at(ids[n])
+        g = _at(group[i])
+        cls = _at(barrier_class[i])
+        a = milestone_amount[g, _at(k[n])] * need_multiplier[cls]
+        amount[n] = a
+        h = numba.int64(contract_holder[i])
+        holder[n] = h
+        case_holder[n] = case_holder_of[i]
+        earned_group[g] += a
+        if week - numba.int64(referral_week[i]) < programme_weeks:
+            earned_two_years[g, _at(referral_week[i])] += a
+        first = job_outcome_week[i] < 0  # the first payment is the job outcome
+        outcome[n] = first
+        treated[n] = first and treated_by[i] >= 0
+        if first:
+            job_outcome_week[i] = week
+            jo_group[g] += 1
+            jo_class[cls] += 1
+            year_outcomes[_at(h), g] += 1
+        milestones_paid[i] += 1
+
+
+@numba.njit(cache=True, nogil=True)
 def claimant_census(lo, hi, status, case_holder, active, weeks_on_programme, group,
                     first_outcome_weeks, within_programme, programme_weeks, support,
                     episode_provider, episode_end):

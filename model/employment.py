@@ -35,7 +35,7 @@ import numpy as np
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, POPCOUNT, SEARCHING
 
 from . import parallel
-from .accounts import OUTCOME, SERVICE_FEE, SPECIALIST_OUTCOME
+from .accounts import COMMISSIONER, OUTCOME, PASS_THROUGH, SERVICE_FEE, SPECIALIST_OUTCOME
 from .claimant_kernels import empty_pages, ids_between
 from .integration_services import IN_WORK_SUPPORT, in_work_supported
 from .job_retention import hazard_at
@@ -327,6 +327,9 @@ def _no_programme_world(model: CommissioningModel, week: int, lo: int, on: int, 
 def _pay_milestones(model: CommissioningModel, week: int, ids: np.ndarray,
                     k: np.ndarray) -> None:
     """Book milestone `k` of each claimant (job outcome, sustainment or stage) down the chain."""
+    if model.fused:
+        _pay_milestones_fused(model, week, ids, k)
+        return
     c, p, pay, acc = model.claimants, model.p, model.payments, model.accounts
     g = c.group[ids]
     amount = pay.milestone_amount[g, k] * pay.need_multiplier[c.barrier_class[ids]]
@@ -346,6 +349,39 @@ def _pay_milestones(model: CommissioningModel, week: int, ids: np.ndarray,
                  c.treated_by[ids[treated]], amount[treated] * model.specialist_outcome_share[h],
                  SPECIALIST_OUTCOME)
     c.milestones_paid[ids] += 1
+
+
+def _pay_milestones_fused(model: CommissioningModel, week: int, ids: np.ndarray,
+                          k: np.ndarray) -> None:
+    """`_pay_milestones` with its arithmetic and counts in one compiled pass
+    (`_fused_numba.milestone_payments`: a score of numpy's passes over the week's
+    tens of thousands at national scale, 0.64 s of a run), then the same bookings in the
+    same order: the commissioner's to the contract holder, the pass-through to the case
+    holder (as `pay_down_the_chain`), a treating specialist's share of a job outcome."""
+    from ._fused_numba import milestone_payments
+
+    c, p, pay, acc, tally = model.claimants, model.p, model.payments, model.accounts, model.tally
+    n = len(ids)
+    amount, holder, case_holder = np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64)
+    outcome, treated = np.empty(n, bool), np.empty(n, bool)
+    earned = np.zeros(len(tally.earned_group))
+    milestone_payments(
+        week, ids, k, (c.group, c.barrier_class, c.contract_holder, c.case_holder,
+                       c.referral_week, c.job_outcome_week, c.treated_by, c.milestones_paid),
+        pay.milestone_amount, pay.need_multiplier, int(p["programme_weeks"]), amount, holder,
+        case_holder, outcome, treated, earned, tally.earned_two_years, tally.jo_group,
+        tally.jo_class, model.year_outcomes)
+    due = week + p["claim_lag_weeks"]
+    acc.book(due, COMMISSIONER, holder, amount, OUTCOME)
+    tally.earned_group += earned
+    passed = case_holder != holder
+    h = holder[passed]
+    acc.book(due + model.payment_lag[h], h, case_holder[passed],
+             amount[passed] * model.outcome_pass_through[h], PASS_THROUGH)
+    if treated.any():  # the specialist who treated the claimant gets its share
+        h = holder[treated]
+        acc.book(due + model.payment_lag[h], h, c.treated_by[ids[treated]],
+                 amount[treated] * model.specialist_outcome_share[h], SPECIALIST_OUTCOME)
 
 
 def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> None:

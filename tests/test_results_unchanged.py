@@ -171,3 +171,27 @@ def _finished_run(scenario: str, **settings):
     model = CommissioningModel(scenario=scenario, **settings)
     model.run_model()
     return model
+
+
+@pytest.mark.parametrize("scenario", ["two_tier", "work_and_health_programme"])
+def test_both_kernels_leave_every_claimant_column_and_tally_the_same(monkeypatch, scenario):
+    """What the metrics do not show must agree too: every claimant's columns, every
+    running tally (the £ earned by group and referral week, which calibration reads) and
+    the organisations' yearly counts, bit for bit, after a whole programme's weeks."""
+    pytest.importorskip("numba")
+    runs = {}
+    for kernels in ("numpy", "numba"):
+        monkeypatch.setenv(ENVIRONMENT, kernels)
+        runs[kernels] = _finished_run(scenario, claimants=1500, seed=4)
+    a, b = runs["numpy"], runs["numba"]
+    assert b.fused and not a.fused
+    columns = {k: v for k, v in vars(a.claimants).items() if isinstance(v, np.ndarray)}
+    assert len(columns) > 30
+    for name, column in columns.items():
+        assert column.tobytes() == getattr(b.claimants, name).tobytes(), name
+    tallies = {k: v for k, v in vars(a.tally).items() if isinstance(v, np.ndarray)}
+    assert "earned_two_years" in tallies and a.tally.earned_two_years.any()
+    for name, tally in tallies.items():
+        assert tally.tobytes() == getattr(b.tally, name).tobytes(), name
+    assert np.array_equal(a.year_referrals, b.year_referrals)
+    assert a.accounts.cash.tobytes() == b.accounts.cash.tobytes()
