@@ -561,31 +561,19 @@ def move_down(column, to, start, n):
 
 
 @numba.njit(cache=True, nogil=True)
-def keep_best(group, value, n_keep, kept):
-    """The places k of the `n_keep[g]` claimants of each group g (`group[k]`) of most
-    `value`, of equal value those first in place: what `referrals` keeps in house from
-    `np.lexsort((ids, -value, group))` with ids ascending (a stable sort of each group's
-    values, falling, here). Into `kept`, group by group; returns how many."""
-    n_groups = n_keep.shape[0]
-    start = np.zeros(n_groups + 1, np.int64)  # each group's members, in place order
-    for k in range(group.shape[0]):
-        start[_at(group[k] + 1)] += 1
-    for g in range(n_groups):
-        start[g + 1] += start[g]
-    members = np.empty(group.shape[0], np.int64)
-    fill = start[:n_groups].copy()
-    for k in range(group.shape[0]):
-        g = _at(group[k])
-        members[_at(fill[g])] = k
-        fill[g] += 1
+def keep_best(group, order, n_keep, kept):
+    """The first `n_keep[g]` places of each group g (`group[k]`) in `order` (most value
+    first, of equal value first in place: a stable sort of the values, falling), as
+    `referrals` keeps in house from `np.lexsort((ids, -value, group))` with ids
+    ascending. Into `kept`; returns how many."""
+    taken = np.zeros(n_keep.shape[0], np.int64)
     n = 0
-    for g in range(n_groups):
-        if n_keep[g] <= 0:
-            continue
-        these = members[start[g]:start[g + 1]]
-        order = np.argsort(-value[these], kind="mergesort")  # stable: ties in place order
-        for r in range(min(n_keep[g], these.shape[0])):
-            kept[n] = these[order[r]]
+    for r in range(order.shape[0]):
+        k = order[r]
+        g = _at(group[k])
+        if taken[g] < n_keep[g]:
+            taken[g] += 1
+            kept[n] = k
             n += 1
     return n
 

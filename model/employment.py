@@ -186,7 +186,7 @@ def _work_in_parts(edges: np.ndarray, week: int, on: int, cf_lo: int, loss: np.n
     (`parallel`): the same updates and numbers, put together in claimant order. Returns
     `work_week`'s six counts, and the lists of those due a milestone and past the
     follow-up, each part's moved up behind the last's."""
-    from ._fused_numba import move_down, work_week
+    from ._fused_numba import work_week
     from ._pcg64_numba import JUMPS, states_at
 
     parts = len(edges) - 1
@@ -211,13 +211,21 @@ def _work_in_parts(edges: np.ndarray, week: int, on: int, cf_lo: int, loss: np.n
 
     parallel.share(work, parts, threads)
     sustained += each.sum(axis=0)
-    for listed, column in ((earned, 0), (after, 1)):
-        n = 0
-        for p in range(parts):
-            k = int(counts[p, column])
-            move_down(listed, n, int(edges[p] - edges[0]), k)
-            n += k
+    _put_together(earned, edges[:-1] - edges[0], counts[:, 0])
+    _put_together(after, edges[:-1] - edges[0], counts[:, 1])
     return tuple(int(x) for x in counts.sum(axis=0)), earned, after
+
+
+def _put_together(listed: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> int:
+    """A list each part wrote from its own place (`starts[p]`, `counts[p]` of them),
+    each part's moved up behind the last's, in part order; returns how many in all."""
+    from ._fused_numba import move_down
+
+    n = 0
+    for start, k in zip(starts.tolist(), counts.tolist(), strict=True):
+        move_down(listed, n, start, k)
+        n += k
+    return n
 
 
 def _count_sustained(model: CommissioningModel, week: int, kept: np.ndarray) -> None:
@@ -391,7 +399,6 @@ def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> N
     (for claimants lo..hi-1: the model passes those within their weeks on programme)."""
     c, pay = model.claimants, model.payments
     if model.fused:  # the same scan in one pass
-        from ._fused_numba import move_down
         from ._fused_numba import programme_clock as scan
 
         # Room for every claimant, few of them listed: pages never written are never used.
@@ -401,12 +408,9 @@ def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> N
             a, b, c.status, c.weeks_on_programme, int(model.programme_weeks),
             SERVICE_FEE_PERIOD, int(pay.service_periods), pay.fee_share > 0, SEARCHING,
             IN_WORK, billed[a - lo:], ending[a - lo:]))
-        n_billed = n_ending = 0
-        for a, (k_billed, k_ending) in zip(edges[:-1].tolist(), counts, strict=True):
-            move_down(billed, n_billed, a - lo, k_billed)  # each part's list behind the last
-            move_down(ending, n_ending, a - lo, k_ending)
-            n_billed, n_ending = n_billed + k_billed, n_ending + k_ending
-        billed, ending = billed[:n_billed], ending[:n_ending]
+        counts = np.array(counts, np.int64).reshape(-1, 2)
+        billed = billed[:_put_together(billed, edges[:-1] - lo, counts[:, 0])]
+        ending = ending[:_put_together(ending, edges[:-1] - lo, counts[:, 1])]
         if len(billed):
             _pay_service_fees(model, week, billed)
     else:

@@ -132,11 +132,11 @@ def _allocate_case_holders(model: CommissioningModel, week: int, ids: np.ndarray
         # The prime keeps its in-house share: those it expects to earn most from (most
         # value first, then lowest id), ranked within each contract holder and locality.
         value = keep_in_house_value(model, ids)
-        if model.fused:  # the same choice, key by key in a compiled loop
+        if model.fused:  # the same choice: one sort of the values, each key's first kept
             from ._fused_numba import keep_best
 
             kept = np.empty(len(ids), np.int64)
-            kept = kept[:keep_best(group, value, n_keep, kept)]
+            kept = kept[:keep_best(group, np.argsort(-value, kind="stable"), n_keep, kept)]
         else:
             order = np.lexsort((ids, -value, group))
             rank = np.arange(len(ids)) - np.searchsorted(group[order], group[order],
