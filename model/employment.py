@@ -35,7 +35,7 @@ import numpy as np
 from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, POPCOUNT, SEARCHING
 
 from . import parallel
-from .accounts import COMMISSIONER, OUTCOME, PASS_THROUGH, SERVICE_FEE, SPECIALIST_OUTCOME
+from .accounts import COMMISSIONER, OUTCOME, PASS_THROUGH, SERVICE_FEE, SPECIALIST_OUTCOME, add_at
 from .claimant_kernels import empty_pages, ids_between
 from .integration_services import IN_WORK_SUPPORT, in_work_supported
 from .job_retention import hazard_at
@@ -351,7 +351,7 @@ def _pay_milestones(model: CommissioningModel, week: int, ids: np.ndarray,
         c.job_outcome_week[jo] = week  # and so `employment_outcome`
         model.tally.jo_group += np.bincount(g[outcome], minlength=len(model.tally.jo_group))
         model.tally.jo_class += np.bincount(c.barrier_class[jo], minlength=3)
-        np.add.at(model.year_outcomes, (holder[outcome], g[outcome]), 1)
+        add_at(model.year_outcomes, holder[outcome], g[outcome])
         # The specialist who treated the claimant gets its share, as the case holder does.
         treated = outcome & (c.treated_by[ids] >= 0)
         h = holder[treated]

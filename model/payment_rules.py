@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .accounts import COMMISSIONER, PASS_THROUGH
+from .accounts import COMMISSIONER, PASS_THROUGH, add_at
 from .parameters import NEED_GROUPS, PAYMENT_GROUPS
 
 if TYPE_CHECKING:
@@ -192,8 +192,8 @@ def pay_down_the_chain(model: CommissioningModel, week: int, ids: np.ndarray,
     model.tally.earned_group += np.bincount(c.group[ids], weights=amount,
                                             minlength=len(model.tally.earned_group))
     within = week - c.referral_week[ids] < model.p["programme_weeks"]
-    np.add.at(model.tally.earned_two_years, (c.group[ids[within]], c.referral_week[ids[within]]),
-              amount[within])
+    add_at(model.tally.earned_two_years, c.group[ids[within]], c.referral_week[ids[within]],
+           amount[within])
     passed = case_holder != holder
     h = holder[passed]
     acc.book(due + model.payment_lag[h], h, case_holder[passed],

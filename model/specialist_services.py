@@ -120,7 +120,7 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray,
     ids, barrier, decider, provider = ids[ok], barrier[ok], decider[ok], provider[ok]
     join_queues(model, week, ids, provider, barrier, decider)
     model.accounts.charge(decider, p["referral_transaction_cost"], REFERRAL)
-    np.add.at(model.referrals_matrix, (c.case_holder[ids], provider), 1)
+    model.referrals_matrix.add(c.case_holder[ids], provider)
 
 
 def join_queues(model: CommissioningModel, week: int, ids: np.ndarray, provider: np.ndarray,

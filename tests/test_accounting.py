@@ -22,6 +22,7 @@ from commissioning.model.accounts import (
     SERVICES,
     SUPPORT,
     AccountingError,
+    add_at,
     pair_flows,
 )
 from commissioning.model.claimant_kernels import ENVIRONMENT
@@ -256,3 +257,21 @@ def test_each_way_of_summing_a_bookings_pairs_gives_the_same_sums(orgs, payments
     pairs, flows = pair_flows(keys, amount, orgs)
     assert pairs.tolist() == sorted(expected)
     assert flows.tobytes() == np.array([expected[k] for k in sorted(expected)]).tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.int64, float])
+def test_pairwise_add_at_adds_as_numpy_does_to_the_bit(dtype):
+    """Through the flat view, a row given once or per value, and on a strided array
+    (no flat view: numpy's own add)."""
+    rng = np.random.default_rng(8)
+    for shape in ((30, 4), (4, 470)):
+        full, ours = np.zeros(shape, dtype), np.zeros(shape, dtype)
+        strided = np.zeros((shape[0], 2 * shape[1]), dtype)[:, ::2]
+        for row in (rng.integers(0, shape[0], 500), 3):
+            columns = rng.integers(0, shape[1], 500)
+            values = rng.integers(1, 5, 500) if dtype is np.int64 else rng.lognormal(3, 2, 500)
+            np.add.at(full, (row, columns), values)
+            add_at(ours, row, columns, values)
+            add_at(strided, row, columns, values)
+        assert ours.tobytes() == full.tobytes()
+        assert np.ascontiguousarray(strided).tobytes() == full.tobytes()

@@ -242,3 +242,38 @@ def test_a_compiled_booking_books_what_numpy_books(orgs):
                 assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
     for name in ("booked_out", "payable", "receivable"):
         assert getattr(numpy_books, name).tobytes() == getattr(compiled_books, name).tobytes()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_in_house_keep_is_the_lexsort_rule(seed):
+    """Selection keeps what the numpy path's ranking keeps, ties (equal values, minus
+    zero) and groups keeping none or more than they have included."""
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        n = int(rng.integers(1, 400))
+        group = np.unique(rng.integers(0, 9, n), return_inverse=True)[1].astype(np.int64)
+        value = rng.integers(0, 4, n).astype(float)  # many equal values
+        value[rng.random(n) < 0.5] += rng.random()
+        value[value == 0] *= np.where(rng.random(np.count_nonzero(value == 0)) < 0.5, -1, 1)
+        n_keep = rng.integers(0, np.bincount(group) + 2)
+        order = np.lexsort((np.arange(n), -value, group))
+        rank = np.arange(n) - np.searchsorted(group[order], group[order], side="left")
+        kept = np.empty(n, np.int64)
+        got = kept[:numba_passes.keep_best(group, value, n_keep, kept)]
+        assert sorted(got.tolist()) == sorted(order[rank < n_keep[group[order]]].tolist())
+
+
+def test_picks_by_shares_are_numpys_count():
+    rng = np.random.default_rng(5)
+    for options in (1, 3, 40):
+        cumulative = np.sort(rng.random((options, 4)), axis=0)
+        cumulative[:, 1] = 0.0  # a group whose every option has no share
+        cumulative[-1, 2] = 1.0
+        group = rng.integers(0, 4, 3_000).astype(np.int8)
+        u = rng.random(3_000)
+        u[:10] = cumulative[0, group[:10]]  # a draw equal to a share picks past it
+        for most in {options - 1, max(options - 2, 0)}:
+            pick = np.empty(len(u), np.int64)
+            numba_passes.pick_by_shares(u, group, cumulative, most, pick)
+            expected = np.minimum((u[:, None] >= cumulative[:, group].T).sum(axis=1), most)
+            assert pick.tolist() == expected.tolist()
