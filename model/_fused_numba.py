@@ -140,6 +140,18 @@ def _specialist_gain(treated, untreated, keep_job, value):
 
 
 @numba.njit
+def _in_question(gain, holder, decider, hurdle, rule):
+    """Whether `specialist_services.refer` may still refer a candidate: its contract holder
+    refers by need (and decides), or its case holder's gain beats the price by its
+    hurdle (`value_referrals`' test, the same numbers), or a player decides referrals
+    (`rule`'s last: any candidate may be referred). The others are left out where they
+    are found: most of the searching are candidates, a few hundred a week referred."""
+    need_rule, fee, cost, keep_all = rule
+    return keep_all or need_rule[_at(holder)] or gain >= (1.0 + hurdle[_at(decider)]) * (
+        fee[_at(holder)] + cost)
+
+
+@numba.njit
 def _libm_expm1(x):
     """The C library's expm1 (of +-0: +-0, as numpy gives it)."""
     return x if x == 0.0 else math.expm1(x)
@@ -250,22 +262,32 @@ def searching_choose(multiplier, cost, expm1, facts, level_out, best_out):
 
 
 @numba.njit(cache=True, nogil=True)
-def specialist_gains(expm1, facts, gain_out):
-    """The referral candidates' specialist_gain from the expm1 of `searching_prepare`'s
-    gain arguments and their facts (one loop instead of numpy's five passes)."""
-    for k in range(gain_out.shape[0]):
-        gain_out[k] = _specialist_gain(expm1[2 * k], expm1[2 * k + 1], facts[2 * k],
-                                       facts[2 * k + 1])
+def specialist_gains(expm1, facts, n, tables, rule, cand_ids, cand_seen, cand_barrier,
+                     gain_out):
+    """The `n` referral candidates' specialist_gain from the expm1 of `searching_prepare`'s
+    gain arguments and their facts (one loop instead of numpy's five passes), those
+    still in question (`_in_question`) moved up together; returns how many."""
+    contract_holder, case_holder, hurdle = tables[6], tables[7], tables[23]
+    kept = 0
+    for k in range(n):
+        gain = _specialist_gain(expm1[2 * k], expm1[2 * k + 1], facts[2 * k],
+                                facts[2 * k + 1])
+        i = _at(cand_ids[k])
+        cand_ids[kept], cand_seen[kept] = cand_ids[k], cand_seen[k]
+        cand_barrier[kept], gain_out[kept] = cand_barrier[k], gain
+        kept += _in_question(gain, contract_holder[i], case_holder[i], hurdle, rule)
+    return kept
 
 
 @numba.njit(cache=True, nogil=True)
-def searching_fused(ids, tables, referral, cost, true_out, level_out, best_out, cand_ids,
-                    cand_seen, cand_barrier, cand_gain):
+def searching_fused(ids, tables, referral, rule, cost, true_out, level_out, best_out,
+                    cand_ids, cand_seen, cand_barrier, cand_gain):
     """`searching_prepare`, the expm1 of its arguments and `searching_choose` in one loop,
     each claimant's numbers kept in registers; the same expressions in the same order
     (the true hazards kept only if `true_out` is not empty).
     The same loop finds `referral_candidates` and their `specialist_gain` (`cand_*`; it
-    reads nothing the support rule changes); returns how many candidates there are."""
+    reads nothing the support rule changes), those still in question (`_in_question`);
+    returns how many."""
     case_holder, rationing_hurdle, multiplier = tables[7], tables[23], tables[24]
     barriers, mitigated, locality, contract_holder = tables[2], tables[3], tables[5], tables[6]
     weeks_on_programme, within_programme, programme_weeks = tables[10], tables[17], tables[18]
@@ -298,9 +320,11 @@ def searching_fused(ids, tables, referral, cost, true_out, level_out, best_out, 
         _, window = _window(i, episode_weeks, weeks_on_programme, threshold, within_programme,
                             programme_weeks)
         x_treated, x_untreated = _gain_exponents(h, multiplier[_at(support[i])], lift, window)
-        cand_gain[n_cand] = _specialist_gain(_libm_expm1(x_treated), _libm_expm1(x_untreated),
-                                             keep_job, value)
-        n_cand += 1
+        gain = _specialist_gain(_libm_expm1(x_treated), _libm_expm1(x_untreated), keep_job,
+                                value)
+        cand_gain[n_cand] = gain
+        n_cand += _in_question(gain, contract_holder[i], case_holder[i], rationing_hurdle,
+                               rule)
     return n_cand
 
 

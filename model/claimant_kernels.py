@@ -121,6 +121,9 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     lift = p["barrier_penalty"] ** (-p["specialist_barrier_reduction"])
     referral = (c.episode_provider, int(p["specialist_episode_weeks"]),
                 model.reachable_barriers, FIRST_BIT, c.support, float(lift))
+    # The candidates `specialist_services.refer` may still refer (see `_in_question`)
+    rule = (model.need_rule, model.specialist_fee, float(p["referral_transaction_cost"]),
+            model.decisions.sets_referrals)
     # The specialist referral candidates, found in the same loop (see `referral_candidates`)
     # (Fresh pages: only the candidates' are written, a third or less; kept, the pages
     # of every week's candidates would stay held.)
@@ -130,10 +133,10 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     def run(a: int, b: int, into: tuple, thread: int) -> int:
         """Searching claimants a..b-1 (places in `ids`), their candidates into `into`."""
         if libm_expm1_is_numpys():  # one loop, expm1 in it
-            return searching_fused(ids[a:b], tables, referral, model.support_cost,
+            return searching_fused(ids[a:b], tables, referral, rule, model.support_cost,
                                    no_true if true is None else true[a:b], level[a:b],
                                    best[a:b], *into)
-        return _searching_blocks(model, ids[a:b], tables, referral,
+        return _searching_blocks(model, ids[a:b], tables, referral, rule,
                                  (None if true is None else true[a:b], level[a:b], best[a:b]),
                                  into, thread)
 
@@ -203,7 +206,8 @@ def searching_tables(model: CommissioningModel) -> tuple:
 
 
 def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
-                      referral: tuple, out: tuple, cand: tuple, thread: int = 0) -> int:
+                      referral: tuple, rule: tuple, out: tuple, cand: tuple,
+                      thread: int = 0) -> int:
     """`searching_week` where the loop may not call the C library's expm1: two loops with
     numpy's vectorised expm1 between them, in blocks whose scratch arrays stay in the
     processor's cache between the passes (`thread`'s own). Returns how many referral
@@ -238,10 +242,11 @@ def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
         np.expm1(x, out=x)  # numpy's vectorised expm1, as the array passes use
         searching_choose(model.support_multiplier, model.support_cost, x, f, level[block],
                          best[block])
-        # The candidates' specialist_gain, as `referral_candidates` takes it
+        # The candidates' specialist_gain, as `referral_candidates` takes it; those still
+        # in question kept
         np.expm1(gx[:2 * j], out=gx[:2 * j])
-        specialist_gains(gx, gf, cand_gain[m:m + j])
-        m += j
+        m += specialist_gains(gx, gf, j, tables, rule, cand_ids[m:], cand_seen[m:],
+                              cand_barrier[m:], cand_gain[m:])
     return m
 
 

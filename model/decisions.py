@@ -381,6 +381,12 @@ class Decisions:
         chosen = self._support[decider, self.model.claimants.barrier_class[ids]]
         return np.where(chosen >= 0, chosen, level).astype(level.dtype)
 
+    @property
+    def sets_referrals(self) -> bool:
+        """Whether a player has chosen whom to refer to specialists anywhere (the fused
+        searching pass then keeps every candidate: `_fused_numba._in_question`)."""
+        return self._referrals is not None
+
     def specialist_referrals(self, ids: np.ndarray, decider: np.ndarray,
                              chosen: np.ndarray) -> np.ndarray:
         """Which of these claimants the decider refers to a specialist."""
