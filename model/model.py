@@ -35,6 +35,7 @@ One week, in order (the ODD "process overview"):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -379,9 +380,13 @@ class CommissioningModel(mesa.Model):
         # Each of these is a number per searching claimant (megabytes at national scale):
         # let go as soon as the week is done with it.
         del seen, level, best, support
-        integration_services.review(self, week, searching)
-        self._count_parking(searching)
-        self._charge_weekly_costs(week, on, hi)  # 7
+        # While the services are reviewed and the parked counted, the week's support costs
+        # are added up in another thread (if there is one): neither reads what the other
+        # writes, and the costs are booked after both, as before.
+        _, support_costs = parallel.alongside(
+            partial(self._review_and_count_parking, week, searching),
+            partial(self._support_costs, on, hi), self.threads)
+        self._charge_weekly_costs(week, on, hi, support_costs)  # 7
         integration_services.charge(self, searching, lo, hi)
         self._charge_interest()
         employment.work_and_search(self, week, lo, on, hi, searching, true, services)  # 8
@@ -468,20 +473,38 @@ class CommissioningModel(mesa.Model):
                                         np.int64))
         return self._live[1]
 
-    def _charge_weekly_costs(self, week: int, lo: int, hi: int) -> None:
+    def _support_costs(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Fused: the week's support costs of claimants lo..hi-1 added up (each case
+        holder's total and the spend by barrier class, each claimant's spend recorded), for
+        `_charge_weekly_costs` to book; None for the numpy pass, which books as it goes."""
+        if not self.fused:
+            return None
+        from ._fused_numba import support_costs
+
+        c = self.claimants
+        total, spend_class = np.zeros(len(self.accounts.cash)), np.zeros(3)
+        support_costs(lo, hi, c.status, c.support, c.case_holder, c.barrier_class,
+                      self.support_cost, SEARCHING, IN_WORK, c.support_spend, total,
+                      spend_class)
+        return total, spend_class
+
+    def _review_and_count_parking(self, week: int, searching: np.ndarray) -> None:
+        integration_services.review(self, week, searching)
+        # in this thread only: the other adds up the support costs (`step`)
+        self._count_parking(searching, threads=1)
+
+    def _charge_weekly_costs(self, week: int, lo: int, hi: int,
+                             support_costs: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Fixed costs, then support costs (`support_costs` as `_support_costs` added them
+        up, if it has: fused)."""
         c, acc = self.claimants, self.accounts
         live = acc.active.copy()
         live[0] = False
         staffing = np.where(self.staffed_to_plan, self.staffing_path[min(week, len(
             self.staffing_path) - 1)], 1.0)
         acc.charge(np.flatnonzero(live), (self.fixed_cost * staffing)[live], FIXED)
-        if self.fused:
-            from ._fused_numba import support_costs
-
-            total, spend_class = np.zeros(len(acc.cash)), np.zeros(3)
-            support_costs(lo, hi, c.status, c.support, c.case_holder, c.barrier_class,
-                          self.support_cost, SEARCHING, IN_WORK, c.support_spend, total,
-                          spend_class)
+        if support_costs is not None:
+            total, spend_class = support_costs
             acc.charge_totals(total, SUPPORT)
             self.tally.spend_class += spend_class
             return
@@ -492,16 +515,18 @@ class CommissioningModel(mesa.Model):
         acc.charge(c.case_holder[on], cost, SUPPORT)
         self.add_support_spend(on, cost)
 
-    def _count_parking(self, searching: np.ndarray) -> None:
+    def _count_parking(self, searching: np.ndarray, threads: int | None = None) -> None:
         """Parked: minimal support from the case holder, no specialist episode running or
-        awaited, while a job outcome can still be earned. Queued: waiting for a specialist."""
+        awaited, while a job outcome can still be earned. Queued: waiting for a specialist.
+        (Fused, shared among `threads`, the model's by default.)"""
         c = self.claimants
+        threads = self.threads if threads is None else threads
         if self.fused:
             from ._fused_numba import count_parking
 
             pay = self.payments
             counts = parallel.in_parts(  # each claimant's own columns, and counts
-                parallel.cut(0, len(searching), self.threads), self.threads,
+                parallel.cut(0, len(searching), threads), threads,
                 lambda a, b: count_parking(
                     searching[a:b], c.weeks_on_programme, c.group, pay.first_outcome_weeks,
                     int(bool(pay.within_programme)), int(self.programme_weeks),

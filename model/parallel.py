@@ -128,6 +128,21 @@ def share(work: Callable[[Sequence[int]], object], parts: int, threads: int) -> 
     return [first] + [f.result() for f in futures]
 
 
+def alongside(here: Callable[[], object], there: Callable[[], object],
+              threads: int) -> tuple[object, object]:
+    """`here()` in this thread while another runs `there()` (two steps of a week that read
+    nothing the other writes), both done before it returns; with one thread, `here()`
+    and then `there()`. Their results."""
+    if threads < 2:
+        return here(), there()
+    future = _pool(threads - 1).submit(there)
+    try:
+        first = here()
+    finally:  # never leave a thread writing the columns after an error here
+        wait([future])
+    return first, future.result()
+
+
 def in_parts(edges: np.ndarray, threads: int, run: Callable[[int, int], object]) -> list:
     """`run(a, b)` for each part a..b-1 that `edges` cuts, shared among `threads`; the
     parts' results in part order."""

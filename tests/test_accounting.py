@@ -148,13 +148,13 @@ def test_a_partnerships_costs_are_what_it_bought_and_what_it_runs_on(monkeypatch
         interest[1:] += overdrawn[1:] * p["overdraft_interest_rate"] / 52
         charge_interest()
 
-    def watched_weekly_costs(week, lo, hi):
+    def watched_weekly_costs(week, lo, hi, *added_up):
         # This week's support: its level for each searching claimant, contact (minimal)
         # for each in work on programme, charged to the case holder.
         on = np.flatnonzero(np.isin(c.status[lo:hi], (SEARCHING, IN_WORK))) + lo
         level = np.where(c.status[on] == SEARCHING, c.support[on], 0)
         np.add.at(support, c.case_holder[on], level_cost[level])
-        weekly_costs(week, lo, hi)
+        weekly_costs(week, lo, hi, *added_up)
 
     monkeypatch.setattr(specialist_services, "refer", watched_refer)
     monkeypatch.setattr(integration_services, "charge", watched_services)

@@ -379,6 +379,8 @@ def _step_processes() -> list[str]:
     names = []
     for call in (n for n in ast.walk(step) if isinstance(n, ast.Call)):
         f = call.func
+        if isinstance(f, ast.Name) and f.id == "partial":  # a process called later
+            f = call.args[0]
         if isinstance(f, ast.Name):
             if f.id in vars(builtins):  # max, len: arithmetic, not a process
                 continue
@@ -394,7 +396,7 @@ def _step_processes() -> list[str]:
                 and getattr(f.value.value, "id", "") == "self":
             owner = type(getattr(instance, f.value.attr)).__name__
             names.append((call.lineno, call.col_offset, f"{owner}.{f.attr}"))
-    helpers = {"CommissioningModel._active_range", "DataCollector.collect",
+    helpers = {"CommissioningModel._active_range", "DataCollector.collect", "parallel.alongside",
                "WeeklyCollector.collect", "model.referred_by"}  # bookkeeping, not processes
     return [name for _, _, name in sorted(names) if name not in helpers]
 

@@ -103,6 +103,30 @@ def test_an_error_in_one_thread_waits_for_the_others_before_it_is_raised():
     assert finished.is_set()
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_steps_alongside_each_other_both_run_and_an_error_waits(threads):
+    """Two steps side by side give both results; in one thread, in the order written; an
+    error in this thread's step is raised only once the other's has finished."""
+    import threading
+    import time
+
+    ran, finished = [], threading.Event()
+    assert parallel.alongside(lambda: ran.append("here") or 1,
+                              lambda: ran.append("there") or 2, threads) == (1, 2)
+    assert sorted(ran) == ["here", "there"] and (threads > 1 or ran == ["here", "there"])
+
+    def slow():
+        time.sleep(0.2)
+        finished.set()
+
+    def failing():
+        raise ValueError("here")
+
+    with pytest.raises(ValueError, match="here"):
+        parallel.alongside(failing, slow, threads)
+    assert threads == 1 or finished.is_set()
+
+
 def test_rows_written_by_different_threads_do_not_share_a_cache_line():
     rows = parallel.rows(5, 4, np.uint64)
     starts = [row.__array_interface__["data"][0] for row in rows]
