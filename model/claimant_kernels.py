@@ -32,11 +32,12 @@ import ctypes
 import functools
 import mmap
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from commissioning.agents.claimant import FIRST_BIT, POPCOUNT
+from commissioning.agents.claimant import FIRST_BIT, POPCOUNT, SEARCHING
 
 from . import parallel
 from .scenario import ScenarioError
@@ -311,6 +312,27 @@ def ids_between(model: CommissioningModel, values: np.ndarray, lo: int, hi: int,
     n = max(hi - lo, 0)  # room for all: pages not written are free
     out = empty_pages(n, ID) if weekly is None else week_buffer(model, weekly, n, ID)
     return out[:kernel(values, lo, hi, low, high, out)]
+
+
+def searching_listed(model: CommissioningModel, lo: int, new: int, hi: int,
+                     alongside: Callable[[], None]) -> np.ndarray:
+    """The searching claimants among lo..hi-1, in order, after `alongside()` (this week's
+    referrals and episodes, which set no status below `new`, where this week's
+    referrals start). Fused, those below `new` are listed in another thread (if there
+    is one) while this one runs `alongside()`, and the week's referrals after: the
+    listing took 0.21 s of a national run in one thread."""
+    c = model.claimants
+    if not model.fused:
+        alongside()
+        return ids_between(model, c.status, lo, hi, SEARCHING, SEARCHING, weekly="searching")
+    from ._fused_numba import ids_between as kernel
+
+    new = min(max(lo, new), hi)
+    out = week_buffer(model, "searching", max(hi - lo, 0), ID)  # room for all
+    _, n = parallel.alongside(alongside, functools.partial(
+        kernel, c.status, lo, new, SEARCHING, SEARCHING, out), model.threads)
+    n += kernel(c.status, new, hi, SEARCHING, SEARCHING, out[n:])
+    return out[:n]
 
 
 def put(model: CommissioningModel, column: np.ndarray, ids: np.ndarray,

@@ -364,11 +364,14 @@ class CommissioningModel(mesa.Model):
         self.decisions.start_week(week)  # decisions taken in place of rules (a game's)
         self.vacancy_factor = self.labour_market.hazard_factor(week)  # 1
         self._read_cash()  # 2
-        referrals.intake(self, week, new_lo, hi)  # 3
-        specialist_services.run_episodes(self, week)  # 4
+
+        def take_in() -> None:
+            referrals.intake(self, week, new_lo, hi)  # 3
+            specialist_services.run_episodes(self, week)  # 4
+
+        # The searching, those already in play listed alongside `take_in` (see there)
+        searching = claimant_kernels.searching_listed(self, on, new_lo, hi, take_in)
         c = self.claimants
-        searching = claimant_kernels.ids_between(self, c.status, on, hi, SEARCHING, SEARCHING,
-                                                 weekly="searching")
         # The services the week's hazards are taken with (the review below buys for next week)
         services = np.copy(self.service_hazard)
         # Hazards and the support rule's levels in one pass (the levels read nothing
