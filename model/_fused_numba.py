@@ -415,7 +415,7 @@ def count_parking(ids, weeks_on_programme, group, first_outcome_weeks, within_pr
 
 @numba.njit(cache=True, nogil=True)
 def support_wanted(ids, case_holder, level, cost, wanted):
-    """`support_decisions._within_budget`'s sums: the extra cost of each searching
+    """`support_decisions.support_wanted`'s sums: the extra cost of each searching
     claimant's level over minimal support, added to its case holder's `wanted` in order."""
     for k in range(ids.shape[0]):
         wanted[_at(case_holder[_at(ids[k])])] += cost[_at(level[k])] - cost[0]

@@ -100,6 +100,7 @@ from .support_decisions import (
     seen_factors,
     support_costs,
     support_multipliers,
+    support_wanted,
 )
 
 #: Weeks of cash kept: 13 weeks back plus this week (third_sector_at_risk, ODD 7.21).
@@ -377,8 +378,13 @@ class CommissioningModel(mesa.Model):
         # Hazards and the support rule's levels in one pass (the levels read nothing
         # that specialist referrals change; budgets and players' choices come after).
         true, seen, level, best = claimant_kernels.searching_week(self, searching)
-        specialist_services.refer(self, week, searching, seen)  # 5
-        support = choose_support(self, searching, seen, (level, best))  # 6
+        # What the rule's levels cost over minimal support added up in another thread (if
+        # there is one) while the referrals are decided: they change neither the levels
+        # nor the case holders.
+        _, wanted = parallel.alongside(
+            partial(specialist_services.refer, self, week, searching, seen),  # 5
+            partial(support_wanted, self, searching, level), self.threads)
+        support = choose_support(self, searching, seen, (level, best), wanted)  # 6
         claimant_kernels.put(self, c.support, searching, support)
         # Each of these is a number per searching claimant (megabytes at national scale):
         # let go as soon as the week is done with it.

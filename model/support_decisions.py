@@ -162,39 +162,52 @@ def support_levels(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray
 
 
 def choose_support(model: CommissioningModel, ids: np.ndarray, seen: np.ndarray | None,
-                   levels: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                   levels: tuple[np.ndarray, np.ndarray] | None = None,
+                   wanted: np.ndarray | None = None) -> np.ndarray:
     """Support level for each searching claimant, chosen by their case holder.
 
     `levels` are the rule's levels and net values if already computed (the fused
     weekly pass of `claimant_kernels` computes them with the hazards; `seen` is then
-    not read).
+    not read); `wanted`, `support_wanted` of the rule's levels, if already added up.
     """
     level, best = levels if levels is not None else support_levels(model, ids, seen)
     decider = None
     if model.decisions.sets_support:  # a player's choice
         decider = model.claimants.case_holder[ids]
         level = model.decisions.support(ids, decider, level)
-    return _within_budget(model, ids, decider, level, best)
+        wanted = None  # of other levels
+    if wanted is None:
+        wanted = support_wanted(model, ids, level)
+    return _within_budget(model, ids, decider, level, best, wanted)
+
+
+def support_wanted(model: CommissioningModel, ids: np.ndarray, level: np.ndarray
+                   ) -> np.ndarray:
+    """What each case holder's chosen levels cost this week over minimal support, added
+    claimant by claimant in order."""
+    cost, case_holder = model.support_cost, model.claimants.case_holder
+    wanted = np.zeros(len(model.orgs))
+    if model.fused:  # one pass reading the case holders, the same sums
+        from ._fused_numba import support_wanted as kernel
+
+        kernel(ids, case_holder, level, cost, wanted)
+        return wanted
+    for start in range(0, len(level), PART):  # np.add.at sums in np.bincount's order
+        part = slice(start, start + PART)
+        np.add.at(wanted, case_holder[ids[part]], cost[level[part]] - cost[MINIMAL])
+    return wanted
 
 
 def _within_budget(model: CommissioningModel, ids: np.ndarray, decider: np.ndarray | None,
-                   level: np.ndarray, net: np.ndarray) -> np.ndarray:
+                   level: np.ndarray, net: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Cut support where a provider cannot pay for it this week, least valuable first.
 
     Discretionary spending may not take a provider's free cash (cash less what it
     already owes) below its overdraft limit plus its buffer: that margin is kept
-    for costs it cannot avoid. `decider`: the claimants' case holders, if known.
+    for costs it cannot avoid. `decider`: the claimants' case holders, if known;
+    `wanted`: `support_wanted` of these levels.
     """
     cost, case_holder = model.support_cost, model.claimants.case_holder
-    wanted = np.zeros(len(model.orgs))
-    if model.fused:  # one pass reading the case holders, the same sums
-        from ._fused_numba import support_wanted
-
-        support_wanted(ids, case_holder, level, cost, wanted)
-    else:
-        for start in range(0, len(level), PART):  # np.add.at sums in np.bincount's order
-            part = slice(start, start + PART)
-            np.add.at(wanted, case_holder[ids[part]], cost[level[part]] - cost[MINIMAL])
     over = np.flatnonzero(wanted > model.spending_headroom)
     if len(over) and decider is None:
         decider = case_holder[ids]

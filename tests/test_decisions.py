@@ -178,3 +178,31 @@ def test_an_organisation_that_has_gone_decides_nothing(baseline):
     gone = run([Decision(0, "L1 end-to-end 1", "contract", "leave"),
                 Decision(60, "L1 end-to-end 1", "support_hard", "intensive")])
     assert [d.week for d in gone.decisions.applied] == [0]
+
+
+@pytest.mark.parametrize("kernels", ["numpy", "numba"])
+def test_a_players_support_is_cut_to_the_budget_as_chosen(monkeypatch, kernels):
+    """The budget cut reads what the player's levels cost, not what the rule's would (the
+    step may add the rule's up beforehand, alongside the referrals)."""
+    from commissioning.model.claimant_kernels import ENVIRONMENT
+    from commissioning.model.support_decisions import MINIMAL, choose_support, support_wanted
+
+    if kernels == "numba":
+        pytest.importorskip("numba")
+    monkeypatch.setenv(ENVIRONMENT, kernels)
+    probe = CommissioningModel("two_tier", **SMALL)
+    intensive = [Decision(0, o.name, f"support_{who}", "intensive") for o in probe.orgs
+                 if takes(probe, o.index, "support_easy") for who in ("easy", "middle", "hard")]
+    model = CommissioningModel("two_tier", decisions=intensive, **SMALL)
+    for _ in range(20):
+        model.step()
+    c = model.claimants
+    searching = np.flatnonzero(c.status == 2).astype(np.int32)  # SEARCHING
+    rule = np.full(len(searching), MINIMAL, np.int8)  # the rule would pay for no more
+    model.spending_headroom[:] = 3.5 * (model.support_cost[-1] - model.support_cost[MINIMAL])
+    level = choose_support(model, searching, None, (rule, np.ones(len(searching))),
+                           support_wanted(model, searching, rule))
+    funded = np.bincount(c.case_holder[searching][level > MINIMAL], minlength=len(model.orgs))
+    cases = np.bincount(c.case_holder[searching], minlength=len(model.orgs))
+    assert funded.sum() < len(searching) / 4
+    assert funded.tolist() == np.minimum(cases, 3).tolist()  # three each, as the budget allows

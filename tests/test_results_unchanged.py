@@ -197,11 +197,12 @@ def test_both_kernels_leave_every_claimant_column_and_tally_the_same(monkeypatch
     assert a.accounts.cash.tobytes() == b.accounts.cash.tobytes()
 
 
-def test_both_kernels_agree_when_players_decide_specialist_referrals(monkeypatch):
+def test_both_kernels_agree_when_players_decide_referrals_and_support(monkeypatch):
     """With a player deciding whom some case holders refer, every referral candidate stays
     in question (the fused searching pass leaves out those neither chosen by value nor
     by need only when no player decides): one refers everyone, another only the hard to
-    help."""
+    help. A player's support levels are costed as chosen (not as the rule's levels,
+    added up beforehand)."""
     pytest.importorskip("numba")
     from commissioning.model import CommissioningModel
     from commissioning.model.decisions import Decision, takes
@@ -209,15 +210,17 @@ def test_both_kernels_agree_when_players_decide_specialist_referrals(monkeypatch
     probe = CommissioningModel(scenario="two_tier", seed=6, claimants=3000)
     referrers = [o.name for o in probe.orgs if takes(probe, o.index, "specialist_referrals")]
     assert len(referrers) >= 2
+    supporters = [o.name for o in probe.orgs if takes(probe, o.index, "support_hard")]
     decisions = [Decision(0, referrers[0], "specialist_referrals", "everyone"),
-                 Decision(30, referrers[1], "specialist_referrals", "three_or_more_barriers")]
+                 Decision(30, referrers[1], "specialist_referrals", "three_or_more_barriers"),
+                 *(Decision(20, name, "support_hard", "intensive") for name in supporters)]
     runs = {}
     for kernels in ("numpy", "numba"):
         monkeypatch.setenv(ENVIRONMENT, kernels)
         runs[kernels] = _finished_run("two_tier", seed=6, claimants=3000, weeks=120,
                                       decisions=decisions)
     a, b = runs["numpy"], runs["numba"]
-    assert b.fused and b.decisions.sets_referrals
+    assert b.fused and b.decisions.sets_referrals and b.decisions.sets_support
     assert a.metrics() == b.metrics()
     assert a.accounts.cash.tobytes() == b.accounts.cash.tobytes()
     assert np.array_equal(a.claimants.episode_provider, b.claimants.episode_provider)
