@@ -28,6 +28,7 @@ measured, not assumed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,7 +60,7 @@ def cf_extended(model: CommissioningModel) -> bool:
 
 def work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: int,
                     searching: np.ndarray, true_hazard: np.ndarray | None,
-                    services: np.ndarray) -> None:
+                    services: np.ndarray) -> Callable[[], None] | None:
     """Jobs ending, milestones earned, jobs found, and the no-programme world.
 
     Claimants lo..hi-1 are in play; from `on` they are within their weeks on programme
@@ -68,11 +69,13 @@ def work_and_search(model: CommissioningModel, week: int, lo: int, on: int, hi: 
     fused pass, which takes it again: `claimant_kernels.searching_week`). `services` is
     each contract holder's job-finding multiplier from the services it buys, as that
     hazard was taken with: a quarterly review since then counts from next week.
+
+    Returns the bookings of the week's milestone payments if they are left to the
+    caller (the fused pass: `programme_clock` makes them), else None (made here).
     """
     c, pay = model.claimants, model.payments
     if model.fused and not pay.staged:  # the same, claimant by claimant in one pass
-        _fused_work_and_search(model, week, lo, on, hi, searching, services)
-        return
+        return _fused_work_and_search(model, week, lo, on, hi, searching, services)
     # Element k of a stream's draws is claimant lo + k whatever lo is: job-finding
     # numbers are drawn only for those who can look for work.
     u_find = model.streams.weekly_uniform("job_finding", week, on, hi)
@@ -168,13 +171,16 @@ def _fused_work_and_search(model: CommissioningModel, week: int, lo: int, on: in
     for i, weeks in enumerate(SUSTAINED_WEEKS):
         if sustained[i] and week - weeks >= 0:
             tally.sustained_by_week[i, week - weeks] += sustained[i]
+    bookings = None
     if len(earned):
-        _pay_milestones(model, week, earned, c.milestones_paid[earned].astype(np.int64))
+        bookings = _pay_milestones_fused(model, week, earned,
+                                         c.milestones_paid[earned].astype(np.int64))
         c.milestone_weeks[earned] = 0
     c.status[after[~pay.still_earning(c, after)]] = LEFT
     tally.ever_started += first
     tally.job_starts += found
     tally.starts_by_week[week] += found
+    return bookings
 
 
 def _work_in_parts(edges: np.ndarray, week: int, on: int, cf_lo: int, loss: np.ndarray,
@@ -338,7 +344,7 @@ def _pay_milestones(model: CommissioningModel, week: int, ids: np.ndarray,
                     k: np.ndarray) -> None:
     """Book milestone `k` of each claimant (job outcome, sustainment or stage) down the chain."""
     if model.fused:
-        _pay_milestones_fused(model, week, ids, k)
+        _pay_milestones_fused(model, week, ids, k)()
         return
     c, p, pay, acc = model.claimants, model.p, model.payments, model.accounts
     g = c.group[ids]
@@ -362,12 +368,14 @@ def _pay_milestones(model: CommissioningModel, week: int, ids: np.ndarray,
 
 
 def _pay_milestones_fused(model: CommissioningModel, week: int, ids: np.ndarray,
-                          k: np.ndarray) -> None:
+                          k: np.ndarray) -> Callable[[], None]:
     """`_pay_milestones` with its arithmetic and counts in one compiled pass
     (`_fused_numba.milestone_payments`: a score of numpy's passes over the week's
-    tens of thousands at national scale, 0.64 s of a run), then the same bookings in the
-    same order: the commissioner's to the contract holder, the pass-through to the case
-    holder (as `pay_down_the_chain`), a treating specialist's share of a job outcome."""
+    tens of thousands at national scale, 0.64 s of a run); returns the bookings to make,
+    the same in the same order: the commissioner's to the contract holder, the
+    pass-through to the case holder (as `pay_down_the_chain`), a treating specialist's
+    share of a job outcome. (Made later, they may be made while the programme clock
+    counts: `programme_clock`.)"""
     from ._fused_numba import milestone_payments
 
     c, p, pay, acc, tally = model.claimants, model.p, model.payments, model.accounts, model.tally
@@ -382,21 +390,30 @@ def _pay_milestones_fused(model: CommissioningModel, week: int, ids: np.ndarray,
         case_holder, outcome, treated, earned, tally.earned_two_years, tally.jo_group,
         tally.jo_class, model.year_outcomes)
     due = week + p["claim_lag_weeks"]
-    acc.book(due, COMMISSIONER, holder, amount, OUTCOME)
-    tally.earned_group += earned
-    passed = case_holder != holder
-    h = holder[passed]
-    acc.book(due + model.payment_lag[h], h, case_holder[passed],
-             amount[passed] * model.outcome_pass_through[h], PASS_THROUGH)
-    if treated.any():  # the specialist who treated the claimant gets its share
-        h = holder[treated]
-        acc.book(due + model.payment_lag[h], h, c.treated_by[ids[treated]],
-                 amount[treated] * model.specialist_outcome_share[h], SPECIALIST_OUTCOME)
+    specialist = c.treated_by[ids[treated]]
+
+    def book() -> None:
+        acc.book(due, COMMISSIONER, holder, amount, OUTCOME)
+        tally.earned_group += earned
+        passed = case_holder != holder
+        h = holder[passed]
+        acc.book(due + model.payment_lag[h], h, case_holder[passed],
+                 amount[passed] * model.outcome_pass_through[h], PASS_THROUGH)
+        if treated.any():  # the specialist who treated the claimant gets its share
+            h = holder[treated]
+            acc.book(due + model.payment_lag[h], h, specialist,
+                     amount[treated] * model.specialist_outcome_share[h], SPECIALIST_OUTCOME)
+
+    return book
 
 
-def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> None:
+def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int,
+                    bookings: Callable[[], None] | None = None) -> None:
     """Count weeks on programme, pay service fees, and end the programme after its weeks
-    (for claimants lo..hi-1: the model passes those within their weeks on programme)."""
+    (for claimants lo..hi-1: the model passes those within their weeks on programme).
+
+    `bookings`: the week's milestone payments still to book (`work_and_search`), made
+    first: fused, while the other threads count (the count reads nothing they write)."""
     c, pay = model.claimants, model.payments
     if model.fused:  # the same scan in one pass
         from ._fused_numba import programme_clock as scan
@@ -407,13 +424,15 @@ def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int) -> N
         counts = parallel.in_parts(edges, model.threads, lambda a, b: scan(
             a, b, c.status, c.weeks_on_programme, int(model.programme_weeks),
             SERVICE_FEE_PERIOD, int(pay.service_periods), pay.fee_share > 0, SEARCHING,
-            IN_WORK, billed[a - lo:], ending[a - lo:]))
+            IN_WORK, billed[a - lo:], ending[a - lo:]), first=bookings)
         counts = np.array(counts, np.int64).reshape(-1, 2)
         billed = billed[:_put_together(billed, edges[:-1] - lo, counts[:, 0])]
         ending = ending[:_put_together(ending, edges[:-1] - lo, counts[:, 1])]
         if len(billed):
             _pay_service_fees(model, week, billed)
     else:
+        if bookings is not None:
+            bookings()
         on = ids_between(model, c.status, lo, hi, SEARCHING, IN_WORK)
         c.weeks_on_programme[on] += 1
         weeks = c.weeks_on_programme[on]

@@ -398,10 +398,11 @@ class CommissioningModel(mesa.Model):
         self._charge_weekly_costs(week, on, hi, support_costs)  # 7
         integration_services.charge(self, searching, lo, hi)
         self._charge_interest()
-        employment.work_and_search(self, week, lo, on, hi, searching, true, services)  # 8
+        bookings = employment.work_and_search(self, week, lo, on, hi, searching, true,
+                                              services)  # 8 (milestones earned, to book)
         del searching, true, services
         specialist_services.leave_queues(self)
-        employment.programme_clock(self, week, on, hi)  # 9
+        employment.programme_clock(self, week, on, hi, bookings)  # 9 (booked first)
         self._settle(week)  # 10
         self.cash_history[week % CASH_RING] = self.accounts.cash
         np.minimum(self.lowest_cash, self.accounts.cash, out=self.lowest_cash)
@@ -499,8 +500,8 @@ class CommissioningModel(mesa.Model):
 
     def _review_and_count_parking(self, week: int, searching: np.ndarray) -> None:
         integration_services.review(self, week, searching)
-        # in this thread only: the other adds up the support costs (`step`)
-        self._count_parking(searching, threads=1)
+        # (its parts shared with the other thread once it has added up the support costs)
+        self._count_parking(searching)
 
     def _charge_weekly_costs(self, week: int, lo: int, hi: int,
                              support_costs: tuple[np.ndarray, np.ndarray] | None = None) -> None:
@@ -524,12 +525,11 @@ class CommissioningModel(mesa.Model):
         acc.charge(c.case_holder[on], cost, SUPPORT)
         self.add_support_spend(on, cost)
 
-    def _count_parking(self, searching: np.ndarray, threads: int | None = None) -> None:
+    def _count_parking(self, searching: np.ndarray) -> None:
         """Parked: minimal support from the case holder, no specialist episode running or
-        awaited, while a job outcome can still be earned. Queued: waiting for a specialist.
-        (Fused, shared among `threads`, the model's by default.)"""
+        awaited, while a job outcome can still be earned. Queued: waiting for a specialist."""
         c = self.claimants
-        threads = self.threads if threads is None else threads
+        threads = self.threads
         if self.fused:
             from ._fused_numba import count_parking
 

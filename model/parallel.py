@@ -29,6 +29,8 @@ and parts from everywhere even that out.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -128,33 +130,60 @@ def share(work: Callable[[Sequence[int]], object], parts: int, threads: int) -> 
     return [first] + [f.result() for f in futures]
 
 
+def taken_in_turn(tasks: Sequence[Callable[[], object]], threads: int,
+                  first: Callable[[], object] | None = None) -> tuple[object, list]:
+    """Each of `tasks` run once, taken in turn by whichever of `threads` threads comes
+    free: the others from the start, this one after `first()` (if given). Returns what
+    `first()` returned and the tasks' results, in task order.
+
+    Taken as threads come free, the tasks even out what parts dealt ahead cannot: a step
+    run meanwhile, a thread slower than another. A helper asked for while the pool is
+    busy (a call from a task) starts when a pool thread comes free, or never: once the
+    tasks are all taken, one not yet started is called off (waiting for it could wait
+    for the very thread that is waiting)."""
+    out: list = [None] * len(tasks)
+    turn = itertools.count()  # its next() is one step under Python's lock: no task twice
+
+    def take() -> None:
+        while (q := next(turn)) < len(tasks):
+            out[q] = tasks[q]()
+
+    helpers = min(threads - 1, len(tasks))
+    if helpers < 1:
+        done = first() if first is not None else None
+        take()
+        return done, out
+    pool = _pool(threads - 1)
+    futures = [pool.submit(take) for _ in range(helpers)]
+    try:
+        done = first() if first is not None else None
+        take()
+    finally:  # never leave a thread writing the columns after an error here
+        for f in futures:
+            f.cancel()
+        wait(futures)
+    for f in futures:
+        if not f.cancelled():
+            f.result()  # an error in a helper's task
+    return done, out
+
+
 def alongside(here: Callable[[], object], there: Callable[[], object],
               threads: int) -> tuple[object, object]:
     """`here()` in this thread while another runs `there()` (two steps of a week that read
-    nothing the other writes), both done before it returns; with one thread, `here()`
-    and then `there()`. Their results."""
-    if threads < 2:
-        return here(), there()
-    future = _pool(threads - 1).submit(there)
-    try:
-        first = here()
-    finally:  # never leave a thread writing the columns after an error here
-        wait([future])
-    return first, future.result()
+    nothing the other writes), both done before it returns; with one thread (or none
+    free), `here()` and then `there()`. Their results."""
+    done, (other,) = taken_in_turn([there], threads, first=here)
+    return done, other
 
 
-def in_parts(edges: np.ndarray, threads: int, run: Callable[[int, int], object]) -> list:
-    """`run(a, b)` for each part a..b-1 that `edges` cuts, shared among `threads`; the
-    parts' results in part order."""
-    parts = len(edges) - 1
-    out: list = [None] * parts
-
-    def work(mine: Sequence[int]) -> None:
-        for q in mine:
-            out[q] = run(int(edges[q]), int(edges[q + 1]))
-
-    share(work, parts, threads)
-    return out
+def in_parts(edges: np.ndarray, threads: int, run: Callable[[int, int], object],
+             first: Callable[[], object] | None = None) -> list:
+    """`run(a, b)` for each part a..b-1 that `edges` cuts, shared among `threads` (each
+    part taken by the next thread free, this one's after `first()` if given:
+    `taken_in_turn`); the parts' results in part order."""
+    return taken_in_turn([functools.partial(run, int(edges[q]), int(edges[q + 1]))
+                          for q in range(len(edges) - 1)], threads, first)[1]
 
 
 def rows(parts: int, width: int, dtype: type = np.int64) -> np.ndarray:

@@ -106,25 +106,67 @@ def test_an_error_in_one_thread_waits_for_the_others_before_it_is_raised():
 @pytest.mark.parametrize("threads", [1, 2])
 def test_steps_alongside_each_other_both_run_and_an_error_waits(threads):
     """Two steps side by side give both results; in one thread, in the order written; an
-    error in this thread's step is raised only once the other's has finished."""
+    error in this thread's step is raised only once the other's has finished (or if it
+    had not started, it never does)."""
     import threading
     import time
 
-    ran, finished = [], threading.Event()
+    ran, started, finished = [], threading.Event(), threading.Event()
     assert parallel.alongside(lambda: ran.append("here") or 1,
                               lambda: ran.append("there") or 2, threads) == (1, 2)
     assert sorted(ran) == ["here", "there"] and (threads > 1 or ran == ["here", "there"])
 
     def slow():
+        started.set()
         time.sleep(0.2)
         finished.set()
 
     def failing():
+        started.wait(10 if threads > 1 else 0)  # the other thread has started
         raise ValueError("here")
 
     with pytest.raises(ValueError, match="here"):
         parallel.alongside(failing, slow, threads)
-    assert threads == 1 or finished.is_set()
+    assert started.is_set() == finished.is_set() == (threads > 1)
+    time.sleep(0.3)
+    assert started.is_set() == (threads > 1)  # nothing started after the error
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_tasks_taken_in_turn_each_run_once_and_a_busy_pool_is_not_waited_for(threads):
+    """Every task once, results in task order, whichever thread takes it; a call from
+    inside a task (whose helper finds the pool busy) finishes without it."""
+    import threading
+
+    names = []
+
+    def task(q):
+        names.append(threading.current_thread().name)
+        if q == 0:  # nested: its helpers may wait in the queue behind this very task
+            assert parallel.in_parts(np.arange(0, 50, 10), threads, lambda a, b: b - a) \
+                == [10] * 4
+        return q * q
+
+    result = []
+    caller = threading.Thread(target=lambda: result.append(parallel.taken_in_turn(
+        [lambda q=q: task(q) for q in range(12)], threads, first=lambda: "first")),
+        daemon=True)  # a deadlock fails the test instead of hanging the run
+    caller.start()
+    caller.join(30)
+    assert not caller.is_alive(), "waiting for a helper that could not start"
+    done, out = result[0]
+    assert done == "first" and out == [q * q for q in range(12)]
+    assert len(names) == 12
+
+
+def test_an_error_in_a_helpers_task_is_raised_after_the_rest():
+    def task(q):
+        if q == 3:
+            raise KeyError(q)
+        return q
+
+    with pytest.raises(KeyError):
+        parallel.taken_in_turn([lambda q=q: task(q) for q in range(8)], 2)
 
 
 def test_rows_written_by_different_threads_do_not_share_a_cache_line():
