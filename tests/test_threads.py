@@ -75,9 +75,16 @@ def test_a_parts_stream_state_gives_numpys_numbers_from_its_first_claimant():
 
 
 def test_parts_cover_the_range_in_order_and_are_dealt_there_and_back():
-    edges = parallel.cut(100, 100_100, 2)
-    assert edges[0] == 100 and edges[-1] == 100_100 and np.all(np.diff(edges) > 0)
-    assert len(edges) - 1 == min(2 * parallel.PARTS_PER_THREAD, 100_000 // parallel.PART_FROM)
+    for n in (100_000, 1_400_000):
+        edges = parallel.cut(100, 100 + n, 2)
+        sizes = np.diff(edges)
+        assert edges[0] == 100 and edges[-1] == 100 + n and np.all(sizes > 0)
+        assert sizes.min() >= parallel.PART_FROM and len(sizes) <= 2 * parallel.PARTS_PER_THREAD
+        assert np.all(np.diff(sizes) < 0)  # taken in turn: smaller along the range ...
+        assert abs(sizes[0] / sizes[-1] - len(sizes)) < 0.01  # ... the first `parts` times the last
+    assert len(parallel.cut(0, 1_400_000, 2)) - 1 == 2 * parallel.PARTS_PER_THREAD
+    halves = np.diff(parallel.cut(0, 100_000, 2, per_thread=1))
+    assert halves.tolist() == [50_000, 50_000]  # one a thread, dealt ahead: equal
     assert len(parallel.cut(0, 10 * parallel.PART_FROM, 1)) == 2  # one thread: one part
     assert len(parallel.cut(0, parallel.PART_FROM - 1, 4)) == 2  # too small to cut
     seen = parallel.share(lambda mine: list(mine), 7, 3)
