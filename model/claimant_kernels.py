@@ -32,6 +32,7 @@ import ctypes
 import functools
 import mmap
 import os
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -112,7 +113,7 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
         seen = seen_hazard(model, ids, true)
         level, best = support_levels(model, ids, seen)
         return true, seen, level, best
-    from ._fused_numba import move_down, searching_fused
+    from ._fused_numba import searching_fused
 
     c, p, pay = model.claimants, model.p, model.payments
     n = len(ids)
@@ -125,72 +126,42 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
     # The candidates `specialist_services.refer` may still refer (see `_in_question`)
     rule = (model.need_rule, model.specialist_fee, float(p["referral_transaction_cost"]),
             model.decisions.sets_referrals)
-    # The specialist referral candidates, found in the same loop (see `referral_candidates`)
-    # (Fresh pages: only the candidates' are written, a third or less; kept, the pages
-    # of every week's candidates would stay held.)
+    # The specialist referral candidates still in question, found in the same loop (see
+    # `referral_candidates`): a few hundred a week, each part's written from its own
+    # place (fresh pages: only those written are used), then put together in order.
     cand = (empty_pages(n, ID), empty_pages(n), empty_pages(n, np.int8), empty_pages(n))
     no_true = np.empty(0)
 
-    def run(a: int, b: int, into: tuple, thread: int) -> int:
-        """Searching claimants a..b-1 (places in `ids`), their candidates into `into`."""
+    def run(a: int, b: int) -> int:
+        """Searching claimants a..b-1 (places in `ids`), their candidates from place a."""
+        into = tuple(x[a:] for x in cand)
         if libm_expm1_is_numpys():  # one loop, expm1 in it
             return searching_fused(ids[a:b], tables, referral, rule, model.support_cost,
                                    no_true if true is None else true[a:b], level[a:b],
                                    best[a:b], *into)
         return _searching_blocks(model, ids[a:b], tables, referral, rule,
                                  (None if true is None else true[a:b], level[a:b], best[a:b]),
-                                 into, thread)
+                                 into, threading.get_ident())
 
-    def part(a: int, b: int, down: bool, thread: int) -> int:
-        """Searching claimants a..b-1, their candidates written from place a on or, `down`,
-        ending at place b: a block at a time from the last, each block's placed below the
-        last's (through room for a block's, the thread's own: taken through arrays
-        reversed, the loops ran 18% slower)."""
-        if not down:
-            return run(a, b, tuple(x[a:] for x in cand), thread)
-        room = candidate_room(model, thread)
-        top = b
-        for end in range(b, a, -BLOCK):
-            j = run(max(a, end - BLOCK), end, room, thread)
-            for x, r in zip(cand, room, strict=True):
-                x[top - j:top] = r[:j]
-            top -= j
-        return b - top
-
-    # A thread a part. Parts in pairs: the first's candidates written down from the
-    # pair's middle, the second's up from it, so a pair's lie together, in order, and
-    # the pages written are the candidates' only, as in one pass (with each part's from
-    # its own start, the candidates' moved together took 4 MiB more at the peak).
-    edges = parallel.cut(0, n, model.threads, per_thread=1)
-    parts = len(edges) - 1
-    found = np.zeros(parts, np.int64)
-
-    def share(mine: list[int]) -> None:
-        for q in mine:
-            found[q] = part(int(edges[q]), int(edges[q + 1]), q % 2 == 0 and q + 1 < parts, q)
-
-    parallel.share(share, parts, model.threads)
-    # Each pair's candidates (and a last part's, alone) moved down behind the first pair's
-    start = m = int(edges[1] - found[0]) if parts > 1 else 0
-    for q in range(0, parts, 2):
-        first = int(edges[q + 1] - found[q]) if q + 1 < parts else int(edges[q])
-        k = int(found[q:q + 2].sum())
-        if first != m:
-            for x in cand:
-                move_down(x, m, first, k)
-        m += k
-    model._candidates = (model.steps, ids, tuple(x[start:m] for x in cand))
+    edges = parallel.cut(0, n, model.threads)
+    found = np.array(parallel.in_parts(edges, model.threads, run), np.int64)
+    m = 0
+    for x in cand:
+        m = put_together(x, edges[:-1], found)
+    model._candidates = (model.steps, ids, tuple(x[:m] for x in cand))
     return true, None, level, best
 
 
-def candidate_room(model: CommissioningModel, thread: int) -> tuple:
-    """Room for a block's referral candidates (`searching_week`), the thread's own, kept."""
-    rooms = model.__dict__.setdefault("_candidate_room", {})
-    room = rooms.get(thread)
-    if room is None or len(room[0]) < BLOCK:
-        room = rooms[thread] = (np.empty(BLOCK, ID), np.empty(BLOCK), np.empty(BLOCK, np.int8),
-                                np.empty(BLOCK))
-    return room
+def put_together(listed: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> int:
+    """A list each part wrote from its own place (`starts[p]`, `counts[p]` of them),
+    each part's moved up behind the last's, in part order; returns how many in all."""
+    from ._fused_numba import move_down
+
+    n = 0
+    for start, k in zip(starts.tolist(), counts.tolist(), strict=True):
+        move_down(listed, n, start, k)
+        n += k
+    return n
 
 
 def searching_tables(model: CommissioningModel) -> tuple:

@@ -38,7 +38,7 @@ from commissioning.agents.claimant import IN_WORK, IN_WORK_AFTER, LEFT, POPCOUNT
 
 from . import parallel
 from .accounts import COMMISSIONER, OUTCOME, PASS_THROUGH, SERVICE_FEE, SPECIALIST_OUTCOME, add_at
-from .claimant_kernels import empty_pages, ids_between
+from .claimant_kernels import empty_pages, ids_between, put_together
 from .integration_services import IN_WORK_SUPPORT, in_work_supported
 from .job_retention import hazard_at
 from .payment_rules import SERVICE_FEE_PERIOD, pay_down_the_chain
@@ -218,21 +218,9 @@ def _work_in_parts(edges: np.ndarray, week: int, on: int, cf_lo: int, loss: np.n
     # the other 0.3 s of a national run)
     parallel.taken_in_turn([functools.partial(work, p) for p in range(parts)], threads)
     sustained += each.sum(axis=0)
-    _put_together(earned, edges[:-1] - edges[0], counts[:, 0])
-    _put_together(after, edges[:-1] - edges[0], counts[:, 1])
+    put_together(earned, edges[:-1] - edges[0], counts[:, 0])
+    put_together(after, edges[:-1] - edges[0], counts[:, 1])
     return tuple(int(x) for x in counts.sum(axis=0)), earned, after
-
-
-def _put_together(listed: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> int:
-    """A list each part wrote from its own place (`starts[p]`, `counts[p]` of them),
-    each part's moved up behind the last's, in part order; returns how many in all."""
-    from ._fused_numba import move_down
-
-    n = 0
-    for start, k in zip(starts.tolist(), counts.tolist(), strict=True):
-        move_down(listed, n, start, k)
-        n += k
-    return n
 
 
 def _count_sustained(model: CommissioningModel, week: int, kept: np.ndarray) -> None:
@@ -427,8 +415,8 @@ def programme_clock(model: CommissioningModel, week: int, lo: int, hi: int,
             SERVICE_FEE_PERIOD, int(pay.service_periods), pay.fee_share > 0, SEARCHING,
             IN_WORK, billed[a - lo:], ending[a - lo:]), first=bookings)
         counts = np.array(counts, np.int64).reshape(-1, 2)
-        billed = billed[:_put_together(billed, edges[:-1] - lo, counts[:, 0])]
-        ending = ending[:_put_together(ending, edges[:-1] - lo, counts[:, 1])]
+        billed = billed[:put_together(billed, edges[:-1] - lo, counts[:, 0])]
+        ending = ending[:put_together(ending, edges[:-1] - lo, counts[:, 1])]
         if len(billed):
             _pay_service_fees(model, week, billed)
     else:

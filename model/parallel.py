@@ -12,9 +12,11 @@ number the one a single thread draws (each part's stream state is jumped to its
 first claimant). The results are the same whatever the number of threads
 (`tests/test_threads.py`): threads change how long a run takes, never what it finds.
 
-Each thread takes parts spread along the window (`dealt`): the cost of a claimant
-differs along it (those past their programme weeks cost about half of those on it),
-and parts from everywhere even that out.
+Each part is taken by the next thread free (`taken_in_turn`), the parts smaller
+along the window (`cut`): the cost of a claimant differs along it (those past their
+programme weeks cost about half of those on it), one thread may run slower than
+another, and a thread may have a step of its own to finish first (`alongside`); taken
+in turn, the threads finish together all the same.
 
 `COMMISSIONING_THREADS` chooses for every run:
 
@@ -92,55 +94,21 @@ def threads_for(claimants: int, fused: bool, many_runs: bool = False) -> int:
     return n if fused else 1
 
 
-def cut(lo: int, hi: int, threads: int, per_thread: int = PARTS_PER_THREAD) -> np.ndarray:
-    """Edges of the parts lo..hi-1 is cut into: `per_thread` a thread, none smaller than
-    `PART_FROM` claimants (one part if the range is small or one thread).
+def cut(lo: int, hi: int, threads: int) -> np.ndarray:
+    """Edges of the parts lo..hi-1 is cut into: `PARTS_PER_THREAD` a thread, none smaller
+    than `PART_FROM` claimants (one part if the range is small or one thread).
 
-    Parts taken in turn (`taken_in_turn`: `per_thread` more than one) get smaller along
-    the range, the first `parts` times the last: the thread that takes the last part
+    The parts get smaller along the range, the first as many times the last as there
+    are parts: taken in turn (`taken_in_turn`), the thread that takes the last part
     finishes soon after the others. (Of equal parts, the main thread waited for the
-    other 0.27 s of a national run's work passes, half a part a week.) One a thread
-    (`dealt` ahead), they are equal."""
+    other 0.27 s of a national run's work passes, half a part a week.)"""
     n = max(hi - lo, 0)
-    most = 1 if threads < 2 else threads * per_thread
-    if per_thread < 2:
-        parts = max(1, min(most, n // PART_FROM))
-        return np.linspace(lo, hi, parts + 1).round().astype(np.int64)
+    most = 1 if threads < 2 else threads * PARTS_PER_THREAD
     parts = max([p for p in range(1, most + 1) if p * (p + 1) // 2 * PART_FROM <= n],
                 default=1)
     sizes = np.arange(parts, 0, -1)  # parts, parts - 1, ..., 1 shares of the range
     edges = np.concatenate([[0], np.cumsum(sizes)]) / sizes.sum()
     return (lo + edges * n).round().astype(np.int64)
-
-
-def dealt(parts: int, threads: int) -> list[list[int]]:
-    """Each thread's parts, dealt there and back: with two, parts 0, 3, 4, 7, ... to the
-    first and 1, 2, 5, 6, ... to the second. Dealt one way only (0, 2, 4, ...), the
-    thread given the later part of every pair had the dearer of each where a claimant's
-    cost grows along the window: 6.6-6.9 against 5.7 ms of a busy week's work pass, for
-    4, 8 or 16 parts a thread alike."""
-    hands: list[list[int]] = [[] for _ in range(threads)]
-    for q in range(parts):
-        t = q % threads
-        hands[t if (q // threads) % 2 == 0 else threads - 1 - t].append(q)
-    return hands
-
-
-def share(work: Callable[[Sequence[int]], object], parts: int, threads: int) -> list:
-    """`work(its parts)` in each of `threads` threads (the caller's one of them), each
-    given its parts as `dealt`; returns each thread's result, in thread order."""
-    threads = max(1, min(threads, parts))
-    hands = dealt(parts, threads)
-    mine = hands[0]
-    if threads == 1:
-        return [work(mine)]
-    pool = _pool(threads - 1)
-    futures = [pool.submit(work, hands[t]) for t in range(1, threads)]
-    try:
-        first = work(mine)
-    finally:  # never leave a thread writing the columns after an error here
-        wait(futures)
-    return [first] + [f.result() for f in futures]
 
 
 def taken_in_turn(tasks: Sequence[Callable[[], object]], threads: int,

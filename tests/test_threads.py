@@ -74,7 +74,7 @@ def test_a_parts_stream_state_gives_numpys_numbers_from_its_first_claimant():
         assert [next_double(row) for _ in range(2)] == numpy_says.tolist()
 
 
-def test_parts_cover_the_range_in_order_and_are_dealt_there_and_back():
+def test_parts_cover_the_range_in_order_smaller_along_it():
     for n in (100_000, 1_400_000):
         edges = parallel.cut(100, 100 + n, 2)
         sizes = np.diff(edges)
@@ -83,13 +83,8 @@ def test_parts_cover_the_range_in_order_and_are_dealt_there_and_back():
         assert np.all(np.diff(sizes) < 0)  # taken in turn: smaller along the range ...
         assert abs(sizes[0] / sizes[-1] - len(sizes)) < 0.01  # ... the first `parts` times the last
     assert len(parallel.cut(0, 1_400_000, 2)) - 1 == 2 * parallel.PARTS_PER_THREAD
-    halves = np.diff(parallel.cut(0, 100_000, 2, per_thread=1))
-    assert halves.tolist() == [50_000, 50_000]  # one a thread, dealt ahead: equal
     assert len(parallel.cut(0, 10 * parallel.PART_FROM, 1)) == 2  # one thread: one part
     assert len(parallel.cut(0, parallel.PART_FROM - 1, 4)) == 2  # too small to cut
-    seen = parallel.share(lambda mine: list(mine), 7, 3)
-    assert seen == [[0, 5, 6], [1, 4], [2, 3]]  # dealt there and back
-    assert parallel.dealt(8, 2) == [[0, 3, 4, 7], [1, 2, 5, 6]]
 
 
 def test_an_error_in_one_thread_waits_for_the_others_before_it_is_raised():
@@ -97,16 +92,18 @@ def test_an_error_in_one_thread_waits_for_the_others_before_it_is_raised():
     import threading
     import time
 
-    finished = threading.Event()
+    started, finished = threading.Event(), threading.Event()
 
-    def work(mine):
-        if mine[0] == 0:
+    def task(q):
+        if q == 0:
+            started.wait(10)  # the other thread is in part 1 by now
             raise ValueError("part 0")
+        started.set()
         time.sleep(0.2)
         finished.set()
 
     with pytest.raises(ValueError, match="part 0"):
-        parallel.share(work, 2, 2)
+        parallel.taken_in_turn([lambda q=q: task(q) for q in range(2)], 2)
     assert finished.is_set()
 
 
