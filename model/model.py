@@ -642,9 +642,12 @@ class CommissioningModel(mesa.Model):
             ended = referred_by(c.referral_week, week - self.programme_weeks)
             if len(claimant_kernels.ids_between(self, c.status, 0, ended, SEARCHING, IN_WORK)):
                 raise AccountingError("a claimant is on programme after its weeks")
-            # ... and the weekly specialist steps at the claimants known to have one
-            if not np.array_equal(specialist_services.engaged(self),
-                                  np.flatnonzero(c.episode_provider >= 0)):
+            # ... and the weekly specialist steps at the claimants known to have one (found
+            # without a test of every claimant in memory at once: at national scale that
+            # made the run's peak, at its last contract years' ends)
+            with_one = claimant_kernels.ids_between(self, c.episode_provider, 0, c.n, 0,
+                                                    np.iinfo(c.episode_provider.dtype).max)
+            if not np.array_equal(specialist_services.engaged(self), with_one):
                 raise AccountingError("a claimant has a specialist without joining a queue")
 
     # --- reading the model ----------------------------------------------------

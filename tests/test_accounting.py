@@ -229,6 +229,22 @@ def test_claimant_check_catches_a_claimant_out_of_place(where):
             model.check_conservation(everyone=False)
 
 
+@pytest.mark.parametrize("kernels", ["numpy", "numba"])
+def test_the_full_check_finds_a_specialist_given_without_a_queue(monkeypatch, kernels):
+    if kernels == "numba":
+        pytest.importorskip("numba")
+    monkeypatch.setenv(ENVIRONMENT, kernels)
+    model = CommissioningModel(**SMALL, seed=1)
+    for _ in range(60):
+        model.step()
+    model.check_conservation(everyone=True)  # all in order so far
+    c = model.claimants
+    i = np.flatnonzero((c.status == SEARCHING) & (c.episode_provider < 0))[-1]
+    c.episode_provider[i] = np.flatnonzero(model.is_specialist)[0]
+    with pytest.raises(AccountingError, match="specialist without joining a queue"):
+        model.check_conservation(everyone=True)
+
+
 def test_insolvent_providers_hand_on_their_claimants():
     model = CommissioningModel(**SMALL, seed=1, caseload_fixed_cost=20.0, attachment_fee=0,
                                subcontractor_reserves_weeks=2, third_sector_reserves_weeks=2,
