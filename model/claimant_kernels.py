@@ -319,10 +319,12 @@ def put(model: CommissioningModel, column: np.ndarray, ids: np.ndarray,
     kernel(column, ids, values)
 
 
-def census(model: CommissioningModel, lo: int, hi: int, fresh: bool = True) -> np.ndarray:
+def census(model: CommissioningModel, lo: int, hi: int, fresh: bool = True,
+           first: Callable[[], None] | None = None) -> np.ndarray:
     """Fused: claimants lo..hi-1 counted once for the conservation check and the weekly
     metrics (see `_fused_numba.claimant_census` for the 13 counts). The last census of the
-    week is kept: a weekly metric may reuse it (`fresh=False`) if it covered the window."""
+    week is kept: a weekly metric may reuse it (`fresh=False`) if it covered the window.
+    `first()`: run in this thread meanwhile (`parallel.in_parts`)."""
     held = model.__dict__.get("_census")
     if not fresh and held is not None and held[0] == model.steps and held[1] <= lo \
             and held[2] >= hi:
@@ -334,7 +336,8 @@ def census(model: CommissioningModel, lo: int, hi: int, fresh: bool = True) -> n
         parallel.cut(lo, hi, model.threads), model.threads, lambda a, b: claimant_census(
             a, b, c.status, c.case_holder, model.accounts.active, c.weeks_on_programme,
             c.group, pay.first_outcome_weeks, int(bool(pay.within_programme)),
-            int(model.programme_weeks), c.support, c.episode_provider, c.episode_end)))
+            int(model.programme_weeks), c.support, c.episode_provider, c.episode_end),
+        first=first))
     model._census = (model.steps, lo, hi, counts)
     return counts
 

@@ -34,7 +34,7 @@ One week, in order (the ODD "process overview"):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -403,14 +403,19 @@ class CommissioningModel(mesa.Model):
         del searching, true, services
         specialist_services.leave_queues(self)
         employment.programme_clock(self, week, on, hi, bookings)  # 9 (booked first)
-        self._settle(week)  # 10
-        self.cash_history[week % CASH_RING] = self.accounts.cash
-        np.minimum(self.lowest_cash, self.accounts.cash, out=self.lowest_cash)
-        insolvency.check_solvency(self, week)  # 11
-        insolvency.review_contracts(self, week)
-        self._contract_year_end(week)  # 12
-        if self.p["check_accounts"]:  # 13
-            self.check_conservation()
+
+        def settle_and_review() -> None:
+            self._settle(week)  # 10
+            self.cash_history[week % CASH_RING] = self.accounts.cash
+            np.minimum(self.lowest_cash, self.accounts.cash, out=self.lowest_cash)
+            insolvency.check_solvency(self, week)  # 11
+            insolvency.review_contracts(self, week)
+            self._contract_year_end(week)  # 12
+
+        if self.p["check_accounts"]:  # 13, the claimants counted meanwhile (see there)
+            self.check_conservation(meanwhile=settle_and_review)
+        else:
+            settle_and_review()
         self.running = week + 1 < self.p["weeks"]
         self.datacollector.collect(self)
         if self.heap_back:
@@ -603,26 +608,39 @@ class CommissioningModel(mesa.Model):
 
     # --- checks ---------------------------------------------------------------
 
-    def check_conservation(self, everyone: bool | None = None) -> None:
+    def check_conservation(self, everyone: bool | None = None,
+                           meanwhile: Callable[[], None] | None = None) -> None:
         """Raise AccountingError if money or claimants appeared or vanished.
 
         Claimants outside the active window are not yet referred, or done (their
         status checked as they left it), and no weekly process touches them: the
         window is checked every week, every claimant each contract year and in the
         last week (`everyone`, by default then).
+
+        `meanwhile()`: the week's steps before the check (settlement, solvency, contract
+        reviews), run first; with the numba passes, while other threads count the
+        claimants. Those steps change no claimant unless a provider leaves (its
+        claimants handed on): then the claimants are counted again.
         """
-        self.accounts.check()
         c = self.claimants
         week = self.steps - 1
         if everyone is None:
             everyone = (week + 1) % 52 == 0 or week + 1 >= self.p["weeks"]
+        lo, hi = (0, c.n) if everyone else (self._lo, self._hi)
+        counted = False
+        if meanwhile is not None and self.fused:
+            left = (len(self.exits), len(self.withdrawals))
+            claimant_kernels.census(self, lo, hi, first=meanwhile)
+            counted = (len(self.exits), len(self.withdrawals)) == left
+        elif meanwhile is not None:
+            meanwhile()
+        self.accounts.check()
         referred = min(referred_by(c.referral_week, week), c.n)
         if self.tally.referrals != referred:
             raise AccountingError("referred claimants not all accounted for")
-        lo, hi = (0, c.n) if everyone else (self._lo, self._hi)
         status = c.status[lo:hi]
         if self.fused:  # one pass, kept for the week's metrics
-            counts = claimant_kernels.census(self, lo, hi)
+            counts = claimant_kernels.census(self, lo, hi, fresh=not counted)
             counts, orphans = counts[:7] if counts[6] else counts[:6], counts[7]
         else:
             counts = np.bincount(status, minlength=6)

@@ -80,11 +80,11 @@ class Watcher:
             new = np.flatnonzero(c.queued_at == week)
             np.add.at(self.got, c.episode_provider[new], 1)
 
-        def watched_choice(m, ids, seen, levels=None):
+        def watched_choice(m, ids, seen, levels=None, wanted=None):
             """Parked: minimal support and no specialist, in a week when a job outcome can
             still be earned (the threshold reached within the programme's weeks, where the
             outcome must come on programme); queued: waiting."""
-            level = choose(m, ids, seen, levels)
+            level = choose(m, ids, seen, levels, wanted)
             earnable = c.weeks_on_programme[ids] + threshold[c.group[ids]] < programme
             specialist = c.episode_provider[ids] >= 0
             self.searching_weeks += int(earnable.sum())

@@ -377,12 +377,14 @@ def _step_processes() -> list[str]:
     step = next(n for n in ast.walk(ast.parse(source))
                 if isinstance(n, ast.FunctionDef) and n.name == "step")
     names = []
+    # steps grouped in a function of the step's own: its calls are walked where written
+    local = {n.name for n in ast.walk(step) if isinstance(n, ast.FunctionDef) and n is not step}
     for call in (n for n in ast.walk(step) if isinstance(n, ast.Call)):
         f = call.func
         if isinstance(f, ast.Name) and f.id == "partial":  # a process called later
             f = call.args[0]
         if isinstance(f, ast.Name):
-            if f.id in vars(builtins):  # max, len: arithmetic, not a process
+            if f.id in vars(builtins) or f.id in local:  # max, len: arithmetic; or local
                 continue
             obj = getattr(model_module, f.id)
             names.append((call.lineno, call.col_offset,
