@@ -626,6 +626,32 @@ def keep_best(group, value, n_keep, kept):
 
 
 @numba.njit(cache=True, nogil=True)
+def in_house_prospects(ids, tables, multiplier, exponent, weight):
+    """`support_decisions.keep_in_house_value` of new claimants `ids` up to its expm1: each
+    one's expm1 argument (the outcome's chance at minimal support, `multiplier`) into
+    `exponent`, and what the chance is multiplied by into `weight` (keep_job, then the
+    outcome stream). The value is `(-expm1(exponent) * weight[0]) * weight[1]`, numpy's
+    expm1 taken between (as the numpy pass takes it; its last bits differ from the C
+    library's on some processors)."""
+    (ready_hazard, seen_factor, barriers, mitigated, n_barriers, locality, contract_holder,
+     _, group, barrier_class, weeks_on_programme, popcount, barrier_factor, vacancy_factor,
+     service_hazard, optimism, first_outcome_weeks, within_programme, programme_weeks,
+     survival, outcome_stream_value, _, _, _, _) = tables
+    for k in range(ids.shape[0]):
+        i = _at(ids[k])
+        _, h = _hazards(i, ready_hazard, seen_factor, barriers, mitigated, n_barriers,
+                        locality, contract_holder[i], popcount, barrier_factor,
+                        vacancy_factor, service_hazard, optimism)
+        g = group[i]
+        threshold = first_outcome_weeks[_at(g)]
+        _, window = _window(i, 0, weeks_on_programme, threshold, within_programme,
+                            programme_weeks)
+        exponent[k] = -(h * multiplier) * window
+        weight[0, k] = _keep_job(g, threshold, survival)
+        weight[1, k] = outcome_stream_value[_at(g), _at(barrier_class[i])]
+
+
+@numba.njit(cache=True, nogil=True)
 def pick_by_shares(u, group, cumulative, most, pick):
     """For each draw `u[i]`: how many of its group's cumulative shares
     (`cumulative[:, group[i]]`, rising) are at most it, at most `most`: the option it
