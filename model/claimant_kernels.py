@@ -40,7 +40,7 @@ import numpy as np
 
 from commissioning.agents.claimant import FIRST_BIT, POPCOUNT, SEARCHING
 
-from . import parallel
+from . import parallel, support_decisions
 from .scenario import ScenarioError
 from .support_decisions import hazard, seen_hazard, support_levels
 
@@ -150,6 +150,20 @@ def searching_week(model: CommissioningModel, ids: np.ndarray
         m = put_together(x, edges[:-1], found)
     model._candidates = (model.steps, ids, tuple(x[:m] for x in cand))
     return true, None, level, best
+
+
+def keep_in_house_value(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
+    """`support_decisions.keep_in_house_value`; fused, the same numbers from a compiled
+    loop up to numpy's expm1 (`_fused_numba.in_house_prospects`)."""
+    if not model.fused:
+        return support_decisions.keep_in_house_value(model, ids)
+    from ._fused_numba import in_house_prospects
+
+    exponent, weight = np.empty(len(ids)), np.empty((2, len(ids)))
+    in_house_prospects(ids, searching_tables(model),
+                       float(model.support_multiplier[support_decisions.MINIMAL]), exponent,
+                       weight)
+    return -np.expm1(exponent) * weight[0] * weight[1]
 
 
 def put_together(listed: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> int:

@@ -26,9 +26,9 @@ import numpy as np
 from commissioning.agents.claimant import NOT_ATTACHED, SEARCHING
 
 from .accounts import ASSESSMENT, ATTACHMENT, COMMISSIONER, add_at
+from .claimant_kernels import keep_in_house_value
 from .parameters import PAYMENT_GROUPS
 from .payment_rules import group_array, pay_down_the_chain
-from .support_decisions import keep_in_house_value
 
 if TYPE_CHECKING:
     from .model import CommissioningModel

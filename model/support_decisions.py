@@ -239,14 +239,7 @@ def specialist_gain(model: CommissioningModel, ids: np.ndarray, decider: np.ndar
 
 
 def keep_in_house_value(model: CommissioningModel, ids: np.ndarray) -> np.ndarray:
-    """Expected payments from holding each new claimant in house (for a prime's choice)."""
-    if model.fused:  # the same numbers: a compiled loop up to numpy's expm1
-        from ._fused_numba import in_house_prospects
-        from .claimant_kernels import searching_tables
-
-        exponent, weight = np.empty(len(ids)), np.empty((2, len(ids)))
-        in_house_prospects(ids, searching_tables(model),
-                           float(model.support_multiplier[MINIMAL]), exponent, weight)
-        return -np.expm1(exponent) * weight[0] * weight[1]
+    """Expected payments from holding each new claimant in house (for a prime's choice;
+    fused: `claimant_kernels.keep_in_house_value`)."""
     pr = Prospects(model, ids)
     return pr.p_outcome(model.support_multiplier[MINIMAL]) * model.outcome_stream(ids)
