@@ -385,7 +385,7 @@ class CommissioningModel(mesa.Model):
             partial(specialist_services.refer, self, week, searching, seen),  # 5
             partial(support_wanted, self, searching, level), self.threads)
         support = choose_support(self, searching, seen, (level, best), wanted)  # 6
-        claimant_kernels.put(self, c.support, searching, support, each_once=True)
+        claimant_kernels.put(self, c.support, searching, support)
         # Each of these is a number per searching claimant (megabytes at national scale):
         # let go as soon as the week is done with it.
         del seen, level, best, support

@@ -86,23 +86,6 @@ def test_put_sets_what_numpys_assignment_sets(values_type):
         assert column.tolist() == expected.tolist()
 
 
-@pytest.mark.parametrize("threads", [1, 3])
-def test_put_in_parts_sets_what_numpys_assignment_sets(monkeypatch, threads):
-    """Ids each there once (the searching claimants') are set in parts among threads."""
-    from commissioning.model import claimant_kernels, parallel
-
-    monkeypatch.setattr(parallel, "PART_FROM", 100)
-    model = SimpleNamespace(fused=True, threads=threads)
-    rng = np.random.default_rng(10)
-    column = rng.integers(0, 3, 50_000).astype(np.int8)
-    ids = np.flatnonzero(rng.random(50_000) < 0.4).astype(np.int32)
-    values = rng.integers(0, 3, len(ids)).astype(np.int8)
-    expected = column.copy()
-    expected[ids] = values
-    claimant_kernels.put(model, column, ids, values, each_once=True)
-    assert column.tolist() == expected.tolist()
-
-
 @pytest.mark.parametrize("orgs", [40, 300])  # int8 columns, and int16 past 127
 def test_value_referrals_decide_as_the_numpy_rule(orgs):
     rng = np.random.default_rng(11)
