@@ -504,8 +504,9 @@ class CommissioningModel(mesa.Model):
         return total, spend_class
 
     def _review_and_count_parking(self, week: int, searching: np.ndarray) -> None:
+        """The quarterly review of services, then the parking counts (whose parts the
+        other thread joins in once it has added up the support costs: `step`)."""
         integration_services.review(self, week, searching)
-        # (its parts shared with the other thread once it has added up the support costs)
         self._count_parking(searching)
 
     def _charge_weekly_costs(self, week: int, lo: int, hi: int,
@@ -534,13 +535,12 @@ class CommissioningModel(mesa.Model):
         """Parked: minimal support from the case holder, no specialist episode running or
         awaited, while a job outcome can still be earned. Queued: waiting for a specialist."""
         c = self.claimants
-        threads = self.threads
         if self.fused:
             from ._fused_numba import count_parking
 
             pay = self.payments
             counts = parallel.in_parts(  # each claimant's own columns, and counts
-                parallel.cut(0, len(searching), threads), threads,
+                parallel.cut(0, len(searching), self.threads), self.threads,
                 lambda a, b: count_parking(
                     searching[a:b], c.weeks_on_programme, c.group, pay.first_outcome_weeks,
                     int(bool(pay.within_programme)), int(self.programme_weeks),
