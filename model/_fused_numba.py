@@ -21,7 +21,7 @@ from ._pcg64_numba import next_double
 # --- shared arithmetic: written once, for every loop that takes it -----------------------
 # Plain `njit` helpers, which LLVM inlines into the loops: the same machine code as the
 # arithmetic written out in each (checked bit for bit on captured inputs, and as fast).
-# numba's own `inline="always"` made `searching_choose` 3x and `referral_candidates`
+# numba's own `inline="always"` made `searching_choose` 3x and the referral candidates' loop
 # 10x slower (measured), so it is not used. Helpers given the loops' tuples of tables
 # and branching inside were 20-30x slower still (not inlined, the tuples passed each
 # call): the branches stay in the loops, the helpers take the arrays they read.
@@ -443,47 +443,6 @@ def support_costs(lo, hi, status, support, case_holder, barrier_class, support_c
         total[case_holder[i]] += cost
         support_spend[i] += cost
         spend_class[_at(barrier_class[i])] += cost
-
-
-@numba.njit(cache=True, nogil=True)
-def referral_candidates(searching, seen, episode_provider, weeks_on_programme, episode_weeks,
-                        programme_weeks, barriers, mitigated, reachable_barriers,
-                        contract_holder, case_holder, locality, first_bit, group,
-                        barrier_class, first_outcome_weeks, within_programme, survival,
-                        outcome_stream_value, outcome_pass_through, mission_value,
-                        support_multiplier, support, lift, ids_out, seen_out, barrier_out,
-                        exponent, facts):
-    """`specialist_services.refer`'s first steps: searching claimants with no episode,
-    time for one, and an untreated barrier a specialist on their network treats; for each,
-    the expm1 arguments and facts of `specialist_gain` with the case holder deciding.
-    Returns how many there are."""
-    n = 0
-    for k in range(searching.shape[0]):
-        i = _at(searching[k])
-        if not _referable(i, episode_provider, weeks_on_programme, episode_weeks,
-                          programme_weeks):
-            continue
-        holder = contract_holder[i]
-        barrier = _untreated_barrier(i, holder, barriers, mitigated, reachable_barriers,
-                                     locality, first_bit)
-        if barrier < 0:
-            continue
-        h = seen[k]
-        ids_out[n] = i
-        seen_out[n] = h
-        barrier_out[n] = barrier
-        # Prospects(model, ids, seen, weeks_ahead=episode_weeks)
-        g = group[i]
-        threshold = first_outcome_weeks[_at(g)]
-        _, window = _window(i, episode_weeks, weeks_on_programme, threshold, within_programme,
-                            programme_weeks)
-        facts[0, n] = _keep_job(g, threshold, survival)
-        facts[1, n] = _outcome_value(i, g, holder, case_holder[i], barrier_class,
-                                     outcome_stream_value, outcome_pass_through, mission_value)
-        exponent[0, n], exponent[1, n] = _gain_exponents(h, support_multiplier[_at(support[i])],
-                                                         lift, window)
-        n += 1
-    return n
 
 
 @numba.njit(cache=True, nogil=True)

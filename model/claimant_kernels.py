@@ -228,8 +228,8 @@ def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
         np.expm1(x, out=x)  # numpy's vectorised expm1, as the array passes use
         searching_choose(model.support_multiplier, model.support_cost, x, f, level[block],
                          best[block])
-        # The candidates' specialist_gain, as `referral_candidates` takes it; those still
-        # in question kept
+        # The candidates' specialist_gain (`support_decisions.specialist_gain`); those
+        # still in question kept
         np.expm1(gx[:2 * j], out=gx[:2 * j])
         m += specialist_gains(gx, gf, j, tables, rule, cand_ids[m:], cand_seen[m:],
                               cand_barrier[m:], cand_gain[m:])
@@ -251,36 +251,17 @@ def libm_expm1_is_numpys() -> bool:
     return bool(np.array_equal(np.expm1(x).view(np.int64), libm.view(np.int64)))
 
 
-def referral_candidates(model: CommissioningModel, searching: np.ndarray,
-                        seen: np.ndarray | None) -> tuple[np.ndarray, ...]:
-    """Fused: the searching claimants a specialist could be referred for (no episode, time
-    for one, an untreated barrier a specialist on their network treats), their seen
-    hazard, that barrier, and `specialist_gain` with their case holder deciding (the
-    decider under the expected-value rule)."""
+def referral_candidates(model: CommissioningModel, searching: np.ndarray
+                        ) -> tuple[np.ndarray, ...]:
+    """Fused: the specialist referral candidates still in question that this week's
+    `searching_week` found in its loop over `searching` (no episode, time for one, an
+    untreated barrier a specialist on their network treats; chosen by value or by need:
+    `_fused_numba._in_question`), their seen hazard, that barrier, and `specialist_gain`
+    with their case holder deciding. Handed over once."""
     held = model.__dict__.pop("_candidates", None)
-    if held is not None and held[0] == model.steps and held[1] is searching:
-        return held[2]  # found by `searching_week`'s loop this week
-    from ._fused_numba import referral_candidates as kernel
-
-    c, p, pay = model.claimants, model.p, model.payments
-    if seen is None:  # as `searching_week` gives it fused
-        seen = seen_hazard(model, searching, hazard(model, searching))
-    m = len(searching)
-    ids, seen_out, barrier = np.empty(m, ID), np.empty(m), np.empty(m, np.int8)
-    exponent, facts = scratch(model, "gain_exponent", 2, m), scratch(model, "gain_facts", 2, m)
-    lift = p["barrier_penalty"] ** (-p["specialist_barrier_reduction"])
-    n = kernel(searching, seen, c.episode_provider, c.weeks_on_programme,
-               int(p["specialist_episode_weeks"]), int(model.programme_weeks), c.barriers,
-               c.mitigated, model.reachable_barriers, c.contract_holder, c.case_holder,
-               c.locality, FIRST_BIT, c.group, c.barrier_class, pay.first_outcome_weeks,
-               int(bool(pay.within_programme)), model.job_survival,
-               model.outcome_stream_value, model.outcome_pass_through, model.mission_value,
-               model.support_multiplier, c.support, float(lift), ids, seen_out, barrier,
-               exponent, facts)
-    e = np.expm1(exponent[:, :n])
-    keep, value = facts[0, :n], facts[1, :n]
-    gain = (-e[0] * keep - -e[1] * keep) * value
-    return ids[:n], seen_out[:n], barrier[:n], gain
+    if held is None or held[0] != model.steps or held[1] is not searching:
+        raise RuntimeError("referral candidates are found by this week's searching_week")
+    return held[2]
 
 
 def ids_between(model: CommissioningModel, values: np.ndarray, lo: int, hi: int,
@@ -380,7 +361,7 @@ def week_buffer(model: CommissioningModel, name: str, n: int, dtype: type = np.f
     shared ones would stay), so what is held follows the caseload down: at most a
     sixteenth more than the week's own arrays (a national run's peak is at its busiest
     weeks, when they are largest). Only arrays written in full each week are kept (the
-    candidates' are a third written: their pages stay fresh)."""
+    referral candidates' are a few hundred a week: their pages stay fresh)."""
     size = n * np.dtype(dtype).itemsize
     if size < PAGES_FROM:  # the heap reuses small blocks already
         return np.empty(n, dtype)

@@ -52,7 +52,7 @@ def refer(model: CommissioningModel, week: int, searching: np.ndarray,
     """
     c, p = model.claimants, model.p
     if model.fused:  # the same steps in one pass (claimant_kernels)
-        ids, seen, barrier, case_holder_gain = referral_candidates(model, searching, seen)
+        ids, seen, barrier, case_holder_gain = referral_candidates(model, searching)
     else:
         free = (c.episode_provider[searching] < 0) & (c.weeks_on_programme[searching]
                                                       + p["specialist_episode_weeks"]
