@@ -222,7 +222,7 @@ def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
         k = block.stop - start
         x, f = exponents[:EXPONENTS * k], facts[:FACTS * k]
         gx, gf = gain[:2 * k], gain[2 * size:2 * size + 2 * k]
-        j = searching_prepare(ids[block], tables, referral,
+        j = searching_prepare(ids[block], tables, referral, rule,
                               no_true if true is None else true[block], x, f,
                               cand_ids[m:], cand_seen[m:], cand_barrier[m:], gx, gf)
         np.expm1(x, out=x)  # numpy's vectorised expm1, as the array passes use

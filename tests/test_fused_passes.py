@@ -277,3 +277,48 @@ def test_picks_by_shares_are_numpys_count():
             numba_passes.pick_by_shares(u, group, cumulative, most, pick)
             expected = np.minimum((u[:, None] >= cumulative[:, group].T).sum(axis=1), most)
             assert pick.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_candidates_left_out_before_their_gain_could_not_have_been_in_question(seed):
+    """`_may_be_in_question` leaves a referral candidate out before its gain's expm1s only
+    where the gain, taken as the candidates' loop takes it (numpy's expm1 and the C
+    library's), falls short of the price: prices set at and a hair either side of each
+    gain, lifts below and above one, values below zero; and it does leave most out."""
+    rng = np.random.default_rng(seed)
+    n = 4_000
+    h = 10.0 ** rng.uniform(-5, 0.3, n)
+    m = rng.choice([1.0, 1.35, 1.8], n)
+    lift = rng.choice([0.8, 1.0, 1.0 + 1e-9, 1.25, 2.5], n)
+    window = rng.integers(0, 105, n).astype(float)
+    keep = rng.random(n)
+    value = np.where(rng.random(n) < 0.1, -rng.random(n) * 500, rng.random(n) * 6_000)
+    x_treated, x_untreated = -(h * (m * lift)) * window, -(h * m) * window
+    libm = np.empty(2 * n)
+    numba_passes.expm1_each(np.concatenate([x_treated, x_untreated]), libm)
+    hurdle = rng.random(n)
+    cost = 25.0
+    for treated, untreated in ((np.expm1(x_treated), np.expm1(x_untreated)),
+                               (libm[:n], libm[n:])):
+        gain = (-treated * keep - -untreated * keep) * value  # `_specialist_gain`
+        for scale in (1.0, 1.0 - 1e-12, 1.0 + 1e-12, 1.0 + 1e-3):
+            fee = gain * scale / (1.0 + hurdle) - cost  # a price at about the gain
+            rule = (np.zeros(n, bool), fee, cost, False)
+            passes = gain >= (1.0 + hurdle) * (fee + cost)
+            kept = np.array([numba_passes._may_be_in_question(
+                x_treated[k], x_untreated[k], keep[k], value[k], k, k, hurdle, rule)
+                for k in range(n)])
+            assert not (passes & ~kept).any(), np.flatnonzero(passes & ~kept)[:5]
+    # The usual case: a price of a few hundred pounds, most candidates far below it
+    rule = (np.zeros(n, bool), np.full(n, 300.0), cost, False)
+    kept = np.array([numba_passes._may_be_in_question(
+        x_treated[k], x_untreated[k], keep[k], value[k], k, k, hurdle, rule) for k in range(n)])
+    gain = (-np.expm1(x_treated) * keep - -np.expm1(x_untreated) * keep) * value
+    assert kept[gain >= (1.0 + hurdle) * (300.0 + cost)].all()
+    assert kept.mean() < 0.5
+    # By need, or a player deciding: every candidate stays
+    for rule in ((np.ones(n, bool), np.full(n, 300.0), cost, False),
+                 (np.zeros(n, bool), np.full(n, 300.0), cost, True)):
+        assert all(numba_passes._may_be_in_question(
+            x_treated[k], x_untreated[k], keep[k], value[k], k, k, hurdle, rule)
+            for k in range(0, n, 7))
