@@ -302,6 +302,17 @@ def specialist_gains(expm1, facts, n, tables, rule, cand_ids, cand_seen, cand_ba
 
 
 @numba.njit(cache=True, nogil=True)
+def choose_and_gains(multiplier, cost, expm1, facts, level_out, best_out, gain_expm1,
+                     gain_facts, n, tables, rule, cand_ids, cand_seen, cand_barrier, gain_out):
+    """`searching_choose` and then `specialist_gains` in one call (each call from Python
+    takes its lock, which the other thread's blocks want too); returns how many
+    candidates are still in question."""
+    searching_choose(multiplier, cost, expm1, facts, level_out, best_out)
+    return specialist_gains(gain_expm1, gain_facts, n, tables, rule, cand_ids, cand_seen,
+                            cand_barrier, gain_out)
+
+
+@numba.njit(cache=True, nogil=True)
 def searching_fused(ids, tables, referral, rule, cost, true_out, level_out, best_out,
                     cand_ids, cand_seen, cand_barrier, cand_gain):
     """`searching_prepare`, the expm1 of its arguments and `searching_choose` in one loop,

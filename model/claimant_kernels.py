@@ -198,41 +198,37 @@ def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
     numpy's vectorised expm1 between them, in blocks whose scratch arrays stay in the
     processor's cache between the passes (`thread`'s own). Returns how many referral
     candidates."""
-    from ._fused_numba import (
-        EXPONENTS,
-        FACTS,
-        searching_choose,
-        searching_prepare,
-        specialist_gains,
-    )
+    from ._fused_numba import EXPONENTS, FACTS, choose_and_gains, searching_prepare
 
     true, level, best = out
     cand_ids, cand_seen, cand_barrier, cand_gain = cand
     n = len(ids)
     size = min(n, BLOCK)
     # A row of numbers per claimant (see `searching_prepare`), each array flat and
-    # contiguous, so numpy's expm1 takes it whole and the loops know the rows' stride
-    exponents = scratch(model, f"exponent{thread}", 1, EXPONENTS * size)[0]
+    # contiguous, so numpy's expm1 takes it whole and the loops know the rows' stride;
+    # the candidates' two exponents a claimant follow the block's own, so one call of
+    # numpy's expm1 takes both (each call between the compiled loops takes Python's
+    # lock, which the other thread's blocks want too)
+    exponents = scratch(model, f"exponent{thread}", 1, (EXPONENTS + 2) * size)[0]
     facts = scratch(model, f"facts{thread}", 1, FACTS * size)[0]
-    gain = scratch(model, f"gain{thread}", 1, 4 * size)[0]  # candidates': exponents, facts
+    gain_facts = scratch(model, f"gain{thread}", 1, 2 * size)[0]
     no_true = np.empty(0)
     m = 0
     for start in range(0, n, BLOCK):
         block = slice(start, min(start + BLOCK, n))
         k = block.stop - start
         x, f = exponents[:EXPONENTS * k], facts[:FACTS * k]
-        gx, gf = gain[:2 * k], gain[2 * size:2 * size + 2 * k]
+        gx, gf = exponents[EXPONENTS * k:(EXPONENTS + 2) * k], gain_facts[:2 * k]
         j = searching_prepare(ids[block], tables, referral, rule,
                               no_true if true is None else true[block], x, f,
                               cand_ids[m:], cand_seen[m:], cand_barrier[m:], gx, gf)
-        np.expm1(x, out=x)  # numpy's vectorised expm1, as the array passes use
-        searching_choose(model.support_multiplier, model.support_cost, x, f, level[block],
-                         best[block])
-        # The candidates' specialist_gain (`support_decisions.specialist_gain`); those
-        # still in question kept
-        np.expm1(gx[:2 * j], out=gx[:2 * j])
-        m += specialist_gains(gx, gf, j, tables, rule, cand_ids[m:], cand_seen[m:],
-                              cand_barrier[m:], cand_gain[m:])
+        taken = exponents[:EXPONENTS * k + 2 * j]
+        np.expm1(taken, out=taken)  # numpy's vectorised expm1, as the array passes use
+        # The support rule's levels, and the candidates' specialist_gain
+        # (`support_decisions.specialist_gain`): those still in question kept
+        m += choose_and_gains(model.support_multiplier, model.support_cost, x, f,
+                              level[block], best[block], gx, gf, j, tables, rule,
+                              cand_ids[m:], cand_seen[m:], cand_barrier[m:], cand_gain[m:])
     return m
 
 
