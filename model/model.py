@@ -34,6 +34,7 @@ One week, in order (the ODD "process overview"):
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -389,12 +390,9 @@ class CommissioningModel(mesa.Model):
         # Each of these is a number per searching claimant (megabytes at national scale):
         # let go as soon as the week is done with it.
         del seen, level, best, support
-        # While the services are reviewed and the parked counted, the week's support costs
-        # are added up in another thread (if there is one): neither reads what the other
-        # writes, and the costs are booked after both, as before.
-        _, support_costs = parallel.alongside(
-            partial(self._review_and_count_parking, week, searching),
-            partial(self._support_costs, on, hi), self.threads)
+        # The services reviewed, the parked counted and the week's support costs added up
+        # (booked after, as before): none reads what another writes (see there).
+        support_costs = self._review_costs_and_parking(week, on, hi, searching)
         self._charge_weekly_costs(week, on, hi, support_costs)  # 7
         integration_services.charge(self, searching, lo, hi)
         self._charge_interest()
@@ -503,11 +501,26 @@ class CommissioningModel(mesa.Model):
                       spend_class)
         return total, spend_class
 
-    def _review_and_count_parking(self, week: int, searching: np.ndarray) -> None:
-        """The quarterly review of services, then the parking counts (whose parts the
-        other thread joins in once it has added up the support costs: `step`)."""
-        integration_services.review(self, week, searching)
-        self._count_parking(searching)
+    def _review_costs_and_parking(self, week: int, lo: int, hi: int, searching: np.ndarray
+                                  ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The quarterly review of services (`integration_services.review`), the parking
+        counts (`_count_parking`) and, fused, the week's support costs of claimants
+        lo..hi-1 added up (`_support_costs`, returned for `_charge_weekly_costs` to book).
+
+        None of the three reads what another writes (the review: the services bought from
+        next week; the count: each claimant's own counts; the costs: each claimant's
+        spend), so fused the costs and the parts of the count are taken in turn by the
+        threads while this one reviews."""
+        review = partial(integration_services.review, self, week, searching)
+        if not self.fused:
+            review()
+            self._count_parking(searching)
+            return None
+        _, (costs, *counts) = parallel.taken_in_turn(
+            [partial(self._support_costs, lo, hi), *self._parking_parts(searching)],
+            self.threads, first=review)
+        self._add_parking(counts)
+        return costs
 
     def _charge_weekly_costs(self, week: int, lo: int, hi: int,
                              support_costs: tuple[np.ndarray, np.ndarray] | None = None) -> None:
@@ -533,22 +546,11 @@ class CommissioningModel(mesa.Model):
 
     def _count_parking(self, searching: np.ndarray) -> None:
         """Parked: minimal support from the case holder, no specialist episode running or
-        awaited, while a job outcome can still be earned. Queued: waiting for a specialist."""
+        awaited, while a job outcome can still be earned. Queued: waiting for a specialist.
+        (Fused, counted in parts: `_parking_parts`.)"""
         c = self.claimants
         if self.fused:
-            from ._fused_numba import count_parking
-
-            pay = self.payments
-            counts = parallel.in_parts(  # each claimant's own columns, and counts
-                parallel.cut(0, len(searching), self.threads), self.threads,
-                lambda a, b: count_parking(
-                    searching[a:b], c.weeks_on_programme, c.group, pay.first_outcome_weeks,
-                    int(bool(pay.within_programme)), int(self.programme_weeks),
-                    c.episode_provider, c.episode_end, c.support, c.weeks_searching,
-                    c.weeks_parked, c.weeks_queued))
-            self.tally.weeks_searching += sum(x[0] for x in counts)
-            self.tally.weeks_parked += sum(x[1] for x in counts)
-            self.tally.weeks_queued += sum(x[2] for x in counts)
+            self._add_parking([count() for count in self._parking_parts(searching)])
             return
         earnable = (c.weeks_on_programme[searching] + self.payments.first_outcome_weeks[
             c.group[searching]] * self.payments.within_programme) < self.programme_weeks
@@ -561,6 +563,25 @@ class CommissioningModel(mesa.Model):
         self.tally.weeks_searching += int(earnable.sum())
         self.tally.weeks_parked += int((parked & earnable).sum())
         self.tally.weeks_queued += int((queued & earnable).sum())
+
+    def _parking_parts(self, searching: np.ndarray) -> list[Callable[[], tuple]]:
+        """Fused: `_count_parking` as tasks, one a part of the searching (each claimant's
+        own columns, and counts), to be added up in part order (`_add_parking`)."""
+        from ._fused_numba import count_parking
+
+        c, pay = self.claimants, self.payments
+        edges = parallel.cut(0, len(searching), self.threads).tolist()
+        return [partial(count_parking, searching[a:b], c.weeks_on_programme, c.group,
+                        pay.first_outcome_weeks, int(bool(pay.within_programme)),
+                        int(self.programme_weeks), c.episode_provider, c.episode_end,
+                        c.support, c.weeks_searching, c.weeks_parked, c.weeks_queued)
+                for a, b in itertools.pairwise(edges)]
+
+    def _add_parking(self, counts: list[tuple]) -> None:
+        """The parts' (searching, parked, queued) counts added to the tally."""
+        self.tally.weeks_searching += sum(x[0] for x in counts)
+        self.tally.weeks_parked += sum(x[1] for x in counts)
+        self.tally.weeks_queued += sum(x[2] for x in counts)
 
     def _charge_interest(self) -> None:
         """Interest on every overdrawn balance: what carrying costs before payment costs."""

@@ -163,6 +163,82 @@ def test_tasks_taken_in_turn_each_run_once_and_a_busy_pool_is_not_waited_for(thr
     assert len(names) == 12
 
 
+def _within(seconds: float, work) -> list:
+    """`work()` in a daemon thread: a deadlock fails the test instead of hanging the run."""
+    import threading
+
+    result: list = []
+    caller = threading.Thread(target=lambda: result.append(work()), daemon=True)
+    caller.start()
+    caller.join(seconds)
+    assert not caller.is_alive(), "a thread waited for one that never came"
+    return result
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_helpers_that_went_to_sleep_are_woken_for_the_next_step(monkeypatch, threads):
+    """Helpers that watched for work in vain sleep, and the next step wakes them; a
+    caller whose helpers are slow sleeps between its looks: every task runs once, in
+    helpers too, step after step."""
+    import threading
+    import time
+
+    monkeypatch.setattr(parallel, "HELPER_LOOKS", 1)
+    monkeypatch.setattr(parallel, "CALLER_LOOKS", 1)
+    names: set[str] = set()
+
+    def task(q):
+        names.add(threading.current_thread().name)
+        time.sleep(0.002 if q == 0 else 0.0005)  # this thread takes the rest meanwhile
+        return q
+
+    def steps():
+        for step in range(40):
+            if step % 4 == 0:
+                time.sleep(0.01)  # the helpers are asleep by now
+            assert parallel.taken_in_turn([lambda q=q: task(q) for q in range(6)],
+                                          threads) == (None, list(range(6)))
+        return True
+
+    assert _within(60, steps) == [True]
+    assert any(name.startswith("claimants-") for name in names)
+
+
+def test_callers_in_two_threads_at_once_each_get_their_own_results():
+    """Another model's thread calling while the helpers are busy runs its tasks itself."""
+    import threading
+
+    def calls(k):
+        for step in range(200):
+            done, out = parallel.taken_in_turn(
+                [lambda q=q, s=step: (k, s, q) for q in range(5)], 2, first=lambda: k)
+            assert done == k and out == [(k, step, q) for q in range(5)]
+        return k
+
+    def both():
+        other = threading.Thread(target=calls, args=(1,))
+        other.start()
+        calls(0)
+        other.join()
+        return True
+
+    assert _within(60, both) == [True]
+
+
+def test_watching_sees_a_mark_and_gives_up_after_its_looks():
+    from commissioning.model._crew_numba import mark_and_watch, watch_until
+
+    flags = np.zeros(32, np.int64)
+    assert mark_and_watch(flags, 16, 7, 0, 0, 1000) == 0  # nothing came: gave up
+    assert flags[16] == 7  # marked first
+    flags[0] = 3
+    assert mark_and_watch(flags, -1, 0, 0, 0, 1000) == 3
+    flags[8] = 5
+    assert not watch_until(flags, 8, 8, 2, 5, 1000)  # flags[16] is 7
+    flags[16] = 5
+    assert watch_until(flags, 8, 8, 2, 5, 1000)
+
+
 def test_an_error_in_a_helpers_task_is_raised_after_the_rest():
     def task(q):
         if q == 3:
