@@ -547,11 +547,8 @@ class CommissioningModel(mesa.Model):
     def _count_parking(self, searching: np.ndarray) -> None:
         """Parked: minimal support from the case holder, no specialist episode running or
         awaited, while a job outcome can still be earned. Queued: waiting for a specialist.
-        (Fused, counted in parts: `_parking_parts`.)"""
+        (A fused week counts the same in parts, among its threads: `_parking_parts`.)"""
         c = self.claimants
-        if self.fused:
-            self._add_parking([count() for count in self._parking_parts(searching)])
-            return
         earnable = (c.weeks_on_programme[searching] + self.payments.first_outcome_weeks[
             c.group[searching]] * self.payments.within_programme) < self.programme_weeks
         with_specialist = c.episode_provider[searching] >= 0
