@@ -136,33 +136,6 @@ def test_steps_alongside_each_other_both_run_and_an_error_waits(threads):
     assert started.is_set() == (threads > 1)  # nothing started after the error
 
 
-@pytest.mark.parametrize("threads", [1, 2, 3])
-def test_tasks_taken_in_turn_each_run_once_and_a_busy_pool_is_not_waited_for(threads):
-    """Every task once, results in task order, whichever thread takes it; a call from
-    inside a task (whose helper finds the pool busy) finishes without it."""
-    import threading
-
-    names = []
-
-    def task(q):
-        names.append(threading.current_thread().name)
-        if q == 0:  # nested: its helpers may wait in the queue behind this very task
-            assert parallel.in_parts(np.arange(0, 50, 10), threads, lambda a, b: b - a) \
-                == [10] * 4
-        return q * q
-
-    result = []
-    caller = threading.Thread(target=lambda: result.append(parallel.taken_in_turn(
-        [lambda q=q: task(q) for q in range(12)], threads, first=lambda: "first")),
-        daemon=True)  # a deadlock fails the test instead of hanging the run
-    caller.start()
-    caller.join(30)
-    assert not caller.is_alive(), "waiting for a helper that could not start"
-    done, out = result[0]
-    assert done == "first" and out == [q * q for q in range(12)]
-    assert len(names) == 12
-
-
 def _within(seconds: float, work) -> list:
     """`work()` in a daemon thread: a deadlock fails the test instead of hanging the run."""
     import threading
@@ -173,6 +146,27 @@ def _within(seconds: float, work) -> list:
     caller.join(seconds)
     assert not caller.is_alive(), "a thread waited for one that never came"
     return result
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_tasks_taken_in_turn_each_run_once_and_a_busy_pool_is_not_waited_for(threads):
+    """Every task once, results in task order, whichever thread takes it; a call from
+    inside a task (which finds the helpers busy) runs its own tasks, never waiting."""
+    import threading
+
+    names = []
+
+    def task(q):
+        names.append(threading.current_thread().name)
+        if q == 0:  # nested: the helpers it would ask for may be running this very task
+            assert parallel.in_parts(np.arange(0, 50, 10), threads, lambda a, b: b - a) \
+                == [10] * 4
+        return q * q
+
+    done, out = _within(30, lambda: parallel.taken_in_turn(
+        [lambda q=q: task(q) for q in range(12)], threads, first=lambda: "first"))[0]
+    assert done == "first" and out == [q * q for q in range(12)]
+    assert len(names) == 12
 
 
 @pytest.mark.parametrize("threads", [2, 3])
