@@ -92,7 +92,9 @@ import sys
 from commissioning.model import CommissioningModel
 CommissioningModel(scenario=sys.argv[1], claimants=2000).run_model()
 from commissioning.model.claimant_kernels import libm_expm1_is_numpys
-print(int(libm_expm1_is_numpys()))  # which way the searching claimants' pass runs here
+from commissioning.model._numpy_loops import expm1_loop
+# which way the searching claimants' pass runs here
+print(2 if libm_expm1_is_numpys() else int(expm1_loop() is not None))
 """
 WARM = """
 import contextlib, io, json, statistics, sys, time
@@ -314,11 +316,15 @@ def main() -> int:
           flush=True)
     # The same code's ratio to the kernel differs from one processor to another (numpy's
     # loops use what the processor offers; the searching pass runs one way or the other)
-    one_loop = warm.stdout.strip().splitlines()[-1] == "1"
-    print(f"processor: {processor()}; the searching claimants' pass: "
-          + ("one compiled loop (numpy's expm1 is the C library's here)" if one_loop else
-             "two compiled loops with numpy's expm1 between them (numpy's expm1 gives other "
-             "last bits than the C library's here)"), flush=True)
+    way = warm.stdout.strip().splitlines()[-1]
+    print(f"processor: {processor()}; the searching claimants' pass: " + {
+        "2": "one compiled loop (numpy's expm1 is the C library's here)",
+        "1": "two compiled loops a block with numpy's expm1 loop between them, the blocks "
+             "in one compiled call (numpy's expm1 gives other last bits than the C "
+             "library's here)",
+        "0": "two compiled loops a block with numpy's expm1 between them, called from "
+             "Python (numpy's expm1 gives other last bits than the C library's here, and "
+             "its loop was not found)"}[way], flush=True)
     rows = []
     for n in sizes:
         r = paired(n, args.model_repeats, here)
@@ -368,7 +374,8 @@ def main() -> int:
     out.write_text(json.dumps({
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(), "machine": platform.machine(),
-        "processor": processor(), "searching_pass_one_loop": one_loop,
+        "processor": processor(), "searching_pass_one_loop": way == "2",
+        "searching_pass_blocks_compiled": way == "1",
         "scenario": SCENARIO, "runs": rows, "startup": s, "load_end": load(),
     }, indent=2))
     print(f"written {out}")

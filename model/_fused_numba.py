@@ -6,7 +6,8 @@ fused loops compute what the array passes compute. The one transcendental, `expm
 is the C library's in `searching_fused` (numba calls it as numpy's loop does, at half
 the cost and without a pass over a scratch array); `claimant_kernels` uses that only
 where numpy's `expm1` gives the same bits (`expm1_each`), else the two loops with
-numpy's between them (`searching_prepare`, `searching_choose`).
+numpy's between them (`searching_prepare`, `searching_choose`), numpy's loop called from
+the loop over the blocks where it is found (`searching_blocks`, `_numpy_loops`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import math
 import numba
 import numpy as np
 
+from ._numpy_loops import expm1_in_place
 from ._pcg64_numba import next_double
 
 # --- shared arithmetic: written once, for every loop that takes it -----------------------
@@ -310,6 +312,32 @@ def choose_and_gains(multiplier, cost, expm1, facts, level_out, best_out, gain_e
     searching_choose(multiplier, cost, expm1, facts, level_out, best_out)
     return specialist_gains(gain_expm1, gain_facts, n, tables, rule, cand_ids, cand_seen,
                             cand_barrier, gain_out)
+
+
+@numba.njit(cache=True, nogil=True)
+def searching_blocks(ids, tables, referral, rule, multiplier, cost, true_out, level_out,
+                     best_out, cand, exponents, facts, gain_facts, block, loop):
+    """`claimant_kernels._searching_blocks`' loop over blocks in one call, numpy's expm1
+    called through its loop (`loop`: `_numpy_loops.expm1_loop`): the same calls on the
+    same blocks, so the same numbers, without Python between them. Returns how many
+    referral candidates are still in question (`cand`: their ids, seen hazards,
+    barriers and gains, written from the start)."""
+    cand_ids, cand_seen, cand_barrier, cand_gain = cand
+    call = np.empty(5, np.intp)
+    n, m = ids.shape[0], 0
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        k = stop - start
+        x, f = exponents[:EXPONENTS * k], facts[:FACTS * k]
+        gx, gf = exponents[EXPONENTS * k:(EXPONENTS + 2) * k], gain_facts[:2 * k]
+        j = searching_prepare(ids[start:stop], tables, referral, rule,
+                              true_out[start:stop], x, f, cand_ids[m:], cand_seen[m:],
+                              cand_barrier[m:], gx, gf)
+        expm1_in_place(loop, call, exponents, EXPONENTS * k + 2 * j)
+        m += choose_and_gains(multiplier, cost, x, f, level_out[start:stop],
+                              best_out[start:stop], gx, gf, j, tables, rule, cand_ids[m:],
+                              cand_seen[m:], cand_barrier[m:], cand_gain[m:])
+    return m
 
 
 @numba.njit(cache=True, nogil=True)

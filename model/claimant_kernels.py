@@ -7,7 +7,8 @@ searching, in work or waiting; the census the conservation check and the weekly
 metrics read; jobs kept, lost and found; the no-programme world; the programme clock).
 With numba each is one loop (`_fused_numba.py`) that does the same arithmetic in the
 same order and types; `expm1` is the C library's inside the loop where that gives
-numpy's bits (`libm_expm1_is_numpys`), else numpy's own between two loops. So the
+numpy's bits (`libm_expm1_is_numpys`), else numpy's own between two loops (its loop
+called from a compiled loop over the blocks where found: `_numpy_loops`). So the
 results are the same to the last bit (`tests/test_results_unchanged.py` runs both).
 The helpers here are those several modules share; the other fused steps are called
 where their numpy versions are, each beside it.
@@ -197,7 +198,9 @@ def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
     """`searching_week` where the loop may not call the C library's expm1: two loops with
     numpy's vectorised expm1 between them, in blocks whose scratch arrays stay in the
     processor's cache between the passes (`thread`'s own). Returns how many referral
-    candidates."""
+    candidates. All the blocks are one compiled call (`_fused_numba.searching_blocks`)
+    where numpy's expm1 loop is found (`_numpy_loops.expm1_loop`), the same calls on
+    the same blocks; else Python calls each block's loops and numpy's expm1."""
     from ._fused_numba import EXPONENTS, FACTS, choose_and_gains, searching_prepare
 
     true, level, best = out
@@ -213,6 +216,15 @@ def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
     facts = scratch(model, f"facts{thread}", 1, FACTS * size)[0]
     gain_facts = scratch(model, f"gain{thread}", 1, 2 * size)[0]
     no_true = np.empty(0)
+    from ._numpy_loops import expm1_loop
+
+    loop = expm1_loop()
+    if loop is not None:  # the blocks in one compiled call, numpy's expm1 called from it
+        from ._fused_numba import searching_blocks
+
+        return searching_blocks(ids, tables, referral, rule, model.support_multiplier,
+                                model.support_cost, no_true if true is None else true,
+                                level, best, cand, exponents, facts, gain_facts, BLOCK, loop)
     m = 0
     for start in range(0, n, BLOCK):
         block = slice(start, min(start + BLOCK, n))

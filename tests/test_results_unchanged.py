@@ -61,16 +61,22 @@ def test_comparison_catches_a_change(stored):
     assert differences({"x": "nan"}, {"x": 0.1})
 
 
-def test_fused_blocks_give_the_same_results(stored, monkeypatch):
+@pytest.mark.parametrize("expm1_from", ["compiled loop", "Python"])
+def test_fused_blocks_give_the_same_results(stored, monkeypatch, expm1_from):
     """Where numpy's expm1 is not the C library's, the fused support pass takes claimants
-    in blocks with numpy's expm1 between two loops: that path, in many small blocks,
-    gives the stored results too."""
+    in blocks with numpy's expm1 between two loops, called from a compiled loop over the
+    blocks (`_numpy_loops`) or, where numpy's loop is not found, from Python: each way,
+    in many small blocks, gives the stored results too."""
     pytest.importorskip("numba")
-    from commissioning.model import claimant_kernels
+    from commissioning.model import _numpy_loops, claimant_kernels
 
     monkeypatch.setenv(ENVIRONMENT, "numba")
     monkeypatch.setattr(claimant_kernels, "libm_expm1_is_numpys", lambda: False)
     monkeypatch.setattr(claimant_kernels, "BLOCK", 37)
+    if expm1_from == "Python":
+        monkeypatch.setattr(_numpy_loops, "expm1_loop", lambda: None)
+    else:
+        assert _numpy_loops.expm1_loop() is not None, "numpy's expm1 loop not found"
     name, scenario, seed, claimants = CASES[0]
     assert not differences(stored[name]["results"], case_results(scenario, seed, claimants))
 

@@ -45,12 +45,18 @@ def test_runs_in_threads_give_the_stored_results(small_parts, threads, name, sce
     assert not diff, f"{threads} threads: {len(diff)} values differ, e.g. " + "; ".join(diff[:5])
 
 
-@pytest.mark.parametrize("one_loop", [True, False])
-def test_both_ways_of_the_searching_pass_agree_in_parts(small_parts, monkeypatch, one_loop):
+@pytest.mark.parametrize("way", ["one loop", "blocks, compiled", "blocks from Python"])
+def test_every_way_of_the_searching_pass_agrees_in_parts(small_parts, monkeypatch, way):
     """The searching pass's one loop (where the C library's expm1 is numpy's) and its
-    blocks (numpy's expm1 between two loops, blocks of 37), in one thread and in three."""
-    monkeypatch.setattr(claimant_kernels, "libm_expm1_is_numpys", lambda: one_loop)
+    blocks (numpy's expm1 between two loops, blocks of 37; numpy's loop called from a
+    compiled loop over the blocks, or numpy called from Python), in one thread and in
+    three."""
+    from commissioning.model import _numpy_loops
+
+    monkeypatch.setattr(claimant_kernels, "libm_expm1_is_numpys", lambda: way == "one loop")
     monkeypatch.setattr(claimant_kernels, "BLOCK", 37)
+    if way == "blocks from Python":
+        monkeypatch.setattr(_numpy_loops, "expm1_loop", lambda: None)
     runs = []
     for threads in (1, 3):
         small_parts(threads)
