@@ -202,6 +202,8 @@ def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
     where numpy's expm1 loop is found (`_numpy_loops.expm1_loop`), the same calls on
     the same blocks; else Python calls each block's loops and numpy's expm1."""
     from ._fused_numba import EXPONENTS, FACTS, choose_and_gains, searching_prepare
+    from ._fused_numba import searching_blocks as blocks_compiled
+    from ._numpy_loops import expm1_loop
 
     true, level, best = out
     cand_ids, cand_seen, cand_barrier, cand_gain = cand
@@ -216,15 +218,11 @@ def _searching_blocks(model: CommissioningModel, ids: np.ndarray, tables: tuple,
     facts = scratch(model, f"facts{thread}", 1, FACTS * size)[0]
     gain_facts = scratch(model, f"gain{thread}", 1, 2 * size)[0]
     no_true = np.empty(0)
-    from ._numpy_loops import expm1_loop
-
     loop = expm1_loop()
     if loop is not None:  # the blocks in one compiled call, numpy's expm1 called from it
-        from ._fused_numba import searching_blocks
-
-        return searching_blocks(ids, tables, referral, rule, model.support_multiplier,
-                                model.support_cost, no_true if true is None else true,
-                                level, best, cand, exponents, facts, gain_facts, BLOCK, loop)
+        return blocks_compiled(ids, tables, referral, rule, model.support_multiplier,
+                               model.support_cost, no_true if true is None else true,
+                               level, best, cand, exponents, facts, gain_facts, BLOCK, loop)
     m = 0
     for start in range(0, n, BLOCK):
         block = slice(start, min(start + BLOCK, n))
